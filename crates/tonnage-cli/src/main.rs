@@ -1,0 +1,141 @@
+//! `tonnage`: the command-line front end on tonnage-core. All domain logic lives in the core;
+//! this file parses arguments, does the IO and maps errors to exit status 2.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tonnage_core::report::{self, Format};
+use tonnage_core::{plan, Catalog, Configuration};
+
+#[derive(Parser)]
+#[command(
+    name = "tonnage",
+    version,
+    about = "Plan, size and share Kubernetes Helm stacks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the charts, their components and environments.
+    Stacks {
+        /// Only this stack.
+        #[arg(long)]
+        stack: Option<String>,
+        /// Also list every values path that `--set` accepts.
+        #[arg(long)]
+        paths: bool,
+    },
+    /// Print the resource plan of a configuration.
+    Plan {
+        /// A chart id; repeat to plan several charts together.
+        #[arg(long = "stack", required = true)]
+        stacks: Vec<String>,
+        /// The environment preset (dev, staging, prod, ...).
+        #[arg(long)]
+        env: String,
+        /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// table, json, csv or markdown.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn configuration(
+    catalog: &Catalog,
+    stacks: &[String],
+    env: &str,
+    sets: &[String],
+) -> Result<Configuration, String> {
+    let ids: Vec<&str> = stacks.iter().map(String::as_str).collect();
+    let mut config = Configuration::new(catalog, &ids, env).map_err(|e| e.to_string())?;
+    for s in sets {
+        config.set_str(catalog, s).map_err(|e| e.to_string())?;
+    }
+    Ok(config)
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    let catalog = Catalog::builtin();
+    match cli.command {
+        Command::Stacks { stack, paths } => stacks(catalog, stack.as_deref(), paths),
+        Command::Plan {
+            stacks,
+            env,
+            sets,
+            format,
+        } => {
+            let format: Format = format.parse()?;
+            let config = configuration(catalog, &stacks, &env, &sets)?;
+            Ok(report::render(&plan(catalog, &config), format))
+        }
+    }
+}
+
+fn stacks(catalog: &Catalog, only: Option<&str>, paths: bool) -> Result<String, String> {
+    use std::fmt::Write as _;
+    if let Some(id) = only {
+        if catalog.chart(id).is_none() {
+            return Err(format!(
+                "unknown stack {id:?}; valid stacks: {}",
+                catalog.chart_ids().join(", ")
+            ));
+        }
+    }
+    let mut out = String::new();
+    for chart in catalog
+        .charts
+        .iter()
+        .filter(|c| only.is_none_or(|o| o == c.id))
+    {
+        let envs: Vec<&str> = chart.environments.iter().map(|e| e.id.as_str()).collect();
+        let _ = writeln!(out, "{}  {}", chart.id, chart.name);
+        let _ = writeln!(out, "  {}", chart.summary);
+        let _ = writeln!(out, "  environments: {}", envs.join(", "));
+        if !chart.requires.is_empty() {
+            let _ = writeln!(out, "  requires: {}", chart.requires.join(", "));
+        }
+        let _ = writeln!(out, "  components:");
+        for c in &chart.components {
+            let _ = writeln!(
+                out,
+                "    {:<24} {:<20} {:<12} {}",
+                c.id,
+                c.role,
+                c.kind.as_str(),
+                if c.is_stateful() {
+                    "stateful"
+                } else {
+                    "stateless"
+                }
+            );
+        }
+        if paths {
+            let _ = writeln!(out, "  values paths:");
+            for p in tonnage_core::values::leaf_paths(&chart.values) {
+                let _ = writeln!(out, "    {p}");
+            }
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}

@@ -1,0 +1,772 @@
+//! The catalog: one YAML file per chart (see `catalog/SCHEMA.md`), embedded at compile time,
+//! parsed raw, then validated into [`Chart`]s. A wrong file is reported with its file name, the
+//! path inside it and the problem.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use crate::values::{get_path, parse_path};
+
+/// The embedded catalog files, in display order: (file name, contents).
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "cauldron-infra.yaml",
+        include_str!("../catalog/cauldron-infra.yaml"),
+    ),
+    (
+        "cauldron-frappe.yaml",
+        include_str!("../catalog/cauldron-frappe.yaml"),
+    ),
+    ("rhesis.yaml", include_str!("../catalog/rhesis.yaml")),
+    ("caracal.yaml", include_str!("../catalog/caracal.yaml")),
+    (
+        "rae-memory.yaml",
+        include_str!("../catalog/rae-memory.yaml"),
+    ),
+];
+
+/// A catalog file that could not be loaded: names the file, the path inside it, the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogError {
+    pub file: String,
+    pub path: String,
+    pub problem: String,
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.file, self.problem)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.path, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// Helm chart metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartMeta {
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub repository: Option<String>,
+    pub namespace: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub users: Option<String>,
+    #[serde(default = "empty_map")]
+    pub values: Value,
+}
+
+fn empty_map() -> Value {
+    Value::Mapping(Default::default())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Port {
+    pub name: String,
+    pub port: u16,
+}
+
+/// One probe: exactly one of the three forms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    #[serde(default)]
+    pub http_get: Option<String>,
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default)]
+    pub tcp_socket: Option<String>,
+    #[serde(default)]
+    pub exec: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    #[serde(default)]
+    pub liveness: Option<Probe>,
+    #[serde(default)]
+    pub readiness: Option<Probe>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    #[serde(default)]
+    pub run_as_user: Option<i64>,
+    #[serde(default)]
+    pub fs_group: Option<i64>,
+    #[serde(default)]
+    pub read_only_root_filesystem: bool,
+    #[serde(default)]
+    pub writable_paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledWhen {
+    pub path: String,
+    pub equals: Value,
+}
+
+/// Where a component's settings live in the chart's values tree.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentValues {
+    #[serde(default)]
+    pub enabled: Option<String>,
+    #[serde(default)]
+    pub enabled_when: Option<EnabledWhen>,
+    #[serde(default)]
+    pub replicas: Option<String>,
+    #[serde(default)]
+    pub replicas_fixed: Option<i64>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub resources: Option<String>,
+    #[serde(default)]
+    pub resources_preset: Option<String>,
+    #[serde(default)]
+    pub autoscaling: Option<String>,
+    #[serde(default)]
+    pub persistence: Option<String>,
+}
+
+/// How a component keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Persistence {
+    None,
+    /// One volume claim per replica (StatefulSet volumeClaimTemplates).
+    PerReplica,
+    /// Mounts the chart-level shared volume with this id (counted once).
+    Shared(String),
+}
+
+impl<'de> Deserialize<'de> for Persistence {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "none" => Ok(Persistence::None),
+            "per-replica" => Ok(Persistence::PerReplica),
+            _ => match s.strip_prefix("shared:") {
+                Some(id) if !id.is_empty() => Ok(Persistence::Shared(id.to_string())),
+                _ => Err(serde::de::Error::custom(format!(
+                    "unknown persistence {s:?}: expected none, per-replica or shared:<volume id>"
+                ))),
+            },
+        }
+    }
+}
+
+impl Persistence {
+    pub fn label(&self) -> String {
+        match self {
+            Persistence::None => "none".into(),
+            Persistence::PerReplica => "per-replica".into(),
+            Persistence::Shared(v) => format!("shared:{v}"),
+        }
+    }
+}
+
+pub const ROLES: &[&str] = &[
+    "database",
+    "timeseries-database",
+    "vector-store",
+    "cache",
+    "queue",
+    "broker",
+    "coordination",
+    "frontend",
+    "app",
+    "gateway",
+    "adapter",
+    "worker",
+    "consumer",
+    "scheduler",
+    "realtime",
+    "ml",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    #[serde(default)]
+    pub summary: String,
+    pub kind: WorkloadKind,
+    pub image: String,
+    #[serde(default)]
+    pub security: Option<Security>,
+    #[serde(default)]
+    pub ports: Vec<Port>,
+    #[serde(default)]
+    pub probes: Probes,
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    pub persistence: Persistence,
+    #[serde(default)]
+    pub values: ComponentValues,
+}
+
+impl Component {
+    /// Whether the component holds data of its own (a database, a broker...).
+    pub fn is_stateful(&self) -> bool {
+        self.kind == WorkloadKind::StatefulSet || self.persistence != Persistence::None
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedVolume {
+    pub id: String,
+    pub name: String,
+    pub values: String,
+    pub used_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    pub path: String,
+    pub label: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub help: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assumption {
+    pub path: String,
+    #[serde(default)]
+    pub env: Option<String>,
+    pub reason: String,
+}
+
+/// One chart of the catalog, validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub source: String,
+    pub chart: ChartMeta,
+    #[serde(default)]
+    pub requires: Vec<String>,
+    pub values: Value,
+    pub environments: Vec<Environment>,
+    pub components: Vec<Component>,
+    #[serde(default)]
+    pub volumes: Vec<SharedVolume>,
+    #[serde(default)]
+    pub settings: Vec<Setting>,
+    #[serde(default)]
+    pub assumptions: Vec<Assumption>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl Chart {
+    pub fn component(&self, id: &str) -> Option<&Component> {
+        self.components.iter().find(|c| c.id == id)
+    }
+
+    pub fn environment(&self, id: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.id == id)
+    }
+
+    pub fn volume(&self, id: &str) -> Option<&SharedVolume> {
+        self.volumes.iter().find(|v| v.id == id)
+    }
+
+    /// The assumption covering `path` in the given layer (`None` = the chart's values.yaml).
+    pub fn assumption(&self, env: Option<&str>, path: &str) -> Option<&Assumption> {
+        self.assumptions
+            .iter()
+            .filter(|a| a.env.as_deref() == env)
+            .find(|a| path_covers(&a.path, path))
+    }
+}
+
+/// Whether `prefix` is `path` or one of its ancestors (`a.b` covers `a.b.c`, not `a.bc`).
+pub fn path_covers(prefix: &str, path: &str) -> bool {
+    path == prefix
+        || (path.starts_with(prefix)
+            && matches!(path.as_bytes().get(prefix.len()), Some(b'.') | Some(b'[')))
+}
+
+/// The whole catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    pub charts: Vec<Chart>,
+}
+
+impl Catalog {
+    /// The embedded catalog, loaded and validated once. The embedded files are tested, so a
+    /// failure here is a build defect; callers that want the error use [`Catalog::load`].
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| match Catalog::load(FILES) {
+            Ok(c) => c,
+            Err(e) => panic!("embedded catalog is invalid: {e}"),
+        })
+    }
+
+    /// Parse and validate catalog files given as (file name, contents).
+    pub fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
+        let mut charts = Vec::with_capacity(files.len());
+        for (file, text) in files {
+            charts.push(parse_chart(file, text)?);
+        }
+        let catalog = Catalog { charts };
+        for (file, _) in files {
+            let chart = catalog
+                .charts
+                .iter()
+                .find(|c| format!("{}.yaml", c.id) == *file);
+            if let Some(chart) = chart {
+                validate_cross(&catalog, chart, file)?;
+            }
+        }
+        Ok(catalog)
+    }
+
+    pub fn chart(&self, id: &str) -> Option<&Chart> {
+        self.charts.iter().find(|c| c.id == id)
+    }
+
+    pub fn chart_ids(&self) -> Vec<&str> {
+        self.charts.iter().map(|c| c.id.as_str()).collect()
+    }
+}
+
+fn err(file: &str, path: impl Into<String>, problem: impl Into<String>) -> CatalogError {
+    CatalogError {
+        file: file.to_string(),
+        path: path.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Parse one file (raw serde parse, then semantic checks that need only this file).
+pub fn parse_chart(file: &str, text: &str) -> Result<Chart, CatalogError> {
+    let de = serde_yaml::Deserializer::from_str(text);
+    let chart: Chart = match serde_path_to_error_lite(de) {
+        Ok(c) => c,
+        Err((path, problem)) => return Err(err(file, path, problem)),
+    };
+    validate_local(file, &chart)?;
+    Ok(chart)
+}
+
+/// serde_yaml reports the line and column of a problem; turn that into our error shape.
+fn serde_path_to_error_lite(de: serde_yaml::Deserializer<'_>) -> Result<Chart, (String, String)> {
+    Chart::deserialize(de).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!("line {} column {}", l.line(), l.column()))
+            .unwrap_or_default();
+        (at, e.to_string())
+    })
+}
+
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn check_path(
+    file: &str,
+    chart: &Chart,
+    at: &str,
+    path: &str,
+    env: Option<&Environment>,
+) -> Result<(), CatalogError> {
+    let segs = parse_path(path).map_err(|e| err(file, at, e.to_string()))?;
+    let in_base = get_path(&chart.values, &segs).is_some();
+    let in_env = env.is_some_and(|e| get_path(&e.values, &segs).is_some());
+    if in_base || in_env {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            at,
+            format!("path {path:?} does not exist in values"),
+        ))
+    }
+}
+
+fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
+    if format!("{}.yaml", chart.id) != file {
+        return Err(err(
+            file,
+            "id",
+            format!("chart id {:?} does not match the file name", chart.id),
+        ));
+    }
+    if !chart.values.is_mapping() {
+        return Err(err(
+            file,
+            "values",
+            "must be a map (the chart's values.yaml)",
+        ));
+    }
+    if chart.environments.is_empty() {
+        return Err(err(
+            file,
+            "environments",
+            "at least one environment is needed",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, e) in chart.environments.iter().enumerate() {
+        let at = format!("environments[{i}]");
+        if !is_id(&e.id) || !seen.insert(e.id.as_str()) {
+            return Err(err(
+                file,
+                format!("{at}.id"),
+                format!("{:?} is not a unique lowercase id", e.id),
+            ));
+        }
+        if !e.values.is_mapping() {
+            return Err(err(file, format!("{at}.values"), "must be a map"));
+        }
+        for leaf in crate::values::leaf_paths(&e.values) {
+            check_path(file, chart, &format!("{at}.values.{leaf}"), &leaf, None)?;
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, c) in chart.components.iter().enumerate() {
+        let at = format!("components[{i}]");
+        if !is_id(&c.id) || !seen.insert(c.id.as_str()) {
+            return Err(err(
+                file,
+                format!("{at}.id"),
+                format!("{:?} is not a unique lowercase id", c.id),
+            ));
+        }
+        if !ROLES.contains(&c.role.as_str()) {
+            return Err(err(
+                file,
+                format!("{at}.role"),
+                format!(
+                    "unknown role {:?}; expected one of {}",
+                    c.role,
+                    ROLES.join(", ")
+                ),
+            ));
+        }
+        let v = &c.values;
+        let paths = [
+            ("enabled", &v.enabled),
+            ("replicas", &v.replicas),
+            ("image", &v.image),
+            ("resources", &v.resources),
+            ("resources_preset", &v.resources_preset),
+            ("autoscaling", &v.autoscaling),
+            ("persistence", &v.persistence),
+        ];
+        for (field, p) in paths {
+            if let Some(p) = p {
+                check_path(file, chart, &format!("{at}.values.{field}"), p, None)?;
+            }
+        }
+        if let Some(w) = &v.enabled_when {
+            check_path(
+                file,
+                chart,
+                &format!("{at}.values.enabled_when.path"),
+                &w.path,
+                None,
+            )?;
+        }
+        if v.replicas.is_some() == v.replicas_fixed.is_some() {
+            return Err(err(
+                file,
+                format!("{at}.values"),
+                "exactly one of replicas and replicas_fixed is needed",
+            ));
+        }
+        if v.resources.is_none() {
+            return Err(err(
+                file,
+                format!("{at}.values.resources"),
+                "missing: every component needs requests and limits",
+            ));
+        }
+        if let Some(r) = &v.resources {
+            for sub in [
+                "requests.cpu",
+                "requests.memory",
+                "limits.cpu",
+                "limits.memory",
+            ] {
+                let p = format!("{r}.{sub}");
+                check_path(file, chart, &format!("{at}.values.resources"), &p, None)?;
+                let segs = parse_path(&p).map_err(|e| err(file, &at, e.to_string()))?;
+                if let Some(q) = get_path(&chart.values, &segs) {
+                    crate::values::quantity_of(q)
+                        .map_err(|e| err(file, format!("values.{p}"), e.to_string()))?;
+                }
+            }
+        }
+        if let Some(a) = &v.autoscaling {
+            for sub in ["enabled", "minReplicas", "maxReplicas"] {
+                check_path(
+                    file,
+                    chart,
+                    &format!("{at}.values.autoscaling"),
+                    &format!("{a}.{sub}"),
+                    None,
+                )?;
+            }
+        }
+        match (&c.persistence, &v.persistence) {
+            (Persistence::PerReplica, None) => {
+                return Err(err(
+                    file,
+                    format!("{at}.values.persistence"),
+                    "per-replica persistence needs a values path with size",
+                ));
+            }
+            (Persistence::PerReplica, Some(p)) => {
+                check_path(
+                    file,
+                    chart,
+                    &format!("{at}.values.persistence"),
+                    &format!("{p}.size"),
+                    None,
+                )?;
+            }
+            (Persistence::Shared(id), _) if chart.volume(id).is_none() => {
+                return Err(err(
+                    file,
+                    format!("{at}.persistence"),
+                    format!("no shared volume {id:?} in volumes"),
+                ));
+            }
+            _ => {}
+        }
+        for (j, port) in c.ports.iter().enumerate() {
+            if port.port == 0 {
+                return Err(err(
+                    file,
+                    format!("{at}.ports[{j}].port"),
+                    "port 0 is not a port",
+                ));
+            }
+        }
+        for (which, probe) in [
+            ("liveness", &c.probes.liveness),
+            ("readiness", &c.probes.readiness),
+        ] {
+            let Some(p) = probe else { continue };
+            let forms =
+                p.http_get.is_some() as u8 + p.tcp_socket.is_some() as u8 + p.exec.is_some() as u8;
+            if forms != 1 {
+                return Err(err(
+                    file,
+                    format!("{at}.probes.{which}"),
+                    "needs exactly one of http_get, tcp_socket, exec",
+                ));
+            }
+            let port = p.port.as_ref().or(p.tcp_socket.as_ref());
+            if let Some(port) = port {
+                if !c.ports.iter().any(|x| &x.name == port) && port.parse::<u16>().is_err() {
+                    return Err(err(
+                        file,
+                        format!("{at}.probes.{which}"),
+                        format!("port {port:?} is not one of the component's ports"),
+                    ));
+                }
+            }
+        }
+    }
+    for (i, vol) in chart.volumes.iter().enumerate() {
+        let at = format!("volumes[{i}]");
+        check_path(
+            file,
+            chart,
+            &format!("{at}.values"),
+            &format!("{}.size", vol.values),
+            None,
+        )?;
+        for u in &vol.used_by {
+            if chart.component(u).is_none() {
+                return Err(err(
+                    file,
+                    format!("{at}.used_by"),
+                    format!("no component {u:?}"),
+                ));
+            }
+        }
+    }
+    for (i, s) in chart.settings.iter().enumerate() {
+        check_path(file, chart, &format!("settings[{i}].path"), &s.path, None)?;
+    }
+    for (i, a) in chart.assumptions.iter().enumerate() {
+        let env = match &a.env {
+            None => None,
+            Some(id) => Some(chart.environment(id).ok_or_else(|| {
+                err(
+                    file,
+                    format!("assumptions[{i}].env"),
+                    format!("no environment {id:?}"),
+                )
+            })?),
+        };
+        check_path(file, chart, &format!("assumptions[{i}].path"), &a.path, env)?;
+    }
+    Ok(())
+}
+
+fn validate_cross(catalog: &Catalog, chart: &Chart, file: &str) -> Result<(), CatalogError> {
+    for (i, r) in chart.requires.iter().enumerate() {
+        if catalog.chart(r).is_none() {
+            return Err(err(
+                file,
+                format!("requires[{i}]"),
+                format!("no chart {r:?} in the catalog"),
+            ));
+        }
+    }
+    for (i, c) in chart.components.iter().enumerate() {
+        for (j, d) in c.depends_on.iter().enumerate() {
+            let ok = match d.split_once('/') {
+                Some((other, comp)) => catalog
+                    .chart(other)
+                    .is_some_and(|o| o.component(comp).is_some()),
+                None => chart.component(d).is_some(),
+            };
+            if !ok {
+                return Err(err(
+                    file,
+                    format!("components[{i}].depends_on[{j}]"),
+                    format!("no component {d:?}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantity::Quantity;
+
+    #[test]
+    fn builtin_catalog_loads() {
+        let c = Catalog::load(FILES).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.chart_ids(),
+            [
+                "cauldron-infra",
+                "cauldron-frappe",
+                "rhesis",
+                "caracal",
+                "rae-memory"
+            ]
+        );
+        for chart in &c.charts {
+            for env in ["dev", "staging", "prod"] {
+                assert!(chart.environment(env).is_some(), "{} lacks {env}", chart.id);
+            }
+        }
+    }
+
+    #[test]
+    fn error_names_file_path_and_problem() {
+        let bad = FILES[2].1.replacen("role: app", "role: wizard", 1);
+        let e = Catalog::load(&[("rhesis.yaml", &bad)]).unwrap_err();
+        assert_eq!(e.file, "rhesis.yaml");
+        assert!(e.path.starts_with("components["), "{e}");
+        assert!(e.to_string().contains("unknown role \"wizard\""), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_is_reported_with_location() {
+        let bad = format!("{}\nbogus: 1\n", FILES[2].1);
+        let e = Catalog::load(&[("rhesis.yaml", &bad)]).unwrap_err();
+        assert!(e.to_string().contains("bogus"), "{e}");
+        assert!(e.path.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn dangling_values_path_is_reported() {
+        let bad = FILES[2].1.replacen(
+            "resources: backend.resources",
+            "resources: backend.resourcez",
+            1,
+        );
+        let e = Catalog::load(&[("rhesis.yaml", &bad)]).unwrap_err();
+        assert!(e.to_string().contains("backend.resourcez"), "{e}");
+    }
+
+    #[test]
+    fn path_covers_is_segment_aware() {
+        assert!(path_covers("a.b", "a.b"));
+        assert!(path_covers("a.b", "a.b.c"));
+        assert!(!path_covers("a.b", "a.bc"));
+        assert!(path_covers("a", "a[0]"));
+    }
+
+    #[test]
+    fn quantity_type_is_used_for_resources() {
+        // Every resource figure in every chart and environment parses as a quantity.
+        let c = Catalog::builtin();
+        for chart in &c.charts {
+            for comp in &chart.components {
+                let r = comp.values.resources.as_deref().unwrap();
+                for sub in ["requests.cpu", "limits.memory"] {
+                    let segs = parse_path(&format!("{r}.{sub}")).unwrap();
+                    let v = get_path(&chart.values, &segs).unwrap();
+                    let _q: Quantity = crate::values::quantity_of(v).unwrap();
+                }
+            }
+        }
+    }
+}

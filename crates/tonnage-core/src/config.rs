@@ -1,0 +1,560 @@
+//! A configuration: which charts, which environment, and the user's overrides, addressed by
+//! each chart's own values paths exactly as `helm --set` would. Kept apart from the catalog;
+//! applying it is pure and deterministic.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+
+use crate::catalog::{path_covers, Catalog, Chart};
+use crate::values::{self, get_path, merge, parse_path, set_path, typed_value, Seg};
+
+/// What the user chose. `overrides` maps chart id -> values path -> value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Configuration {
+    pub stacks: Vec<String>,
+    pub env: String,
+    #[serde(default)]
+    pub overrides: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+/// Bad user input, naming what was given and what would have been accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    UnknownStack {
+        given: String,
+        valid: Vec<String>,
+    },
+    NoStack,
+    UnknownEnv {
+        given: String,
+        stacks: Vec<String>,
+        valid: Vec<String>,
+    },
+    BadSet {
+        given: String,
+        problem: String,
+    },
+    UnknownPath {
+        stack: String,
+        path: String,
+        suggestions: Vec<String>,
+    },
+    AmbiguousPath {
+        path: String,
+        stacks: Vec<String>,
+    },
+    BadValue {
+        stack: String,
+        path: String,
+        value: String,
+        problem: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownStack { given, valid } => write!(
+                f,
+                "unknown stack {given:?}; valid stacks: {}",
+                valid.join(", ")
+            ),
+            ConfigError::NoStack => write!(f, "no stack chosen; pass at least one --stack"),
+            ConfigError::UnknownEnv { given, stacks, valid } => write!(
+                f,
+                "unknown environment {given:?} for {}; valid environments: {}",
+                stacks.join(" + "),
+                valid.join(", ")
+            ),
+            ConfigError::BadSet { given, problem } => {
+                write!(f, "invalid --set {given:?}: {problem}")
+            }
+            ConfigError::UnknownPath { stack, path, suggestions } => {
+                write!(f, "unknown values path {path:?} for stack {stack}")?;
+                if suggestions.is_empty() {
+                    write!(f, "; run `tonnage stacks --paths` to list the valid paths")
+                } else {
+                    write!(f, "; did you mean: {}", suggestions.join(", "))
+                }
+            }
+            ConfigError::AmbiguousPath { path, stacks } => write!(
+                f,
+                "values path {path:?} exists in several stacks ({}); prefix it with the stack, e.g. {}:{path}",
+                stacks.join(", "),
+                stacks[0]
+            ),
+            ConfigError::BadValue { stack, path, value, problem } => {
+                write!(f, "invalid value {value:?} for {stack}:{path}: {problem}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// What kind of value a path holds, for checking user input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Quantity,
+    Count,
+    Percent,
+    Bool,
+    Integer,
+    Text,
+    Any,
+}
+
+impl Configuration {
+    /// A validated configuration with no overrides.
+    pub fn new(catalog: &Catalog, stacks: &[&str], env: &str) -> Result<Self, ConfigError> {
+        if stacks.is_empty() {
+            return Err(ConfigError::NoStack);
+        }
+        let mut ids = Vec::new();
+        for s in stacks {
+            if catalog.chart(s).is_none() {
+                return Err(ConfigError::UnknownStack {
+                    given: s.to_string(),
+                    valid: catalog.chart_ids().iter().map(|s| s.to_string()).collect(),
+                });
+            }
+            if !ids.iter().any(|i: &String| i == s) {
+                ids.push(s.to_string());
+            }
+        }
+        // Keep catalog order so `--stack b --stack a` and `--stack a --stack b` plan alike.
+        let order = catalog.chart_ids();
+        ids.sort_by_key(|id| order.iter().position(|o| o == id));
+        let charts: Vec<&Chart> = ids.iter().filter_map(|i| catalog.chart(i)).collect();
+        if !charts.iter().all(|c| c.environment(env).is_some()) {
+            let mut valid: Vec<String> = charts[0]
+                .environments
+                .iter()
+                .map(|e| e.id.clone())
+                .filter(|e| charts.iter().all(|c| c.environment(e).is_some()))
+                .collect();
+            valid.dedup();
+            return Err(ConfigError::UnknownEnv {
+                given: env.to_string(),
+                stacks: ids.clone(),
+                valid,
+            });
+        }
+        Ok(Configuration {
+            stacks: ids,
+            env: env.to_string(),
+            overrides: BTreeMap::new(),
+        })
+    }
+
+    /// Apply one `--set [STACK:]PATH=VALUE`, typed like Helm, checked against the chart.
+    pub fn set_str(&mut self, catalog: &Catalog, text: &str) -> Result<(), ConfigError> {
+        let Some((lhs, rhs)) = text.split_once('=') else {
+            return Err(ConfigError::BadSet {
+                given: text.to_string(),
+                problem: "expected PATH=VALUE (or STACK:PATH=VALUE)".into(),
+            });
+        };
+        let (stack, path) = match lhs.split_once(':') {
+            Some((s, p)) => (Some(s), p),
+            None => (None, lhs),
+        };
+        parse_path(path).map_err(|e| ConfigError::BadSet {
+            given: text.to_string(),
+            problem: e.to_string(),
+        })?;
+        let stack = match stack {
+            Some(s) => {
+                if !self.stacks.iter().any(|x| x == s) {
+                    return Err(ConfigError::UnknownStack {
+                        given: s.to_string(),
+                        valid: self.stacks.clone(),
+                    });
+                }
+                s.to_string()
+            }
+            None => self.resolve_stack(catalog, path)?,
+        };
+        self.set(catalog, &stack, path, typed_value(rhs))
+    }
+
+    fn resolve_stack(&self, catalog: &Catalog, path: &str) -> Result<String, ConfigError> {
+        let owners: Vec<String> = self
+            .stacks
+            .iter()
+            .filter(|s| catalog.chart(s).is_some_and(|c| path_known(c, path)))
+            .cloned()
+            .collect();
+        match owners.len() {
+            1 => Ok(owners[0].clone()),
+            0 => Err(ConfigError::UnknownPath {
+                stack: self.stacks.join(" + "),
+                path: path.to_string(),
+                suggestions: self
+                    .stacks
+                    .iter()
+                    .filter_map(|s| catalog.chart(s))
+                    .flat_map(|c| suggest(c, path))
+                    .take(5)
+                    .collect(),
+            }),
+            _ => Err(ConfigError::AmbiguousPath {
+                path: path.to_string(),
+                stacks: owners,
+            }),
+        }
+    }
+
+    /// Set one override (already typed), checking the path and the value.
+    pub fn set(
+        &mut self,
+        catalog: &Catalog,
+        stack: &str,
+        path: &str,
+        value: Value,
+    ) -> Result<(), ConfigError> {
+        let chart = catalog
+            .chart(stack)
+            .filter(|_| self.stacks.iter().any(|s| s == stack))
+            .ok_or_else(|| ConfigError::UnknownStack {
+                given: stack.to_string(),
+                valid: self.stacks.clone(),
+            })?;
+        if !path_known(chart, path) {
+            return Err(ConfigError::UnknownPath {
+                stack: stack.to_string(),
+                path: path.to_string(),
+                suggestions: suggest(chart, path),
+            });
+        }
+        check_value(chart, path, &value).map_err(|problem| ConfigError::BadValue {
+            stack: stack.to_string(),
+            path: path.to_string(),
+            value: values::display_value(&value),
+            problem,
+        })?;
+        // Normalise quantities to canonical text so equal configurations compare equal.
+        let value = match (field_kind(chart, path), &value) {
+            (FieldKind::Quantity, v) if !v.is_null() => match values::quantity_of(v) {
+                Ok(q) => Value::String(q.to_string()),
+                Err(_) => value,
+            },
+            _ => value,
+        };
+        self.overrides
+            .entry(stack.to_string())
+            .or_default()
+            .insert(path.to_string(), value);
+        Ok(())
+    }
+
+    /// Remove an override; returns whether there was one.
+    pub fn unset(&mut self, stack: &str, path: &str) -> bool {
+        let Some(m) = self.overrides.get_mut(stack) else {
+            return false;
+        };
+        let had = m.remove(path).is_some();
+        if m.is_empty() {
+            self.overrides.remove(stack);
+        }
+        had
+    }
+
+    pub fn override_count(&self) -> usize {
+        self.overrides.values().map(|m| m.len()).sum()
+    }
+
+    /// The chart's values in effect: values.yaml, then the environment, then the overrides.
+    pub fn effective_values(&self, chart: &Chart) -> Value {
+        let mut v = self.preset_values(chart);
+        if let Some(ov) = self.overrides.get(&chart.id) {
+            for (path, value) in ov {
+                if let Ok(segs) = parse_path(path) {
+                    set_path(&mut v, &segs, value.clone());
+                }
+            }
+        }
+        v
+    }
+
+    /// The chart's values for the chosen environment without the user's overrides.
+    pub fn preset_values(&self, chart: &Chart) -> Value {
+        let mut v = chart.values.clone();
+        if let Some(env) = chart.environment(&self.env) {
+            merge(&mut v, &env.values);
+        }
+        v
+    }
+
+    /// Which layer the value at `path` comes from.
+    pub fn source_of(&self, chart: &Chart, path: &str) -> Layer {
+        if let Some(ov) = self.overrides.get(&chart.id) {
+            if ov
+                .keys()
+                .any(|k| path_covers(k, path) || path_covers(path, k))
+            {
+                return Layer::User;
+            }
+        }
+        let Ok(segs) = parse_path(path) else {
+            return Layer::Chart;
+        };
+        match chart.environment(&self.env) {
+            Some(env) if get_path(&env.values, &segs).is_some() => Layer::Environment,
+            _ => Layer::Chart,
+        }
+    }
+}
+
+/// The layers a value can come from, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    Chart,
+    Environment,
+    User,
+}
+
+/// A path the user may set: any path of the chart's values (or one of its environments),
+/// including a key below a leaf map such as a new annotation.
+pub fn path_known(chart: &Chart, path: &str) -> bool {
+    let Ok(segs) = parse_path(path) else {
+        return false;
+    };
+    let trees = std::iter::once(&chart.values).chain(chart.environments.iter().map(|e| &e.values));
+    for tree in trees {
+        if get_path(tree, &segs).is_some() {
+            return true;
+        }
+        // A new key inside an existing map that is a free-form dictionary (annotations, labels,
+        // configMap...), or a new list element.
+        if let Some((last, parent)) = segs.split_last() {
+            if let Some(p) = get_path(tree, parent) {
+                let open_map = p.is_mapping() && is_free_form(parent);
+                let list = p.is_sequence() && matches!(last, Seg::Index(_));
+                if open_map || list {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn is_free_form(parent: &[Seg]) -> bool {
+    matches!(parent.last(), Some(Seg::Key(k)) if matches!(k.as_str(),
+        "annotations" | "labels" | "nodeSelector" | "configMap" | "extraEnv" | "env" | "podAnnotations" | "podLabels" | "keys"))
+}
+
+/// Up to five known paths that look like `path` (same last key, or a shared prefix).
+pub fn suggest(chart: &Chart, path: &str) -> Vec<String> {
+    let leaves = values::leaf_paths(&chart.values);
+    let last = path.rsplit('.').next().unwrap_or(path).to_ascii_lowercase();
+    let mut scored: Vec<(usize, &String)> = leaves
+        .iter()
+        .map(|l| {
+            let l_last = l.rsplit('.').next().unwrap_or(l).to_ascii_lowercase();
+            let d = edit_distance(&l.to_ascii_lowercase(), &path.to_ascii_lowercase());
+            let bonus = if l_last == last { 0 } else { 3 };
+            (d + bonus, l)
+        })
+        .collect();
+    scored.sort();
+    let cutoff = path.len().max(4) / 2 + 3;
+    scored
+        .into_iter()
+        .filter(|(d, _)| *d <= cutoff)
+        .take(5)
+        .map(|(_, l)| l.clone())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// What kind of value `path` holds in this chart.
+pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
+    for c in &chart.components {
+        let v = &c.values;
+        if let Some(r) = &v.resources {
+            if path_covers(r, path) && path != r {
+                return FieldKind::Quantity;
+            }
+        }
+        if v.replicas.as_deref() == Some(path) {
+            return FieldKind::Count;
+        }
+        if let Some(a) = &v.autoscaling {
+            if path == format!("{a}.minReplicas") || path == format!("{a}.maxReplicas") {
+                return FieldKind::Count;
+            }
+            if path.starts_with(&format!("{a}.target")) && path.ends_with("Percentage") {
+                return FieldKind::Percent;
+            }
+        }
+        if let Some(p) = &v.persistence {
+            if path == format!("{p}.size") {
+                return FieldKind::Quantity;
+            }
+        }
+    }
+    for vol in &chart.volumes {
+        if path == format!("{}.size", vol.values) {
+            return FieldKind::Quantity;
+        }
+    }
+    let Ok(segs) = parse_path(path) else {
+        return FieldKind::Any;
+    };
+    match get_path(&chart.values, &segs) {
+        Some(Value::Bool(_)) => FieldKind::Bool,
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => FieldKind::Integer,
+        Some(Value::String(_)) => FieldKind::Text,
+        _ => FieldKind::Any,
+    }
+}
+
+fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
+    if value.is_null() {
+        return Ok(()); // Helm: null deletes the default.
+    }
+    match field_kind(chart, path) {
+        FieldKind::Quantity => {
+            let q = values::quantity_of(value).map_err(|e| e.to_string())?;
+            if q.is_negative() {
+                return Err("a resource quantity cannot be negative".into());
+            }
+            Ok(())
+        }
+        FieldKind::Count => match value.as_i64() {
+            Some(n) if (0..=10_000).contains(&n) => Ok(()),
+            _ => Err("expected a whole number of replicas from 0 to 10000".into()),
+        },
+        FieldKind::Percent => match value.as_i64() {
+            Some(n) if (1..=100).contains(&n) => Ok(()),
+            _ => Err("expected a whole percentage from 1 to 100".into()),
+        },
+        FieldKind::Bool => {
+            if value.is_bool() {
+                Ok(())
+            } else {
+                Err("expected true or false".into())
+            }
+        }
+        FieldKind::Integer => {
+            if value.as_i64().is_some() {
+                Ok(())
+            } else {
+                Err("expected a whole number".into())
+            }
+        }
+        FieldKind::Text | FieldKind::Any => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat() -> &'static Catalog {
+        Catalog::builtin()
+    }
+
+    #[test]
+    fn unknown_stack_lists_valid() {
+        let e = Configuration::new(cat(), &["nope"], "dev").unwrap_err();
+        let s = e.to_string();
+        assert!(
+            s.contains("\"nope\"") && s.contains("rhesis") && s.contains("caracal"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn unknown_env_lists_valid() {
+        let e = Configuration::new(cat(), &["rhesis"], "qa").unwrap_err();
+        let s = e.to_string();
+        assert!(
+            s.contains("\"qa\"") && s.contains("local") && s.contains("enterprise"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn set_is_typed_and_checked() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        c.set_str(cat(), "backend.replicas=4").unwrap();
+        assert_eq!(c.overrides["rhesis"]["backend.replicas"], Value::from(4));
+        let e = c.set_str(cat(), "backend.replicas=lots").unwrap_err();
+        assert!(e.to_string().contains("\"lots\""), "{e}");
+        let e = c
+            .set_str(cat(), "backend.resources.requests.memory=2Gx")
+            .unwrap_err();
+        assert!(e.to_string().contains("2Gx"), "{e}");
+        let e = c.set_str(cat(), "backend.replicaz=2").unwrap_err();
+        assert!(
+            e.to_string().contains("backend.replicas"),
+            "suggests the right path: {e}"
+        );
+        let e = c.set_str(cat(), "no-equals-sign").unwrap_err();
+        assert!(e.to_string().contains("PATH=VALUE"), "{e}");
+    }
+
+    #[test]
+    fn quantities_are_canonicalised() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        c.set_str(cat(), "backend.resources.requests.memory=2048Mi")
+            .unwrap();
+        assert_eq!(
+            c.overrides["rhesis"]["backend.resources.requests.memory"],
+            Value::from("2Gi")
+        );
+    }
+
+    #[test]
+    fn stack_prefix_and_ambiguity() {
+        let mut c =
+            Configuration::new(cat(), &["cauldron-infra", "cauldron-frappe"], "dev").unwrap();
+        c.set_str(
+            cat(),
+            "cauldron-infra:postgresql.primary.persistence.size=20Gi",
+        )
+        .unwrap();
+        let e = c.set_str(cat(), "nope:a=1").unwrap_err();
+        assert!(matches!(e, ConfigError::UnknownStack { .. }));
+    }
+
+    #[test]
+    fn effective_values_layer_in_order() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        let chart = cat().chart("rhesis").unwrap();
+        let segs = parse_path("backend.replicas").unwrap();
+        assert_eq!(
+            get_path(&c.effective_values(chart), &segs),
+            Some(&Value::from(3))
+        );
+        assert_eq!(c.source_of(chart, "backend.replicas"), Layer::Environment);
+        c.set_str(cat(), "backend.replicas=7").unwrap();
+        assert_eq!(
+            get_path(&c.effective_values(chart), &segs),
+            Some(&Value::from(7))
+        );
+        assert_eq!(c.source_of(chart, "backend.replicas"), Layer::User);
+        assert!(c.unset("rhesis", "backend.replicas"));
+        assert_eq!(c.override_count(), 0);
+    }
+}

@@ -1,0 +1,528 @@
+//! The resource plan: per component and in total, for baseline (replicas, or the HPA minimum)
+//! and peak (the HPA maximum). All arithmetic is in i64 millicores and bytes, never floats.
+
+use serde::Serialize;
+use serde_yaml::Value;
+
+use crate::catalog::{Catalog, Chart, Component, Persistence};
+use crate::config::{Configuration, Layer};
+use crate::quantity::Quantity;
+use crate::values::{get_path, parse_path, quantity_of};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Resources {
+    pub cpu_millicores: i64,
+    pub memory_bytes: i64,
+}
+
+impl Resources {
+    fn times(self, n: i64) -> Resources {
+        Resources {
+            cpu_millicores: self.cpu_millicores.saturating_mul(n),
+            memory_bytes: self.memory_bytes.saturating_mul(n),
+        }
+    }
+    fn plus(self, o: Resources) -> Resources {
+        Resources {
+            cpu_millicores: self.cpu_millicores.saturating_add(o.cpu_millicores),
+            memory_bytes: self.memory_bytes.saturating_add(o.memory_bytes),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Replicas {
+    pub baseline: i64,
+    pub peak: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Autoscaling {
+    pub min: i64,
+    pub max: i64,
+    pub target_cpu_percent: Option<i64>,
+}
+
+/// A figure of the plan that comes from a catalog assumption rather than the guide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assumed {
+    /// `replicas`, `requests.cpu`, `requests.memory`, `limits.cpu`, `limits.memory`, `storage`,
+    /// `autoscaling`.
+    pub field: String,
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComponentPlan {
+    pub stack: String,
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub kind: String,
+    pub stateful: bool,
+    pub enabled: bool,
+    /// Replicas that run: 0 when the component is switched off.
+    pub replicas: Replicas,
+    pub autoscaling: Option<Autoscaling>,
+    /// Per replica.
+    pub requests: Resources,
+    /// Per replica.
+    pub limits: Resources,
+    /// Per replica claim (0 for stateless components and shared volumes).
+    pub storage_bytes: i64,
+    pub assumed: Vec<Assumed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VolumePlan {
+    pub stack: String,
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    pub storage_bytes: i64,
+    pub used_by: Vec<String>,
+    pub assumed: Vec<Assumed>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Total {
+    pub replicas: i64,
+    pub requests: Resources,
+    pub limits: Resources,
+    pub storage_bytes: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub baseline: Total,
+    pub peak: Total,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub stacks: Vec<String>,
+    pub env: String,
+    pub components: Vec<ComponentPlan>,
+    pub volumes: Vec<VolumePlan>,
+    pub totals: Totals,
+}
+
+/// Bitnami `resourcesPreset` (bitnami/common `_resources.tpl`, see
+/// shared/reference/sizing-facts.md): (requests cpu, memory), (limits cpu, memory).
+pub fn bitnami_preset(name: &str) -> Option<(Resources, Resources)> {
+    const MI: i64 = 1 << 20;
+    let r = |c, m| Resources {
+        cpu_millicores: c,
+        memory_bytes: m * MI,
+    };
+    Some(match name {
+        "nano" => (r(100, 128), r(150, 192)),
+        "micro" => (r(250, 256), r(375, 384)),
+        "small" => (r(500, 512), r(750, 768)),
+        "medium" => (r(500, 1024), r(750, 1536)),
+        "large" => (r(1000, 2048), r(1500, 3072)),
+        "xlarge" => (r(1000, 3072), r(3000, 6144)),
+        "2xlarge" => (r(1000, 3072), r(6000, 12288)),
+        _ => return None,
+    })
+}
+
+struct Reader<'a> {
+    chart: &'a Chart,
+    config: &'a Configuration,
+    values: Value,
+    assumed: Vec<Assumed>,
+}
+
+impl Reader<'_> {
+    fn get(&self, path: &str) -> Option<&Value> {
+        let segs = parse_path(path).ok()?;
+        get_path(&self.values, &segs).filter(|v| !v.is_null())
+    }
+
+    fn note(&mut self, field: &str, path: &str) {
+        let env = match self.config.source_of(self.chart, path) {
+            Layer::User => return,
+            Layer::Environment => Some(self.config.env.as_str()),
+            Layer::Chart => None,
+        };
+        if let Some(a) = self.chart.assumption(env, path) {
+            self.assumed.push(Assumed {
+                field: field.to_string(),
+                path: path.to_string(),
+                reason: a.reason.clone(),
+            });
+        }
+    }
+
+    fn bool_at(&mut self, path: &str, default: bool) -> bool {
+        match self.get(path) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s == "true",
+            _ => default,
+        }
+    }
+
+    fn int_at(&mut self, field: &str, path: &str, default: i64) -> i64 {
+        self.note(field, path);
+        match self.get(path) {
+            Some(v) => v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .unwrap_or(default)
+                .max(0),
+            None => default,
+        }
+    }
+
+    /// A quantity, or `None` when absent or malformed (a malformed figure never reaches the plan:
+    /// [`Configuration::set`] rejects it, and the catalog tests check the embedded values).
+    fn quantity_at(&mut self, field: &str, path: &str) -> Option<Quantity> {
+        self.note(field, path);
+        self.get(path)
+            .and_then(|v| quantity_of(v).ok())
+            .filter(|q| !q.is_negative())
+    }
+}
+
+fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
+    r.assumed.clear();
+    let v = &c.values;
+    let mut enabled = match &v.enabled {
+        Some(p) => r.bool_at(p, true),
+        None => true,
+    };
+    if let Some(w) = &v.enabled_when {
+        enabled &= r.get(&w.path) == Some(&w.equals);
+    }
+    let replicas = match (&v.replicas, v.replicas_fixed) {
+        (Some(p), _) => r.int_at("replicas", p, 1),
+        (None, Some(n)) => n,
+        (None, None) => 1,
+    };
+    let autoscaling = v.autoscaling.as_ref().and_then(|a| {
+        if !r.bool_at(&format!("{a}.enabled"), false) {
+            return None;
+        }
+        r.note("autoscaling", a);
+        let min = r.int_at("autoscaling", &format!("{a}.minReplicas"), replicas.max(1));
+        let max = r
+            .int_at("autoscaling", &format!("{a}.maxReplicas"), min)
+            .max(min);
+        let target = r
+            .get(&format!("{a}.targetCPUUtilizationPercentage"))
+            .and_then(Value::as_i64);
+        Some(Autoscaling {
+            min,
+            max,
+            target_cpu_percent: target,
+        })
+    });
+    let (base, peak) = match autoscaling {
+        Some(a) => (a.min, a.max),
+        None => (replicas, replicas),
+    };
+
+    let mut requests = Resources::default();
+    let mut limits = Resources::default();
+    if let Some(res) = &v.resources {
+        let rc = r.quantity_at("requests.cpu", &format!("{res}.requests.cpu"));
+        let rm = r.quantity_at("requests.memory", &format!("{res}.requests.memory"));
+        let lc = r.quantity_at("limits.cpu", &format!("{res}.limits.cpu"));
+        let lm = r.quantity_at("limits.memory", &format!("{res}.limits.memory"));
+        let preset = v
+            .resources_preset
+            .as_ref()
+            .and_then(|p| r.get(p))
+            .and_then(Value::as_str)
+            .and_then(bitnami_preset);
+        let nothing_set = rc.is_none() && rm.is_none() && lc.is_none() && lm.is_none();
+        if let (true, Some((pr, pl))) = (nothing_set, preset) {
+            requests = pr;
+            limits = pl;
+        } else {
+            // Kubernetes: a request left out defaults to the limit.
+            let rc = rc.or(lc.clone());
+            let rm = rm.or(lm.clone());
+            requests.cpu_millicores = rc.map_or(0, |q| q.milli_value());
+            requests.memory_bytes = rm.map_or(0, |q| q.value());
+            limits.cpu_millicores = lc.map_or(0, |q| q.milli_value());
+            limits.memory_bytes = lm.map_or(0, |q| q.value());
+        }
+    }
+
+    let storage_bytes = match (&c.persistence, &v.persistence) {
+        (Persistence::PerReplica, Some(p)) => {
+            if r.bool_at(&format!("{p}.enabled"), true) {
+                r.quantity_at("storage", &format!("{p}.size"))
+                    .map_or(0, |q| q.value())
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    };
+
+    let running = |n: i64| if enabled { n } else { 0 };
+    ComponentPlan {
+        stack: r.chart.id.clone(),
+        id: c.id.clone(),
+        name: c.name.clone(),
+        role: c.role.clone(),
+        kind: c.kind.as_str().to_string(),
+        stateful: c.is_stateful(),
+        enabled,
+        replicas: Replicas {
+            baseline: running(base),
+            peak: running(peak),
+        },
+        autoscaling,
+        requests,
+        limits,
+        storage_bytes,
+        assumed: std::mem::take(&mut r.assumed),
+    }
+}
+
+/// Plan a configuration against a catalog. Total: never panics; unknown charts are skipped
+/// (a [`Configuration`] built through its constructors has none).
+pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
+    let mut components = Vec::new();
+    let mut volumes = Vec::new();
+    for id in &config.stacks {
+        let Some(chart) = catalog.chart(id) else {
+            continue;
+        };
+        let mut r = Reader {
+            chart,
+            config,
+            values: config.effective_values(chart),
+            assumed: Vec::new(),
+        };
+        for c in &chart.components {
+            components.push(plan_component(&mut r, c));
+        }
+        for vol in &chart.volumes {
+            r.assumed.clear();
+            let users_on = components
+                .iter()
+                .any(|c| c.stack == chart.id && c.enabled && vol.used_by.contains(&c.id));
+            let enabled = users_on && r.bool_at(&format!("{}.enabled", vol.values), true);
+            let size = r
+                .quantity_at("storage", &format!("{}.size", vol.values))
+                .map_or(0, |q| q.value());
+            volumes.push(VolumePlan {
+                stack: chart.id.clone(),
+                id: vol.id.clone(),
+                name: vol.name.clone(),
+                enabled,
+                storage_bytes: if enabled { size } else { 0 },
+                used_by: vol.used_by.clone(),
+                assumed: std::mem::take(&mut r.assumed),
+            });
+        }
+    }
+    let mut totals = Totals::default();
+    for c in &components {
+        for (t, n) in [
+            (&mut totals.baseline, c.replicas.baseline),
+            (&mut totals.peak, c.replicas.peak),
+        ] {
+            t.replicas += n;
+            t.requests = t.requests.plus(c.requests.times(n));
+            t.limits = t.limits.plus(c.limits.times(n));
+            t.storage_bytes = t
+                .storage_bytes
+                .saturating_add(c.storage_bytes.saturating_mul(n));
+        }
+    }
+    for v in &volumes {
+        totals.baseline.storage_bytes += v.storage_bytes;
+        totals.peak.storage_bytes += v.storage_bytes;
+    }
+    Plan {
+        stacks: config.stacks.clone(),
+        env: config.env.clone(),
+        components,
+        volumes,
+        totals,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GI: i64 = 1 << 30;
+    const MI: i64 = 1 << 20;
+
+    fn plan_of(stacks: &[&str], env: &str, sets: &[&str]) -> Plan {
+        let cat = Catalog::builtin();
+        let mut c = Configuration::new(cat, stacks, env).unwrap();
+        for s in sets {
+            c.set_str(cat, s).unwrap();
+        }
+        plan(cat, &c)
+    }
+
+    /// Rhesis guide, "Local Development Configuration" table: 2.35 / 4.7 cores,
+    /// 4.625 / 9.25 GiB (the guide rounds to 4.6 / 9.2), 1 GiB, 5 replicas.
+    #[test]
+    fn rhesis_local_matches_the_guide_table() {
+        let t = plan_of(&["rhesis"], "local", &[]).totals.baseline;
+        assert_eq!(t.replicas, 5);
+        assert_eq!(t.requests.cpu_millicores, 2350);
+        assert_eq!(t.limits.cpu_millicores, 4700);
+        assert_eq!(t.requests.memory_bytes, 4 * GI + 640 * MI);
+        assert_eq!(t.limits.memory_bytes, 9 * GI + 256 * MI);
+        assert_eq!(t.storage_bytes, GI);
+    }
+
+    /// Rhesis guide, "Production Configuration" rows summed honestly: 8 / 16 cores,
+    /// 16 / 32 GiB, 110 GiB (the table's own Total row says 6.5 / 12 and 11 / 22 Gi).
+    #[test]
+    fn rhesis_prod_is_the_honest_sum_of_the_rows() {
+        let t = plan_of(&["rhesis"], "prod", &[]).totals.baseline;
+        assert_eq!(t.replicas, 12);
+        assert_eq!(t.requests.cpu_millicores, 8000);
+        assert_eq!(t.limits.cpu_millicores, 16000);
+        assert_eq!(t.requests.memory_bytes, 16 * GI);
+        assert_eq!(t.limits.memory_bytes, 32 * GI);
+        assert_eq!(t.storage_bytes, 110 * GI);
+    }
+
+    #[test]
+    fn overrides_change_the_plan() {
+        let p = plan_of(&["rhesis"], "prod", &["backend.replicas=4"]);
+        assert_eq!(p.totals.baseline.replicas, 13);
+        assert_eq!(p.totals.baseline.requests.cpu_millicores, 9000);
+        let p = plan_of(&["rhesis"], "prod", &["worker.enabled=false"]);
+        let w = p.components.iter().find(|c| c.id == "worker").unwrap();
+        assert!(!w.enabled);
+        assert_eq!(
+            w.replicas,
+            Replicas {
+                baseline: 0,
+                peak: 0
+            }
+        );
+        assert_eq!(p.totals.baseline.replicas, 7);
+    }
+
+    #[test]
+    fn autoscaling_gives_baseline_and_peak() {
+        let p = plan_of(&["rae-memory"], "prod", &[]);
+        let api = p.components.iter().find(|c| c.id == "memory-api").unwrap();
+        assert_eq!(
+            api.replicas,
+            Replicas {
+                baseline: 5,
+                peak: 20
+            }
+        );
+        assert!(p.totals.peak.requests.cpu_millicores > p.totals.baseline.requests.cpu_millicores);
+    }
+
+    #[test]
+    fn user_overrides_are_never_assumptions() {
+        let p = plan_of(&["rhesis"], "staging", &[]);
+        let fe = p.components.iter().find(|c| c.id == "frontend").unwrap();
+        assert!(
+            fe.assumed.iter().any(|a| a.field == "requests.cpu"),
+            "{:?}",
+            fe.assumed
+        );
+        let p = plan_of(
+            &["rhesis"],
+            "staging",
+            &["frontend.resources.requests.cpu=1"],
+        );
+        let fe = p.components.iter().find(|c| c.id == "frontend").unwrap();
+        assert!(!fe.assumed.iter().any(|a| a.field == "requests.cpu"));
+    }
+
+    #[test]
+    fn rhesis_local_figures_are_not_assumed() {
+        let p = plan_of(&["rhesis"], "local", &[]);
+        for c in &p.components {
+            let fields: Vec<_> = c
+                .assumed
+                .iter()
+                .filter(|a| a.field.starts_with("requests") || a.field.starts_with("limits"))
+                .collect();
+            assert!(fields.is_empty(), "{}: {fields:?}", c.id);
+        }
+    }
+
+    #[test]
+    fn shared_volume_counted_once() {
+        let p = plan_of(&["cauldron-infra", "cauldron-frappe"], "prod", &[]);
+        let sites: Vec<_> = p.volumes.iter().filter(|v| v.id == "sites").collect();
+        assert_eq!(sites.len(), 1);
+        let per_comp: i64 = p
+            .components
+            .iter()
+            .filter(|c| c.stack == "cauldron-frappe")
+            .map(|c| c.storage_bytes)
+            .sum();
+        assert_eq!(
+            per_comp, 0,
+            "frappe components must not count the shared volume"
+        );
+        let infra_only = plan_of(&["cauldron-infra"], "prod", &[])
+            .totals
+            .baseline
+            .storage_bytes;
+        assert_eq!(
+            p.totals.baseline.storage_bytes,
+            infra_only + sites[0].storage_bytes
+        );
+    }
+
+    #[test]
+    fn every_chart_and_env_plans_without_panic() {
+        let cat = Catalog::builtin();
+        for chart in &cat.charts {
+            for env in &chart.environments {
+                let c = Configuration::new(cat, &[&chart.id], &env.id).unwrap();
+                let p = plan(cat, &c);
+                assert!(p.totals.baseline.replicas > 0, "{} {}", chart.id, env.id);
+                assert!(p.totals.peak.replicas >= p.totals.baseline.replicas);
+                for comp in &p.components {
+                    assert!(
+                        comp.requests.cpu_millicores > 0,
+                        "{} {} {}",
+                        chart.id,
+                        env.id,
+                        comp.id
+                    );
+                    assert!(
+                        comp.limits.memory_bytes >= comp.requests.memory_bytes
+                            || comp.limits.memory_bytes == 0
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn presets_match_bitnami() {
+        let (r, l) = bitnami_preset("large").unwrap();
+        assert_eq!(
+            r,
+            Resources {
+                cpu_millicores: 1000,
+                memory_bytes: 2048 * MI
+            }
+        );
+        assert_eq!(
+            l,
+            Resources {
+                cpu_millicores: 1500,
+                memory_bytes: 3072 * MI
+            }
+        );
+        assert!(bitnami_preset("huge").is_none());
+    }
+}

@@ -1,0 +1,333 @@
+//! Helm values trees: `--set` style paths, typed `--set` values, and Helm's merge rules
+//! (maps merge key by key, lists are replaced whole, `null` deletes a default).
+
+use std::fmt;
+
+use serde_yaml::{Mapping, Value};
+
+use crate::quantity::{Quantity, QuantityError};
+
+/// One segment of a values path: a map key or a list index (`hosts[0].host`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// A malformed path, naming it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathError {
+    pub path: String,
+    pub problem: String,
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid values path {:?}: {}", self.path, self.problem)
+    }
+}
+
+impl std::error::Error for PathError {}
+
+/// Parse a `helm --set` path: dot-separated keys, `[N]` list indices, `\.` for a literal dot.
+pub fn parse_path(path: &str) -> Result<Vec<Seg>, PathError> {
+    let bad = |problem: &str| PathError {
+        path: path.to_string(),
+        problem: problem.to_string(),
+    };
+    if path.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    let mut segs = Vec::new();
+    let mut key = String::new();
+    let mut chars = path.chars().peekable();
+    let mut after_index = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n) => key.push(n),
+                None => return Err(bad("it ends with a backslash")),
+            },
+            '.' => {
+                if key.is_empty() && !after_index {
+                    return Err(bad("it has an empty key"));
+                }
+                if !key.is_empty() {
+                    segs.push(Seg::Key(std::mem::take(&mut key)));
+                }
+                after_index = false;
+                if chars.peek().is_none() {
+                    return Err(bad("it ends with a dot"));
+                }
+            }
+            '[' => {
+                if !key.is_empty() {
+                    segs.push(Seg::Key(std::mem::take(&mut key)));
+                } else if segs.is_empty() {
+                    return Err(bad("a list index needs a key before it"));
+                }
+                let mut digits = String::new();
+                loop {
+                    match chars.next() {
+                        Some(']') => break,
+                        Some(d) if d.is_ascii_digit() => digits.push(d),
+                        _ => return Err(bad("a list index must be digits in brackets, like [0]")),
+                    }
+                }
+                let i: usize = digits
+                    .parse()
+                    .map_err(|_| bad("a list index must be digits in brackets, like [0]"))?;
+                if i > 1000 {
+                    return Err(bad("list indices above 1000 are not supported"));
+                }
+                segs.push(Seg::Index(i));
+                after_index = true;
+            }
+            ']' => return Err(bad("unbalanced ]")),
+            c if c.is_whitespace() => return Err(bad("it contains whitespace")),
+            c => {
+                if after_index {
+                    return Err(bad("expected . or [ after a list index"));
+                }
+                key.push(c)
+            }
+        }
+    }
+    if !key.is_empty() {
+        segs.push(Seg::Key(key));
+    }
+    Ok(segs)
+}
+
+/// Render a path back to its `--set` text.
+pub fn format_path(segs: &[Seg]) -> String {
+    let mut out = String::new();
+    for s in segs {
+        match s {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&k.replace('.', "\\."));
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// The value at `segs`, if any.
+pub fn get_path<'a>(root: &'a Value, segs: &[Seg]) -> Option<&'a Value> {
+    let mut cur = root;
+    for s in segs {
+        cur = match (s, cur) {
+            (Seg::Key(k), Value::Mapping(m)) => m.get(k.as_str())?,
+            (Seg::Index(i), Value::Sequence(v)) => v.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Set `segs` to `value`, creating maps (and padding lists with nulls) as `helm --set` does.
+pub fn set_path(root: &mut Value, segs: &[Seg], value: Value) {
+    let Some((first, rest)) = segs.split_first() else {
+        *root = value;
+        return;
+    };
+    match first {
+        Seg::Key(k) => {
+            if !root.is_mapping() {
+                *root = Value::Mapping(Mapping::new());
+            }
+            let Value::Mapping(m) = root else { return };
+            let key = Value::String(k.clone());
+            if !m.contains_key(&key) {
+                m.insert(key.clone(), Value::Null);
+            }
+            if let Some(child) = m.get_mut(&key) {
+                set_path(child, rest, value);
+            }
+        }
+        Seg::Index(i) => {
+            if !root.is_sequence() {
+                *root = Value::Sequence(Vec::new());
+            }
+            let Value::Sequence(v) = root else { return };
+            while v.len() <= *i {
+                v.push(Value::Null);
+            }
+            set_path(&mut v[*i], rest, value);
+        }
+    }
+}
+
+/// Helm's merge of `overlay` onto `base`: maps key by key, anything else replaced whole,
+/// a `null` in the overlay deletes the key.
+pub fn merge(base: &mut Value, overlay: &Value) {
+    match (base, overlay) {
+        (Value::Mapping(b), Value::Mapping(o)) => {
+            for (k, ov) in o {
+                if ov.is_null() {
+                    b.remove(k);
+                    continue;
+                }
+                match b.get_mut(k) {
+                    Some(bv) if bv.is_mapping() && ov.is_mapping() => merge(bv, ov),
+                    _ => {
+                        b.insert(k.clone(), ov.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}
+
+/// Every leaf path of a tree (lists are leaves: Helm replaces them whole), in tree order.
+pub fn leaf_paths(root: &Value) -> Vec<String> {
+    fn walk(v: &Value, prefix: &mut Vec<Seg>, out: &mut Vec<String>) {
+        match v {
+            Value::Mapping(m) if !m.is_empty() => {
+                for (k, child) in m {
+                    let key = match k {
+                        Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                    };
+                    prefix.push(Seg::Key(key));
+                    walk(child, prefix, out);
+                    prefix.pop();
+                }
+            }
+            _ => {
+                if !prefix.is_empty() {
+                    out.push(format_path(prefix));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Type a `--set` value as Helm does: `true`/`false` are booleans, `null` is null, an integer
+/// without a leading zero is an integer, anything else is a string. `--set-string` semantics
+/// are available through [`Value::String`] directly.
+pub fn typed_value(text: &str) -> Value {
+    match text {
+        "true" => return Value::Bool(true),
+        "false" => return Value::Bool(false),
+        "null" => return Value::Null,
+        _ => {}
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let leading_zero = digits.len() > 1 && digits.starts_with('0');
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && !leading_zero {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+    }
+    Value::String(text.to_string())
+}
+
+/// A quantity held in a values tree: a string (`"500m"`) or a number (`1`, `0.5`).
+pub fn quantity_of(v: &Value) -> Result<Quantity, QuantityError> {
+    match v {
+        Value::String(s) => s.parse(),
+        Value::Number(n) => n.to_string().parse(),
+        other => {
+            let text = serde_yaml::to_string(other).unwrap_or_default();
+            text.trim().parse()
+        }
+    }
+}
+
+/// Render a scalar for display (`true`, `3`, `500m`, `[...]` for lists).
+pub fn display_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn y(s: &str) -> Value {
+        serde_yaml::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn parses_set_paths() {
+        assert_eq!(
+            parse_path("ingress.hosts[0].host").unwrap(),
+            vec![
+                Seg::Key("ingress".into()),
+                Seg::Key("hosts".into()),
+                Seg::Index(0),
+                Seg::Key("host".into())
+            ]
+        );
+        assert_eq!(
+            parse_path(r"annotations.cert-manager\.io/cluster-issuer").unwrap(),
+            vec![
+                Seg::Key("annotations".into()),
+                Seg::Key("cert-manager.io/cluster-issuer".into())
+            ]
+        );
+        for bad in ["", "a..b", "a.", "[0]", "a[x]", "a b", "a]", "a[0]b"] {
+            let e = parse_path(bad).unwrap_err();
+            assert!(e.to_string().contains(&format!("{bad:?}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn path_round_trips() {
+        for p in ["a.b.c", "a[0].b", r"x.cert-manager\.io/issuer", "a[1][2]"] {
+            assert_eq!(format_path(&parse_path(p).unwrap()), p);
+        }
+    }
+
+    #[test]
+    fn merge_follows_helm() {
+        let mut base = y("a: {b: 1, c: 2}\nl: [1, 2]\nd: 4");
+        merge(&mut base, &y("a: {c: 3}\nl: [9]\nd: null"));
+        assert_eq!(base, y("a: {b: 1, c: 3}\nl: [9]"));
+    }
+
+    #[test]
+    fn set_creates_structure() {
+        let mut v = y("a: {b: 1}");
+        set_path(&mut v, &parse_path("a.c.d").unwrap(), Value::Bool(true));
+        set_path(&mut v, &parse_path("l[1]").unwrap(), y("x"));
+        assert_eq!(v, y("a: {b: 1, c: {d: true}}\nl: [null, x]"));
+    }
+
+    #[test]
+    fn typed_values_like_helm() {
+        assert_eq!(typed_value("true"), Value::Bool(true));
+        assert_eq!(typed_value("3"), y("3"));
+        assert_eq!(typed_value("-2"), y("-2"));
+        assert_eq!(typed_value("007"), Value::String("007".into()));
+        assert_eq!(typed_value("1.5"), Value::String("1.5".into()));
+        assert_eq!(typed_value("500m"), Value::String("500m".into()));
+        assert_eq!(typed_value("null"), Value::Null);
+    }
+
+    #[test]
+    fn leaf_paths_list_leaves() {
+        let v = y("a: {b: 1, c: {d: x}}\nl: [1]\ne: {}");
+        assert_eq!(leaf_paths(&v), ["a.b", "a.c.d", "l", "e"]);
+    }
+}

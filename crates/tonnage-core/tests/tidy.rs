@@ -1,0 +1,176 @@
+//! Tidy tests: invariants of the repository itself, checked like rust-analyzer's tidy.
+
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(workspace().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// Crates that tie code to a browser. The core must compile natively and stay free of them.
+const WEB_CRATES: &[&str] = &[
+    "leptos",
+    "web-sys",
+    "js-sys",
+    "wasm-bindgen",
+    "gloo",
+    "console_error_panic_hook",
+    "wasm-bindgen-futures",
+    "trunk",
+];
+
+/// Names of the dependencies declared in a Cargo.toml, in any dependency table.
+fn dependency_names(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_deps = false;
+    for line in manifest.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_deps = t.contains("dependencies");
+            // `[dependencies.foo]` form.
+            if let Some(rest) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+                if let Some(name) = rest.rsplit_once("dependencies.").map(|(_, n)| n) {
+                    names.push(name.trim_matches('"').to_string());
+                }
+            }
+            continue;
+        }
+        if in_deps {
+            if let Some((name, _)) = t.split_once('=') {
+                let name = name.trim().trim_matches('"');
+                if !name.is_empty() && !name.starts_with('#') {
+                    names.push(name.split('.').next().unwrap_or(name).to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+fn web_crates_in(manifest: &str) -> Vec<String> {
+    dependency_names(manifest)
+        .into_iter()
+        .filter(|n| {
+            WEB_CRATES
+                .iter()
+                .any(|w| n == w || n.starts_with(&format!("{w}-")))
+        })
+        .collect()
+}
+
+#[test]
+fn core_has_no_web_dependency() {
+    let found = web_crates_in(&read("crates/tonnage-core/Cargo.toml"));
+    assert!(
+        found.is_empty(),
+        "tonnage-core must not depend on web crates: {found:?}"
+    );
+}
+
+#[test]
+fn the_web_crate_check_catches_web_crates() {
+    // The check above must be able to fail.
+    let bad = "[package]\nname = \"x\"\n[dependencies]\nserde = \"1\"\nleptos = { version = \"0.8\" }\n[target.'cfg(target_arch = \"wasm32\")'.dependencies]\nweb-sys = \"0.3\"\n[dependencies.gloo-timers]\nversion = \"0.3\"\n";
+    assert_eq!(web_crates_in(bad), ["leptos", "web-sys", "gloo-timers"]);
+}
+
+#[test]
+fn core_does_no_io() {
+    let dir = workspace().join("crates/tonnage-core/src");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for needle in [
+            "std::fs",
+            "std::net",
+            "std::process",
+            "std::env",
+            "println!",
+            "File::open",
+        ] {
+            assert!(
+                !text.contains(needle),
+                "{} uses {needle}: the core does no IO",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn trunk_pins_the_locked_wasm_bindgen() {
+    let lock = read("Cargo.lock");
+    let locked = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"wasm-bindgen\"\n"))
+        .and_then(|p| p.lines().find(|l| l.starts_with("version = ")))
+        .map(|l| {
+            l.trim_start_matches("version = ")
+                .trim_matches('"')
+                .to_string()
+        })
+        .expect("wasm-bindgen in Cargo.lock");
+    let trunk = read("Trunk.toml");
+    assert!(
+        trunk.contains(&format!("wasm_bindgen = \"{locked}\"")),
+        "Trunk.toml must pin wasm_bindgen = \"{locked}\" (the Cargo.lock version)"
+    );
+    assert!(trunk.contains("wasm_opt = \"version_132\""));
+}
+
+#[test]
+fn release_profile_is_tuned_for_size() {
+    let root = read("Cargo.toml");
+    for line in [
+        "opt-level = \"z\"",
+        "lto = true",
+        "codegen-units = 1",
+        "panic = \"abort\"",
+    ] {
+        assert!(
+            root.contains(line),
+            "root Cargo.toml [profile.release] lacks {line}"
+        );
+    }
+}
+
+#[test]
+fn architecture_md_names_every_crate_and_core_module() {
+    let arch = read("ARCHITECTURE.md");
+    for c in ["tonnage-core", "tonnage-cli"] {
+        assert!(arch.contains(c), "ARCHITECTURE.md does not mention {c}");
+    }
+    let dir = workspace().join("crates/tonnage-core/src");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        if stem == "lib" {
+            continue;
+        }
+        assert!(
+            arch.contains(&format!("`{stem}`")),
+            "ARCHITECTURE.md's code map lacks the core module `{stem}`"
+        );
+    }
+}
+
+#[test]
+fn readme_commands_are_the_ci_commands() {
+    let readme = read("README.md");
+    assert!(
+        readme.contains("scripts/serve"),
+        "README must give the serve command"
+    );
+    assert!(
+        readme.contains("scripts/test"),
+        "README must give the test command"
+    );
+    let ci = read(".ci/run");
+    assert!(
+        ci.contains("scripts/test"),
+        ".ci/run must run the README's test command"
+    );
+}

@@ -1,0 +1,440 @@
+//! End-to-end tests: serve the release build (`dist/`, made by `trunk build --release`) on a
+//! loopback port, drive real Chromium through chromedriver, assert on what the page shows, and
+//! save a PNG screenshot of each scenario under `target/e2e-screenshots/`.
+//!
+//! They need the release build and chromedriver, so they are `#[ignore]`d in a plain
+//! `cargo test`; `scripts/test` builds `dist/` and runs them with `--ignored`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const NEEDS: &str = "needs dist/ from `trunk build --release` and chromedriver: run scripts/test";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn mime(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A static file server for `dist/` on a loopback port, like any static host.
+struct Server {
+    url: String,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dist = std::env::var_os("TONNAGE_DIST")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("dist"));
+        assert!(
+            dist.join("index.html").is_file(),
+            "{} has no index.html: {NEEDS}",
+            dist.display()
+        );
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
+        let port = server.server_addr().to_ip().expect("ip address").port();
+        let s = server.clone();
+        std::thread::spawn(move || {
+            for req in s.incoming_requests() {
+                let path = req
+                    .url()
+                    .split(['?', '#'])
+                    .next()
+                    .unwrap_or("/")
+                    .to_string();
+                let rel = path.trim_start_matches('/');
+                let file = if rel.is_empty() || rel.contains("..") {
+                    dist.join("index.html")
+                } else {
+                    dist.join(rel)
+                };
+                let resp = match std::fs::read(&file) {
+                    Ok(body) => {
+                        let ct = tiny_http::Header::from_bytes("Content-Type", mime(&file))
+                            .expect("header");
+                        tiny_http::Response::from_data(body).with_header(ct).boxed()
+                    }
+                    Err(_) => tiny_http::Response::from_string("not found")
+                        .with_status_code(404)
+                        .boxed(),
+                };
+                let _ = req.respond(resp);
+            }
+        });
+        Server {
+            url: format!("http://127.0.0.1:{port}/"),
+            server,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+/// chromedriver on a free loopback port, killed on drop.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+        let port = free_port();
+        let child = Command::new(&bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}; {NEEDS}"));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One browser session on the served app, with its server and driver.
+pub struct Session {
+    pub client: Client,
+    pub server: Server,
+    _driver: Driver,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Session {
+    pub async fn start(width: u32, height: u32) -> Session {
+        let server = Server::start();
+        let driver = Driver::start();
+        let profile = std::env::temp_dir().join(format!(
+            "tonnage-e2e-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&profile).expect("profile dir");
+        let chromium =
+            std::env::var("TONNAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let caps = serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    format!("--user-data-dir={}", profile.display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }
+        });
+        let serde_json::Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .expect("a WebDriver session in Chromium");
+        Session {
+            client,
+            server,
+            _driver: driver,
+            _profile: TempDir(profile),
+        }
+    }
+
+    /// Open the app and wait until it has rendered the stack list.
+    pub async fn open(&self, fragment: &str) {
+        self.client
+            .goto(&format!("{}{fragment}", self.server.url))
+            .await
+            .expect("navigate");
+        self.wait_for("[data-testid=stack-list] li").await;
+    }
+
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css).await.click().await.expect("click");
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.expect("text")
+    }
+
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .expect("attribute")
+            .unwrap_or_default()
+    }
+
+    /// Wait until `css`'s attribute equals `want` (the page updates asynchronously).
+    pub async fn wait_attr(&self, css: &str, name: &str, want: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = self.attr(css, name).await;
+            if got == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css}[{name}] is {got:?}, expected {want:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find_all")
+            .len()
+    }
+
+    /// Save a PNG of the page to target/e2e-screenshots/<name>.png and return its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+        let dir = root().join("target").join("e2e-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn page_lists_the_five_stacks() {
+    let s = Session::start(1280, 720).await;
+    s.open("").await;
+    assert_eq!(s.count("[data-testid=stack-list] li").await, 5);
+    for (id, name) in [
+        ("cauldron-infra", "Cauldron"),
+        ("cauldron-frappe", "Frappe"),
+        ("rhesis", "Rhesis"),
+        ("caracal", "Caracal"),
+        ("rae-memory", "RAE"),
+    ] {
+        let t = s.text(&format!("[data-testid=stack-{id}]")).await;
+        assert!(t.contains(name), "stack {id} shows {t:?}");
+    }
+    s.screenshot("01-stacks").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn selecting_a_stack_shows_its_components() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-caracal]").await;
+    assert!(s
+        .text("[data-testid=stack-title]")
+        .await
+        .contains("Caracal"));
+    for id in [
+        "postgresql",
+        "redis",
+        "kafka",
+        "zookeeper",
+        "gateway",
+        "mcp-adapter",
+        "ledger-writer",
+        "metrics-aggregator",
+        "audit-logger",
+    ] {
+        let row = s
+            .text(&format!(
+                "[data-testid=component-table] [data-testid=component-{id}]"
+            ))
+            .await;
+        assert!(!row.is_empty(), "component {id} missing");
+    }
+    let kafka = s
+        .text("[data-testid=component-table] [data-testid=component-kafka]")
+        .await;
+    assert!(
+        kafka.contains("StatefulSet") && kafka.contains("stateful"),
+        "{kafka}"
+    );
+    let gateway = s
+        .text("[data-testid=component-table] [data-testid=component-gateway]")
+        .await;
+    assert!(gateway.contains("stateless"), "{gateway}");
+    s.screenshot("02-caracal-components").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn plan_totals_are_the_core_figures() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rhesis]").await;
+    s.click("[data-testid=env-local]").await;
+    // Rhesis guide, Local Development Configuration: 2.35 / 4.7 cores, 4.625 / 9.25 GiB, 1 GiB.
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "2350",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-limits-cpu]",
+        "data-value",
+        "4700",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        "4966055936",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-limits-memory]",
+        "data-value",
+        "9932111872",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-storage]",
+        "data-value",
+        "1073741824",
+    )
+    .await;
+    assert!(s
+        .text("[data-testid=total-baseline-requests-cpu]")
+        .await
+        .contains("2.35"));
+    s.screenshot("03-rhesis-local-plan").await;
+    // Production rows summed honestly: 8 / 16 cores, 16 / 32 GiB, 110 GiB.
+    s.click("[data-testid=env-prod]").await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "8000",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-limits-cpu]",
+        "data-value",
+        "16000",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        "17179869184",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-storage]",
+        "data-value",
+        "118111600640",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-peak-limits-memory]",
+        "data-value",
+        "34359738368",
+    )
+    .await;
+    s.screenshot("04-rhesis-prod-plan").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn readable_at_phone_width() {
+    let s = Session::start(390, 844).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rae-memory]").await;
+    s.wait_for("[data-testid=plan-row-memory-api]").await;
+    // No horizontal scrolling of the page itself at phone width.
+    let overflow = s
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(true),
+        "page scrolls sideways at 390px"
+    );
+    s.screenshot("05-phone-width").await;
+    s.close().await;
+}
