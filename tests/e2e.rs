@@ -42,8 +42,8 @@ fn mime(path: &Path) -> &'static str {
 }
 
 /// A static file server for `dist/` on a loopback port, like any static host.
-struct Server {
-    url: String,
+pub struct Server {
+    pub url: String,
     server: Arc<tiny_http::Server>,
 }
 

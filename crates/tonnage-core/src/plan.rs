@@ -243,8 +243,8 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
             limits = pl;
         } else {
             // Kubernetes: a request left out defaults to the limit.
-            let rc = rc.or(lc.clone());
-            let rm = rm.or(lm.clone());
+            let rc = rc.or(lc);
+            let rm = rm.or(lm);
             requests.cpu_millicores = rc.map_or(0, |q| q.milli_value());
             requests.memory_bytes = rm.map_or(0, |q| q.value());
             limits.cpu_millicores = lc.map_or(0, |q| q.milli_value());
@@ -253,14 +253,9 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     }
 
     let storage_bytes = match (&c.persistence, &v.persistence) {
-        (Persistence::PerReplica, Some(p)) => {
-            if r.bool_at(&format!("{p}.enabled"), true) {
-                r.quantity_at("storage", &format!("{p}.size"))
-                    .map_or(0, |q| q.value())
-            } else {
-                0
-            }
-        }
+        (Persistence::PerReplica, Some(p)) if r.bool_at(&format!("{p}.enabled"), true) => r
+            .quantity_at("storage", &format!("{p}.size"))
+            .map_or(0, |q| q.value()),
         _ => 0,
     };
 

@@ -251,6 +251,10 @@ impl Quantity {
     };
 
     /// Parse a quantity in apimachinery's grammar (see the module documentation).
+    ///
+    /// # Errors
+    /// A [`QuantityError`] when the text is empty, does not follow the grammar, or its
+    /// magnitude overflows `i128` nano-units.
     pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
         Self::parse_inner(s).map_err(|kind| QuantityError {
             input: s.to_string(),
@@ -480,6 +484,9 @@ fn scaled_away_from_zero(nanos: i128, divisor: i128) -> i64 {
 }
 
 /// Parse a quantity; the same as [`Quantity::parse`].
+///
+/// # Errors
+/// As [`Quantity::parse`].
 pub fn parse(s: &str) -> Result<Quantity, QuantityError> {
     Quantity::parse(s)
 }
