@@ -10,11 +10,18 @@
 //! Invariants: no web dependency and no IO (the front ends do IO); deterministic output;
 //! nothing here panics on any configuration.
 
+pub mod archive;
+pub mod bundle;
+pub mod capacity;
 pub mod catalog;
 pub mod config;
+pub mod import;
+pub mod manifests;
 pub mod plan;
 pub mod quantity;
 pub mod report;
+pub mod review;
+pub mod share;
 pub mod values;
 
 pub use catalog::Catalog;
