@@ -246,10 +246,31 @@ pub struct Component {
     pub values: ComponentValues,
 }
 
+/// How replicas of one component are kept apart. One rule for the rendered manifests and the
+/// node-fit simulation, so both tell the same story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AntiAffinity {
+    /// `requiredDuringScheduling...`: replicas must land on different nodes. StatefulSets: two
+    /// replicas of a database, broker or quorum member on one node fail together.
+    Required,
+    /// `preferredDuringScheduling...`: spread when possible (stateless replicas).
+    Preferred,
+}
+
 impl Component {
     /// Whether the component holds data of its own (a database, a broker...).
     pub fn is_stateful(&self) -> bool {
         self.kind == WorkloadKind::StatefulSet || self.persistence != Persistence::None
+    }
+
+    /// The anti-affinity its replicas get when there is more than one.
+    pub fn anti_affinity(&self) -> AntiAffinity {
+        if self.kind == WorkloadKind::StatefulSet {
+            AntiAffinity::Required
+        } else {
+            AntiAffinity::Preferred
+        }
     }
 }
 

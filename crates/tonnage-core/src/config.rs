@@ -12,12 +12,18 @@ use crate::catalog::{path_covers, Catalog, Chart};
 use crate::values::{self, get_path, merge, parse_path, set_path, typed_value, Seg};
 
 /// What the user chose. `overrides` maps chart id -> values path -> value.
+///
+/// `options` holds planning choices that are not chart values, by key: the cloud and node type
+/// for node fit, prices, expected users, Qdrant vector counts... (see `capacity`). They travel
+/// with the configuration (share links, autosave) but never reach a values file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Configuration {
     pub stacks: Vec<String>,
     pub env: String,
     #[serde(default)]
     pub overrides: BTreeMap<String, BTreeMap<String, Value>>,
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 /// Bad user input, naming what was given and what would have been accepted.
@@ -147,6 +153,7 @@ impl Configuration {
             stacks: ids,
             env: env.to_string(),
             overrides: BTreeMap::new(),
+            options: BTreeMap::new(),
         })
     }
 
