@@ -1,54 +1,115 @@
-//! The plan of the current configuration: totals and the per-component table.
+//! See: the live plan. Totals for baseline and peak, per-component bars (SVG), the table, and
+//! which figures are catalog assumptions.
 
 use leptos::prelude::*;
-use tonnage_core::plan::Total;
+use tonnage_core::plan::{ComponentPlan, Total};
 use tonnage_core::quantity::{human_bytes, human_cpu};
 
 use crate::state::use_state;
 
-fn total_cells(prefix: &'static str, t: Total) -> impl IntoView {
-    let cell = move |what: &'static str, label: &'static str, raw: i64, text: String| {
-        view! {
-            <div class="metric" data-testid=format!("total-{prefix}-{what}") data-value=raw.to_string()>
-                <span class="metric-value">{text}</span>
-                <span class="metric-label">{label}</span>
-            </div>
-        }
-    };
+fn metric(
+    prefix: &'static str,
+    what: &'static str,
+    label: &'static str,
+    raw: i64,
+    text: String,
+) -> impl IntoView {
     view! {
-        {cell("requests-cpu", "CPU requested", t.requests.cpu_millicores, human_cpu(t.requests.cpu_millicores))}
-        {cell("limits-cpu", "CPU limit", t.limits.cpu_millicores, human_cpu(t.limits.cpu_millicores))}
-        {cell("requests-memory", "Memory requested", t.requests.memory_bytes, human_bytes(t.requests.memory_bytes))}
-        {cell("limits-memory", "Memory limit", t.limits.memory_bytes, human_bytes(t.limits.memory_bytes))}
-        {cell("storage", "Storage", t.storage_bytes, human_bytes(t.storage_bytes))}
-        <div class="metric" data-testid=format!("total-{prefix}-replicas") data-value=t.replicas.to_string()>
-            <span class="metric-value">{t.replicas}</span>
-            <span class="metric-label">"Pods"</span>
+        <div class="metric" data-testid=format!("total-{prefix}-{what}") data-value=raw.to_string()>
+            <span class="metric-value">{text}</span>
+            <span class="metric-label">{label}</span>
         </div>
     }
 }
 
-#[component]
-pub fn PlanView() -> impl IntoView {
-    let state = use_state();
-    let plan = state.plan;
+fn total_cells(prefix: &'static str, t: Total) -> impl IntoView {
     view! {
-        <section class="card totals" data-testid="plan">
+        {metric(prefix, "replicas", "Pods", t.replicas, t.replicas.to_string())}
+        {metric(prefix, "requests-cpu", "CPU requested", t.requests.cpu_millicores, human_cpu(t.requests.cpu_millicores))}
+        {metric(prefix, "limits-cpu", "CPU limit", t.limits.cpu_millicores, human_cpu(t.limits.cpu_millicores))}
+        {metric(prefix, "requests-memory", "Memory requested", t.requests.memory_bytes, human_bytes(t.requests.memory_bytes))}
+        {metric(prefix, "limits-memory", "Memory limit", t.limits.memory_bytes, human_bytes(t.limits.memory_bytes))}
+        {metric(prefix, "storage", "Storage", t.storage_bytes, human_bytes(t.storage_bytes))}
+    }
+}
+
+/// Baseline and peak totals.
+#[component]
+pub fn Totals() -> impl IntoView {
+    let plan = use_state().plan;
+    view! {
+        <section class="card totals" data-testid="plan" aria-label="Totals">
             <div class="totals-row">
                 <h2 class="section-title">"Baseline"</h2>
                 <div class="metrics">{move || total_cells("baseline", plan.get().totals.baseline)}</div>
             </div>
             <div class="totals-row">
-                <h2 class="section-title">"Peak (autoscaling max)"</h2>
+                <h2 class="section-title">"Peak (autoscaling at max)"</h2>
                 <div class="metrics">{move || total_cells("peak", plan.get().totals.peak)}</div>
             </div>
         </section>
-        <section class="card">
-            <h2 class="section-title">"Plan per component"</h2>
+    }
+}
+
+/// Each running component's share of CPU and memory requests at baseline, with the peak
+/// extension in a lighter shade: where the money goes, at a glance.
+#[component]
+pub fn Bars() -> impl IntoView {
+    let plan = use_state().plan;
+    view! {
+        <section class="card" aria-label="Requests per component">
+            <h2 class="section-title">"Requests per component (baseline, peak lighter)"</h2>
+            {move || {
+                let p = plan.get();
+                let rows: Vec<&ComponentPlan> = p.components.iter().filter(|c| c.enabled).collect();
+                let cpu = |c: &ComponentPlan, n: i64| c.requests.cpu_millicores.saturating_mul(n);
+                let mem = |c: &ComponentPlan, n: i64| c.requests.memory_bytes.saturating_mul(n);
+                let max_cpu = rows.iter().map(|c| cpu(c, c.replicas.peak)).max().unwrap_or(1).max(1);
+                let max_mem = rows.iter().map(|c| mem(c, c.replicas.peak)).max().unwrap_or(1).max(1);
+                let row_h = 26;
+                let label_w = 190;
+                let bar_w = 300;
+                let height = rows.len() as i64 * row_h + 24;
+                // Bar lengths in whole pixels, integer arithmetic (i128 avoids overflow).
+                let len = |v: i64, max: i64| ((v as i128 * bar_w as i128) / max as i128) as i64;
+                view! {
+                    <svg class="bars" data-testid="bars" viewBox=format!("0 0 {} {height}", label_w + 2 * bar_w + 60) role="img"
+                        aria-label="CPU and memory requests per component">
+                        <text x=label_w y="14" class="bar-head">"CPU"</text>
+                        <text x=label_w + bar_w + 40 y="14" class="bar-head">"Memory"</text>
+                        {rows.iter().enumerate().map(|(i, c)| {
+                            let y = 24 + i as i64 * row_h;
+                            let x2 = label_w + bar_w + 40;
+                            view! {
+                                <g data-testid=format!("bar-{}-{}", c.stack, c.id)>
+                                    <title>{format!("{}: {} CPU, {} memory at baseline ({} replicas)", c.name, human_cpu(cpu(c, c.replicas.baseline)), human_bytes(mem(c, c.replicas.baseline)), c.replicas.baseline)}</title>
+                                    <text x="0" y=y + 15 class="bar-label">{c.name.clone()}</text>
+                                    <rect x=label_w y=y + 3 width=len(cpu(c, c.replicas.peak), max_cpu) height="16" class="bar peak"/>
+                                    <rect x=label_w y=y + 3 width=len(cpu(c, c.replicas.baseline), max_cpu) height="16" class="bar cpu"/>
+                                    <rect x=x2 y=y + 3 width=len(mem(c, c.replicas.peak), max_mem) height="16" class="bar peak"/>
+                                    <rect x=x2 y=y + 3 width=len(mem(c, c.replicas.baseline), max_mem) height="16" class="bar mem"/>
+                                </g>
+                            }
+                        }).collect_view()}
+                    </svg>
+                }
+            }}
+        </section>
+    }
+}
+
+/// The per-component plan table, with assumptions marked.
+#[component]
+pub fn PlanTable() -> impl IntoView {
+    let plan = use_state().plan;
+    view! {
+        <section class="card" aria-label="Plan per component">
+            <h2 class="section-title">"Plan per component (per replica)"</h2>
+            <div class="table-scroll">
             <table class="grid numeric" data-testid="plan-table">
                 <thead><tr>
                     <th>"Component"</th><th>"Replicas"</th><th>"CPU req"</th><th>"CPU limit"</th>
-                    <th>"Memory req"</th><th>"Memory limit"</th><th>"Storage / replica"</th>
+                    <th>"Memory req"</th><th>"Memory limit"</th><th>"Storage"</th>
                 </tr></thead>
                 <tbody>
                     {move || plan.get().components.into_iter().map(|c| {
@@ -63,7 +124,7 @@ pub fn PlanView() -> impl IntoView {
                             else { format!("{}–{}", c.replicas.baseline, c.replicas.peak) };
                         view! {
                             <tr class:disabled=!c.enabled data-testid=format!("plan-row-{}", c.id)>
-                                <td><strong>{c.name.clone()}</strong></td>
+                                <td><strong>{c.name.clone()}</strong><div class="muted">{c.stack.clone()}</div></td>
                                 {fig("replicas", replicas)}
                                 {fig("requests.cpu", human_cpu(c.requests.cpu_millicores))}
                                 {fig("limits.cpu", human_cpu(c.limits.cpu_millicores))}
@@ -77,12 +138,35 @@ pub fn PlanView() -> impl IntoView {
                         <tr data-testid=format!("plan-volume-{}", v.id)>
                             <td><strong>{v.name.clone()}</strong><div class="muted">"shared volume, counted once"</div></td>
                             <td>{if v.enabled { "1" } else { "off" }}</td><td>"–"</td><td>"–"</td><td>"–"</td><td>"–"</td>
-                            <td>{human_bytes(v.storage_bytes)}</td>
+                            <td class:assumed=!v.assumed.is_empty()>{human_bytes(v.storage_bytes)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
             <p class="legend">"* a catalog assumption: the chart's guide states no figure (hover for the reason)."</p>
         </section>
+    }
+}
+
+/// Every assumption behind the figures shown, with its reason: for the review report.
+#[component]
+pub fn Assumptions() -> impl IntoView {
+    let plan = use_state().plan;
+    view! {
+        <details class="card assumptions" data-testid="assumptions">
+            <summary>{move || {
+                let n: usize = plan.with(|p| p.components.iter().map(|c| c.assumed.len()).sum());
+                format!("Assumptions behind these figures ({n})")
+            }}</summary>
+            <ul>
+                {move || plan.get().components.into_iter().flat_map(|c| {
+                    let name = c.name.clone();
+                    c.assumed.into_iter().map(move |a| view! {
+                        <li><strong>{name.clone()}</strong> " " <code>{a.path}</code> ": " {a.reason}</li>
+                    })
+                }).collect_view()}
+            </ul>
+        </details>
     }
 }

@@ -1,10 +1,11 @@
-//! Picking a stack and an environment, and the selected stack's components.
+//! Picking one or several stacks and an environment preset.
 
 use leptos::prelude::*;
 
 use crate::state::{catalog, use_state};
 
-/// The five stacks, read from the core's catalog.
+/// The five stacks, read from the core's catalog. Clicking a card selects that stack alone; the
+/// checkbox adds it to (or removes it from) a multi-chart plan.
 #[component]
 pub fn StackList() -> impl IntoView {
     let state = use_state();
@@ -12,27 +13,54 @@ pub fn StackList() -> impl IntoView {
         .charts
         .iter()
         .map(|chart| {
-            let id = chart.id.clone();
-            let id_click = id.clone();
-            let selected = {
-                let id = id.clone();
-                move || state.config.with(|c| c.stacks.first() == Some(&id))
+            let id: &'static str = chart.id.as_str();
+            let selected = move || state.stack_ids.with(|s| s.iter().any(|x| x == id));
+            let only = move || state.stack_ids.with(|s| s.len() == 1 && s[0] == id);
+            let toggle = move |_| {
+                let mut ids: Vec<String> = state.stack_ids.get_untracked();
+                if ids.iter().any(|x| x == id) {
+                    if ids.len() > 1 {
+                        ids.retain(|x| x != id);
+                    }
+                } else {
+                    ids.push(id.to_string());
+                    // A chart that needs another (Frappe needs cauldron-infra) brings it along.
+                    if let Some(ch) = catalog().chart(id) {
+                        for r in &ch.requires {
+                            if !ids.contains(r) {
+                                ids.push(r.clone());
+                            }
+                        }
+                    }
+                }
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                state.select_stacks(&refs);
             };
+            let requires = chart.requires.join(", ");
             view! {
-                <li>
+                <li class="stack-item" class:selected=selected>
                     <button
                         class="stack-card"
-                        class:selected=selected.clone()
-                        aria-pressed=move || selected().to_string()
+                        aria-pressed=move || only().to_string()
                         data-testid=format!("stack-{id}")
-                        on:click=move |_| state.select_stack(&id_click)
+                        on:click=move |_| state.select_stacks(&[id])
                     >
                         <span class="stack-name">{chart.name.clone()}</span>
-                        <span class="stack-id">{chart.id.clone()}</span>
+                        <span class="stack-id">{id}</span>
                         <span class="stack-meta">
                             {format!("{} components · {} environments", chart.components.len(), chart.environments.len())}
                         </span>
+                        {(!requires.is_empty()).then(|| view! { <span class="stack-meta">"needs " {requires.clone()}</span> })}
                     </button>
+                    <label class="stack-add" title="Plan together with the other selected stacks">
+                        <input
+                            type="checkbox"
+                            data-testid=format!("stack-add-{id}")
+                            prop:checked=selected
+                            on:change=toggle
+                        />
+                        <span class="sr-only">{format!("Include {} in the plan", chart.name)}</span>
+                    </label>
                 </li>
             }
         })
@@ -40,65 +68,48 @@ pub fn StackList() -> impl IntoView {
     view! { <ul class="stack-list" data-testid="stack-list">{items}</ul> }
 }
 
-/// The environment presets of the selected stack.
+/// The environment presets every selected stack has.
 #[component]
 pub fn EnvPicker() -> impl IntoView {
     let state = use_state();
     let envs = move || {
-        state
-            .chart
-            .get()
-            .map(|c| {
-                c.environments
-                    .iter()
-                    .map(|e| (e.id.clone(), e.name.clone(), e.summary.clone()))
-                    .collect::<Vec<_>>()
+        let charts = state.charts();
+        let Some(first) = charts.first() else {
+            return Vec::new();
+        };
+        first
+            .environments
+            .iter()
+            .filter(|e| charts.iter().all(|c| c.environment(&e.id).is_some()))
+            .map(|e| {
+                (
+                    e.id.clone(),
+                    e.name.clone(),
+                    e.summary.clone(),
+                    e.users.clone(),
+                )
             })
-            .unwrap_or_default()
+            .collect::<Vec<_>>()
     };
     view! {
-        <div class="env-picker" role="radiogroup" aria-label="Environment">
-            {move || envs().into_iter().map(|(id, name, summary)| {
+        <div class="env-picker" role="radiogroup" aria-label="Environment preset">
+            {move || envs().into_iter().map(|(id, name, summary, users)| {
                 let id_click = id.clone();
                 let id_sel = id.clone();
                 let selected = move || state.config.with(|c| c.env == id_sel);
+                let title = match users { Some(u) => format!("{summary} ({u} users)"), None => summary };
                 view! {
                     <button
                         role="radio"
                         class="env-chip"
                         class:selected=selected.clone()
                         aria-checked=move || selected().to_string()
-                        title=summary
+                        title=title
                         data-testid=format!("env-{id}")
                         on:click=move |_| state.select_env(&id_click)
                     >{name}</button>
                 }
             }).collect_view()}
         </div>
-    }
-}
-
-/// The selected stack's components: name, role, workload kind, stateful or not.
-#[component]
-pub fn ComponentList() -> impl IntoView {
-    let state = use_state();
-    view! {
-        <section class="card">
-            <h2 class="section-title">"Components"</h2>
-            <table class="grid" data-testid="component-table">
-                <thead><tr><th>"Component"</th><th>"Role"</th><th>"Workload"</th><th>"Data"</th><th>"Depends on"</th></tr></thead>
-                <tbody>
-                    {move || state.chart.get().map(|chart| chart.components.iter().map(|c| view! {
-                        <tr data-testid=format!("component-{}", c.id)>
-                            <td><strong>{c.name.clone()}</strong><div class="muted">{c.summary.clone()}</div></td>
-                            <td><span class=format!("role role-{}", c.role)>{c.role.clone()}</span></td>
-                            <td>{c.kind.as_str()}</td>
-                            <td>{if c.is_stateful() { "stateful" } else { "stateless" }}</td>
-                            <td class="muted">{c.depends_on.join(", ")}</td>
-                        </tr>
-                    }).collect_view())}
-                </tbody>
-            </table>
-        </section>
     }
 }

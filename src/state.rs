@@ -1,17 +1,15 @@
-//! The app's state: one `RwSignal<Configuration>` and the memos derived from it.
+//! The app's state: one `RwSignal<Configuration>` in context, and memos derived from it that
+//! call the core. Every edit goes through [`AppState::apply`], which keeps undo/redo history.
+//! Autosave and the share link are effects on the same signal.
 
 use leptos::prelude::*;
+use serde_yaml::Value;
 use tonnage_core::catalog::Chart;
-use tonnage_core::{plan, Catalog, Configuration, Plan};
+use tonnage_core::config::{field_problems, FieldProblem};
+use tonnage_core::values::{get_path, parse_path};
+use tonnage_core::{plan, Catalog, ConfigError, Configuration, Plan};
 
-/// Shared through context. `Copy`, so components can capture it freely.
-#[derive(Clone, Copy)]
-pub struct AppState {
-    pub config: RwSignal<Configuration>,
-    /// The first chart of the configuration.
-    pub chart: Memo<Option<&'static Chart>>,
-    pub plan: Memo<Plan>,
-}
+use crate::browser;
 
 pub fn catalog() -> &'static Catalog {
     Catalog::builtin()
@@ -20,56 +18,335 @@ pub fn catalog() -> &'static Catalog {
 /// The stack shown first: the one the guides use as the worked example.
 pub const DEFAULT_STACK: &str = "rhesis";
 pub const DEFAULT_ENV: &str = "local";
+/// localStorage key of the autosaved configuration (JSON of `Configuration`).
+pub const SAVE_KEY: &str = "tonnage.config.v1";
+const HISTORY_LIMIT: usize = 200;
+
+/// A message for the user at the top of the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Error,
+}
+
+#[derive(Default)]
+struct History {
+    past: Vec<Configuration>,
+    future: Vec<Configuration>,
+}
+
+/// Shared through context. `Copy`, so components can capture it freely.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub config: RwSignal<Configuration>,
+    /// The ids of the charts in the configuration (changes rarely: drives the page structure).
+    pub stack_ids: Memo<Vec<String>>,
+    pub plan: Memo<Plan>,
+    /// Values in effect per chart, in configuration order.
+    pub effective: Memo<Vec<(String, Value)>>,
+    /// Values of the preset (environment without the user's overrides) per chart.
+    pub preset: Memo<Vec<(String, Value)>>,
+    pub problems: Memo<Vec<FieldProblem>>,
+    pub notice: RwSignal<Option<Notice>>,
+    history: StoredValue<History>,
+    pub can_undo: RwSignal<bool>,
+    pub can_redo: RwSignal<bool>,
+}
 
 impl AppState {
-    pub fn new() -> Self {
-        let initial = Configuration::new(catalog(), &[DEFAULT_STACK], DEFAULT_ENV)
-            .expect("the default stack and environment are in the catalog");
+    pub fn new(initial: Configuration) -> Self {
         let config = RwSignal::new(initial);
-        let chart = Memo::new(move |_| {
-            config.with(|c| c.stacks.first().and_then(|id| catalog().chart(id)))
-        });
+        let stack_ids = Memo::new(move |_| config.with(|c| c.stacks.clone()));
         let plan = Memo::new(move |_| config.with(|c| plan(catalog(), c)));
+        let effective = Memo::new(move |_| {
+            config.with(|c| {
+                c.stacks
+                    .iter()
+                    .filter_map(|s| catalog().chart(s))
+                    .map(|ch| (ch.id.clone(), c.effective_values(ch)))
+                    .collect()
+            })
+        });
+        let preset = Memo::new(move |_| {
+            config.with(|c| {
+                c.stacks
+                    .iter()
+                    .filter_map(|s| catalog().chart(s))
+                    .map(|ch| (ch.id.clone(), c.preset_values(ch)))
+                    .collect()
+            })
+        });
+        let problems = Memo::new(move |_| config.with(|c| field_problems(catalog(), c)));
         AppState {
             config,
-            chart,
+            stack_ids,
             plan,
+            effective,
+            preset,
+            problems,
+            notice: RwSignal::new(None),
+            history: StoredValue::new(History::default()),
+            can_undo: RwSignal::new(false),
+            can_redo: RwSignal::new(false),
         }
     }
 
-    /// Switch to another stack, keeping the environment when the stack has it.
-    pub fn select_stack(&self, id: &str) {
-        let Some(chart) = catalog().chart(id) else {
-            return;
+    /// The charts of the configuration.
+    pub fn charts(&self) -> Vec<&'static Chart> {
+        self.stack_ids
+            .get()
+            .iter()
+            .filter_map(|s| catalog().chart(s))
+            .collect()
+    }
+
+    /// Change the configuration through `f`; records undo history when something changed.
+    pub fn apply<E>(&self, f: impl FnOnce(&mut Configuration) -> Result<(), E>) -> Result<(), E> {
+        let before = self.config.get_untracked();
+        let mut next = before.clone();
+        f(&mut next)?;
+        if next != before {
+            self.history.update_value(|h| {
+                h.past.push(before);
+                if h.past.len() > HISTORY_LIMIT {
+                    h.past.remove(0);
+                }
+                h.future.clear();
+            });
+            self.config.set(next);
+            self.sync_history_flags();
+        }
+        Ok(())
+    }
+
+    fn sync_history_flags(&self) {
+        let (u, r) = self
+            .history
+            .with_value(|h| (!h.past.is_empty(), !h.future.is_empty()));
+        self.can_undo.set(u);
+        self.can_redo.set(r);
+    }
+
+    pub fn undo(&self) {
+        let current = self.config.get_untracked();
+        let prev = self.history.try_update_value(|h| {
+            let p = h.past.pop();
+            if p.is_some() {
+                h.future.push(current);
+            }
+            p
+        });
+        if let Some(Some(p)) = prev {
+            self.config.set(p);
+        }
+        self.sync_history_flags();
+    }
+
+    pub fn redo(&self) {
+        let current = self.config.get_untracked();
+        let next = self.history.try_update_value(|h| {
+            let n = h.future.pop();
+            if n.is_some() {
+                h.past.push(current);
+            }
+            n
+        });
+        if let Some(Some(n)) = next {
+            self.config.set(n);
+        }
+        self.sync_history_flags();
+    }
+
+    /// Set one value typed by the user. A value equal to the preset removes the override, so
+    /// the change count and the share link stay minimal. Errors are the core's, for the field.
+    pub fn set_value(&self, stack: &str, path: &str, value: Value) -> Result<(), ConfigError> {
+        let preset = self.preset_at(stack, path);
+        self.apply(|c| {
+            let mut probe = c.clone();
+            probe.set(catalog(), stack, path, value)?;
+            let canonical = probe
+                .overrides
+                .get(stack)
+                .and_then(|m| m.get(path))
+                .cloned();
+            if canonical.is_some() && canonical == preset {
+                c.unset(stack, path);
+            } else {
+                *c = probe;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn reset_path(&self, stack: &str, path: &str) {
+        let _ = self.apply(|c| {
+            c.unset(stack, path);
+            Ok::<(), ()>(())
+        });
+    }
+
+    pub fn reset_paths(&self, stack: &str, paths: &[String]) {
+        let _ = self.apply(|c| {
+            for p in paths {
+                c.unset(stack, p);
+            }
+            Ok::<(), ()>(())
+        });
+    }
+
+    pub fn reset_all(&self) {
+        let _ = self.apply(|c| {
+            c.overrides.clear();
+            Ok::<(), ()>(())
+        });
+    }
+
+    pub fn is_overridden(&self, stack: &str, path: &str) -> bool {
+        self.config
+            .with(|c| c.overrides.get(stack).is_some_and(|m| m.contains_key(path)))
+    }
+
+    pub fn value_at(&self, stack: &str, path: &str) -> Option<Value> {
+        let segs = parse_path(path).ok()?;
+        self.effective.with(|v| {
+            v.iter()
+                .find(|(s, _)| s == stack)
+                .and_then(|(_, tree)| get_path(tree, &segs).cloned())
+        })
+    }
+
+    pub fn preset_at(&self, stack: &str, path: &str) -> Option<Value> {
+        let segs = parse_path(path).ok()?;
+        self.preset.with_untracked(|v| {
+            v.iter()
+                .find(|(s, _)| s == stack)
+                .and_then(|(_, tree)| get_path(tree, &segs).cloned())
+        })
+    }
+
+    /// Choose the charts, keeping the environment when all have it and the overrides of charts
+    /// that stay. Says so when edits had to go.
+    pub fn select_stacks(&self, ids: &[&str]) {
+        let (env, overrides, options) = self
+            .config
+            .with_untracked(|c| (c.env.clone(), c.overrides.clone(), c.options.clone()));
+        let has_env = |e: &str| {
+            ids.iter().all(|i| {
+                catalog()
+                    .chart(i)
+                    .is_some_and(|c| c.environment(e).is_some())
+            })
         };
-        let env = self.config.with_untracked(|c| c.env.clone());
-        let env = if chart.environment(&env).is_some() {
+        let env = if has_env(&env) {
             env
-        } else if chart.environment("dev").is_some() {
+        } else if has_env("dev") {
             "dev".to_string()
         } else {
-            chart.environments[0].id.clone()
+            let Some(first) = ids.first().and_then(|i| catalog().chart(i)) else {
+                return;
+            };
+            first.environments[0].id.clone()
         };
-        if let Ok(c) = Configuration::new(catalog(), &[id], &env) {
-            self.config.set(c);
+        let Ok(mut next) = Configuration::new(catalog(), ids, &env) else {
+            return;
+        };
+        let mut dropped = 0;
+        for (stack, paths) in overrides {
+            if next.stacks.contains(&stack) {
+                next.overrides.insert(stack, paths);
+            } else {
+                dropped += paths.len();
+            }
         }
+        next.options = options;
+        if dropped > 0 {
+            self.notice.set(Some(Notice {
+                kind: NoticeKind::Info,
+                text: format!(
+                    "{dropped} change{} to charts you removed {} set aside; Undo (Ctrl+Z) brings {} back.",
+                    if dropped == 1 { "" } else { "s" },
+                    if dropped == 1 { "was" } else { "were" },
+                    if dropped == 1 { "it" } else { "them" }
+                ),
+            }));
+        }
+        let _ = self.apply(|c| {
+            *c = next;
+            Ok::<(), ()>(())
+        });
     }
 
-    /// Switch environment preset.
+    /// Switch environment preset. Edits are kept as overrides on the new preset, and the page
+    /// says so: nothing is discarded silently.
     pub fn select_env(&self, env: &str) {
-        let stacks = self.config.with_untracked(|c| c.stacks.clone());
-        let ids: Vec<&str> = stacks.iter().map(String::as_str).collect();
-        if let Ok(mut c) = Configuration::new(catalog(), &ids, env) {
-            c.overrides = self.config.with_untracked(|c| c.overrides.clone());
-            self.config.set(c);
+        let (kept, same) = self
+            .config
+            .with_untracked(|c| (c.override_count(), c.env == env));
+        if same {
+            return;
+        }
+        let ok = self.apply(|c| {
+            let ids: Vec<&str> = c.stacks.iter().map(String::as_str).collect();
+            let mut next = Configuration::new(catalog(), &ids, env)?;
+            next.overrides = std::mem::take(&mut c.overrides);
+            next.options = std::mem::take(&mut c.options);
+            *c = next;
+            Ok::<(), ConfigError>(())
+        });
+        if ok.is_ok() && kept > 0 {
+            let name = self
+                .charts()
+                .first()
+                .and_then(|c| c.environment(env))
+                .map(|e| e.name.clone())
+                .unwrap_or_else(|| env.to_string());
+            self.notice.set(Some(Notice {
+                kind: NoticeKind::Info,
+                text: format!(
+                    "Switched to the {name} preset and kept your {kept} change{} on top of it. Reset all to use the preset as it is.",
+                    if kept == 1 { "" } else { "s" }
+                ),
+            }));
         }
     }
 }
 
-impl Default for AppState {
-    fn default() -> Self {
-        Self::new()
+/// The configuration to start with: the autosaved one if it is valid, else the default.
+pub fn saved_or_default() -> Configuration {
+    if let Some(c) = browser::storage_get(SAVE_KEY).and_then(|s| restore(&s)) {
+        return c;
     }
+    default_config()
+}
+
+pub fn default_config() -> Configuration {
+    Configuration::new(catalog(), &[DEFAULT_STACK], DEFAULT_ENV).unwrap_or_else(|_| Configuration {
+        stacks: vec![DEFAULT_STACK.into()],
+        env: DEFAULT_ENV.into(),
+        overrides: Default::default(),
+        options: Default::default(),
+    })
+}
+
+/// Re-validate a saved configuration through the core (a saved file may predate a catalog
+/// change): overrides the catalog no longer accepts are dropped, not fatal.
+pub fn restore(json: &str) -> Option<Configuration> {
+    let raw: Configuration = serde_json::from_str(json).ok()?;
+    let ids: Vec<&str> = raw.stacks.iter().map(String::as_str).collect();
+    let mut c = Configuration::new(catalog(), &ids, &raw.env).ok()?;
+    for (stack, paths) in &raw.overrides {
+        for (path, value) in paths {
+            let _ = c.set(catalog(), stack, path, value.clone());
+        }
+    }
+    c.options = raw.options;
+    Some(c)
 }
 
 pub fn use_state() -> AppState {

@@ -313,23 +313,15 @@ async fn selecting_a_stack_shows_its_components() {
         "metrics-aggregator",
         "audit-logger",
     ] {
-        let row = s
-            .text(&format!(
-                "[data-testid=component-table] [data-testid=component-{id}]"
-            ))
+        s.wait_for(&format!("[data-testid=card-caracal-{id}]"))
             .await;
-        assert!(!row.is_empty(), "component {id} missing");
     }
-    let kafka = s
-        .text("[data-testid=component-table] [data-testid=component-kafka]")
-        .await;
+    let kafka = s.text("[data-testid=card-caracal-kafka]").await;
     assert!(
         kafka.contains("StatefulSet") && kafka.contains("stateful"),
         "{kafka}"
     );
-    let gateway = s
-        .text("[data-testid=component-table] [data-testid=component-gateway]")
-        .await;
+    let gateway = s.text("[data-testid=card-caracal-gateway]").await;
     assert!(gateway.contains("stateless"), "{gateway}");
     s.screenshot("02-caracal-components").await;
     s.close().await;
@@ -436,5 +428,166 @@ async fn readable_at_phone_width() {
         "page scrolls sideways at 390px"
     );
     s.screenshot("05-phone-width").await;
+    s.close().await;
+}
+
+/// Type into a text field the way a person does: clear it, then type.
+async fn type_into(s: &Session, css: &str, text: &str) {
+    let el = s.wait_for(css).await;
+    el.clear().await.expect("clear");
+    el.send_keys(text).await.expect("type");
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn configure_validate_reset_undo_and_autosave() {
+    let s = Session::start(1280, 1000).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rhesis]").await;
+    s.click("[data-testid=env-prod]").await;
+    s.click("[data-testid=reset-all]").await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "8000",
+    )
+    .await;
+
+    // Size: 4 backend replicas add one more 1-core replica.
+    type_into(&s, "[data-testid=field-rhesis-backend-replicas]", "4").await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "9000",
+    )
+    .await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "1")
+        .await;
+    assert!(s
+        .text("[data-testid=card-rhesis-backend]")
+        .await
+        .contains("preset: 3"));
+
+    // A malformed quantity: the field says what is wrong, the last valid value stays.
+    type_into(
+        &s,
+        "[data-testid=field-rhesis-worker-requests-memory]",
+        "2Gx",
+    )
+    .await;
+    let err = s
+        .text("[data-testid=field-rhesis-worker-requests-memory-error]")
+        .await;
+    assert!(err.contains("2Gx"), "{err}");
+    // Typing applies each valid prefix live, so the last valid value in effect is "2G" (the
+    // input before the stray "x"): 5 workers x 2 GB instead of 5 x 1 GiB.
+    let last_valid = (18_i64 << 30) - 5 * (1 << 30) + 5 * 2_000_000_000;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        &last_valid.to_string(),
+    )
+    .await;
+    s.screenshot("06-invalid-quantity").await;
+    // Fixing it applies it.
+    type_into(
+        &s,
+        "[data-testid=field-rhesis-worker-requests-memory]",
+        "1536Mi",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        &((18_i64 << 30) + 5 * (512 << 20)).to_string(),
+    )
+    .await;
+
+    // A request above its limit is flagged at the field.
+    type_into(&s, "[data-testid=field-rhesis-frontend-requests-cpu]", "3").await;
+    let err = s
+        .text("[data-testid=field-rhesis-frontend-requests-cpu-error]")
+        .await;
+    assert!(err.contains("above its limit"), "{err}");
+
+    // Reset one field, then undo and redo it from the keyboard.
+    s.click("[data-testid=field-rhesis-frontend-requests-cpu-reset]")
+        .await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "2")
+        .await;
+    s.click("[data-testid=undo]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "3")
+        .await;
+    s.click("[data-testid=redo]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "2")
+        .await;
+    // Ctrl+Z on the page (focus is on the Redo button, not in a field).
+    let focused = s.client.active_element().await.expect("active element");
+    focused.send_keys("\u{E009}z").await.expect("Ctrl+Z");
+    s.wait_attr("[data-testid=change-count]", "data-value", "3")
+        .await;
+
+    // Turning off something others need says what breaks and offers an external endpoint.
+    s.click("[data-testid=field-rhesis-postgresql-enabled]")
+        .await;
+    let warn = s.text("[data-testid=depwarn-rhesis-postgresql]").await;
+    assert!(
+        warn.contains("Backend") && warn.contains("Worker"),
+        "{warn}"
+    );
+    s.wait_for("[data-testid=external-rhesis-postgresql]").await;
+    s.screenshot("07-dependency-warning").await;
+
+    // Switching preset keeps the edits, and says so.
+    s.click("[data-testid=env-staging]").await;
+    let notice = s.text("[data-testid=notice]").await;
+    assert!(notice.contains("kept your 4 changes"), "{notice}");
+
+    // Autosave: a reload restores everything.
+    let before = s
+        .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
+        .await;
+    s.client.refresh().await.expect("reload");
+    s.wait_for("[data-testid=stack-list] li").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "4")
+        .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        &before,
+    )
+    .await;
+    assert!(s.text("[data-testid=stack-title]").await.contains("Rhesis"));
+    s.click("[data-testid=reset-all]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "0")
+        .await;
+    s.screenshot("08-after-reset").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn several_charts_plan_together() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-cauldron-infra]").await;
+    s.click("[data-testid=env-prod]").await;
+    let infra = s
+        .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
+        .await;
+    s.click("[data-testid=stack-add-cauldron-frappe]").await;
+    s.wait_for("[data-testid=card-cauldron-frappe-web]").await;
+    s.wait_for("[data-testid=plan-volume-sites]").await;
+    let both: i64 = s
+        .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
+        .await
+        .parse()
+        .unwrap();
+    assert!(
+        both > infra.parse::<i64>().unwrap(),
+        "adding Frappe adds its requests"
+    );
+    assert!(s.text("[data-testid=stack-title]").await.contains("Frappe"));
+    s.screenshot("09-infra-plus-frappe").await;
     s.close().await;
 }

@@ -56,12 +56,15 @@ async fn clicking_a_stack_shows_its_components_and_plan() {
     let btn: web_sys::HtmlElement = query(&host, "[data-testid=stack-caracal]").unchecked_into();
     btn.click();
     tick().await;
+    let dev: web_sys::HtmlElement = query(&host, "[data-testid=env-dev]").unchecked_into();
+    dev.click();
+    tick().await;
     assert!(query(&host, "[data-testid=stack-title]")
         .text_content()
         .unwrap()
         .contains("Caracal"));
     assert!(host
-        .query_selector("[data-testid=component-zookeeper]")
+        .query_selector("[data-testid=card-caracal-zookeeper]")
         .unwrap()
         .is_some());
     assert_eq!(btn.get_attribute("aria-pressed").as_deref(), Some("true"));

@@ -102,7 +102,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// What kind of value a path holds, for checking user input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FieldKind {
     Quantity,
     Count,
@@ -470,6 +470,232 @@ fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
             }
         }
         FieldKind::Text | FieldKind::Any => Ok(()),
+    }
+}
+
+/// One editable setting of a component, for forms: what it is and where it lives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// Stable key within the component: `enabled`, `replicas`, `requests.cpu`, ...
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The chart's values path (`helm --set` path).
+    pub path: String,
+    pub kind: FieldKind,
+}
+
+/// The editable settings of a component, in form order. Only settings the chart exposes.
+pub fn component_fields(c: &crate::catalog::Component) -> Vec<Field> {
+    let v = &c.values;
+    let mut out = Vec::new();
+    let mut push = |key, label, path: String, kind| {
+        out.push(Field {
+            key,
+            label,
+            path,
+            kind,
+        })
+    };
+    if let Some(p) = &v.enabled {
+        push("enabled", "Enabled", p.clone(), FieldKind::Bool);
+    }
+    if let Some(p) = &v.replicas {
+        push("replicas", "Replicas", p.clone(), FieldKind::Count);
+    }
+    if let Some(r) = &v.resources {
+        push(
+            "requests.cpu",
+            "CPU request",
+            format!("{r}.requests.cpu"),
+            FieldKind::Quantity,
+        );
+        push(
+            "limits.cpu",
+            "CPU limit",
+            format!("{r}.limits.cpu"),
+            FieldKind::Quantity,
+        );
+        push(
+            "requests.memory",
+            "Memory request",
+            format!("{r}.requests.memory"),
+            FieldKind::Quantity,
+        );
+        push(
+            "limits.memory",
+            "Memory limit",
+            format!("{r}.limits.memory"),
+            FieldKind::Quantity,
+        );
+    }
+    if let (crate::catalog::Persistence::PerReplica, Some(p)) = (&c.persistence, &v.persistence) {
+        push(
+            "storage",
+            "Storage / replica",
+            format!("{p}.size"),
+            FieldKind::Quantity,
+        );
+    }
+    if let Some(a) = &v.autoscaling {
+        push(
+            "autoscaling.enabled",
+            "Autoscaling",
+            format!("{a}.enabled"),
+            FieldKind::Bool,
+        );
+        push(
+            "autoscaling.min",
+            "HPA min",
+            format!("{a}.minReplicas"),
+            FieldKind::Count,
+        );
+        push(
+            "autoscaling.max",
+            "HPA max",
+            format!("{a}.maxReplicas"),
+            FieldKind::Count,
+        );
+        push(
+            "autoscaling.target",
+            "HPA CPU target %",
+            format!("{a}.targetCPUUtilizationPercentage"),
+            FieldKind::Percent,
+        );
+    }
+    out
+}
+
+/// Parse what a user typed into a form field of the given kind into a values-tree value
+/// (`Configuration::set` then checks it against the chart).
+pub fn parse_field_input(kind: FieldKind, text: &str) -> Value {
+    let t = text.trim();
+    match kind {
+        FieldKind::Quantity | FieldKind::Text => Value::String(t.to_string()),
+        _ => typed_value(t),
+    }
+}
+
+/// A problem with a combination of values that a form should show next to the field: a
+/// request above its limit, an autoscaling minimum above its maximum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    pub stack: String,
+    pub component: String,
+    /// The [`Field::key`] the message belongs to.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Cross-field checks of the values in effect, per component (enabled or not).
+pub fn field_problems(catalog: &Catalog, config: &Configuration) -> Vec<FieldProblem> {
+    let mut out = Vec::new();
+    for chart in config.stacks.iter().filter_map(|s| catalog.chart(s)) {
+        let values = config.effective_values(chart);
+        let get = |p: &str| {
+            parse_path(p)
+                .ok()
+                .and_then(|s| get_path(&values, &s).cloned())
+        };
+        let quantity = |p: &str| get(p).and_then(|v| values::quantity_of(&v).ok());
+        for c in &chart.components {
+            let mut push = |field, message: String| {
+                out.push(FieldProblem {
+                    stack: chart.id.clone(),
+                    component: c.id.clone(),
+                    field,
+                    message,
+                })
+            };
+            if let Some(r) = &c.values.resources {
+                for (what, req, lim) in [
+                    ("cpu", "requests.cpu", "limits.cpu"),
+                    ("memory", "requests.memory", "limits.memory"),
+                ] {
+                    let rq = quantity(&format!("{r}.{req}"));
+                    let lq = quantity(&format!("{r}.{lim}"));
+                    if let (Some(rq), Some(lq)) = (rq, lq) {
+                        if rq > lq {
+                            push(
+                                if what == "cpu" { "requests.cpu" } else { "requests.memory" },
+                                format!("the {what} request {rq} is above its limit {lq}; Kubernetes rejects such a pod"),
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some(a) = &c.values.autoscaling {
+                let min = get(&format!("{a}.minReplicas")).and_then(|v| v.as_i64());
+                let max = get(&format!("{a}.maxReplicas")).and_then(|v| v.as_i64());
+                if let (Some(min), Some(max)) = (min, max) {
+                    if min > max {
+                        push(
+                            "autoscaling.min",
+                            format!("the autoscaling minimum {min} is above the maximum {max}; the HorizontalPodAutoscaler is rejected"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    #[test]
+    fn component_fields_follow_the_catalog() {
+        let cat = Catalog::builtin();
+        let rae = cat.chart("rae-memory").unwrap();
+        let api = rae.component("memory-api").unwrap();
+        let keys: Vec<_> = component_fields(api).iter().map(|f| f.key).collect();
+        assert!(keys.contains(&"autoscaling.max"), "{keys:?}");
+        let max = component_fields(api)
+            .into_iter()
+            .find(|f| f.key == "autoscaling.max")
+            .unwrap();
+        assert_eq!(max.path, "memoryApi.autoscaling.maxReplicas");
+        let rhesis = cat.chart("rhesis").unwrap();
+        let pg = rhesis.component("postgresql").unwrap();
+        assert!(component_fields(pg).iter().any(|f| f.key == "storage"));
+        assert!(
+            !component_fields(pg).iter().any(|f| f.key == "replicas"),
+            "fixed replicas are not editable"
+        );
+    }
+
+    #[test]
+    fn field_problems_catch_request_above_limit_and_min_above_max() {
+        let cat = Catalog::builtin();
+        let mut c = Configuration::new(cat, &["rae-memory"], "prod").unwrap();
+        assert!(
+            field_problems(cat, &c).is_empty(),
+            "{:?}",
+            field_problems(cat, &c)
+        );
+        c.set_str(cat, "memoryApi.resources.requests.cpu=3")
+            .unwrap();
+        c.set_str(cat, "memoryApi.autoscaling.minReplicas=30")
+            .unwrap();
+        let p = field_problems(cat, &c);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].field, "requests.cpu");
+        assert!(p[0].message.contains("above its limit"));
+        assert_eq!(p[1].field, "autoscaling.min");
+    }
+
+    #[test]
+    fn field_input_is_typed_by_kind() {
+        assert_eq!(parse_field_input(FieldKind::Count, " 3 "), Value::from(3));
+        assert_eq!(
+            parse_field_input(FieldKind::Quantity, "2Gi"),
+            Value::from("2Gi")
+        );
+        assert_eq!(
+            parse_field_input(FieldKind::Bool, "true"),
+            Value::Bool(true)
+        );
     }
 }
 
