@@ -3,13 +3,18 @@
 //! derived from it through memos that call the core. No domain math happens in `view!`.
 
 pub mod browser;
+pub mod compare_view;
+pub mod diagram_view;
 pub mod editor;
 pub mod plan_view;
+pub mod share_view;
 pub mod stacks;
 pub mod state;
 
 use leptos::prelude::*;
 
+use crate::compare_view::CompareView;
+use crate::diagram_view::DiagramView;
 use crate::editor::Editor;
 use crate::plan_view::{Assumptions, Bars, PlanTable, Totals};
 use crate::stacks::{EnvPicker, StackList};
@@ -18,8 +23,15 @@ use crate::state::{AppState, NoticeKind, SAVE_KEY};
 /// The whole page, starting from the autosaved configuration (or the default).
 #[component]
 pub fn App() -> impl IntoView {
-    let state = AppState::new(state::saved_or_default());
+    let (initial, notice, previous) = share_view::initial();
+    let state = AppState::new(initial);
     provide_context(state);
+    state.notice.set(notice);
+    // A shared link replaced the user's own configuration: one Undo brings it back.
+    if let Some(prev) = previous {
+        state.seed_undo(prev);
+    }
+    share_view::sync_address_bar();
 
     // Autosave on every change.
     Effect::new(move |_| {
@@ -48,6 +60,22 @@ pub fn App() -> impl IntoView {
                 state.redo();
             }
             _ => {}
+        }
+    });
+
+    // Printing opens the collapsed sections that belong in the report.
+    let _print = window_event_listener(leptos::ev::beforeprint, move |_| {
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let Ok(list) = doc.query_selector_all("details[data-print]") {
+                for i in 0..list.length() {
+                    if let Some(el) = list
+                        .item(i)
+                        .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+                    {
+                        let _ = el.set_attribute("open", "");
+                    }
+                }
+            }
         }
     });
 
@@ -81,6 +109,7 @@ pub fn App() -> impl IntoView {
                 </span>
                 <button data-testid="undo" title="Undo (Ctrl+Z)" disabled=move || !state.can_undo.get() on:click=move |_| state.undo()>"Undo"</button>
                 <button data-testid="redo" title="Redo (Ctrl+Shift+Z)" disabled=move || !state.can_redo.get() on:click=move |_| state.redo()>"Redo"</button>
+                <share_view::CopyLink/>
                 <button data-testid="reset-all" disabled=move || changes() == 0 on:click=move |_| state.reset_all()>"Reset all"</button>
             </div>
         </header>
@@ -97,6 +126,17 @@ pub fn App() -> impl IntoView {
                 <StackList/>
             </aside>
             <section class="content">
+                <div class="print-only report-head" data-testid="report-head">
+                    <p class="muted">"Tonnage sizing review"</p>
+                    <p>{move || {
+                        let env = state.charts().first().and_then(|c| {
+                            let e = state.config.with(|x| x.env.clone());
+                            c.environment(&e).map(|e| e.name.clone())
+                        }).unwrap_or_default();
+                        let n = changes();
+                        format!("Environment: {env}. {}.", match n { 0 => "The preset as its guide gives it".to_string(), 1 => "1 change from the preset".to_string(), n => format!("{n} changes from the preset") })
+                    }}</p>
+                </div>
                 <div class="stack-head">
                     <div>
                         <h1 data-testid="stack-title">{title}</h1>
@@ -107,7 +147,9 @@ pub fn App() -> impl IntoView {
                 <Totals/>
                 <Bars/>
                 <PlanTable/>
+                <DiagramView/>
                 <Assumptions/>
+                <CompareView/>
                 <Editor/>
             </section>
         </main>

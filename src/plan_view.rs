@@ -154,7 +154,7 @@ pub fn PlanTable() -> impl IntoView {
 pub fn Assumptions() -> impl IntoView {
     let plan = use_state().plan;
     view! {
-        <details class="card assumptions" data-testid="assumptions">
+        <details class="card assumptions" data-testid="assumptions" data-print="open">
             <summary>{move || {
                 let n: usize = plan.with(|p| p.components.iter().map(|c| c.assumed.len()).sum());
                 format!("Assumptions behind these figures ({n})")

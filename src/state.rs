@@ -133,6 +133,12 @@ impl AppState {
         self.can_redo.set(r);
     }
 
+    /// Make `prev` the state Undo returns to (a configuration replaced from outside).
+    pub fn seed_undo(&self, prev: Configuration) {
+        self.history.update_value(|h| h.past.push(prev));
+        self.sync_history_flags();
+    }
+
     pub fn undo(&self) {
         let current = self.config.get_untracked();
         let prev = self.history.try_update_value(|h| {

@@ -591,3 +591,190 @@ async fn several_charts_plan_together() {
     s.screenshot("09-infra-plus-frappe").await;
     s.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn share_link_round_trip_in_a_new_browser() {
+    let a = Session::start(1280, 900).await;
+    a.open("").await;
+    a.click("[data-testid=stack-rae-memory]").await;
+    a.click("[data-testid=env-prod]").await;
+    type_into(
+        &a,
+        "[data-testid=field-rae-memory-memory-api-autoscaling-max]",
+        "30",
+    )
+    .await;
+    type_into(
+        &a,
+        "[data-testid=field-rae-memory-ml-service-requests-memory]",
+        "6Gi",
+    )
+    .await;
+    a.wait_attr("[data-testid=change-count]", "data-value", "2")
+        .await;
+    // The address bar follows the edits.
+    let url = a.client.current_url().await.expect("url").to_string();
+    let fragment = url
+        .split_once('#')
+        .map(|(_, f)| f.to_string())
+        .expect("a fragment");
+    assert!(fragment.starts_with("v1."), "{fragment}");
+    assert!(
+        fragment.len() <= 200,
+        "fragment of {} chars",
+        fragment.len()
+    );
+    a.click("[data-testid=copy-link]").await;
+    let peak = a
+        .attr("[data-testid=total-peak-requests-cpu]", "data-value")
+        .await;
+    let mem = a
+        .attr("[data-testid=total-baseline-requests-memory]", "data-value")
+        .await;
+    a.close().await;
+
+    // A different browser profile (nothing saved) opens the link: same plan.
+    let b = Session::start(1280, 900).await;
+    b.open(&format!("#{fragment}")).await;
+    b.wait_attr("[data-testid=total-peak-requests-cpu]", "data-value", &peak)
+        .await;
+    b.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        &mem,
+    )
+    .await;
+    b.wait_attr("[data-testid=change-count]", "data-value", "2")
+        .await;
+    assert!(b.text("[data-testid=stack-title]").await.contains("RAE"));
+    b.screenshot("10-opened-from-link").await;
+    b.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn broken_and_future_links_keep_saved_work() {
+    let s = Session::start(1280, 800).await;
+    s.open("").await;
+    s.click("[data-testid=stack-caracal]").await;
+    s.click("[data-testid=env-prod]").await;
+    type_into(&s, "[data-testid=field-caracal-gateway-replicas]", "5").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "1")
+        .await;
+    let cpu = s
+        .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
+        .await;
+    for (fragment, says) in [
+        ("v1.AAAA", "damaged"),
+        ("v9.abcdef", "newer Tonnage"),
+        ("hello", "not a Tonnage link"),
+    ] {
+        s.client.goto("about:blank").await.expect("blank");
+        s.open(&format!("#{fragment}")).await;
+        let notice = s.text("[data-testid=notice]").await;
+        assert!(notice.contains(says), "{fragment}: {notice}");
+        assert!(notice.contains("nothing was lost"), "{notice}");
+        // The saved work is what the page shows.
+        s.wait_attr("[data-testid=change-count]", "data-value", "1")
+            .await;
+        s.wait_attr(
+            "[data-testid=total-baseline-requests-cpu]",
+            "data-value",
+            &cpu,
+        )
+        .await;
+    }
+    s.screenshot("11-broken-link").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn compare_environments_and_architecture_diagram() {
+    let s = Session::start(1280, 1000).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rhesis]").await;
+    s.click("[data-testid=env-prod]").await;
+    s.click("[data-testid=compare] summary").await;
+    let select = s.wait_for("[data-testid=compare-with]").await;
+    select.select_by_value("local").await.expect("choose local");
+    // prod - local = 8 - 2.35 cores, 110 - 1 GiB.
+    let delta = s.text("[data-testid=compare-delta-baseline]").await;
+    assert!(delta.contains("+5.65 cores"), "{delta}");
+    assert!(delta.contains("+109 GiB"), "{delta}");
+    assert!(s
+        .text("[data-testid=compare-row-backend]")
+        .await
+        .contains("1 → 3"));
+    // The diagram draws every component and the guide's arrows.
+    assert_eq!(s.count("[data-testid=diagram] g.node").await, 5);
+    assert!(s.count("[data-testid=diagram] path.edge").await >= 4);
+    s.click("[data-testid=compare] summary").await;
+    s.wait_for("[data-testid=diagram]").await.click().await.ok();
+    s.client
+        .execute(
+            "document.querySelector('[data-testid=diagram]').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    s.screenshot("12-diagram").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn printed_report_is_clean() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rhesis]").await;
+    s.click("[data-testid=env-staging]").await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "7000",
+    )
+    .await;
+    let pdf = s
+        .client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .expect("print to PDF");
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let dir = root().join("target").join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let pdf_path = dir.join("13-print.pdf");
+    std::fs::write(&pdf_path, &pdf).expect("write pdf");
+    let text = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf_path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needed in [
+        "Tonnage sizing review",
+        "Staging",
+        "7 cores",
+        "Assumptions behind these figures",
+        "Architecture",
+        "Plan per component",
+    ] {
+        assert!(text.contains(needed), "the report lacks {needed:?}");
+    }
+    for absent in ["Reset component", "Copy link", "Undo"] {
+        assert!(
+            !text.contains(absent),
+            "the report shows the control {absent:?}"
+        );
+    }
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+        .arg(&pdf_path)
+        .arg(dir.join("13-print"))
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    s.close().await;
+}

@@ -1,0 +1,162 @@
+//! Side-by-side comparison of two plans (two environments, or a configuration and its preset):
+//! per-component differences and total deltas.
+
+use serde::Serialize;
+
+use crate::plan::{ComponentPlan, Plan, Total};
+
+/// One component in both plans (absent on one side when the charts differ).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    pub stack: String,
+    pub id: String,
+    pub name: String,
+    pub a: Option<ComponentPlan>,
+    pub b: Option<ComponentPlan>,
+    /// Which figures differ: `enabled`, `replicas`, `requests.cpu`, `requests.memory`,
+    /// `limits.cpu`, `limits.memory`, `storage`.
+    pub changed: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Delta {
+    pub replicas: i64,
+    pub requests_cpu_millicores: i64,
+    pub requests_memory_bytes: i64,
+    pub limits_cpu_millicores: i64,
+    pub limits_memory_bytes: i64,
+    pub storage_bytes: i64,
+}
+
+impl Delta {
+    fn between(a: &Total, b: &Total) -> Delta {
+        Delta {
+            replicas: b.replicas - a.replicas,
+            requests_cpu_millicores: b.requests.cpu_millicores - a.requests.cpu_millicores,
+            requests_memory_bytes: b.requests.memory_bytes - a.requests.memory_bytes,
+            limits_cpu_millicores: b.limits.cpu_millicores - a.limits.cpu_millicores,
+            limits_memory_bytes: b.limits.memory_bytes - a.limits.memory_bytes,
+            storage_bytes: b.storage_bytes - a.storage_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    pub rows: Vec<Row>,
+    /// b - a, at baseline and at peak.
+    pub baseline: Delta,
+    pub peak: Delta,
+}
+
+fn changed(a: &ComponentPlan, b: &ComponentPlan) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if a.enabled != b.enabled {
+        out.push("enabled");
+    }
+    if a.replicas != b.replicas {
+        out.push("replicas");
+    }
+    if a.requests.cpu_millicores != b.requests.cpu_millicores {
+        out.push("requests.cpu");
+    }
+    if a.requests.memory_bytes != b.requests.memory_bytes {
+        out.push("requests.memory");
+    }
+    if a.limits.cpu_millicores != b.limits.cpu_millicores {
+        out.push("limits.cpu");
+    }
+    if a.limits.memory_bytes != b.limits.memory_bytes {
+        out.push("limits.memory");
+    }
+    if a.storage_bytes != b.storage_bytes {
+        out.push("storage");
+    }
+    out
+}
+
+/// Compare plan `a` with plan `b` (deltas are b - a). Rows follow `a`'s order, then components
+/// only `b` has.
+pub fn compare(a: &Plan, b: &Plan) -> Comparison {
+    let mut rows = Vec::new();
+    for ca in &a.components {
+        let cb = b
+            .components
+            .iter()
+            .find(|c| c.stack == ca.stack && c.id == ca.id);
+        rows.push(Row {
+            stack: ca.stack.clone(),
+            id: ca.id.clone(),
+            name: ca.name.clone(),
+            a: Some(ca.clone()),
+            b: cb.cloned(),
+            changed: cb.map_or(vec!["enabled"], |cb| changed(ca, cb)),
+        });
+    }
+    for cb in &b.components {
+        if !a
+            .components
+            .iter()
+            .any(|c| c.stack == cb.stack && c.id == cb.id)
+        {
+            rows.push(Row {
+                stack: cb.stack.clone(),
+                id: cb.id.clone(),
+                name: cb.name.clone(),
+                a: None,
+                b: Some(cb.clone()),
+                changed: vec!["enabled"],
+            });
+        }
+    }
+    Comparison {
+        rows,
+        baseline: Delta::between(&a.totals.baseline, &b.totals.baseline),
+        peak: Delta::between(&a.totals.peak, &b.totals.peak),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{plan, Catalog, Configuration};
+
+    fn p(env: &str, sets: &[&str]) -> Plan {
+        let cat = Catalog::builtin();
+        let mut c = Configuration::new(cat, &["rhesis"], env).unwrap();
+        for s in sets {
+            c.set_str(cat, s).unwrap();
+        }
+        plan(cat, &c)
+    }
+
+    #[test]
+    fn local_vs_prod_deltas() {
+        let c = compare(&p("local", &[]), &p("prod", &[]));
+        // 8 - 2.35 cores, 16 - 4.625 GiB, 110 - 1 GiB, 12 - 5 pods.
+        assert_eq!(c.baseline.requests_cpu_millicores, 5650);
+        assert_eq!(
+            c.baseline.requests_memory_bytes,
+            (16 << 30) - (4 << 30) - (640 << 20)
+        );
+        assert_eq!(c.baseline.storage_bytes, 109 << 30);
+        assert_eq!(c.baseline.replicas, 7);
+        let backend = c.rows.iter().find(|r| r.id == "backend").unwrap();
+        assert!(backend.changed.contains(&"replicas"));
+    }
+
+    #[test]
+    fn identical_plans_have_no_changes() {
+        let c = compare(&p("prod", &[]), &p("prod", &[]));
+        assert!(c.rows.iter().all(|r| r.changed.is_empty()));
+        assert_eq!(c.baseline, Delta::default());
+    }
+
+    #[test]
+    fn an_override_shows_as_a_change() {
+        let c = compare(&p("prod", &[]), &p("prod", &["worker.enabled=false"]));
+        let w = c.rows.iter().find(|r| r.id == "worker").unwrap();
+        assert_eq!(w.changed, ["enabled", "replicas"]);
+        assert_eq!(c.baseline.replicas, -5);
+    }
+}

@@ -1,0 +1,124 @@
+//! Compare the configuration with its preset or with another environment, side by side.
+
+use leptos::prelude::*;
+use tonnage_core::compare::{compare, Delta};
+use tonnage_core::quantity::{human_bytes, human_cpu};
+use tonnage_core::{plan, Configuration};
+
+use crate::state::{catalog, use_state};
+
+fn signed(d: i64, f: fn(i64) -> String) -> String {
+    match d.cmp(&0) {
+        std::cmp::Ordering::Equal => "±0".to_string(),
+        std::cmp::Ordering::Greater => format!("+{}", f(d)),
+        std::cmp::Ordering::Less => format!("−{}", f(-d)),
+    }
+}
+
+fn count(n: i64) -> String {
+    n.to_string()
+}
+
+fn delta_cells(d: Delta) -> impl IntoView {
+    view! {
+        <td>{signed(d.replicas, count)}</td>
+        <td>{signed(d.requests_cpu_millicores, human_cpu)}</td>
+        <td>{signed(d.limits_cpu_millicores, human_cpu)}</td>
+        <td>{signed(d.requests_memory_bytes, human_bytes)}</td>
+        <td>{signed(d.limits_memory_bytes, human_bytes)}</td>
+        <td>{signed(d.storage_bytes, human_bytes)}</td>
+    }
+}
+
+#[component]
+pub fn CompareView() -> impl IntoView {
+    let state = use_state();
+    // "" = the current preset without the user's changes; else an environment id (with them).
+    let against = RwSignal::new(String::new());
+    let other = Memo::new(move |_| {
+        let target = against.get();
+        state.config.with(|c| {
+            let ids: Vec<&str> = c.stacks.iter().map(String::as_str).collect();
+            let env = if target.is_empty() {
+                c.env.clone()
+            } else {
+                target.clone()
+            };
+            let mut o = Configuration::new(catalog(), &ids, &env).ok()?;
+            if !target.is_empty() {
+                o.overrides = c.overrides.clone();
+            }
+            o.options = c.options.clone();
+            Some(plan(catalog(), &o))
+        })
+    });
+    let comparison = Memo::new(move |_| {
+        let b = state.plan.get();
+        other.get().map(|a| compare(&a, &b))
+    });
+    let envs = move || {
+        state
+            .charts()
+            .first()
+            .map(|c| {
+                c.environments
+                    .iter()
+                    .map(|e| (e.id.clone(), e.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <details class="card compare" data-testid="compare">
+            <summary>"Compare"</summary>
+            <label class="compare-pick">
+                "Compare this configuration with "
+                <select data-testid="compare-with" on:change=move |ev| against.set(event_target_value(&ev))>
+                    <option value="" selected=true>"its preset (without your changes)"</option>
+                    {move || envs().into_iter().map(|(id, name)| view! {
+                        <option value=id.clone()>{format!("{name} + your changes")}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || comparison.get().map(|c| view! {
+                <div class="table-scroll">
+                <table class="grid numeric" data-testid="compare-table">
+                    <thead><tr>
+                        <th>"Component"</th><th>"Replicas"</th><th>"CPU req"</th><th>"CPU limit"</th>
+                        <th>"Memory req"</th><th>"Memory limit"</th><th>"Storage"</th>
+                    </tr></thead>
+                    <tbody>
+                        {c.rows.into_iter().filter(|r| !r.changed.is_empty()).map(|r| {
+                            let cell = |field: &'static str, f: &dyn Fn(&tonnage_core::plan::ComponentPlan) -> String| {
+                                let a = r.a.as_ref().map(|x| f(x)).unwrap_or_else(|| "–".into());
+                                let b = r.b.as_ref().map(|x| f(x)).unwrap_or_else(|| "–".into());
+                                let ch = r.changed.contains(&field);
+                                view! { <td class:changed=ch>{if ch { format!("{a} → {b}") } else { b }}</td> }
+                            };
+                            let reps = |x: &tonnage_core::plan::ComponentPlan| if !x.enabled { "off".to_string() } else if x.replicas.baseline == x.replicas.peak { x.replicas.baseline.to_string() } else { format!("{}–{}", x.replicas.baseline, x.replicas.peak) };
+                            let ch_enabled = r.changed.contains(&"enabled");
+                            view! {
+                                <tr data-testid=format!("compare-row-{}", r.id)>
+                                    <td><strong>{r.name.clone()}</strong></td>
+                                    <td class:changed=ch_enabled || r.changed.contains(&"replicas")>{
+                                        let a = r.a.as_ref().map(reps).unwrap_or_else(|| "–".into());
+                                        let b = r.b.as_ref().map(reps).unwrap_or_else(|| "–".into());
+                                        if a == b { b } else { format!("{a} → {b}") }
+                                    }</td>
+                                    {cell("requests.cpu", &|x| human_cpu(x.requests.cpu_millicores))}
+                                    {cell("limits.cpu", &|x| human_cpu(x.limits.cpu_millicores))}
+                                    {cell("requests.memory", &|x| human_bytes(x.requests.memory_bytes))}
+                                    {cell("limits.memory", &|x| human_bytes(x.limits.memory_bytes))}
+                                    {cell("storage", &|x| human_bytes(x.storage_bytes))}
+                                </tr>
+                            }
+                        }).collect_view()}
+                        <tr class="total" data-testid="compare-delta-baseline"><td><strong>"Δ baseline"</strong></td>{delta_cells(c.baseline)}</tr>
+                        <tr class="total" data-testid="compare-delta-peak"><td><strong>"Δ peak"</strong></td>{delta_cells(c.peak)}</tr>
+                    </tbody>
+                </table>
+                </div>
+            })}
+        </details>
+    }
+}
