@@ -6,6 +6,7 @@ pub mod browser;
 pub mod compare_view;
 pub mod diagram_view;
 pub mod editor;
+pub mod files_view;
 pub mod plan_view;
 pub mod share_view;
 pub mod stacks;
@@ -16,6 +17,7 @@ use leptos::prelude::*;
 use crate::compare_view::CompareView;
 use crate::diagram_view::DiagramView;
 use crate::editor::Editor;
+use crate::files_view::FilesView;
 use crate::plan_view::{Assumptions, Bars, PlanTable, Totals};
 use crate::stacks::{EnvPicker, StackList};
 use crate::state::{AppState, NoticeKind, SAVE_KEY};
@@ -150,6 +152,7 @@ pub fn App() -> impl IntoView {
                 <DiagramView/>
                 <Assumptions/>
                 <CompareView/>
+                <FilesView/>
                 <Editor/>
             </section>
         </main>

@@ -752,7 +752,8 @@ async fn printed_report_is_clean() {
         .arg("-")
         .output()
         .expect("pdftotext (poppler-utils, installed by scripts/setup)");
-    let text = String::from_utf8_lossy(&text.stdout);
+    // Section titles are upper-cased by CSS, so compare case-insensitively.
+    let text = String::from_utf8_lossy(&text.stdout).to_lowercase();
     for needed in [
         "Tonnage sizing review",
         "Staging",
@@ -761,7 +762,10 @@ async fn printed_report_is_clean() {
         "Architecture",
         "Plan per component",
     ] {
-        assert!(text.contains(needed), "the report lacks {needed:?}");
+        assert!(
+            text.contains(&needed.to_lowercase()),
+            "the report lacks {needed:?}"
+        );
     }
     for absent in ["Reset component", "Copy link", "Undo"] {
         assert!(
