@@ -7,6 +7,7 @@ pub mod compare_view;
 pub mod diagram_view;
 pub mod editor;
 pub mod files_view;
+pub mod import_view;
 pub mod plan_view;
 pub mod share_view;
 pub mod stacks;
@@ -18,6 +19,7 @@ use crate::compare_view::CompareView;
 use crate::diagram_view::DiagramView;
 use crate::editor::Editor;
 use crate::files_view::FilesView;
+use crate::import_view::ImportView;
 use crate::plan_view::{Assumptions, Bars, PlanTable, Totals};
 use crate::stacks::{EnvPicker, StackList};
 use crate::state::{AppState, NoticeKind, SAVE_KEY};
@@ -153,6 +155,7 @@ pub fn App() -> impl IntoView {
                 <Assumptions/>
                 <CompareView/>
                 <FilesView/>
+                <ImportView/>
                 <Editor/>
             </section>
         </main>

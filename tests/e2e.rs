@@ -142,6 +142,8 @@ impl Drop for Driver {
 pub struct Session {
     pub client: Client,
     pub server: Server,
+    /// Where the browser saves downloads.
+    pub downloads: PathBuf,
     _driver: Driver,
     _profile: TempDir,
 }
@@ -164,12 +166,18 @@ impl Session {
             free_port()
         ));
         std::fs::create_dir_all(&profile).expect("profile dir");
+        let downloads = profile.join("downloads");
+        std::fs::create_dir_all(&downloads).expect("downloads dir");
         let chromium =
             std::env::var("TONNAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         let caps = serde_json::json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false
+                },
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -190,6 +198,7 @@ impl Session {
         Session {
             client,
             server,
+            downloads,
             _driver: driver,
             _profile: TempDir(profile),
         }
@@ -780,5 +789,150 @@ async fn printed_report_is_clean() {
         .status()
         .expect("pdftoppm");
     assert!(status.success());
+    s.close().await;
+}
+
+/// Wait for a finished download named `name` and return its bytes.
+async fn downloaded(s: &Session, name: &str) -> Vec<u8> {
+    let path = s.downloads.join(name);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(bytes) = std::fs::read(&path) {
+            if !bytes.is_empty() {
+                return bytes;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} was not downloaded into {}",
+            s.downloads.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn preview_and_download_files() {
+    use std::io::Read;
+    let s = Session::start(1280, 1000).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rhesis]").await;
+    s.click("[data-testid=env-prod]").await;
+    type_into(&s, "[data-testid=field-rhesis-backend-replicas]", "4").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "1")
+        .await;
+    s.click("[data-testid=files] summary").await;
+    // The environment's values file shows the override, highlighted.
+    s.click("[data-testid=file-rhesis-values-prod-yaml]").await;
+    let text = s.text("[data-testid=preview]").await;
+    assert!(text.contains("replicas: 4"), "{text}");
+    let changed: usize = s
+        .attr("[data-testid=preview-changed]", "data-value")
+        .await
+        .parse()
+        .unwrap();
+    assert!(changed >= 1);
+    let mut highlighted = Vec::new();
+    for el in s
+        .client
+        .find_all(Locator::Css("[data-testid=preview] .line.diff"))
+        .await
+        .unwrap()
+    {
+        highlighted.push(el.text().await.unwrap());
+    }
+    assert!(
+        highlighted.iter().any(|l| l.contains("replicas: 4")),
+        "{highlighted:?}"
+    );
+    // The manifests show the Deployment with 4 replicas.
+    s.click("[data-testid=file-manifests-rhesis-yaml]").await;
+    let m = s.text("[data-testid=preview]").await;
+    assert!(
+        m.contains("kind: Deployment") && m.contains("replicas: 4"),
+        "manifest preview"
+    );
+    s.click("[data-testid=copy-file]").await;
+    s.client
+        .execute(
+            "document.querySelector('[data-testid=files]').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    s.screenshot("14-file-preview").await;
+
+    // Downloads, built in the browser: open them and look inside.
+    s.click("[data-testid=download-values-zip]").await;
+    let z = downloaded(&s, "tonnage-rhesis-prod-values.zip").await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(z)).expect("a zip");
+    let mut v = String::new();
+    zip.by_name("rhesis/values-prod.yaml")
+        .expect("values-prod.yaml")
+        .read_to_string(&mut v)
+        .unwrap();
+    assert!(v.contains("replicas: 4"), "{v}");
+    assert!(zip.by_name("rhesis/values.yaml").is_ok());
+    s.click("[data-testid=download-manifests-tgz]").await;
+    let t = downloaded(&s, "tonnage-rhesis-prod-manifests.tar.gz").await;
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::Cursor::new(t)));
+    let mut names = Vec::new();
+    for e in ar.entries().expect("a tar.gz") {
+        names.push(e.unwrap().path().unwrap().to_string_lossy().to_string());
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("rhesis/templates/deployment-")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("rhesis/templates/statefulset-")),
+        "{names:?}"
+    );
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn import_a_values_file() {
+    let s = Session::start(1280, 1000).await;
+    s.open("").await;
+    s.click("[data-testid=stack-caracal]").await;
+    s.click("[data-testid=env-prod]").await;
+    s.click("[data-testid=import] summary").await;
+    // A YAML error names its line and column.
+    type_into(
+        &s,
+        "[data-testid=import-text]",
+        "gateway:\n  replicaCount: [1\n",
+    )
+    .await;
+    let err = s.text("[data-testid=import-error]").await;
+    assert!(err.contains("line") && err.contains("column"), "{err}");
+    // Known keys become overrides, unknown ones are listed.
+    type_into(
+        &s,
+        "[data-testid=import-text]",
+        "gateway:\n  replicaCount: 6\nkafka:\n  persistence:\n    size: 50Gi\nbogus:\n  key: 1\n",
+    )
+    .await;
+    let report = s.text("[data-testid=import-report]").await;
+    assert!(report.contains("gateway.replicaCount"), "{report}");
+    assert!(s
+        .text("[data-testid=import-unknown]")
+        .await
+        .contains("bogus"));
+    s.screenshot("15-import").await;
+    s.click("[data-testid=import-apply]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "2")
+        .await;
+    assert!(s
+        .text("[data-testid=notice]")
+        .await
+        .contains("Imported 2 values"));
     s.close().await;
 }

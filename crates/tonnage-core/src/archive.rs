@@ -76,10 +76,9 @@ pub fn tar_gz(files: &[OutFile]) -> Vec<u8> {
         h.set_entry_type(tar::EntryType::Regular);
         let _ = tar.append_data(&mut h, &f.path, f.contents.as_bytes());
     }
-    match tar.into_inner().and_then(|gz| gz.finish()) {
-        Ok(bytes) => bytes,
-        Err(_) => Vec::new(),
-    }
+    tar.into_inner()
+        .and_then(|gz| gz.finish())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -101,7 +100,10 @@ mod tests {
         let mut z = zip::ZipArchive::new(Cursor::new(a)).unwrap();
         assert_eq!(z.len(), 2);
         let mut s = String::new();
-        z.by_name("rhesis/values.yaml").unwrap().read_to_string(&mut s).unwrap();
+        z.by_name("rhesis/values.yaml")
+            .unwrap()
+            .read_to_string(&mut s)
+            .unwrap();
         assert_eq!(s, "a: 1\n");
         assert_eq!(z.by_name("install.sh").unwrap().unix_mode(), Some(0o100755));
     }

@@ -1,0 +1,119 @@
+//! Import: paste or upload an existing values file for a chart. Known keys become overrides,
+//! unknown keys are listed, a YAML error shows its line and column. Nothing changes until the
+//! user applies it, and Undo takes it back.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use tonnage_core::import::{import_values, ImportReport};
+use tonnage_core::values::display_value;
+
+use crate::state::{catalog, use_state, Notice, NoticeKind};
+
+#[component]
+pub fn ImportView() -> impl IntoView {
+    let state = use_state();
+    let text = RwSignal::new(String::new());
+    let chart = RwSignal::new(String::new());
+    let chart_id = move || {
+        let c = chart.get();
+        let ids = state.stack_ids.get();
+        if ids.contains(&c) {
+            c
+        } else {
+            ids.first().cloned().unwrap_or_default()
+        }
+    };
+    let result = Memo::new(move |_| {
+        let t = text.get();
+        if t.trim().is_empty() {
+            return None;
+        }
+        let id = chart_id();
+        Some(
+            state
+                .config
+                .with(|c| import_values(catalog(), c, &id, &t).map_err(|e| e.to_string())),
+        )
+    });
+    let on_file = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement =
+            wasm_bindgen::JsCast::unchecked_into(event_target::<web_sys::EventTarget>(&ev));
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(v) => text.set(v.as_string().unwrap_or_default()),
+                Err(_) => state.notice.set(Some(Notice {
+                    kind: NoticeKind::Error,
+                    text: format!("Could not read {}.", file.name()),
+                })),
+            }
+        });
+    };
+    let apply = move |report: ImportReport| {
+        let id = chart_id();
+        let r = state.apply(|c| report.apply(catalog(), c, &id).map(|_| ()));
+        let ok = r.is_ok();
+        state.notice.set(Some(match r {
+            Ok(()) => Notice {
+                kind: NoticeKind::Info,
+                text: format!(
+                    "Imported {} value{} into {id}. Undo (Ctrl+Z) takes the import back.",
+                    report.overrides.len(),
+                    if report.overrides.len() == 1 { "" } else { "s" }
+                ),
+            },
+            Err(e) => Notice {
+                kind: NoticeKind::Error,
+                text: format!("Nothing was imported: {e}"),
+            },
+        }));
+        if ok {
+            text.set(String::new());
+        }
+    };
+    view! {
+        <details class="card import" data-testid="import">
+            <summary>"Import a values file"</summary>
+            <div class="import-form">
+                <label>
+                    "Chart "
+                    <select data-testid="import-chart" on:change=move |ev| chart.set(event_target_value(&ev))>
+                        {move || state.stack_ids.get().into_iter().map(|id| view! { <option value=id.clone()>{id.clone()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="upload">"Upload " <input type="file" accept=".yaml,.yml,text/yaml" data-testid="import-file" on:change=on_file/></label>
+            </div>
+            <label class="sr-only" for="import-text">"Values file"</label>
+            <textarea id="import-text" data-testid="import-text" rows="8" spellcheck="false"
+                placeholder="Paste a values.yaml or values-<env>.yaml here"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            {move || result.get().map(|r| match r {
+                Err(e) => view! { <p class="error" role="alert" data-testid="import-error">{e}</p> }.into_any(),
+                Ok(report) => {
+                    let n = report.overrides.len();
+                    let report2 = report.clone();
+                    view! {
+                        <div class="import-report" data-testid="import-report" data-value=n.to_string()>
+                            <p>{format!("{n} value{} differ from the preset and would become overrides; {} equal the preset.", if n == 1 { "" } else { "s" }, report.unchanged)}</p>
+                            <ul>{report.overrides.iter().map(|(p, v)| view! { <li><code>{p.clone()}</code> " = " {display_value(v)}</li> }).collect_view()}</ul>
+                            {(!report.restored.is_empty()).then(|| view! {
+                                <p class="muted" data-testid="import-restored">{format!(
+                                    "The file stands in for the environment's values file, so {} value{} the preset sets and the file leaves out fall back to the chart's values.yaml: {}",
+                                    report.restored.len(), if report.restored.len() == 1 { "" } else { "s" }, report.restored.join(", "))}</p>
+                            })}
+                            {(!report.unknown.is_empty()).then(|| view! {
+                                <p class="warning" data-testid="import-unknown">{format!("Unknown to this chart, not imported: {}", report.unknown.join(", "))}</p>
+                            })}
+                            {(!report.invalid.is_empty()).then(|| view! {
+                                <ul class="error" data-testid="import-invalid">{report.invalid.iter().map(|(p, m)| view! { <li><code>{p.clone()}</code> ": " {m.clone()}</li> }).collect_view()}</ul>
+                            })}
+                            <button class="primary" data-testid="import-apply" disabled=n == 0 on:click=move |_| apply(report2.clone())>"Apply"</button>
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </details>
+    }
+}
