@@ -3,9 +3,14 @@
 
 use std::process::ExitCode;
 
+mod capacity;
+mod render;
+mod review;
+mod share;
+
 use clap::{Parser, Subcommand};
-use tonnage_core::report::{self, Format};
-use tonnage_core::{plan, Catalog, Configuration};
+use tonnage_core::report::Format;
+use tonnage_core::{Catalog, Configuration};
 
 #[derive(Parser)]
 #[command(
@@ -32,18 +37,29 @@ enum Command {
     /// Print the resource plan of a configuration.
     Plan {
         /// A chart id; repeat to plan several charts together.
-        #[arg(long = "stack", required = true)]
+        #[arg(long = "stack", required_unless_present = "from_url")]
         stacks: Vec<String>,
         /// The environment preset (dev, staging, prod, ...).
-        #[arg(long)]
-        env: String,
+        #[arg(long, required_unless_present = "from_url")]
+        env: Option<String>,
         /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
         /// table, json, csv or markdown.
         #[arg(long, default_value = "table")]
         format: String,
+        /// Plan the configuration a share link carries (the whole URL or its #v1.… part).
+        #[arg(long = "from-url", conflicts_with_all = ["stacks", "env", "sets"])]
+        from_url: Option<String>,
+        #[command(flatten)]
+        capacity: capacity::CapacityArgs,
     },
+    /// Print a link that carries a configuration (only its differences from the preset).
+    Share(share::ShareArgs),
+    /// Write the values files and/or Kubernetes manifests of a configuration.
+    Render(render::RenderArgs),
+    /// Review a configuration: findings with reasons and fixes; exit 1 on any error finding.
+    Review(review::ReviewArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,11 +99,19 @@ fn run(cli: Cli) -> Result<String, String> {
             env,
             sets,
             format,
+            from_url,
+            capacity,
         } => {
             let format: Format = format.parse()?;
-            let config = configuration(catalog, &stacks, &env, &sets)?;
-            Ok(report::render(&plan(catalog, &config), format))
+            let config = match from_url {
+                Some(link) => share::from_link(catalog, &link)?,
+                None => configuration(catalog, &stacks, &env.unwrap_or_default(), &sets)?,
+            };
+            capacity::plan_output(catalog, config, &capacity, format)
         }
+        Command::Share(args) => share::run(catalog, args),
+        Command::Render(args) => render::run(catalog, args),
+        Command::Review(args) => review::run(catalog, args),
     }
 }
 

@@ -1,1 +1,1874 @@
-//! (being written)
+//! The values bundle: what a configuration deploys, as files Helm and helmfile read.
+//!
+//! For each chart of the configuration (catalog order):
+//! - `<chart>/values.yaml`: the chart's values tree exactly as the catalog holds it;
+//! - `<chart>/values-<env>.yaml`: only what the environment preset and the user's overrides
+//!   change, as a structural diff such that Helm's merge (maps key by key, lists whole, `null`
+//!   deletes a default: shared/reference/sizing-facts.md, "Helm merges values files left to
+//!   right") of the two files gives the configuration's effective values.
+//!
+//! Then `helmfile.yaml` and `install.sh` (the same releases in dependency order, `requires`
+//! first) and a `README.md` with the plan's totals, the assumptions, how to install and the
+//! Secrets the values reference.
+//!
+//! YAML is written by [`to_yaml`], a small block-style emitter that quotes every string a YAML 1.1
+//! reader (Helm's sigs.k8s.io/yaml) could take for something else (`yes`, `on`, `0755`, `1e3`...),
+//! so each file means the same to Helm as to the core. No randomness: generated passwords come
+//! from the caller ([`BundleOptions::passwords`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde_yaml::{Mapping, Value};
+
+use crate::archive::OutFile;
+use crate::catalog::{Catalog, Chart};
+use crate::config::{path_known, Configuration};
+use crate::plan::{self, Plan, Total};
+use crate::quantity::{human_bytes, human_cpu};
+use crate::report;
+use crate::values::{display_value, format_path, get_path, parse_path, set_path, Seg};
+
+/// Choices for [`values_bundle`] that are not part of the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BundleOptions {
+    /// (chart id, values path) -> a password the caller generated (the browser uses
+    /// `crypto.getRandomValues`, only when the user asks). Applied on top of the effective values
+    /// when the path is one of [`credential_paths`]; anything else is ignored.
+    pub passwords: BTreeMap<(String, String), String>,
+}
+
+/// Helm repositories the guides name (`helm repo add`), by chart id: (repo name, URL, where).
+/// Local charts with Bitnami subcharts need the Bitnami repository to build their dependencies.
+const GUIDE_REPOS: &[(&str, &str, &str)] = &[
+    // seed 000, "Installation": helm repo add bitnami https://charts.bitnami.com/bitnami
+    (
+        "cauldron-infra",
+        "bitnami",
+        "https://charts.bitnami.com/bitnami",
+    ),
+    // seed 001, "Installation": the same Bitnami repository (common helpers)
+    (
+        "cauldron-frappe",
+        "bitnami",
+        "https://charts.bitnami.com/bitnami",
+    ),
+    // seed 003, "1. Add Helm Repository": helm repo add caracal https://charts.caracal.dev
+    ("caracal", "caracal", "https://charts.caracal.dev"),
+    // seed 004, "Quick Start": helm repo add rae https://charts.rae.memory
+    ("rae-memory", "rae", "https://charts.rae.memory"),
+];
+
+// ---------------------------------------------------------------------------------------------
+// YAML text
+
+/// A values tree as block-style YAML text. Strings that a YAML 1.1 or 1.2 reader could take for
+/// a boolean, null, number or timestamp (anything starting with a digit, `yes`/`no`/`on`/`off`,
+/// ...) or that hold characters with a YAML meaning are double-quoted; map order is kept.
+/// `serde_yaml::from_str` of the result gives `v` back (tags are dropped).
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match untag(v) {
+        Value::Mapping(m) if !m.is_empty() => emit_map(m, 0, false, &mut out),
+        Value::Sequence(s) if !s.is_empty() => emit_seq(s, 0, &mut out),
+        other => {
+            out.push_str(&scalar_text(other));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn untag(v: &Value) -> &Value {
+    match v {
+        Value::Tagged(t) => untag(&t.value),
+        other => other,
+    }
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+/// Entries of a map at `ind` spaces; `inline_first`: the first entry continues a `- ` line.
+fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if !(inline_first && i == 0) {
+            indent(out, ind);
+        }
+        out.push_str(&key_text(k));
+        out.push(':');
+        match untag(v) {
+            Value::Mapping(c) if !c.is_empty() => {
+                out.push('\n');
+                emit_map(c, ind + 2, false, out);
+            }
+            Value::Sequence(s) if !s.is_empty() => {
+                out.push('\n');
+                emit_seq(s, ind + 2, out);
+            }
+            other => {
+                out.push(' ');
+                out.push_str(&scalar_text(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn emit_seq(s: &[Value], ind: usize, out: &mut String) {
+    for item in s {
+        indent(out, ind);
+        out.push('-');
+        match untag(item) {
+            Value::Mapping(m) if !m.is_empty() => {
+                out.push(' ');
+                emit_map(m, ind + 2, true, out);
+            }
+            Value::Sequence(inner) if !inner.is_empty() => {
+                out.push('\n');
+                emit_seq(inner, ind + 2, out);
+            }
+            other => {
+                out.push(' ');
+                out.push_str(&scalar_text(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn key_text(k: &Value) -> String {
+    match untag(k) {
+        Value::String(s) => string_text(s),
+        Value::Mapping(_) | Value::Sequence(_) => string_text(&display_value(k)),
+        other => scalar_text(other),
+    }
+}
+
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => string_text(s),
+        Value::Mapping(_) => "{}".into(),
+        Value::Sequence(_) => "[]".into(),
+        Value::Tagged(t) => scalar_text(untag(&t.value)),
+    }
+}
+
+fn string_text(s: &str) -> String {
+    if plain_ok(s) {
+        s.to_string()
+    } else {
+        double_quoted(s)
+    }
+}
+
+/// Whether `s` can be written as a plain scalar and read back as this string by every YAML
+/// reader Helm's tool chain uses (YAML 1.1 and 1.2). Conservative: when in doubt, quote.
+fn plain_ok(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    // Digits, signs and dots start numbers, timestamps, `.inf`; other punctuation is an
+    // indicator (`-`, `?`, `:`, `&`, `*`, `!`, `|`, `>`, `'`, `"`, `%`, `@`, `` ` ``, `~`...).
+    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+        return false;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let ok = match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '.' | '/' | '-' | '+' | '@' | '=' => true,
+            // `a: b` and a trailing colon start a mapping; `http://x` is fine.
+            ':' => matches!(next, Some(n) if n != ' '),
+            // ` #` starts a comment; trailing spaces are dropped.
+            ' ' => matches!(next, Some(n) if n != ' ' && n != '#'),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    // YAML 1.1 booleans and null (sigs.k8s.io/yaml reads `yes`, `on`, `off`... as booleans).
+    let lower = s.to_ascii_lowercase();
+    !matches!(
+        lower.as_str(),
+        "y" | "n" | "yes" | "no" | "true" | "false" | "on" | "off" | "null"
+    )
+}
+
+fn double_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // Control characters, and the characters YAML 1.1 counts as line breaks or a BOM.
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{85}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{feff}' =>
+            {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text for a comment line: one line, no control characters.
+fn comment_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values diff
+
+/// What to layer on `base` with Helm's merge ([`crate::values::merge`]) to get `target`: maps
+/// recursively, anything else (a list, a scalar) whole where it differs, and `null` for a key of
+/// `base` that `target` lacks. A `null` in `target` where `base` has nothing is left out (Helm
+/// treats a null value as absent).
+pub fn values_diff(base: &Value, target: &Value) -> Value {
+    match (base, target) {
+        (Value::Mapping(b), Value::Mapping(t)) => {
+            let mut out = Mapping::new();
+            for (k, tv) in t {
+                match b.get(k) {
+                    Some(bv) if bv == tv => {}
+                    Some(bv) if bv.is_mapping() && tv.is_mapping() => {
+                        let d = values_diff(bv, tv);
+                        if d.as_mapping().is_some_and(|m| !m.is_empty()) {
+                            out.insert(k.clone(), d);
+                        }
+                    }
+                    Some(_) => {
+                        out.insert(k.clone(), tv.clone());
+                    }
+                    None if tv.is_null() => {}
+                    None => {
+                        out.insert(k.clone(), tv.clone());
+                    }
+                }
+            }
+            for (k, bv) in b {
+                if !t.contains_key(k) && !bv.is_null() {
+                    out.insert(k.clone(), Value::Null);
+                }
+            }
+            Value::Mapping(out)
+        }
+        _ => target.clone(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials and Secrets
+
+/// Whether a values key names a credential the chart would otherwise take in clear text.
+fn is_credential_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    if k.starts_with("existing") {
+        return false; // existingSecret, existingPasswordSecret: a Secret's name
+    }
+    [
+        "password",
+        "passwd",
+        "cookie",
+        "secretkey",
+        "secret_key",
+        "jwtsecret",
+        "token",
+    ]
+    .iter()
+    .any(|suffix| k.ends_with(suffix))
+}
+
+/// Called for each map entry: (path, key, value, the map holding it).
+type KeyVisitor<'f> = dyn FnMut(&[Seg], &str, &Value, &Mapping) + 'f;
+
+fn walk_keys(v: &Value, segs: &mut Vec<Seg>, f: &mut KeyVisitor<'_>) {
+    match v {
+        Value::Mapping(m) => {
+            for (k, child) in m {
+                let key = match k {
+                    Value::String(s) => s.clone(),
+                    other => display_value(other),
+                };
+                // External Secrets key maps hold store references, not credentials.
+                if key == "externalSecrets" {
+                    continue;
+                }
+                segs.push(Seg::Key(key.clone()));
+                f(segs, &key, child, m);
+                walk_keys(child, segs, f);
+                segs.pop();
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, child) in items.iter().enumerate() {
+                segs.push(Seg::Index(i));
+                walk_keys(child, segs, f);
+                segs.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a sibling `existing*Secret` names a Secret that supplies the credential `key`
+/// (`existingErlangSecret` for an Erlang cookie, `existingSecret` / `existingPasswordSecret` for
+/// passwords), so the chart ignores the value.
+fn from_existing_secret(key: &str, siblings: &Mapping) -> bool {
+    let cookie = key.to_ascii_lowercase().contains("cookie");
+    siblings.iter().any(|(k, v)| {
+        let k = k.as_str().unwrap_or_default().to_ascii_lowercase();
+        let names_secret = k.starts_with("existing")
+            && k.ends_with("secret")
+            && v.as_str().is_some_and(|s| !s.is_empty());
+        let for_cookie = k.contains("erlang") || k.contains("cookie");
+        names_secret && for_cookie == cookie
+    })
+}
+
+/// The values paths of the passwords and other secrets a chart takes from its values (keys like
+/// `password`, `postgresPassword`, `adminPassword`, `erlangCookie`, `secretKey`, found by walking
+/// `values`, normally the chart's effective values), in tree order, so the UI can offer to
+/// generate them. Not included: `existing*Secret` names, External Secrets references, and
+/// credentials an `existing*Secret` beside them already supplies (as in the `prod` presets).
+pub fn credential_paths(chart: &Chart, values: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk_keys(values, &mut Vec::new(), &mut |segs, key, v, parent| {
+        let scalar = matches!(v, Value::String(_) | Value::Null);
+        if scalar && is_credential_key(key) && !from_existing_secret(key, parent) {
+            let path = format_path(segs);
+            // Only paths `Configuration::set` accepts, so a generated value can also be set.
+            if path_known(chart, &path) {
+                out.push(path);
+            }
+        }
+    });
+    out
+}
+
+/// A Secret the values name, with the paths that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SecretRef {
+    name: String,
+    namespace: String,
+    /// Create it before installing (`existing*Secret`) rather than a certificate or key
+    /// reference (`secretName`, `...SecretName`).
+    existing: bool,
+    paths: Vec<String>,
+    /// What the values and the catalog's settings say it holds.
+    notes: Vec<String>,
+}
+
+/// Secrets named in `values`; paths are prefixed `<chart>:` when `prefix`.
+fn secret_refs(chart: &Chart, values: &Value, prefix: bool, out: &mut Vec<SecretRef>) {
+    walk_keys(values, &mut Vec::new(), &mut |segs, key, v, parent| {
+        let Value::String(name) = v else { return };
+        if name.is_empty() {
+            return;
+        }
+        let k = key.to_ascii_lowercase();
+        let existing = k.starts_with("existing") && k.ends_with("secret");
+        let named = k.ends_with("secretname");
+        if !existing && !named {
+            return;
+        }
+        let mut notes = Vec::new();
+        let plain_path = format_path(segs);
+        if let Some(help) = chart
+            .settings
+            .iter()
+            .find(|st| st.path == plain_path && !st.help.is_empty())
+        {
+            notes.push(comment_text(&help.help));
+        }
+        if existing {
+            for (pk, pv) in parent {
+                let pk = pk.as_str().unwrap_or_default().to_ascii_lowercase();
+                if pk.starts_with("existingsecret") && pk.ends_with("key") {
+                    if let Some(s) = pv.as_str().filter(|s| !s.is_empty()) {
+                        notes.push(format!("key `{}`", comment_text(s)));
+                    }
+                }
+            }
+        }
+        let path = if prefix {
+            format!("{}:{plain_path}", chart.id)
+        } else {
+            plain_path
+        };
+        let ns = chart.chart.namespace.clone();
+        match out
+            .iter_mut()
+            .find(|s| s.name == *name && s.namespace == ns && s.existing == existing)
+        {
+            Some(s) => {
+                s.paths.push(path);
+                for n in notes {
+                    if !s.notes.contains(&n) {
+                        s.notes.push(n);
+                    }
+                }
+            }
+            None => out.push(SecretRef {
+                name: name.clone(),
+                namespace: ns,
+                existing,
+                paths: vec![path],
+                notes,
+            }),
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bundle
+
+/// The charts of the configuration in catalog order (unknown ids skipped, no duplicates).
+fn charts_of<'a>(catalog: &'a Catalog, config: &Configuration) -> Vec<&'a Chart> {
+    catalog
+        .charts
+        .iter()
+        .filter(|c| config.stacks.contains(&c.id))
+        .collect()
+}
+
+/// Install order: a chart after the charts it `requires` (those in the configuration), catalog
+/// order otherwise. A cycle (not in a valid catalog) falls back to catalog order.
+fn install_order<'a>(charts: &[&'a Chart]) -> Vec<&'a Chart> {
+    let mut left: Vec<&Chart> = charts.to_vec();
+    let mut done: Vec<&Chart> = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let ready = left.iter().position(|c| {
+            c.requires
+                .iter()
+                .all(|r| done.iter().any(|d| d.id == *r) || !charts.iter().any(|o| o.id == *r))
+        });
+        done.push(left.remove(ready.unwrap_or(0)));
+    }
+    done
+}
+
+/// A file-name-safe form of an environment id (catalog ids already are).
+fn file_safe(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if t.is_empty() {
+        "env".into()
+    } else {
+        t
+    }
+}
+
+/// How to refer to a chart: (`chart:` for helmfile relative to the bundle folder, the chart for
+/// `helm` in install.sh, repository to add). Local paths are the guide's, relative to the folder
+/// the guide runs `helm install` from, which holds the bundle folder.
+struct ChartRef {
+    /// As the catalog gives it (`caracal/caracal` for a repository chart).
+    given: String,
+    helmfile: String,
+    shell: String,
+    local: bool,
+    repo: Option<(String, String)>,
+}
+
+fn chart_ref(chart: &Chart) -> ChartRef {
+    let repo_url = chart.chart.repository.clone().unwrap_or_default();
+    let remote = repo_url.contains("://");
+    if remote {
+        let name = GUIDE_REPOS
+            .iter()
+            .find(|(_, _, url)| *url == repo_url)
+            .map(|(_, n, _)| n.to_string())
+            .unwrap_or_else(|| repo_name_from_url(&repo_url, &chart.id));
+        let r = format!("{name}/{}", chart.chart.name);
+        return ChartRef {
+            given: r.clone(),
+            helmfile: r.clone(),
+            shell: sh_quote(&r),
+            local: false,
+            repo: Some((name, repo_url)),
+        };
+    }
+    let given = if repo_url.is_empty() {
+        format!("./{}", chart.chart.name)
+    } else {
+        repo_url
+    };
+    if given.starts_with('/') {
+        return ChartRef {
+            given: given.clone(),
+            helmfile: given.clone(),
+            shell: sh_quote(&given),
+            local: true,
+            repo: None,
+        };
+    }
+    let rel = given.strip_prefix("./").unwrap_or(&given).to_string();
+    ChartRef {
+        given,
+        helmfile: format!("../{rel}"),
+        shell: format!("\"$CHARTS_DIR\"/{}", sh_quote(&rel)),
+        local: true,
+        repo: None,
+    }
+}
+
+/// A repository name from its URL when no guide names one: the first host label that is not
+/// `charts`/`www`/`helm`, else the chart id.
+fn repo_name_from_url(url: &str, fallback: &str) -> String {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    host.split('.')
+        .find(|l| !matches!(*l, "charts" | "www" | "helm" | ""))
+        .filter(|l| l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+/// Single-quote for sh unless the word is plainly safe.
+fn sh_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// One chart's values, worked out once.
+struct ChartValues<'a> {
+    chart: &'a Chart,
+    env_file: String,
+    effective: Value,
+    generated: Vec<String>,
+    overrides: Vec<String>,
+}
+
+fn chart_values<'a>(
+    chart: &'a Chart,
+    config: &Configuration,
+    opts: &BundleOptions,
+) -> ChartValues<'a> {
+    let mut effective = config.effective_values(chart);
+    let creds = credential_paths(chart, &effective);
+    let mut generated = Vec::new();
+    for ((id, path), pw) in &opts.passwords {
+        if *id != chart.id || !creds.contains(path) {
+            continue;
+        }
+        if let Ok(segs) = parse_path(path) {
+            set_path(&mut effective, &segs, Value::String(pw.clone()));
+            generated.push(path.clone());
+        }
+    }
+    let overrides = config
+        .overrides
+        .get(&chart.id)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    ChartValues {
+        chart,
+        env_file: format!("{}/values-{}.yaml", chart.id, file_safe(&config.env)),
+        effective,
+        generated,
+        overrides,
+    }
+}
+
+fn values_yaml(chart: &Chart) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {} ({}): the chart's values.yaml as its guide states it.",
+        comment_text(&chart.name),
+        chart.id
+    );
+    let _ = writeln!(out, "# Source: {}", comment_text(&chart.source));
+    let _ = writeln!(
+        out,
+        "# Generated by Tonnage. Layer the environment's file on top: -f values.yaml -f values-<env>.yaml"
+    );
+    out.push_str(&to_yaml(&chart.values));
+    out
+}
+
+fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
+    let chart = cv.chart;
+    let mut out = String::new();
+    match chart.environment(&config.env) {
+        Some(env) => {
+            let _ = writeln!(
+                out,
+                "# {} ({}): environment {} ({}), layered on values.yaml.",
+                comment_text(&chart.name),
+                chart.id,
+                env.id,
+                comment_text(&env.name)
+            );
+            if !env.source.is_empty() {
+                let _ = writeln!(out, "# Preset source: {}", comment_text(&env.source));
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "# {} ({}): the chart has no environment {:?}; no preset applied.",
+                comment_text(&chart.name),
+                chart.id,
+                comment_text(&config.env)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# Only what differs from values.yaml. Helm merges -f values.yaml -f this file: maps key by"
+    );
+    let _ = writeln!(out, "# key, lists replaced whole, null deletes a default.");
+    if cv.overrides.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Your overrides: none; everything below is the preset."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "# Your overrides ({}); everything else below is the preset:",
+            cv.overrides.len()
+        );
+        for p in &cv.overrides {
+            let _ = writeln!(out, "#   {}", comment_text(p));
+        }
+    }
+    if !cv.generated.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Generated passwords ({}); keep this file private:",
+            cv.generated.len()
+        );
+        for p in &cv.generated {
+            let _ = writeln!(out, "#   {}", comment_text(p));
+        }
+    }
+    let _ = writeln!(out, "# Generated by Tonnage.");
+    out.push_str(&to_yaml(&values_diff(&chart.values, &cv.effective)));
+    out
+}
+
+fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
+    let mut repos: Vec<(String, String)> = Vec::new();
+    let mut add_repo = |name: &str, url: &str| {
+        if !repos.iter().any(|(n, _)| n == name) {
+            repos.push((name.to_string(), url.to_string()));
+        }
+    };
+    for cv in order {
+        for (id, name, url) in GUIDE_REPOS {
+            if *id == cv.chart.id {
+                add_repo(name, url);
+            }
+        }
+        if let Some((n, u)) = chart_ref(cv.chart).repo {
+            add_repo(&n, &u);
+        }
+    }
+    let required = required_in(order);
+    let mut releases = Vec::new();
+    for cv in order {
+        let chart = cv.chart;
+        let r = chart_ref(chart);
+        let mut m = Mapping::new();
+        m.insert("name".into(), chart.id.clone().into());
+        m.insert("namespace".into(), chart.chart.namespace.clone().into());
+        m.insert("chart".into(), r.helmfile.into());
+        m.insert("version".into(), chart.chart.version.clone().into());
+        let needs: Vec<Value> = chart
+            .requires
+            .iter()
+            .filter_map(|req| order.iter().find(|o| o.chart.id == *req))
+            .map(|o| Value::from(format!("{}/{}", o.chart.chart.namespace, o.chart.id)))
+            .collect();
+        if !needs.is_empty() {
+            m.insert("needs".into(), Value::Sequence(needs));
+        }
+        if required.contains(&chart.id) {
+            // Charts that others need: wait until ready before installing those.
+            m.insert("wait".into(), Value::Bool(true));
+        }
+        m.insert(
+            "values".into(),
+            Value::Sequence(vec![
+                format!("{}/values.yaml", chart.id).into(),
+                cv.env_file.clone().into(),
+            ]),
+        );
+        releases.push(Value::Mapping(m));
+    }
+    let mut top = Mapping::new();
+    if !repos.is_empty() {
+        top.insert(
+            "repositories".into(),
+            Value::Sequence(
+                repos
+                    .into_iter()
+                    .map(|(n, u)| {
+                        let mut m = Mapping::new();
+                        m.insert("name".into(), n.into());
+                        m.insert("url".into(), u.into());
+                        Value::Mapping(m)
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    top.insert("releases".into(), Value::Sequence(releases));
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# helmfile for {} ({}). Generated by Tonnage. Run from this folder: helmfile apply",
+        comment_text(&config.stacks.join(" + ")),
+        comment_text(&config.env)
+    );
+    if order.iter().any(|cv| chart_ref(cv.chart).local) {
+        let _ = writeln!(
+            out,
+            "# Local charts are the guides' paths, taken from the folder that holds this bundle's folder"
+        );
+        let _ = writeln!(
+            out,
+            "# (helmfile resolves them relative to this file); edit chart: if yours are elsewhere."
+        );
+    }
+    for cv in order {
+        for req in &cv.chart.requires {
+            if !order.iter().any(|o| o.chart.id == *req) {
+                let _ = writeln!(
+                    out,
+                    "# {} requires {}, which is not in this bundle: install it first.",
+                    cv.chart.id,
+                    comment_text(req)
+                );
+            }
+        }
+    }
+    out.push_str(&to_yaml(&Value::Mapping(top)));
+    out
+}
+
+fn required_in(order: &[&ChartValues<'_>]) -> BTreeSet<String> {
+    order
+        .iter()
+        .flat_map(|cv| cv.chart.requires.iter())
+        .filter(|r| order.iter().any(|o| o.chart.id == **r))
+        .cloned()
+        .collect()
+}
+
+fn install_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
+    let mut out = String::new();
+    out.push_str("#!/usr/bin/env bash\n");
+    let _ = writeln!(
+        out,
+        "# Install {} ({}) with Helm: the releases of helmfile.yaml, in dependency order.",
+        comment_text(&config.stacks.join(" + ")),
+        comment_text(&config.env)
+    );
+    out.push_str("# Generated by Tonnage.\n");
+    out.push_str("set -euo pipefail\n\n");
+    out.push_str("BUNDLE_DIR=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)\"\n");
+    let any_local = order.iter().any(|cv| chart_ref(cv.chart).local);
+    if any_local {
+        out.push_str(
+            "# Local charts are the guides' paths, taken from CHARTS_DIR (default: the folder that\n# holds this bundle's folder).\n",
+        );
+        out.push_str("CHARTS_DIR=\"${CHARTS_DIR:-$BUNDLE_DIR/..}\"\n");
+    }
+    out.push('\n');
+    let mut repos: Vec<(String, String)> = Vec::new();
+    for cv in order {
+        let mut add = |n: &str, u: &str| {
+            if !repos.iter().any(|(x, _)| x == n) {
+                repos.push((n.to_string(), u.to_string()));
+            }
+        };
+        for (id, name, url) in GUIDE_REPOS {
+            if *id == cv.chart.id {
+                add(name, url);
+            }
+        }
+        if let Some((n, u)) = chart_ref(cv.chart).repo {
+            add(&n, &u);
+        }
+    }
+    if !repos.is_empty() {
+        for (n, u) in &repos {
+            let _ = writeln!(
+                out,
+                "helm repo add {} {} --force-update",
+                sh_quote(n),
+                sh_quote(u)
+            );
+        }
+        out.push_str("helm repo update\n\n");
+    }
+    let required = required_in(order);
+    for cv in order {
+        let chart = cv.chart;
+        let r = chart_ref(chart);
+        let _ = writeln!(out, "# {}", comment_text(&chart.name));
+        if r.local {
+            let _ = writeln!(out, "helm dependency build {}", r.shell);
+        }
+        let _ = writeln!(out, "helm upgrade --install {} {} \\", chart.id, r.shell);
+        if !r.local {
+            let _ = writeln!(out, "  --version {} \\", sh_quote(&chart.chart.version));
+        }
+        let _ = writeln!(
+            out,
+            "  --namespace {} --create-namespace \\",
+            sh_quote(&chart.chart.namespace)
+        );
+        if required.contains(&chart.id) {
+            out.push_str("  --wait --timeout 15m \\\n");
+        }
+        let _ = writeln!(
+            out,
+            "  -f \"$BUNDLE_DIR\"/{} \\",
+            sh_quote(&format!("{}/values.yaml", chart.id))
+        );
+        let _ = writeln!(out, "  -f \"$BUNDLE_DIR\"/{}", sh_quote(&cv.env_file));
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn totals_row(out: &mut String, name: &str, t: &Total) {
+    let _ = writeln!(
+        out,
+        "| {name} | {} | {} | {} | {} | {} | {} |",
+        t.replicas,
+        human_cpu(t.requests.cpu_millicores),
+        human_cpu(t.limits.cpu_millicores),
+        human_bytes(t.requests.memory_bytes),
+        human_bytes(t.limits.memory_bytes),
+        human_bytes(t.storage_bytes)
+    );
+}
+
+fn readme(
+    catalog: &Catalog,
+    config: &Configuration,
+    all: &[ChartValues<'_>],
+    order: &[&ChartValues<'_>],
+    plan: &Plan,
+) -> String {
+    let mut out = String::new();
+    let stacks: Vec<String> = all.iter().map(|cv| cv.chart.name.clone()).collect();
+    let _ = writeln!(out, "# Values bundle: {}\n", stacks.join(" + "));
+    out.push_str(
+        "Generated by Tonnage from the configuration below. It holds, for each chart, the chart's\n\
+         `values.yaml` as its guide states it and `values-<env>.yaml` with only what the environment\n\
+         preset and your overrides change (Helm merges them in that order), plus `helmfile.yaml` and\n\
+         `install.sh`, two equivalent ways to install the releases in dependency order.\n\n",
+    );
+
+    out.push_str("## Configuration\n\n");
+    let env_names: Vec<String> = all
+        .iter()
+        .filter_map(|cv| cv.chart.environment(&config.env))
+        .map(|e| e.name.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let _ = writeln!(
+        out,
+        "- Stacks: {}",
+        all.iter()
+            .map(|cv| format!("`{}` ({})", cv.chart.id, cv.chart.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "- Environment: `{}`{}",
+        comment_text(&config.env),
+        if env_names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", env_names.join(" / "))
+        }
+    );
+    let n_over: usize = all.iter().map(|cv| cv.overrides.len()).sum();
+    if n_over == 0 {
+        out.push_str("- Overrides: none (the environment preset as is)\n");
+    } else {
+        let _ = writeln!(out, "- Overrides ({n_over}):");
+        for cv in all {
+            let creds = credential_paths(cv.chart, &cv.effective);
+            for (path, v) in config.overrides.get(&cv.chart.id).into_iter().flatten() {
+                let shown = if creds.contains(path) {
+                    "(set)".to_string()
+                } else {
+                    format!("`{}`", comment_text(&display_value(v)))
+                };
+                let _ = writeln!(out, "  - `{}:{}` = {shown}", cv.chart.id, path);
+            }
+        }
+    }
+    out.push('\n');
+
+    out.push_str("## Plan\n\n");
+    out.push_str(
+        "Totals for the whole configuration. Baseline counts each component's replicas (or its\n\
+         autoscaler's minimum), peak the autoscaler's maximum; storage is the volume claims.\n\n",
+    );
+    out.push_str("| | replicas | cpu req | cpu lim | mem req | mem lim | storage |\n");
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|\n");
+    totals_row(&mut out, "baseline", &plan.totals.baseline);
+    totals_row(&mut out, "peak", &plan.totals.peak);
+    out.push('\n');
+    let assumed = plan
+        .components
+        .iter()
+        .map(|c| c.assumed.len())
+        .chain(plan.volumes.iter().map(|v| v.assumed.len()))
+        .sum::<usize>();
+    if assumed == 0 {
+        out.push_str("No figure of this plan rests on a catalog assumption.\n\n");
+    } else {
+        let (what, them) = if assumed == 1 {
+            ("figure is a catalog assumption", "it")
+        } else {
+            ("figures are catalog assumptions", "them")
+        };
+        let _ = writeln!(
+            out,
+            "{assumed} {what}: the guides do not state {them}, so Tonnage uses a documented\n\
+             default. They are marked `*` below; `tonnage plan --format json` (or the plan view of\n\
+             the web app) gives each one's values path and reason.\n"
+        );
+    }
+    out.push_str("Per component:\n\n");
+    let md = report::render(plan, report::Format::Markdown);
+    // The renderer's own heading repeats the configuration: keep only the table and its notes.
+    let body = md
+        .split_once("\n\n")
+        .map(|(head, rest)| {
+            if head.starts_with("###") {
+                rest
+            } else {
+                md.as_str()
+            }
+        })
+        .unwrap_or(md.as_str());
+    out.push_str(body);
+    if !body.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push('\n');
+
+    out.push_str("## Install\n\n");
+    let any_local = order.iter().any(|cv| chart_ref(cv.chart).local);
+    if any_local {
+        out.push_str("Some charts install from local chart folders, as their guides do:\n\n");
+        for cv in order.iter().filter(|cv| chart_ref(cv.chart).local) {
+            let _ = writeln!(out, "- `{}`", chart_ref(cv.chart).given);
+        }
+        out.push_str(
+            "\nUnpack this bundle into its own folder inside the folder the guides run `helm install`\n\
+             from (the one that holds those chart folders), e.g. `tonnage/`. Do not unpack it over the\n\
+             charts themselves: `<chart>/values.yaml` here would replace the chart's own.\n\n",
+        );
+    }
+    out.push_str("With [helmfile](https://helmfile.readthedocs.io), from this folder:\n\n");
+    out.push_str("```sh\nhelmfile apply\n```\n\n");
+    out.push_str("Or with Helm alone (the same releases, in the same order):\n\n");
+    if any_local {
+        out.push_str(
+            "```sh\n./install.sh                      # or: CHARTS_DIR=/path/to/charts ./install.sh\n```\n\n",
+        );
+    } else {
+        out.push_str("```sh\n./install.sh\n```\n\n");
+    }
+    out.push_str("Order and namespaces:\n\n");
+    for (i, cv) in order.iter().enumerate() {
+        let r = chart_ref(cv.chart);
+        let needs: Vec<&str> = cv.chart.requires.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "{}. `{}`: chart `{}` {}, namespace `{}`{}",
+            i + 1,
+            cv.chart.id,
+            r.given,
+            cv.chart.chart.version,
+            cv.chart.chart.namespace,
+            if needs.is_empty() {
+                String::new()
+            } else {
+                format!(", after {}", needs.join(", "))
+            }
+        );
+    }
+    for cv in order {
+        for req in &cv.chart.requires {
+            if !order.iter().any(|o| o.chart.id == *req) {
+                let name = catalog
+                    .chart(req)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| req.clone());
+                let _ = writeln!(
+                    out,
+                    "\n`{}` needs `{req}` ({name}), which this bundle does not contain: install it first.",
+                    cv.chart.id
+                );
+            }
+        }
+    }
+    out.push('\n');
+
+    out.push_str("## Secrets\n\n");
+    let mut refs = Vec::new();
+    for cv in all {
+        secret_refs(cv.chart, &cv.effective, all.len() > 1, &mut refs);
+    }
+    let existing: Vec<&SecretRef> = refs.iter().filter(|s| s.existing).collect();
+    let named: Vec<&SecretRef> = refs.iter().filter(|s| !s.existing).collect();
+    if existing.is_empty() {
+        out.push_str(
+            "The values name no existing Secret for credentials: the charts take them from the values\n\
+             (or generate them).\n\n",
+        );
+    } else {
+        out.push_str(
+            "Create these Secrets before installing; the values leave the passwords empty and point to\n\
+             them (Bitnami charts read keys such as `password`, `postgres-password`, `redis-password`):\n\n",
+        );
+        out.push_str("| Secret | namespace | named by | holds |\n|---|---|---|---|\n");
+        for s in &existing {
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {} |",
+                comment_text(&s.name),
+                s.namespace,
+                s.paths
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if s.notes.is_empty() {
+                    "(see the chart)".to_string()
+                } else {
+                    s.notes.join("; ").replace('|', "\\|")
+                }
+            );
+        }
+        out.push('\n');
+    }
+    if !named.is_empty() {
+        out.push_str(
+            "Certificates and keys the values refer to (create them, or let cert-manager issue the TLS\n\
+             ones where the ingress asks for it):\n\n",
+        );
+        for s in &named {
+            let _ = writeln!(
+                out,
+                "- `{}` in `{}` ({})",
+                comment_text(&s.name),
+                s.namespace,
+                s.paths
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    for cv in all {
+        let eso = &cv.effective["externalSecrets"];
+        if eso["enabled"] == Value::Bool(true) {
+            let store = eso["secretStore"]
+                .as_str()
+                .unwrap_or("the configured store");
+            let _ = writeln!(
+                out,
+                "`{}` reads its application secrets through the External Secrets Operator from\n\
+                 `{}` (`externalSecrets.*`): install the operator and a SecretStore first.\n",
+                cv.chart.id,
+                comment_text(store)
+            );
+        }
+    }
+    let mut placeholders = Vec::new();
+    for cv in all {
+        for p in credential_paths(cv.chart, &cv.effective) {
+            let Ok(segs) = parse_path(&p) else { continue };
+            if get_path(&cv.effective, &segs)
+                .and_then(Value::as_str)
+                .is_some_and(|s| s.contains("CHANGE_ME"))
+            {
+                placeholders.push(format!("`{}:{p}`", cv.chart.id));
+            }
+        }
+    }
+    if !placeholders.is_empty() {
+        out.push_str(
+            "Placeholder passwords (marked `CHANGE_ME`) are in effect: fine for a throwaway cluster,\n\
+             never for one that holds real data. Set them, generate them, or use existing Secrets as\n\
+             the `prod` environment does:\n\n",
+        );
+        for p in &placeholders {
+            let _ = writeln!(out, "- {p}");
+        }
+        out.push('\n');
+    }
+    let generated: Vec<String> = all
+        .iter()
+        .flat_map(|cv| {
+            cv.generated
+                .iter()
+                .map(move |p| format!("`{}:{p}`", cv.chart.id))
+        })
+        .collect();
+    if !generated.is_empty() {
+        out.push_str(
+            "This bundle contains generated passwords: keep it private, and prefer moving them into\n\
+             Secrets:\n\n",
+        );
+        for p in &generated {
+            let _ = writeln!(out, "- {p}");
+        }
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// The values bundle of a configuration: per chart (catalog order) `<chart>/values.yaml` and
+/// `<chart>/values-<env>.yaml`, then `helmfile.yaml`, `install.sh` (executable) and `README.md`.
+/// Deterministic; never panics (charts the catalog lacks are skipped).
+pub fn values_bundle(
+    catalog: &Catalog,
+    config: &Configuration,
+    opts: &BundleOptions,
+) -> Vec<OutFile> {
+    let charts = charts_of(catalog, config);
+    let all: Vec<ChartValues<'_>> = charts
+        .iter()
+        .map(|c| chart_values(c, config, opts))
+        .collect();
+    let order: Vec<&ChartValues<'_>> = install_order(&charts)
+        .into_iter()
+        .filter_map(|c| all.iter().find(|cv| cv.chart.id == c.id))
+        .collect();
+    let mut files = Vec::new();
+    for cv in &all {
+        files.push(OutFile::new(
+            format!("{}/values.yaml", cv.chart.id),
+            values_yaml(cv.chart),
+        ));
+        files.push(OutFile::new(cv.env_file.clone(), env_yaml(cv, config)));
+    }
+    files.push(OutFile::new("helmfile.yaml", helmfile_yaml(&order, config)));
+    files.push(OutFile::new("install.sh", install_sh(&order, config)).executable());
+    let plan = plan::plan(catalog, config);
+    files.push(OutFile::new(
+        "README.md",
+        readme(catalog, config, &all, &order, &plan),
+    ));
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values::merge;
+    use proptest::prelude::*;
+
+    fn cat() -> &'static Catalog {
+        Catalog::builtin()
+    }
+
+    fn y(s: &str) -> Value {
+        serde_yaml::from_str(s).unwrap()
+    }
+
+    /// Helm treats a null map value as absent: compare trees as Helm sees them.
+    fn strip_nulls(v: &Value) -> Value {
+        match v {
+            Value::Mapping(m) => Value::Mapping(
+                m.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), strip_nulls(v)))
+                    .collect(),
+            ),
+            Value::Sequence(s) => Value::Sequence(s.iter().map(strip_nulls).collect()),
+            other => other.clone(),
+        }
+    }
+
+    fn file<'a>(files: &'a [OutFile], path: &str) -> &'a OutFile {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("no {path} in the bundle"))
+    }
+
+    fn all_chart_envs() -> Vec<(&'static str, &'static str)> {
+        cat()
+            .charts
+            .iter()
+            .flat_map(|c| {
+                c.environments
+                    .iter()
+                    .map(move |e| (c.id.as_str(), e.id.as_str()))
+            })
+            .collect()
+    }
+
+    fn joined(files: &[OutFile]) -> String {
+        let mut s = String::new();
+        for f in files {
+            let x = if f.executable { " (executable)" } else { "" };
+            let _ = writeln!(s, "--- {}{x} ---", f.path);
+            s.push_str(&f.contents);
+            if !f.contents.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// merge(values.yaml, values-<env>.yaml), both read back from the files' text.
+    fn merged_files(files: &[OutFile], chart: &str, env: &str) -> Value {
+        let mut base: Value =
+            serde_yaml::from_str(&file(files, &format!("{chart}/values.yaml")).contents).unwrap();
+        let overlay: Value =
+            serde_yaml::from_str(&file(files, &format!("{chart}/values-{env}.yaml")).contents)
+                .unwrap();
+        merge(&mut base, &overlay);
+        base
+    }
+
+    #[test]
+    fn yaml_round_trips_every_catalog_tree() {
+        for chart in &cat().charts {
+            let text = to_yaml(&chart.values);
+            assert_eq!(y(&text), chart.values, "{}", chart.id);
+            for env in &chart.environments {
+                assert_eq!(
+                    y(&to_yaml(&env.values)),
+                    env.values,
+                    "{}/{}",
+                    chart.id,
+                    env.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn yaml_quotes_what_yaml_1_1_would_misread() {
+        let words = [
+            "yes",
+            "No",
+            "ON",
+            "off",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "0755",
+            "1e3",
+            "1_000",
+            "500m",
+            "1.0",
+            ".inf",
+            "",
+            " x",
+            "x ",
+            "a: b",
+            "a:",
+            "#x",
+            "x #y",
+            "- x",
+            "@x",
+            "*x",
+            "&x",
+            "!x",
+            "%x",
+            "multi\nline",
+            "tab\there",
+            "quote\"s",
+            "back\\slash",
+            "\u{2028}",
+            "2001-12-14",
+            "12:30",
+        ];
+        let mut m = Mapping::new();
+        for (i, w) in words.iter().enumerate() {
+            m.insert(Value::from(format!("k{i}")), Value::from(*w));
+        }
+        m.insert(Value::from("yes"), Value::from("plain words stay plain"));
+        m.insert(
+            Value::from("cert-manager.io/cluster-issuer"),
+            Value::from("letsencrypt-prod"),
+        );
+        m.insert(
+            Value::from("url"),
+            Value::from("https://charts.bitnami.com/bitnami"),
+        );
+        let v = Value::Mapping(m);
+        let text = to_yaml(&v);
+        assert_eq!(y(&text), v, "{text}");
+        for w in [
+            "yes", "No", "ON", "off", "y", "n", "true", "null", "0755", "1e3", "1_000",
+        ] {
+            assert!(
+                text.contains(&format!("\"{w}\"")),
+                "{w} must be quoted:\n{text}"
+            );
+        }
+        assert!(text.contains("\"yes\": plain words stay plain"), "{text}");
+        assert!(
+            text.contains("cert-manager.io/cluster-issuer: letsencrypt-prod"),
+            "{text}"
+        );
+        assert!(
+            text.contains("url: https://charts.bitnami.com/bitnami"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn yaml_block_layout() {
+        let v = y("a: {b: 1, c: [x, {d: 2, e: [3]}, [4, 5]], f: {}, g: []}\nh: null\ni: 1.5");
+        assert_eq!(
+            to_yaml(&v),
+            "a:\n  b: 1\n  c:\n    - x\n    - d: 2\n      e:\n        - 3\n    -\n      - 4\n      - 5\n  f: {}\n  g: []\nh: null\ni: 1.5\n"
+        );
+        assert_eq!(to_yaml(&y("{}")), "{}\n");
+    }
+
+    fn tree() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            (-1.0e6f64..1.0e6).prop_map(Value::from),
+            "[ -~\\n\\t]{0,12}".prop_map(Value::from),
+            prop::sample::select(vec!["yes", "on", "0x1F", "1e5", "~", "-", "? x", "a: b"])
+                .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Sequence),
+                prop::collection::vec(("[ -~]{0,8}", inner), 0..4).prop_map(|kv| {
+                    Value::Mapping(kv.into_iter().map(|(k, v)| (Value::from(k), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn yaml_round_trips_any_tree(v in tree()) {
+            let text = to_yaml(&v);
+            let back: Value = serde_yaml::from_str(&text).unwrap();
+            prop_assert_eq!(back, v, "{}", text);
+        }
+
+        #[test]
+        fn diff_then_merge_gives_the_target(b in tree(), t in tree()) {
+            let d = values_diff(&b, &t);
+            let mut m = b.clone();
+            merge(&mut m, &d);
+            prop_assert_eq!(strip_nulls(&m), strip_nulls(&t));
+        }
+    }
+
+    #[test]
+    fn merge_of_the_files_gives_the_effective_values() {
+        for (chart, env) in all_chart_envs() {
+            let config = Configuration::new(cat(), &[chart], env).unwrap();
+            let files = values_bundle(cat(), &config, &BundleOptions::default());
+            let c = cat().chart(chart).unwrap();
+            let effective = config.effective_values(c);
+            assert_eq!(
+                merged_files(&files, chart, env),
+                strip_nulls(&effective),
+                "{chart}/{env}"
+            );
+            // Nothing but values.yaml when the preset changes nothing.
+            let base: Value =
+                serde_yaml::from_str(&file(&files, &format!("{chart}/values.yaml")).contents)
+                    .unwrap();
+            assert_eq!(base, c.values, "{chart}: values.yaml is the catalog's tree");
+        }
+    }
+
+    #[test]
+    fn merge_with_overrides_lists_and_nulls() {
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let cases: &[Case<'_>] = &[
+            (
+                "rae-memory",
+                "prod",
+                &[
+                    ("memoryApi.replicaCount", "7"),
+                    (
+                        "ingress.hosts",
+                        "[{host: a.example.com, paths: [{path: /, pathType: Prefix}]}]",
+                    ),
+                    ("ingress.annotations.example\\.com/team", "memory"),
+                    ("qdrant.resources.limits", "null"),
+                    ("externalSecrets", "null"),
+                ],
+            ),
+            (
+                "rhesis",
+                "local",
+                &[
+                    ("backend.resources", "null"),
+                    ("backend.resources.requests.cpu", "2"),
+                    ("worker.replicas", "3"),
+                ],
+            ),
+            (
+                "cauldron-infra",
+                "dev",
+                &[
+                    ("postgresql.architecture", "replication"),
+                    ("postgresql.primary.persistence.size", "20480Mi"),
+                ],
+            ),
+        ];
+        for (chart, env, sets) in cases {
+            let mut config = Configuration::new(cat(), &[chart], env).unwrap();
+            for (p, v) in *sets {
+                config.set(cat(), chart, p, y(v)).unwrap();
+            }
+            let files = values_bundle(cat(), &config, &BundleOptions::default());
+            let effective = config.effective_values(cat().chart(chart).unwrap());
+            assert_eq!(
+                merged_files(&files, chart, env),
+                strip_nulls(&effective),
+                "{chart}/{env}"
+            );
+            let env_file = &file(&files, &format!("{chart}/values-{env}.yaml")).contents;
+            for (p, _) in *sets {
+                assert!(
+                    env_file.contains(&format!("#   {p}\n")),
+                    "{p} listed:\n{env_file}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_key_the_environment_deletes_is_written_as_null() {
+        let base = y("a: {b: 1, c: 2}\nl: [1, 2]\nk: x");
+        let target = y("a: {b: 1}\nl: [1, 2, 3]\nn: {m: 1}");
+        let d = values_diff(&base, &target);
+        assert_eq!(d, y("a: {c: null}\nl: [1, 2, 3]\nn: {m: 1}\nk: null"));
+        assert_eq!(values_diff(&base, &base), y("{}"));
+    }
+
+    #[test]
+    fn snapshots_every_chart_and_environment() {
+        for (chart, env) in all_chart_envs() {
+            let config = Configuration::new(cat(), &[chart], env).unwrap();
+            let files = values_bundle(cat(), &config, &BundleOptions::default());
+            insta::assert_snapshot!(format!("bundle_{chart}_{env}"), joined(&files));
+        }
+    }
+
+    #[test]
+    fn snapshots_cauldron_together() {
+        for env in ["dev", "staging", "prod"] {
+            let config =
+                Configuration::new(cat(), &["cauldron-frappe", "cauldron-infra"], env).unwrap();
+            let files = values_bundle(cat(), &config, &BundleOptions::default());
+            insta::assert_snapshot!(format!("bundle_cauldron_{env}"), joined(&files));
+        }
+    }
+
+    #[test]
+    fn bundle_is_deterministic() {
+        let mut a =
+            Configuration::new(cat(), &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
+        a.set_str(cat(), "cauldron-infra:rabbitmq.replicaCount=5")
+            .unwrap();
+        let mut b =
+            Configuration::new(cat(), &["cauldron-frappe", "cauldron-infra"], "prod").unwrap();
+        b.set_str(cat(), "cauldron-infra:rabbitmq.replicaCount=5")
+            .unwrap();
+        let opts = BundleOptions::default();
+        let x = values_bundle(cat(), &a, &opts);
+        assert_eq!(x, values_bundle(cat(), &a, &opts));
+        assert_eq!(x, values_bundle(cat(), &b, &opts));
+        assert_eq!(
+            crate::archive::zip(&x),
+            crate::archive::zip(&values_bundle(cat(), &b, &opts))
+        );
+    }
+
+    #[test]
+    fn files_and_order() {
+        let config =
+            Configuration::new(cat(), &["cauldron-frappe", "cauldron-infra"], "dev").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "cauldron-infra/values.yaml",
+                "cauldron-infra/values-dev.yaml",
+                "cauldron-frappe/values.yaml",
+                "cauldron-frappe/values-dev.yaml",
+                "helmfile.yaml",
+                "install.sh",
+                "README.md"
+            ]
+        );
+        assert!(file(&files, "install.sh").executable);
+        assert!(files
+            .iter()
+            .filter(|f| f.path != "install.sh")
+            .all(|f| !f.executable));
+    }
+
+    #[test]
+    fn helmfile_releases_follow_requires() {
+        let config =
+            Configuration::new(cat(), &["cauldron-frappe", "cauldron-infra"], "prod").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let hf = y(&file(&files, "helmfile.yaml").contents);
+        assert_eq!(
+            hf["repositories"],
+            y("[{name: bitnami, url: 'https://charts.bitnami.com/bitnami'}]")
+        );
+        let rel = hf["releases"].as_sequence().unwrap();
+        assert_eq!(rel.len(), 2);
+        assert_eq!(rel[0]["name"], y("cauldron-infra"));
+        assert_eq!(rel[0]["chart"], y("../cauldron-infra"));
+        assert_eq!(rel[0]["wait"], y("true"));
+        assert_eq!(rel[1]["name"], y("cauldron-frappe"));
+        assert_eq!(rel[1]["needs"], y("[cauldron/cauldron-infra]"));
+        assert_eq!(rel[1]["version"], y("'0.1.0'"));
+        for r in rel {
+            for v in r["values"].as_sequence().unwrap() {
+                let p = v.as_str().unwrap();
+                assert!(files.iter().any(|f| f.path == p), "{p} is in the bundle");
+            }
+            assert_eq!(r["namespace"], y("cauldron"));
+        }
+
+        let config = Configuration::new(cat(), &["caracal"], "dev").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let hf = y(&file(&files, "helmfile.yaml").contents);
+        assert_eq!(hf["releases"][0]["chart"], y("caracal/caracal"));
+        assert_eq!(
+            hf["repositories"],
+            y("[{name: caracal, url: 'https://charts.caracal.dev'}]")
+        );
+        let sh = &file(&files, "install.sh").contents;
+        assert!(
+            sh.contains("helm repo add caracal https://charts.caracal.dev"),
+            "{sh}"
+        );
+        assert!(
+            sh.contains("helm upgrade --install caracal caracal/caracal \\\n  --version 0.3.0"),
+            "{sh}"
+        );
+    }
+
+    #[test]
+    fn a_required_chart_outside_the_bundle_is_named_not_needed() {
+        let config = Configuration::new(cat(), &["cauldron-frappe"], "dev").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let hf_text = &file(&files, "helmfile.yaml").contents;
+        let hf = y(hf_text);
+        assert!(hf["releases"][0].get("needs").is_none(), "{hf_text}");
+        assert!(hf_text.contains("requires cauldron-infra"), "{hf_text}");
+        assert!(file(&files, "README.md")
+            .contents
+            .contains("install it first"));
+    }
+
+    #[test]
+    fn install_sh_is_strict_and_ordered() {
+        let config =
+            Configuration::new(cat(), &["cauldron-frappe", "cauldron-infra"], "staging").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let sh = &file(&files, "install.sh").contents;
+        assert!(sh.starts_with("#!/usr/bin/env bash\n"), "{sh}");
+        assert!(sh.contains("\nset -euo pipefail\n"), "{sh}");
+        assert!(sh.contains("helm repo add bitnami https://charts.bitnami.com/bitnami"));
+        let infra = sh.find("helm upgrade --install cauldron-infra").unwrap();
+        let frappe = sh.find("helm upgrade --install cauldron-frappe").unwrap();
+        assert!(infra < frappe, "{sh}");
+        assert!(
+            sh.contains("-f \"$BUNDLE_DIR\"/cauldron-frappe/values-staging.yaml"),
+            "{sh}"
+        );
+        assert_eq!(sh.matches("--create-namespace").count(), 2);
+    }
+
+    #[test]
+    fn readme_has_totals_assumptions_and_secrets() {
+        let config = Configuration::new(cat(), &["rhesis"], "local").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let md = &file(&files, "README.md").contents;
+        // seed 002 "Local Development Configuration" table: 2.35 / 4.7 cores requested / limit.
+        assert!(
+            md.contains("| baseline | 5 | 2.35 cores | 4.7 cores |"),
+            "{md}"
+        );
+        assert!(md.contains("No figure of this plan rests on a catalog assumption."));
+        let config = Configuration::new(cat(), &["cauldron-infra"], "dev").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let md = &file(&files, "README.md").contents;
+        let p = plan::plan(cat(), &config);
+        let n: usize = p.components.iter().map(|c| c.assumed.len()).sum::<usize>()
+            + p.volumes.iter().map(|v| v.assumed.len()).sum::<usize>();
+        assert!(n > 0);
+        assert!(
+            md.contains(&format!("{n} figures are catalog assumptions")),
+            "{md}"
+        );
+
+        let config = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let md = &file(&files, "README.md").contents;
+        for s in [
+            "cauldron-postgresql",
+            "cauldron-rabbitmq",
+            "cauldron-redis-cache",
+        ] {
+            assert!(
+                md.contains(&format!("| `{s}` | `cauldron` |")),
+                "{s}:\n{md}"
+            );
+        }
+        assert!(
+            !md.contains("CHANGE_ME"),
+            "prod has no placeholder in effect:\n{md}"
+        );
+    }
+
+    #[test]
+    fn credential_paths_are_found() {
+        let c = cat().chart("cauldron-infra").unwrap();
+        let paths = credential_paths(c, &c.values);
+        for p in [
+            "postgresql.auth.postgresPassword",
+            "postgresql.auth.password",
+            "postgresql.auth.replicationPassword",
+            "rabbitmq.auth.password",
+            "rabbitmq.auth.erlangCookie",
+            "redis-cache.auth.password",
+        ] {
+            assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
+        }
+        assert!(paths.iter().all(|p| !p.contains("existing")), "{paths:?}");
+        let rae = cat().chart("rae-memory").unwrap();
+        let paths = credential_paths(rae, &rae.values);
+        assert_eq!(paths, ["postgresql.auth.password", "redis.auth.password"]);
+        let rhesis = cat().chart("rhesis").unwrap();
+        assert!(credential_paths(rhesis, &rhesis.values).is_empty());
+        // prod: every credential comes from an existing Secret, nothing to generate.
+        for chart in &cat().charts {
+            let config = Configuration::new(cat(), &[&chart.id], "prod").unwrap();
+            let effective = config.effective_values(chart);
+            assert_eq!(
+                credential_paths(chart, &effective),
+                Vec::<String>::new(),
+                "{}",
+                chart.id
+            );
+        }
+        let m = y("existingPasswordSecret: s\nexistingErlangSecret: ''");
+        let m = m.as_mapping().unwrap();
+        assert!(from_existing_secret("password", m));
+        assert!(!from_existing_secret("erlangCookie", m));
+    }
+
+    /// Whether a credential value is acceptable in a production bundle: empty, or an obvious
+    /// placeholder.
+    fn harmless(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::String(s) => s.is_empty() || s.contains("CHANGE_ME"),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn prod_bundles_hold_no_real_looking_password() {
+        let mut violations = Vec::new();
+        for chart in &cat().charts {
+            let Some(env) = chart.environment("prod") else {
+                continue;
+            };
+            let config = Configuration::new(cat(), &[&chart.id], &env.id).unwrap();
+            // Even when the user asks to generate passwords (for every credential path, and a
+            // known password path besides), prod keeps none.
+            let mut opts = BundleOptions::default();
+            let effective = config.effective_values(chart);
+            let mut paths = credential_paths(chart, &effective);
+            paths.push("postgresql.auth.password".into());
+            for p in paths {
+                opts.passwords
+                    .insert((chart.id.clone(), p), "Gen3rated-Pw".into());
+            }
+            let files = values_bundle(cat(), &config, &opts);
+            // Every file's credential keys: empty or a marked placeholder.
+            for f in files.iter().filter(|f| f.path.ends_with(".yaml")) {
+                let v: Value = serde_yaml::from_str(&f.contents).unwrap();
+                let mut found = Vec::new();
+                walk_keys(&v, &mut Vec::new(), &mut |segs, key, v, _| {
+                    if is_credential_key(key) && !harmless(v) {
+                        found.push(format_path(segs));
+                    }
+                });
+                violations.extend(found.into_iter().map(|p| format!("{}: {p}", f.path)));
+            }
+            // In effect in prod: no password at all, and an existing Secret next to each.
+            let merged = merged_files(&files, &chart.id, &env.id);
+            walk_keys(&merged, &mut Vec::new(), &mut |segs, key, v, parent| {
+                if !is_credential_key(key) {
+                    return;
+                }
+                let empty = v.is_null() || v.as_str() == Some("");
+                let secret = parent.iter().any(|(k, s)| {
+                    k.as_str().is_some_and(|k| {
+                        let k = k.to_ascii_lowercase();
+                        k.starts_with("existing") && k.ends_with("secret")
+                    }) && s.as_str().is_some_and(|s| !s.is_empty())
+                });
+                if !empty || !secret {
+                    violations.push(format!(
+                        "{} prod: {} = {:?} (existing Secret beside it: {secret})",
+                        chart.id,
+                        format_path(segs),
+                        v
+                    ));
+                }
+            });
+        }
+        assert!(violations.is_empty(), "{violations:#?}");
+    }
+
+    #[test]
+    fn the_credential_check_can_fail() {
+        assert!(!harmless(&Value::from("s3cr3t-Pa55")));
+        assert!(harmless(&Value::from("caracal_dev_password_CHANGE_ME")));
+        assert!(is_credential_key("postgresPassword") && is_credential_key("erlangCookie"));
+        assert!(
+            !is_credential_key("existingSecret") && !is_credential_key("existingSecretPasswordKey")
+        );
+    }
+
+    #[test]
+    fn generated_passwords_land_in_the_env_file_only_for_credentials() {
+        let config = Configuration::new(cat(), &["caracal"], "dev").unwrap();
+        let mut opts = BundleOptions::default();
+        opts.passwords.insert(
+            ("caracal".into(), "postgresql.auth.password".into()),
+            "Gen3rated-Pw".into(),
+        );
+        opts.passwords.insert(
+            ("caracal".into(), "gateway.replicaCount".into()),
+            "not a credential".into(),
+        );
+        opts.passwords.insert(
+            ("rhesis".into(), "postgresql.auth.password".into()),
+            "not in the configuration".into(),
+        );
+        let files = values_bundle(cat(), &config, &opts);
+        let env = &file(&files, "caracal/values-dev.yaml").contents;
+        let v = y(env);
+        assert_eq!(v["postgresql"]["auth"]["password"], y("Gen3rated-Pw"));
+        assert!(env.contains("# Generated passwords (1); keep this file private:\n#   postgresql.auth.password\n"), "{env}");
+        assert!(!env.contains("not a credential"));
+        let md = &file(&files, "README.md").contents;
+        assert!(
+            md.contains("generated passwords: keep it private, and prefer moving them into\nSecrets:\n\n- `caracal:postgresql.auth.password`\n"),
+            "{md}"
+        );
+        assert!(
+            !md.contains("Gen3rated-Pw"),
+            "README never shows a password"
+        );
+    }
+
+    #[test]
+    fn never_panics_on_odd_configurations() {
+        let odd = Configuration {
+            stacks: vec!["nope".into(), "rhesis".into(), "rhesis".into()],
+            env: "../../etc".into(),
+            overrides: BTreeMap::new(),
+            options: BTreeMap::new(),
+        };
+        let files = values_bundle(cat(), &odd, &BundleOptions::default());
+        assert!(files.iter().all(|f| !f.path.contains("..")), "{files:?}");
+        assert!(
+            files
+                .iter()
+                .any(|f| f.path == "rhesis/values-------etc.yaml"),
+            "{files:?}"
+        );
+        let empty = Configuration {
+            stacks: vec![],
+            env: "dev".into(),
+            overrides: BTreeMap::new(),
+            options: BTreeMap::new(),
+        };
+        let files = values_bundle(cat(), &empty, &BundleOptions::default());
+        assert_eq!(
+            y(&file(&files, "helmfile.yaml").contents),
+            y("releases: []")
+        );
+    }
+}

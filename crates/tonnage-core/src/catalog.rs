@@ -327,6 +327,9 @@ pub struct Chart {
     pub assumptions: Vec<Assumption>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The guide's replicas by expected users, if it gives them (see `capacity`).
+    #[serde(default)]
+    pub users_sizing: Option<crate::capacity::UsersSizing>,
 }
 
 impl Chart {

@@ -6,6 +6,9 @@
 //! - [`config`]: a configuration (charts, environment, overrides) and its checks.
 //! - [`plan`]: the resource plan for baseline and peak.
 //! - [`report`]: the plan as table, JSON, CSV and Markdown.
+//! - [`share`]: share links (the configuration in a URL fragment, format v1).
+//! - [`capacity`]: node fit per cloud, monthly cost and sizing by expected users.
+//! - [`review`]: findings on a configuration, with reasons, sources and fixes.
 //!
 //! Invariants: no web dependency and no IO (the front ends do IO); deterministic output;
 //! nothing here panics on any configuration.
@@ -14,7 +17,9 @@ pub mod archive;
 pub mod bundle;
 pub mod capacity;
 pub mod catalog;
+pub mod compare;
 pub mod config;
+pub mod diagram;
 pub mod import;
 pub mod manifests;
 pub mod plan;
@@ -22,6 +27,7 @@ pub mod quantity;
 pub mod report;
 pub mod review;
 pub mod share;
+pub mod textdiff;
 pub mod values;
 
 pub use catalog::Catalog;

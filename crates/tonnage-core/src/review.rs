@@ -1,1 +1,1855 @@
-//! (being written)
+//! Review: findings on a configuration, each with a stable rule id, the reason and its source,
+//! and where possible a fix as `--set` overrides (or planning options) that resolves it.
+//!
+//! [`review`] is deterministic (errors first, then warnings, then notes; within a severity in
+//! configuration order of stacks and catalog order of components) and total: it never panics,
+//! and bad planning options become a finding. The rules are listed in [`RULES`]; each test in
+//! this module triggers one rule and shows a configuration that does not.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_yaml::Value;
+
+use crate::capacity::{self, NodeSpec, Planning, INSTANCE_TYPES};
+use crate::catalog::{path_covers, Catalog, Chart, Component, Persistence, WorkloadKind};
+use crate::config::Configuration;
+use crate::plan::{self, ComponentPlan, Plan, Resources};
+use crate::quantity::{human_bytes, human_cpu, Quantity};
+use crate::values::{display_value, get_path, leaf_paths, parse_path};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The configuration would fail: Kubernetes rejects it, or it cannot run as planned.
+    Error,
+    /// It runs, with a risk a reviewer should accept or fix.
+    Warning,
+    /// Worth knowing; nothing to fix.
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// Overrides that resolve a finding: values as `helm --set` would set them, and planning
+/// options (e.g. a larger node type).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fix {
+    pub label: String,
+    /// (stack, values path, value).
+    pub sets: Vec<(String, String, Value)>,
+    /// (option key, value) for [`Configuration::options`].
+    pub options: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// Stable rule id (see [`RULES`]).
+    pub rule: &'static str,
+    pub stack: String,
+    pub component: Option<String>,
+    pub message: String,
+    /// Why it matters, ending with its source.
+    pub explanation: String,
+    pub fix: Option<Fix>,
+}
+
+/// Every rule: (id, what it checks).
+pub const RULES: &[(&str, &str)] = &[
+    ("invalid-option", "a planning option cannot be read"),
+    (
+        "request-above-limit",
+        "a CPU or memory request above its limit",
+    ),
+    ("missing-limit", "a component without a CPU or memory limit"),
+    (
+        "single-replica-stateful",
+        "a stateful component with one replica in production",
+    ),
+    ("rabbitmq-even-nodes", "an even number of RabbitMQ nodes"),
+    (
+        "kafka-replication-factor",
+        "a Kafka replication factor above the broker count",
+    ),
+    (
+        "kafka-min-insync",
+        "Kafka min.insync.replicas at or above the replication factor",
+    ),
+    (
+        "zookeeper-quorum",
+        "fewer than 3 ZooKeeper nodes in production",
+    ),
+    (
+        "hpa-min-above-max",
+        "an HPA whose minReplicas is above maxReplicas",
+    ),
+    (
+        "hpa-replicas-mismatch",
+        "an HPA on while the replica count says otherwise",
+    ),
+    (
+        "pdb-anti-affinity",
+        "replicas without a PodDisruptionBudget or anti-affinity",
+    ),
+    (
+        "pod-fits-no-node",
+        "a pod larger than a node of the chosen type",
+    ),
+    (
+        "default-password",
+        "a default or CHANGE_ME password in production",
+    ),
+    (
+        "qdrant-memory",
+        "Qdrant memory below vectors x dimensions x 4 B x 1.5",
+    ),
+    (
+        "redis-save-headroom",
+        "a persistent Redis without memory for a save (2x rule)",
+    ),
+    (
+        "dependency-disabled",
+        "a component whose dependency is switched off or not installed",
+    ),
+];
+
+fn rule_index(rule: &str) -> usize {
+    RULES
+        .iter()
+        .position(|(r, _)| *r == rule)
+        .unwrap_or(RULES.len())
+}
+
+/// Environments reviewed as production.
+pub fn is_production(env: &str) -> bool {
+    matches!(env, "prod" | "production" | "enterprise")
+}
+
+const FACTS: &str = "Tonnage's sizing facts (shared/reference/sizing-facts.md)";
+
+struct Ctx<'a> {
+    catalog: &'a Catalog,
+    config: &'a Configuration,
+    plan: Plan,
+    values: BTreeMap<String, Value>,
+    out: Vec<Finding>,
+}
+
+impl<'a> Ctx<'a> {
+    fn chart(&self, stack: &str) -> Option<&'a Chart> {
+        self.catalog.chart(stack)
+    }
+
+    fn get(&self, stack: &str, path: &str) -> Option<&Value> {
+        let segs = parse_path(path).ok()?;
+        get_path(self.values.get(stack)?, &segs).filter(|v| !v.is_null())
+    }
+
+    fn int(&self, stack: &str, path: &str) -> Option<i64> {
+        let v = self.get(stack, path)?;
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    }
+
+    fn bool_at(&self, stack: &str, path: &str) -> Option<bool> {
+        match self.get(stack, path)? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" => Some(true),
+            Value::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    fn planned(&self, stack: &str, id: &str) -> Option<&ComponentPlan> {
+        self.plan
+            .components
+            .iter()
+            .find(|c| c.stack == stack && c.id == id)
+    }
+
+    /// Enabled components with their plan, in configuration and catalog order.
+    fn running(&self) -> Vec<(&'a Chart, &'a Component, ComponentPlan)> {
+        let mut v = Vec::new();
+        for cp in &self.plan.components {
+            if !cp.enabled {
+                continue;
+            }
+            let Some(chart) = self.chart(&cp.stack) else {
+                continue;
+            };
+            if let Some(c) = chart.component(&cp.id) {
+                v.push((chart, c, cp.clone()));
+            }
+        }
+        v
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        severity: Severity,
+        rule: &'static str,
+        stack: &str,
+        component: Option<&str>,
+        message: String,
+        explanation: String,
+        fix: Option<Fix>,
+    ) {
+        self.out.push(Finding {
+            severity,
+            rule,
+            stack: stack.to_string(),
+            component: component.map(str::to_string),
+            message,
+            explanation,
+            fix,
+        });
+    }
+}
+
+fn set(stack: &str, path: &str, value: Value) -> (String, String, Value) {
+    (stack.to_string(), path.to_string(), value)
+}
+
+fn fix(label: impl Into<String>, sets: Vec<(String, String, Value)>) -> Option<Fix> {
+    Some(Fix {
+        label: label.into(),
+        sets,
+        options: Vec::new(),
+    })
+}
+
+fn cpu_text(m: i64) -> Value {
+    Value::String(Quantity::from_millis(m).to_string())
+}
+
+fn mem_text(b: i64) -> Value {
+    Value::String(Quantity::from_bytes(b).to_string())
+}
+
+/// The values path a component's settings hang from: the parent of its resources path
+/// (`redis-cache.master.resources` -> `redis-cache.master`).
+fn base_of(c: &Component) -> Option<String> {
+    let r = c.values.resources.as_deref()?;
+    r.rsplit_once('.').map(|(p, _)| p.to_string())
+}
+
+fn is_kind(c: &Component, name: &str) -> bool {
+    c.id.contains(name) || c.image.contains(name)
+}
+
+/// Review a configuration: every rule of [`RULES`], in a deterministic order.
+pub fn review(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
+    let mut values = BTreeMap::new();
+    for s in &config.stacks {
+        if let Some(chart) = catalog.chart(s) {
+            values.insert(s.clone(), config.effective_values(chart));
+        }
+    }
+    let mut ctx = Ctx {
+        catalog,
+        config,
+        plan: plan::plan(catalog, config),
+        values,
+        out: Vec::new(),
+    };
+    let planning = match Planning::from_options(&config.options) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            let stack = config.stacks.first().cloned().unwrap_or_default();
+            ctx.push(
+                Severity::Error,
+                "invalid-option",
+                &stack,
+                None,
+                e.to_string(),
+                "Planning options (cloud, node type, prices, users, Qdrant vectors) must parse \
+                 before node fit, cost and the sizing rules can run. Source: capacity::OPTION_KEYS."
+                    .into(),
+                None,
+            );
+            None
+        }
+    };
+    requests_and_limits(&mut ctx);
+    single_replica_stateful(&mut ctx);
+    rabbitmq_even(&mut ctx);
+    kafka(&mut ctx);
+    zookeeper(&mut ctx);
+    hpa(&mut ctx);
+    pdb_anti_affinity(&mut ctx);
+    if let Some(node) = planning.as_ref().and_then(|p| p.node.as_ref()) {
+        fits_no_node(&mut ctx, node);
+    }
+    default_passwords(&mut ctx);
+    if let Some(p) = &planning {
+        qdrant_memory(&mut ctx, p);
+    }
+    redis_headroom(&mut ctx);
+    dependencies(&mut ctx);
+
+    let stack_pos = |s: &str| config.stacks.iter().position(|x| x == s);
+    let comp_pos = |f: &Finding| {
+        let c = f.component.as_deref()?;
+        catalog
+            .chart(&f.stack)?
+            .components
+            .iter()
+            .position(|x| x.id == c)
+    };
+    let mut out = ctx.out;
+    out.sort_by_cached_key(|f| {
+        (
+            f.severity,
+            stack_pos(&f.stack).unwrap_or(usize::MAX),
+            comp_pos(f).unwrap_or(usize::MAX),
+            rule_index(f.rule),
+        )
+    });
+    out
+}
+
+fn requests_and_limits(ctx: &mut Ctx<'_>) {
+    for (chart, c, cp) in ctx.running() {
+        let Some(r) = c.values.resources.as_deref() else {
+            continue;
+        };
+        let (req, lim) = (cp.requests, cp.limits);
+        for (what, rq, lm, text) in [
+            (
+                "CPU",
+                req.cpu_millicores,
+                lim.cpu_millicores,
+                human_cpu as fn(i64) -> String,
+            ),
+            (
+                "memory",
+                req.memory_bytes,
+                lim.memory_bytes,
+                human_bytes as fn(i64) -> String,
+            ),
+        ] {
+            if lm > 0 && rq > lm {
+                let (path, value) = if what == "CPU" {
+                    (format!("{r}.limits.cpu"), cpu_text(rq))
+                } else {
+                    (format!("{r}.limits.memory"), mem_text(rq))
+                };
+                ctx.push(
+                    Severity::Error,
+                    "request-above-limit",
+                    &chart.id,
+                    Some(&c.id),
+                    format!(
+                        "{} requests {} {what}, above its limit of {}",
+                        c.name,
+                        text(rq),
+                        text(lm)
+                    ),
+                    "Kubernetes rejects a pod whose request is above its limit (the API requires \
+                     request <= limit for every resource), so the workload would not start. \
+                     Source: Kubernetes API validation of container resources."
+                        .into(),
+                    fix(
+                        format!(
+                            "Raise the {what} limit to the request ({})",
+                            display_value(&value)
+                        ),
+                        vec![set(&chart.id, &path, value)],
+                    ),
+                );
+            }
+        }
+        let mut missing = Vec::new();
+        let mut sets = Vec::new();
+        if lim.cpu_millicores <= 0 {
+            missing.push("CPU");
+            if req.cpu_millicores > 0 {
+                sets.push(set(
+                    &chart.id,
+                    &format!("{r}.limits.cpu"),
+                    cpu_text(req.cpu_millicores.saturating_mul(2)),
+                ));
+            }
+        }
+        if lim.memory_bytes <= 0 {
+            missing.push("memory");
+            if req.memory_bytes > 0 {
+                sets.push(set(
+                    &chart.id,
+                    &format!("{r}.limits.memory"),
+                    mem_text(req.memory_bytes.saturating_mul(2)),
+                ));
+            }
+        }
+        if !missing.is_empty() {
+            let complete = sets.len() == missing.len();
+            ctx.push(
+                Severity::Warning,
+                "missing-limit",
+                &chart.id,
+                Some(&c.id),
+                format!("{} has no {} limit", c.name, missing.join(" or ")),
+                format!(
+                    "Without a memory limit a leak can take the node's memory and get other pods \
+                     evicted; without a CPU limit one pod can starve its neighbours. Polaris, \
+                     kube-score, kube-linter and checkov all require requests and limits. \
+                     Source: {FACTS}, \"Validating rendered manifests\"."
+                ),
+                if complete {
+                    fix(
+                        "Set the limits to twice the requests (the guides' usual ratio)",
+                        sets,
+                    )
+                } else {
+                    None
+                },
+            );
+        }
+    }
+}
+
+/// A replica component that makes `c` highly available: same chart, depends on `c`, stateful,
+/// enabled with replicas (a Bitnami primary's read replicas, a Redis master's replicas).
+fn has_replica_component(ctx: &Ctx<'_>, chart: &Chart, c: &Component) -> bool {
+    chart.components.iter().any(|o| {
+        o.id != c.id
+            && o.depends_on.iter().any(|d| d == &c.id)
+            && o.is_stateful()
+            && o.role == c.role
+            && ctx
+                .planned(&chart.id, &o.id)
+                .is_some_and(|p| p.enabled && p.replicas.baseline > 0)
+    })
+}
+
+fn single_replica_stateful(ctx: &mut Ctx<'_>) {
+    if !is_production(&ctx.config.env) {
+        return;
+    }
+    for (chart, c, cp) in ctx.running() {
+        // Data of its own: a StatefulSet or a claim per replica. A pod on a shared volume (Frappe's
+        // scheduler on the sites volume) keeps nothing a second replica would protect.
+        let own_data =
+            c.kind == WorkloadKind::StatefulSet || c.persistence == Persistence::PerReplica;
+        if !own_data || cp.replicas.baseline != 1 || has_replica_component(ctx, chart, c) {
+            continue;
+        }
+        let fix_ = if let Some(p) = &c.values.replicas {
+            fix(
+                "Run 3 replicas (check the chart's clustering settings: replicas of a data \
+                 service only share data in its cluster or replication mode)",
+                vec![set(&chart.id, p, Value::from(3))],
+            )
+        } else {
+            // A Bitnami primary: its read replicas are another component switched on by a value.
+            chart
+                .components
+                .iter()
+                .filter(|o| o.depends_on.iter().any(|d| d == &c.id) && o.role == c.role)
+                .find_map(|o| o.values.enabled_when.as_ref())
+                .and_then(|w| {
+                    fix(
+                        format!(
+                            "Turn on replication: {}={}",
+                            w.path,
+                            display_value(&w.equals)
+                        ),
+                        vec![set(&chart.id, &w.path, w.equals.clone())],
+                    )
+                })
+        };
+        let no_knob = if fix_.is_none() {
+            " The chart has no replica setting for it: accept the risk (with backups and a \
+             tested restore) or use a managed service."
+        } else {
+            ""
+        };
+        ctx.push(
+            Severity::Warning,
+            "single-replica-stateful",
+            &chart.id,
+            Some(&c.id),
+            format!(
+                "{} keeps data and runs a single replica in {}",
+                c.name, ctx.config.env
+            ),
+            format!(
+                "A node failure, drain or upgrade takes the only copy offline until the pod is \
+                 rescheduled and its volume reattached; production data services usually run 3 \
+                 (a quorum that survives one failure).{no_knob} Source: {FACTS}, \"Vendor sizing \
+                 guidance\" (RabbitMQ, Kafka, ZooKeeper: 3 nodes)."
+            ),
+            fix_,
+        );
+    }
+}
+
+fn rabbitmq_even(ctx: &mut Ctx<'_>) {
+    for (chart, c, cp) in ctx.running() {
+        let n = cp.replicas.baseline;
+        if !is_kind(c, "rabbitmq") || n <= 0 || n % 2 != 0 {
+            continue;
+        }
+        let fix_ = c.values.replicas.as_ref().and_then(|p| {
+            fix(
+                format!("Run {} nodes", n + 1),
+                vec![set(&chart.id, p, Value::from(n + 1))],
+            )
+        });
+        ctx.push(
+            Severity::Warning,
+            "rabbitmq-even-nodes",
+            &chart.id,
+            Some(&c.id),
+            format!("RabbitMQ runs {n} nodes, an even number"),
+            format!(
+                "Quorum queues need a majority: {n} nodes tolerate {} failure(s), as many as {} \
+                 nodes do, so the extra node adds cost but no fault tolerance (3 nodes tolerate 1, \
+                 5 tolerate 2). Source: {FACTS}, RabbitMQ (cluster-operator production example).",
+                (n - 1) / 2,
+                n - 1
+            ),
+            fix_,
+        );
+    }
+}
+
+fn kafka(ctx: &mut Ctx<'_>) {
+    const FACTORS: [&str; 3] = [
+        "defaultReplicationFactor",
+        "offsetsTopicReplicationFactor",
+        "transactionStateLogReplicationFactor",
+    ];
+    const MIN_ISR: [(&str, &str); 2] = [
+        ("minInsyncReplicas", "defaultReplicationFactor"),
+        (
+            "transactionStateLogMinIsr",
+            "transactionStateLogReplicationFactor",
+        ),
+    ];
+    let prod = is_production(&ctx.config.env);
+    for (chart, c, cp) in ctx.running() {
+        if c.id != "kafka" && !c.image.contains("kafka") {
+            continue;
+        }
+        let brokers = cp.replicas.baseline;
+        let (Some(rp), true) = (c.values.replicas.as_deref(), brokers > 0) else {
+            continue;
+        };
+        let prefix = rp
+            .rsplit_once('.')
+            .map_or(String::new(), |(p, _)| format!("{p}."));
+        let key = |k: &str| format!("{prefix}config.{k}");
+        let known: BTreeMap<&str, i64> = FACTORS
+            .iter()
+            .chain(MIN_ISR.iter().map(|(isr, _)| isr))
+            .filter_map(|k| ctx.int(&chart.id, &key(k)).map(|v| (*k, v)))
+            .collect();
+        let factor = |k: &str| known.get(k).copied();
+
+        // Replication factors the brokers cannot satisfy.
+        let over: Vec<(&str, i64)> = FACTORS
+            .iter()
+            .filter_map(|k| factor(k).filter(|rf| *rf > brokers).map(|rf| (*k, rf)))
+            .collect();
+        if let Some(max_rf) = over.iter().map(|(_, rf)| *rf).max() {
+            let fix_ = if prod {
+                fix(
+                    format!("Run {max_rf} brokers"),
+                    vec![set(&chart.id, rp, Value::from(max_rf))],
+                )
+            } else {
+                let mut sets: Vec<_> = over
+                    .iter()
+                    .map(|(k, _)| set(&chart.id, &key(k), Value::from(brokers)))
+                    .collect();
+                for (isr, rf) in MIN_ISR {
+                    let new_rf = factor(rf).map(|f| f.min(brokers));
+                    if let (Some(m), Some(f)) = (factor(isr), new_rf) {
+                        if m > f || (m == f && f > 1) {
+                            sets.push(set(&chart.id, &key(isr), Value::from((f - 1).max(1))));
+                        }
+                    }
+                }
+                fix(format!("Lower the replication factors to {brokers}"), sets)
+            };
+            ctx.push(
+                Severity::Error,
+                "kafka-replication-factor",
+                &chart.id,
+                Some(&c.id),
+                format!(
+                    "{brokers} broker(s) cannot hold the replication factor(s) {}",
+                    over.iter()
+                        .map(|(k, rf)| format!("{}={rf}", key(k)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                format!(
+                    "A replication factor above the broker count cannot be satisfied: creating \
+                     the topics (the internal offsets and transaction topics included) fails. \
+                     Source: {FACTS}, Kafka."
+                ),
+                fix_,
+            );
+        }
+
+        // min.insync.replicas against its replication factor.
+        for (isr, rf_key) in MIN_ISR {
+            let (Some(m), Some(rf)) = (factor(isr), factor(rf_key)) else {
+                continue;
+            };
+            let rf = rf.min(brokers);
+            let severity = if m > rf {
+                Severity::Error
+            } else if m == rf && rf > 1 {
+                Severity::Warning
+            } else {
+                continue;
+            };
+            let target = (rf - 1).max(1);
+            ctx.push(
+                severity,
+                "kafka-min-insync",
+                &chart.id,
+                Some(&c.id),
+                format!(
+                    "{} is {m} with {} copies per partition ({} {}, {brokers} brokers)",
+                    key(isr),
+                    rf,
+                    key(rf_key),
+                    factor(rf_key).unwrap_or(rf)
+                ),
+                format!(
+                    "{} Replication factor 3 with min.insync.replicas 2 is the usual production \
+                     setting. Source: {FACTS}, Kafka.",
+                    if severity == Severity::Error {
+                        "More in-sync replicas than copies can never be met: every write with \
+                         acks=all fails."
+                    } else {
+                        "With min.insync.replicas equal to the copies, one broker down (a node \
+                         failure or a rolling upgrade) stops writes."
+                    }
+                ),
+                fix(
+                    format!("Set {} to {target}", key(isr)),
+                    vec![set(&chart.id, &key(isr), Value::from(target))],
+                ),
+            );
+        }
+    }
+}
+
+fn zookeeper(ctx: &mut Ctx<'_>) {
+    if !is_production(&ctx.config.env) {
+        return;
+    }
+    for (chart, c, cp) in ctx.running() {
+        let n = cp.replicas.baseline;
+        if !is_kind(c, "zookeeper") || n >= 3 || n <= 0 {
+            continue;
+        }
+        let fix_ = c.values.replicas.as_ref().and_then(|p| {
+            fix(
+                "Run 3 ZooKeeper nodes",
+                vec![set(&chart.id, p, Value::from(3))],
+            )
+        });
+        ctx.push(
+            Severity::Warning,
+            "zookeeper-quorum",
+            &chart.id,
+            Some(&c.id),
+            format!("ZooKeeper runs {n} node(s) in {}", ctx.config.env),
+            format!(
+                "ZooKeeper needs a majority of its ensemble: with fewer than 3 nodes losing one \
+                 stops Kafka's coordination. Run at least 3 ZooKeeper nodes (or 3 KRaft \
+                 controllers). Source: {FACTS}, Kafka."
+            ),
+            fix_,
+        );
+    }
+}
+
+fn hpa(ctx: &mut Ctx<'_>) {
+    for (chart, c, _) in ctx.running() {
+        let Some(a) = c.values.autoscaling.as_deref() else {
+            continue;
+        };
+        if ctx.bool_at(&chart.id, &format!("{a}.enabled")) != Some(true) {
+            continue;
+        }
+        let min_p = format!("{a}.minReplicas");
+        let max_p = format!("{a}.maxReplicas");
+        let (min, max) = (ctx.int(&chart.id, &min_p), ctx.int(&chart.id, &max_p));
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                ctx.push(
+                    Severity::Error,
+                    "hpa-min-above-max",
+                    &chart.id,
+                    Some(&c.id),
+                    format!(
+                        "{} autoscaling: minReplicas {min} is above maxReplicas {max}",
+                        c.name
+                    ),
+                    "Kubernetes rejects a HorizontalPodAutoscaler whose minReplicas is above \
+                     maxReplicas, so the install fails. Source: Kubernetes API validation of \
+                     HorizontalPodAutoscaler (autoscaling/v2)."
+                        .into(),
+                    fix(
+                        format!("Set maxReplicas to {min}"),
+                        vec![set(&chart.id, &max_p, Value::from(min))],
+                    ),
+                );
+            }
+        }
+        let (Some(rp), Some(min)) = (c.values.replicas.as_deref(), min) else {
+            continue;
+        };
+        let Some(replicas) = ctx.int(&chart.id, rp) else {
+            continue;
+        };
+        if replicas != min {
+            ctx.push(
+                Severity::Warning,
+                "hpa-replicas-mismatch",
+                &chart.id,
+                Some(&c.id),
+                format!(
+                    "{} autoscaling is on (min {min}) while {rp} is {replicas}",
+                    c.name
+                ),
+                "With the HPA on, the HPA owns the replica count: the plan counts minReplicas as \
+                 baseline, and a chart that still renders `replicas` resets the Deployment on \
+                 every helm upgrade until the HPA scales it back. Keep the two equal. Source: \
+                 Kubernetes HorizontalPodAutoscaler documentation (migrating Deployments to \
+                 autoscaling)."
+                    .into(),
+                fix(
+                    format!("Set {rp} to {min}"),
+                    vec![set(&chart.id, rp, Value::from(min))],
+                ),
+            );
+        }
+    }
+}
+
+fn pdb_anti_affinity(ctx: &mut Ctx<'_>) {
+    const PDB_SWITCHES: [&str; 3] = ["pdb.create", "pdb.enabled", "podDisruptionBudget.enabled"];
+    let mut covered: Vec<(String, Vec<String>)> = Vec::new();
+    for (chart, c, cp) in ctx.running() {
+        // Tonnage's manifests add both from 2 running replicas (the baseline).
+        if cp.replicas.baseline <= 1 {
+            continue;
+        }
+        let base = base_of(c);
+        let mut sets = Vec::new();
+        let mut off = Vec::new();
+        for prefix in base.iter().map(|b| format!("{b}.")).chain([String::new()]) {
+            for sw in PDB_SWITCHES {
+                let p = format!("{prefix}{sw}");
+                if ctx.bool_at(&chart.id, &p) == Some(false) {
+                    off.push(p.clone());
+                    sets.push(set(&chart.id, &p, Value::Bool(true)));
+                }
+            }
+            let p = format!("{prefix}podAntiAffinityPreset");
+            if let Some(Value::String(s)) = ctx.get(&chart.id, &p) {
+                if s.is_empty() || s == "none" {
+                    off.push(p.clone());
+                    sets.push(set(&chart.id, &p, Value::String("soft".into())));
+                }
+            }
+        }
+        if off.is_empty() {
+            match covered.iter_mut().find(|(s, _)| *s == chart.id) {
+                Some((_, list)) => list.push(c.id.clone()),
+                None => covered.push((chart.id.clone(), vec![c.id.clone()])),
+            }
+            continue;
+        }
+        ctx.push(
+            Severity::Warning,
+            "pdb-anti-affinity",
+            &chart.id,
+            Some(&c.id),
+            format!(
+                "{} runs {} replicas with {} turned off",
+                c.name,
+                cp.replicas.baseline,
+                off.join(", ")
+            ),
+            format!(
+                "Without a PodDisruptionBudget a node drain can evict every replica at once; \
+                 without anti-affinity they can share one node and fail together. Polaris, \
+                 kube-score and kube-linter ask for both when replicas > 1. Source: {FACTS}, \
+                 \"Validating rendered manifests\"."
+            ),
+            fix("Turn them back on", sets),
+        );
+    }
+    for (stack, list) in covered {
+        ctx.push(
+            Severity::Info,
+            "pdb-anti-affinity",
+            &stack,
+            None,
+            format!(
+                "{} run more than one replica: covered by a PodDisruptionBudget and pod \
+                 anti-affinity",
+                list.join(", ")
+            ),
+            format!(
+                "Tonnage's rendered manifests give every component with more than one replica a \
+                 PodDisruptionBudget and pod anti-affinity (required for StatefulSets, preferred \
+                 otherwise; the node-fit simulation uses the same rule), and the chart's values \
+                 have no switch that turns them off. A component that scales up from one replica \
+                 gets the anti-affinity but no budget (a budget on one replica blocks drains). \
+                 Source: {FACTS}, \"Validating rendered \
+                 manifests\"."
+            ),
+            None,
+        );
+    }
+}
+
+fn fits_no_node(ctx: &mut Ctx<'_>, node: &NodeSpec) {
+    let fit = capacity::fit(&ctx.plan, ctx.catalog, node);
+    // Peak holds at least baseline's replicas; report each component once.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for u in fit.baseline.unplaced.iter().chain(&fit.peak.unplaced) {
+        let key = (u.stack.clone(), u.component.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let bigger = INSTANCE_TYPES
+            .iter()
+            .filter(|t| t.cloud == node.cloud)
+            .map(|t| {
+                let mut n = NodeSpec::of_type(t);
+                n.daemonset = node.daemonset;
+                n.daemonset_pods = node.daemonset_pods;
+                n
+            })
+            .filter(|n| capacity::no_fit_reason(n, u.requests).is_none())
+            .min_by_key(|n| (n.hour_micro_usd, n.vcpu_millicores, n.name.clone()));
+        let name = ctx
+            .chart(&u.stack)
+            .and_then(|ch| ch.component(&u.component))
+            .map_or(u.component.clone(), |c| c.name.clone());
+        ctx.push(
+            Severity::Error,
+            "pod-fits-no-node",
+            &u.stack,
+            Some(&u.component),
+            format!(
+                "{name} ({} replica(s)) fits on no {} node: {}",
+                u.replicas, node.name, u.reason
+            ),
+            format!(
+                "The scheduler places a pod only on a node whose allocatable (capacity minus the \
+                 provider's reservations, the eviction threshold and the DaemonSets) covers its \
+                 requests; this pod would stay Pending. Source: {}'s node reservations, {FACTS}, \
+                 \"Node allocatable\".",
+                node.cloud.label()
+            ),
+            bigger.map(|b| Fix {
+                label: format!("Use {} nodes ({})", b.name, b.describe()),
+                sets: Vec::new(),
+                options: vec![("node_type".into(), b.name.clone())],
+            }),
+        );
+    }
+}
+
+const WEAK_PASSWORDS: [&str; 12] = [
+    "password",
+    "changeme",
+    "change_me",
+    "admin",
+    "secret",
+    "root",
+    "postgres",
+    "redis",
+    "guest",
+    "default",
+    "123456",
+    "rabbitmq",
+];
+
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    (k.contains("password") || k == "erlangcookie") && !k.contains("secret") && !k.ends_with("key")
+}
+
+fn is_default_secret(value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    !v.is_empty()
+        && (v.contains("change_me")
+            || v.contains("changeme")
+            || v.contains("change-me")
+            || WEAK_PASSWORDS.contains(&v.as_str()))
+}
+
+fn default_passwords(ctx: &mut Ctx<'_>) {
+    if !is_production(&ctx.config.env) {
+        return;
+    }
+    let stacks = ctx.config.stacks.clone();
+    for stack in stacks {
+        let Some(chart) = ctx.chart(&stack) else {
+            continue;
+        };
+        let Some(tree) = ctx.values.get(&stack) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        for leaf in leaf_paths(tree) {
+            let Ok(segs) = parse_path(&leaf) else {
+                continue;
+            };
+            let Some(crate::values::Seg::Key(key)) = segs.last() else {
+                continue;
+            };
+            if !is_secret_key(key) {
+                continue;
+            }
+            let v = match get_path(tree, &segs) {
+                Some(Value::String(v)) => v.clone(),
+                Some(Value::Number(n)) => n.to_string(), // --set password=123456 is a number
+                _ => continue,
+            };
+            if !is_default_secret(&v) {
+                continue;
+            }
+            // Skip a switched-off part of the chart (any ancestor with enabled: false).
+            let off = (1..segs.len()).any(|i| {
+                let mut p = segs[..i].to_vec();
+                p.push(crate::values::Seg::Key("enabled".into()));
+                get_path(tree, &p) == Some(&Value::Bool(false))
+            });
+            if off {
+                continue;
+            }
+            let parent = &segs[..segs.len() - 1];
+            let parent_path = crate::values::format_path(parent);
+            let candidates: &[&str] = if key.eq_ignore_ascii_case("erlangCookie") {
+                &["existingErlangSecret"]
+            } else {
+                &["existingSecret", "existingPasswordSecret"]
+            };
+            let sibling = candidates.iter().find_map(|k| {
+                let mut p = parent.to_vec();
+                p.push(crate::values::Seg::Key((*k).to_string()));
+                get_path(tree, &p).map(|v| (*k, v.clone()))
+            });
+            if let Some((_, Value::String(s))) = &sibling {
+                if !s.is_empty() {
+                    continue; // the Secret wins; the value in values is not used
+                }
+            }
+            found.push((leaf.clone(), parent_path, sibling.map(|(k, _)| k)));
+        }
+        for (leaf, parent, sibling) in found {
+            let comp = chart
+                .components
+                .iter()
+                .find(|c| {
+                    c.values
+                        .enabled
+                        .as_deref()
+                        .and_then(|e| e.rsplit_once('.').map(|(p, _)| p))
+                        .is_some_and(|p| path_covers(p, &leaf))
+                })
+                .map(|c| c.id.clone());
+            let top = leaf.split('.').next().unwrap_or(&leaf).to_string();
+            let fix_ = sibling.and_then(|k| {
+                let secret = format!("{}-{top}", chart.chart.name);
+                let prefix = if parent.is_empty() {
+                    String::new()
+                } else {
+                    format!("{parent}.")
+                };
+                fix(
+                    format!(
+                        "Read it from Secret {secret} (create it before installing) and empty the \
+                         value"
+                    ),
+                    vec![
+                        set(&stack, &leaf, Value::String(String::new())),
+                        set(&stack, &format!("{prefix}{k}"), Value::String(secret)),
+                    ],
+                )
+            });
+            ctx.push(
+                Severity::Error,
+                "default-password",
+                &stack,
+                comp.as_deref(),
+                format!("{leaf} keeps a default value in {}", ctx.config.env),
+                format!(
+                    "A default password is published in the chart's documentation; in production \
+                     anyone who can reach the service can use it. Take it from an existing \
+                     Secret, or set a strong one with --set {stack}:{leaf}=... . Source: the \
+                     chart's guide (\"change the default passwords\") and its values.yaml."
+                ),
+                fix_,
+            );
+        }
+    }
+}
+
+fn qdrant_memory(ctx: &mut Ctx<'_>, planning: &Planning) {
+    let (Some(vectors), Some(dims)) = (planning.qdrant_vectors, planning.qdrant_dimensions) else {
+        return;
+    };
+    // vectors x dimensions x 4 bytes x 1.5 = x 6 bytes (qdrant.tech capacity planning).
+    let needed = i128::from(vectors) * i128::from(dims) * 6;
+    let needed = i64::try_from(needed).unwrap_or(i64::MAX);
+    const GIB: i64 = 1 << 30;
+    for (chart, c, cp) in ctx.running() {
+        if !(is_kind(c, "qdrant") || c.role == "vector-store") {
+            continue;
+        }
+        let have = if cp.limits.memory_bytes > 0 {
+            cp.limits.memory_bytes
+        } else {
+            cp.requests.memory_bytes
+        };
+        if have >= needed {
+            continue;
+        }
+        let target = needed.saturating_add(GIB - 1) / GIB * GIB;
+        let fix_ = c.values.resources.as_deref().and_then(|r| {
+            fix(
+                format!(
+                    "Give Qdrant {} (requests = limits)",
+                    display_value(&mem_text(target))
+                ),
+                vec![
+                    set(&chart.id, &format!("{r}.requests.memory"), mem_text(target)),
+                    set(&chart.id, &format!("{r}.limits.memory"), mem_text(target)),
+                ],
+            )
+        });
+        ctx.push(
+            Severity::Warning,
+            "qdrant-memory",
+            &chart.id,
+            Some(&c.id),
+            format!(
+                "{} has {} of memory per replica; {vectors} vectors of {dims} dimensions need {}",
+                c.name,
+                human_bytes(have),
+                human_bytes(needed)
+            ),
+            format!(
+                "Qdrant keeps vectors in RAM: vectors x dimensions x 4 bytes x 1.5 (1M x 1024 \
+                 dimensions is about 5.7 GiB), plus payload. Each replica is assumed to hold all \
+                 vectors (one node, or a replication factor equal to the replicas); on-disk \
+                 (mmap) vectors need less RAM but are slower. Source: {FACTS}, Qdrant \
+                 (qdrant.tech capacity planning)."
+            ),
+            fix_,
+        );
+    }
+}
+
+fn redis_headroom(ctx: &mut Ctx<'_>) {
+    for (chart, c, cp) in ctx.running() {
+        if !is_kind(c, "redis") || cp.storage_bytes <= 0 {
+            continue;
+        }
+        let Resources {
+            memory_bytes: req, ..
+        } = cp.requests;
+        let lim = cp.limits.memory_bytes;
+        if lim <= 0 || req.saturating_mul(2) <= lim {
+            continue;
+        }
+        let fix_ = c.values.resources.as_deref().and_then(|r| {
+            let v = mem_text(req.saturating_mul(2));
+            fix(
+                format!("Raise the memory limit to {}", display_value(&v)),
+                vec![set(&chart.id, &format!("{r}.limits.memory"), v)],
+            )
+        });
+        ctx.push(
+            Severity::Warning,
+            "redis-save-headroom",
+            &chart.id,
+            Some(&c.id),
+            format!(
+                "{} persists to disk with a {} request and a {} limit: less than twice the data it \
+                 may hold",
+                c.name,
+                human_bytes(req),
+                human_bytes(lim)
+            ),
+            format!(
+                "An RDB save or AOF rewrite forks Redis, and copy-on-write can need up to 2x the \
+                 data's memory. Data can grow to the memory request, so a limit under twice the \
+                 request risks an OOM kill during a save. Keep limit >= 2 x request (or cap \
+                 maxmemory at half the limit). Source: {FACTS}, Redis."
+            ),
+            fix_,
+        );
+    }
+}
+
+fn dependencies(ctx: &mut Ctx<'_>) {
+    // ((stack, missing chart), dependents, targets)
+    type Missing = ((String, String), Vec<String>, Vec<String>);
+    let mut missing: Vec<Missing> = Vec::new();
+    for (chart, c, _) in ctx.running() {
+        for d in &c.depends_on {
+            let (other, id) = match d.split_once('/') {
+                Some((o, i)) => (o, i),
+                None => (chart.id.as_str(), d.as_str()),
+            };
+            if !ctx.config.stacks.iter().any(|s| s == other) {
+                let key = (chart.id.clone(), other.to_string());
+                let entry = match missing.iter_mut().find(|(k, _, _)| *k == key) {
+                    Some(e) => e,
+                    None => {
+                        missing.push((key, Vec::new(), Vec::new()));
+                        let last = missing.len() - 1;
+                        &mut missing[last]
+                    }
+                };
+                if !entry.1.contains(&c.id) {
+                    entry.1.push(c.id.clone());
+                }
+                if !entry.2.iter().any(|t| t == id) {
+                    entry.2.push(id.to_string());
+                }
+                continue;
+            }
+            let Some(target_chart) = ctx.chart(other) else {
+                continue;
+            };
+            let Some(target) = target_chart.component(id) else {
+                continue;
+            };
+            if ctx.planned(other, id).is_none_or(|p| p.enabled) {
+                continue;
+            }
+            let mut sets = Vec::new();
+            if let Some(e) = &target.values.enabled {
+                sets.push(set(other, e, Value::Bool(true)));
+            }
+            if let Some(w) = &target.values.enabled_when {
+                sets.push(set(other, &w.path, w.equals.clone()));
+            }
+            let where_ = if other == chart.id {
+                String::new()
+            } else {
+                format!(" ({other})")
+            };
+            ctx.push(
+                Severity::Warning,
+                "dependency-disabled",
+                &chart.id,
+                Some(&c.id),
+                format!(
+                    "{} depends on {}{where_}, which is switched off",
+                    c.name, target.name
+                ),
+                format!(
+                    "{} needs {} to work. Switch it back on, or point {} at an external service \
+                     (a managed database or broker) and account for that service's capacity and \
+                     cost outside this plan. Source: the catalog's depends_on, from the chart's \
+                     guide.",
+                    c.name, target.name, c.name
+                ),
+                if sets.is_empty() {
+                    None
+                } else {
+                    fix(format!("Switch {} back on", target.name), sets)
+                },
+            );
+        }
+    }
+    for ((stack, other), dependents, targets) in missing {
+        ctx.push(
+            Severity::Info,
+            "dependency-disabled",
+            &stack,
+            None,
+            format!(
+                "{} depend on {other} ({}), which is not in this configuration",
+                dependents.join(", "),
+                targets.join(", ")
+            ),
+            format!(
+                "Install {other} first (add it to the configuration to plan both together), or \
+                 point {stack} at external endpoints for {}; their capacity and cost are not in \
+                 this plan. Source: the catalog's depends_on and requires, from the chart's guide.",
+                targets.join(", ")
+            ),
+            None,
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------------------------
+
+/// `--set STACK:PATH=VALUE` for a fix's override.
+pub fn set_arg(stack: &str, path: &str, value: &Value) -> String {
+    format!("--set {stack}:{path}={}", display_value(value))
+}
+
+/// (errors, warnings, infos).
+pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+    let n = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
+}
+
+/// The findings as text for a terminal.
+pub fn table(findings: &[Finding]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for f in findings {
+        let who = match &f.component {
+            Some(c) => format!("{}/{c}", f.stack),
+            None => f.stack.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "{:<8} {who}  [{}]",
+            f.severity.as_str().to_ascii_uppercase(),
+            f.rule
+        );
+        let _ = writeln!(out, "         {}", f.message);
+        let _ = writeln!(out, "         why: {}", f.explanation);
+        if let Some(fix) = &f.fix {
+            let mut args: Vec<String> = fix.sets.iter().map(|(s, p, v)| set_arg(s, p, v)).collect();
+            args.extend(fix.options.iter().map(|(k, v)| match k.as_str() {
+                "node_type" => format!("--node-type {v}"),
+                _ => format!("--option {k}={v}"),
+            }));
+            let _ = writeln!(out, "         fix: {}: {}", fix.label, args.join(" "));
+        }
+        out.push('\n');
+    }
+    let (e, w, i) = counts(findings);
+    let _ = writeln!(out, "{e} error(s), {w} warning(s), {i} note(s)");
+    out
+}
+
+/// The findings as JSON: `{"findings": [...], "summary": {"errors", "warnings", "infos"}}`.
+pub fn json(findings: &[Finding]) -> String {
+    let list: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "severity": f.severity.as_str(),
+                "rule": f.rule,
+                "stack": f.stack,
+                "component": f.component,
+                "message": f.message,
+                "explanation": f.explanation,
+                "fix": f.fix.as_ref().map(|x| serde_json::json!({
+                    "label": x.label,
+                    "sets": x.sets.iter().map(|(s, p, v)| serde_json::json!({
+                        "stack": s,
+                        "path": p,
+                        "value": serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                        "arg": set_arg(s, p, v),
+                    })).collect::<Vec<_>>(),
+                    "options": x.options.iter().map(|(k, v)| serde_json::json!({
+                        "key": k, "value": v,
+                    })).collect::<Vec<_>>(),
+                })),
+            })
+        })
+        .collect();
+    let (e, w, i) = counts(findings);
+    let v = serde_json::json!({
+        "findings": list,
+        "summary": { "errors": e, "warnings": w, "infos": i },
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat() -> &'static Catalog {
+        Catalog::builtin()
+    }
+
+    fn config(
+        stacks: &[&str],
+        env: &str,
+        sets: &[&str],
+        options: &[(&str, &str)],
+    ) -> Configuration {
+        let mut c = Configuration::new(cat(), stacks, env).unwrap();
+        for s in sets {
+            c.set_str(cat(), s).unwrap();
+        }
+        for (k, v) in options {
+            c.options.insert(k.to_string(), v.to_string());
+        }
+        c
+    }
+
+    fn run(stacks: &[&str], env: &str, sets: &[&str], options: &[(&str, &str)]) -> Vec<Finding> {
+        review(cat(), &config(stacks, env, sets, options))
+    }
+
+    fn with<'a>(f: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
+        f.iter().filter(|x| x.rule == rule).collect()
+    }
+
+    /// Apply a finding's fix to the configuration it came from and review again.
+    fn fixed(
+        stacks: &[&str],
+        env: &str,
+        sets: &[&str],
+        options: &[(&str, &str)],
+        finding: &Finding,
+    ) -> Vec<Finding> {
+        let mut c = config(stacks, env, sets, options);
+        let fix = finding.fix.as_ref().expect("a fix");
+        for (s, p, v) in &fix.sets {
+            c.set(cat(), s, p, v.clone()).unwrap();
+        }
+        for (k, v) in &fix.options {
+            c.options.insert(k.clone(), v.clone());
+        }
+        review(cat(), &c)
+    }
+
+    #[test]
+    fn rules_are_unique_and_all_tested_ids() {
+        for (i, (r, _)) in RULES.iter().enumerate() {
+            assert!(!RULES[..i].iter().any(|(x, _)| x == r), "{r}");
+        }
+    }
+
+    #[test]
+    fn request_above_limit() {
+        let sets = ["backend.resources.requests.cpu=3"];
+        let f = run(&["rhesis"], "prod", &sets, &[]);
+        let hits = with(&f, "request-above-limit");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert_eq!(hits[0].component.as_deref(), Some("backend"));
+        assert!(hits[0]
+            .message
+            .contains("3 cores CPU, above its limit of 2 cores"));
+        let after = fixed(&["rhesis"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "request-above-limit").is_empty());
+        assert!(with(&run(&["rhesis"], "prod", &[], &[]), "request-above-limit").is_empty());
+    }
+
+    #[test]
+    fn missing_limit() {
+        let sets = ["worker.resources.limits.memory=null"];
+        let f = run(&["rhesis"], "prod", &sets, &[]);
+        let hits = with(&f, "missing-limit");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(hits[0].message.contains("no memory limit"));
+        let after = fixed(&["rhesis"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "missing-limit").is_empty());
+        assert!(with(&run(&["rhesis"], "prod", &[], &[]), "missing-limit").is_empty());
+    }
+
+    #[test]
+    fn single_replica_stateful() {
+        // Caracal prod: 3 brokers, 3 ZooKeeper nodes, but one PostgreSQL and one Redis.
+        let f = run(
+            &["caracal"],
+            "prod",
+            &[
+                "kafka.replicaCount=1",
+                "kafka.config.defaultReplicationFactor=1",
+                "kafka.config.minInsyncReplicas=1",
+                "kafka.config.offsetsTopicReplicationFactor=1",
+                "kafka.config.transactionStateLogReplicationFactor=1",
+                "kafka.config.transactionStateLogMinIsr=1",
+            ],
+            &[],
+        );
+        let hits = with(&f, "single-replica-stateful");
+        let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(comps, ["postgresql", "redis", "kafka"]);
+        let kafka = hits
+            .iter()
+            .find(|h| h.component.as_deref() == Some("kafka"))
+            .unwrap();
+        assert_eq!(
+            kafka.fix.as_ref().unwrap().sets,
+            [set("caracal", "kafka.replicaCount", Value::from(3))]
+        );
+        // postgresql has no replica knob: no fix, and the explanation says so.
+        let pg = hits[0];
+        assert!(pg.fix.is_none() && pg.explanation.contains("no replica setting"));
+        // Not in dev; and a Bitnami primary with read replicas is covered.
+        assert!(with(
+            &run(&["caracal"], "dev", &[], &[]),
+            "single-replica-stateful"
+        )
+        .is_empty());
+        // Frappe's scheduler mounts the shared sites volume: no data of its own.
+        let frappe = run(&["cauldron-frappe"], "prod", &[], &[]);
+        assert!(
+            with(&frappe, "single-replica-stateful").is_empty(),
+            "{frappe:?}"
+        );
+        let infra = run(&["cauldron-infra"], "prod", &[], &[]);
+        let comps: Vec<_> = with(&infra, "single-replica-stateful")
+            .iter()
+            .filter_map(|h| h.component.clone())
+            .collect();
+        assert_eq!(
+            comps,
+            ["timescaledb"],
+            "postgresql has read replicas in prod"
+        );
+        // Standalone in prod: the fix turns replication on.
+        let sets = ["postgresql.architecture=standalone"];
+        let infra = run(&["cauldron-infra"], "prod", &sets, &[]);
+        let pg = with(&infra, "single-replica-stateful")
+            .into_iter()
+            .find(|h| h.component.as_deref() == Some("postgresql"))
+            .unwrap();
+        assert_eq!(
+            pg.fix.as_ref().unwrap().sets,
+            [set(
+                "cauldron-infra",
+                "postgresql.architecture",
+                Value::from("replication")
+            )]
+        );
+        let after = fixed(&["cauldron-infra"], "prod", &sets, &[], pg);
+        assert!(!with(&after, "single-replica-stateful")
+            .iter()
+            .any(|h| h.component.as_deref() == Some("postgresql")));
+    }
+
+    #[test]
+    fn rabbitmq_even_nodes() {
+        let sets = ["rabbitmq.replicaCount=2"];
+        let f = run(&["cauldron-infra"], "prod", &sets, &[]);
+        let hits = with(&f, "rabbitmq-even-nodes");
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0]
+            .explanation
+            .contains("tolerate 0 failure(s), as many as 1 nodes"));
+        let after = fixed(&["cauldron-infra"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "rabbitmq-even-nodes").is_empty());
+        assert!(with(
+            &run(&["cauldron-infra"], "prod", &[], &[]),
+            "rabbitmq-even-nodes"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn kafka_replication_factor_above_brokers() {
+        // Staging keeps RF 3 / min ISR 2; two brokers cannot hold 3 copies.
+        let sets = ["kafka.replicaCount=2"];
+        let f = run(&["caracal"], "staging", &sets, &[]);
+        let hits = with(&f, "kafka-replication-factor");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert!(
+            hits[0].message.starts_with(
+                "2 broker(s) cannot hold the replication factor(s) \
+                 kafka.config.defaultReplicationFactor=3"
+            ),
+            "{}",
+            hits[0].message
+        );
+        // Outside production the fix lowers the factors (and min ISR with them).
+        let after = fixed(&["caracal"], "staging", &sets, &[], hits[0]);
+        assert!(with(&after, "kafka-replication-factor").is_empty());
+        assert!(with(&after, "kafka-min-insync").is_empty(), "{after:?}");
+        // In production it adds brokers.
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let h = with(&f, "kafka-replication-factor");
+        assert_eq!(
+            h[0].fix.as_ref().unwrap().sets,
+            [set("caracal", "kafka.replicaCount", Value::from(3))]
+        );
+        for env in ["dev", "staging", "prod"] {
+            assert!(with(
+                &run(&["caracal"], env, &[], &[]),
+                "kafka-replication-factor"
+            )
+            .is_empty());
+        }
+    }
+
+    #[test]
+    fn kafka_min_insync() {
+        let sets = ["kafka.config.minInsyncReplicas=3"];
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let hits = with(&f, "kafka-min-insync");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Warning);
+        let after = fixed(&["caracal"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "kafka-min-insync").is_empty());
+        let f = run(
+            &["caracal"],
+            "prod",
+            &["kafka.config.minInsyncReplicas=4"],
+            &[],
+        );
+        assert_eq!(with(&f, "kafka-min-insync")[0].severity, Severity::Error);
+        // One broker, RF 1, min ISR 1 (dev) is a single copy by design: no finding.
+        for env in ["dev", "staging", "prod"] {
+            assert!(with(&run(&["caracal"], env, &[], &[]), "kafka-min-insync").is_empty());
+        }
+    }
+
+    #[test]
+    fn zookeeper_quorum() {
+        let sets = ["zookeeper.replicaCount=1"];
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let hits = with(&f, "zookeeper-quorum");
+        assert_eq!(hits.len(), 1);
+        let after = fixed(&["caracal"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "zookeeper-quorum").is_empty());
+        assert!(with(&run(&["caracal"], "prod", &[], &[]), "zookeeper-quorum").is_empty());
+        assert!(with(&run(&["caracal"], "dev", &[], &[]), "zookeeper-quorum").is_empty());
+    }
+
+    #[test]
+    fn hpa_min_above_max() {
+        let sets = ["gateway.autoscaling.minReplicas=12"];
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let hits = with(&f, "hpa-min-above-max");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Error);
+        let after = fixed(&["caracal"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "hpa-min-above-max").is_empty());
+        assert!(with(&run(&["caracal"], "prod", &[], &[]), "hpa-min-above-max").is_empty());
+    }
+
+    #[test]
+    fn hpa_replicas_mismatch() {
+        let sets = ["gateway.replicaCount=5"];
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let hits = with(&f, "hpa-replicas-mismatch");
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].message.contains("min 3") && hits[0].message.contains("is 5"));
+        let after = fixed(&["caracal"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "hpa-replicas-mismatch").is_empty());
+        // Autoscaling off: replicaCount rules alone.
+        let off = [
+            "gateway.replicaCount=5",
+            "gateway.autoscaling.enabled=false",
+        ];
+        assert!(with(
+            &run(&["caracal"], "prod", &off, &[]),
+            "hpa-replicas-mismatch"
+        )
+        .is_empty());
+        for env in ["dev", "staging", "prod"] {
+            for s in ["caracal", "rae-memory"] {
+                assert!(with(&run(&[s], env, &[], &[]), "hpa-replicas-mismatch").is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn pdb_anti_affinity_is_covered_info() {
+        let f = run(&["rhesis"], "prod", &[], &[]);
+        let hits = with(&f, "pdb-anti-affinity");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Info);
+        assert!(hits[0].message.starts_with("frontend, backend, worker run"));
+        // One replica each: nothing to cover.
+        assert!(with(&run(&["rhesis"], "local", &[], &[]), "pdb-anti-affinity").is_empty());
+    }
+
+    /// A chart whose values turn its PodDisruptionBudget off gets a warning with a fix. No
+    /// embedded chart has such a switch, so the test loads a modified copy.
+    #[test]
+    fn pdb_switched_off_is_a_warning() {
+        let text = crate::catalog::FILES[2].1.replacen(
+            "  backend:\n    enabled: true\n",
+            "  backend:\n    enabled: true\n    pdb:\n      create: false\n",
+            1,
+        );
+        assert!(text.contains("create: false"));
+        let files: Vec<(&str, &str)> = crate::catalog::FILES
+            .iter()
+            .map(|(n, t)| {
+                if *n == "rhesis.yaml" {
+                    (*n, text.as_str())
+                } else {
+                    (*n, *t)
+                }
+            })
+            .collect();
+        let catalog = Catalog::load(&files).unwrap();
+        let c = Configuration::new(&catalog, &["rhesis"], "prod").unwrap();
+        let f = review(&catalog, &c);
+        let hits = with(&f, "pdb-anti-affinity");
+        let warn = hits
+            .iter()
+            .find(|h| h.severity == Severity::Warning)
+            .unwrap();
+        assert_eq!(warn.component.as_deref(), Some("backend"));
+        assert_eq!(
+            warn.fix.as_ref().unwrap().sets,
+            [set("rhesis", "backend.pdb.create", Value::Bool(true))]
+        );
+        let info = hits.iter().find(|h| h.severity == Severity::Info).unwrap();
+        assert!(
+            info.message.starts_with("frontend, worker run"),
+            "{}",
+            info.message
+        );
+    }
+
+    #[test]
+    fn pod_fits_no_node() {
+        let sets = [
+            "backend.resources.requests.cpu=6",
+            "backend.resources.limits.cpu=8",
+        ];
+        let opts = [("cloud", "gke"), ("node_type", "e2-standard-4")];
+        let f = run(&["rhesis"], "prod", &sets, &opts);
+        let hits = with(&f, "pod-fits-no-node");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert!(hits[0]
+            .message
+            .contains("requests 6 cores CPU, a e2-standard-4 node offers 3.72 cores"));
+        // The cheapest GKE type that holds 6 cores (+ overhead) is e2-standard-8.
+        assert_eq!(
+            hits[0].fix.as_ref().unwrap().options,
+            [("node_type".to_string(), "e2-standard-8".to_string())]
+        );
+        let after = fixed(&["rhesis"], "prod", &sets, &opts, hits[0]);
+        assert!(with(&after, "pod-fits-no-node").is_empty());
+        // Without a node choice the rule does not run; a default plan fits.
+        assert!(with(&run(&["rhesis"], "prod", &sets, &[]), "pod-fits-no-node").is_empty());
+        assert!(with(&run(&["rhesis"], "prod", &[], &opts), "pod-fits-no-node").is_empty());
+    }
+
+    #[test]
+    fn default_password_in_prod() {
+        let sets = ["postgresql.auth.password=caracal_dev_password_CHANGE_ME"];
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let hits = with(&f, "default-password");
+        assert!(
+            hits.is_empty(),
+            "the Secret is set in prod, so the value is unused: {hits:?}"
+        );
+        let sets = [
+            "postgresql.auth.password=caracal_dev_password_CHANGE_ME",
+            "postgresql.auth.existingSecret=",
+        ];
+        let f = run(&["caracal"], "prod", &sets, &[]);
+        let hits = with(&f, "default-password");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].component.as_deref(), Some("postgresql"));
+        assert_eq!(
+            hits[0].fix.as_ref().unwrap().sets,
+            [
+                set("caracal", "postgresql.auth.password", Value::from("")),
+                set(
+                    "caracal",
+                    "postgresql.auth.existingSecret",
+                    Value::from("caracal-postgresql")
+                ),
+            ]
+        );
+        let after = fixed(&["caracal"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "default-password").is_empty());
+        // A weak word counts too; dev keeps its defaults without a finding.
+        let f = run(
+            &["caracal"],
+            "prod",
+            &["redis.auth.password=admin", "redis.auth.existingSecret="],
+            &[],
+        );
+        assert_eq!(with(&f, "default-password").len(), 1);
+        let weak = ["redis.auth.password=123456", "redis.auth.existingSecret="];
+        let f = run(&["caracal"], "prod", &weak, &[]);
+        assert_eq!(
+            with(&f, "default-password").len(),
+            1,
+            "a number is a password too"
+        );
+        let strong = ["redis.auth.password=Zq8-v!r2", "redis.auth.existingSecret="];
+        let f = run(&["caracal"], "prod", &strong, &[]);
+        assert!(
+            with(&f, "default-password").is_empty(),
+            "a real password is not flagged"
+        );
+        assert!(with(&run(&["caracal"], "dev", &[], &[]), "default-password").is_empty());
+        for s in [
+            "cauldron-infra",
+            "cauldron-frappe",
+            "rhesis",
+            "caracal",
+            "rae-memory",
+        ] {
+            assert!(
+                with(&run(&[s], "prod", &[], &[]), "default-password").is_empty(),
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn qdrant_memory() {
+        // 1M x 1024 dims x 6 B = 6144000000 B (5.72 GiB) > rae-memory prod's 8Gi limit? No:
+        // 8 GiB holds it. 2M vectors need 12288000000 B (11.44 GiB) > 8 GiB.
+        let opts = [("qdrant.vectors", "2000000"), ("qdrant.dimensions", "1024")];
+        let f = run(&["rae-memory"], "prod", &[], &opts);
+        let hits = with(&f, "qdrant-memory");
+        assert_eq!(hits.len(), 1, "{f:?}");
+        assert!(
+            hits[0].message.contains("need 11.44 GiB"),
+            "{}",
+            hits[0].message
+        );
+        assert_eq!(
+            hits[0].fix.as_ref().unwrap().sets[1],
+            set(
+                "rae-memory",
+                "qdrant.resources.limits.memory",
+                Value::from("12Gi")
+            )
+        );
+        let after = fixed(&["rae-memory"], "prod", &[], &opts, hits[0]);
+        assert!(with(&after, "qdrant-memory").is_empty());
+        let opts = [("qdrant.vectors", "1000000"), ("qdrant.dimensions", "1024")];
+        assert!(with(&run(&["rae-memory"], "prod", &[], &opts), "qdrant-memory").is_empty());
+        assert!(with(&run(&["rae-memory"], "prod", &[], &[]), "qdrant-memory").is_empty());
+    }
+
+    #[test]
+    fn redis_save_headroom() {
+        let sets = ["redis.resources.requests.memory=1536Mi"];
+        let f = run(&["rhesis"], "prod", &sets, &[]);
+        let hits = with(&f, "redis-save-headroom");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            hits[0].fix.as_ref().unwrap().sets,
+            [set(
+                "rhesis",
+                "redis.resources.limits.memory",
+                Value::from("3Gi")
+            )]
+        );
+        let after = fixed(&["rhesis"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "redis-save-headroom").is_empty());
+        // Without persistence a save never happens.
+        let off = [
+            "redis.resources.requests.memory=1536Mi",
+            "redis.persistence.enabled=false",
+        ];
+        assert!(with(&run(&["rhesis"], "prod", &off, &[]), "redis-save-headroom").is_empty());
+        assert!(with(&run(&["rhesis"], "prod", &[], &[]), "redis-save-headroom").is_empty());
+    }
+
+    #[test]
+    fn dependency_disabled() {
+        let sets = ["redis.enabled=false"];
+        let f = run(&["rhesis"], "prod", &sets, &[]);
+        let hits = with(&f, "dependency-disabled");
+        let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(comps, ["backend", "worker"]);
+        let after = fixed(&["rhesis"], "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "dependency-disabled").is_empty());
+        assert!(with(&run(&["rhesis"], "prod", &[], &[]), "dependency-disabled").is_empty());
+    }
+
+    #[test]
+    fn dependency_across_charts() {
+        // Both charts: infra's redis-queue switched off is a warning for frappe's components.
+        let stacks = ["cauldron-infra", "cauldron-frappe"];
+        let sets = ["cauldron-infra:redis-queue.enabled=false"];
+        let f = run(&stacks, "prod", &sets, &[]);
+        let hits = with(&f, "dependency-disabled");
+        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        assert!(hits
+            .iter()
+            .any(|h| h.stack == "cauldron-frappe" && h.component.as_deref() == Some("web")));
+        let after = fixed(&stacks, "prod", &sets, &[], hits[0]);
+        assert!(with(&after, "dependency-disabled").is_empty());
+        assert!(with(&run(&stacks, "prod", &[], &[]), "dependency-disabled").is_empty());
+        // Frappe alone: one note that cauldron-infra's services must come from elsewhere.
+        let f = run(&["cauldron-frappe"], "prod", &[], &[]);
+        let hits = with(&f, "dependency-disabled");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Info);
+        assert!(
+            hits[0]
+                .message
+                .contains("cauldron-infra (postgresql, redis-cache, redis-queue, redis-socketio)"),
+            "{}",
+            hits[0].message
+        );
+    }
+
+    #[test]
+    fn invalid_option_is_a_finding() {
+        let f = run(&["rhesis"], "prod", &[], &[("cloud", "gcp")]);
+        let hits = with(&f, "invalid-option");
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].message.contains("cloud=\"gcp\""));
+        assert!(with(
+            &run(&["rhesis"], "prod", &[], &[("cloud", "gke")]),
+            "invalid-option"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn findings_are_sorted_and_deterministic() {
+        let cat = cat();
+        for chart in &cat.charts {
+            for env in &chart.environments {
+                let c = config(&[&chart.id], &env.id, &[], &[("cloud", "eks")]);
+                let a = review(cat, &c);
+                assert_eq!(a, review(cat, &c));
+                assert!(a.windows(2).all(|w| w[0].severity <= w[1].severity));
+                assert!(a.iter().all(|f| RULES.iter().any(|(r, _)| *r == f.rule)));
+            }
+        }
+    }
+
+    #[test]
+    fn output_formats() {
+        let f = run(&["caracal"], "staging", &["kafka.replicaCount=2"], &[]);
+        let t = table(&f);
+        insta::assert_snapshot!("caracal_staging_two_brokers", t);
+        assert!(
+            t.contains("ERROR    caracal/kafka  [kafka-replication-factor]"),
+            "{t}"
+        );
+        assert!(t.contains("fix: Lower the replication factors to 2: --set caracal:kafka.config.defaultReplicationFactor=2"), "{t}");
+        let j: serde_json::Value = serde_json::from_str(&json(&f)).unwrap();
+        assert_eq!(j["summary"]["errors"], 1);
+        assert_eq!(j["findings"][0]["rule"], "kafka-replication-factor");
+        assert_eq!(j["findings"][0]["fix"]["sets"][0]["value"], 2);
+    }
+}

@@ -1,0 +1,61 @@
+//! `tonnage review`: the core's review findings for a configuration, as a table or JSON. Exit
+//! status 1 when any finding is an error (0 otherwise; usage errors stay 2).
+
+use std::io::Write as _;
+
+use clap::Args;
+use tonnage_core::review::{self, Severity};
+use tonnage_core::{Catalog, Configuration};
+
+use crate::capacity::{self, CapacityArgs};
+
+#[derive(Args)]
+pub struct ReviewArgs {
+    /// A chart id; repeat to review several charts together.
+    #[arg(long = "stack", required = true)]
+    stacks: Vec<String>,
+    /// The environment preset (dev, staging, prod, ...).
+    #[arg(long)]
+    env: String,
+    /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    #[command(flatten)]
+    capacity: CapacityArgs,
+    /// table or json.
+    #[arg(long, default_value = "table")]
+    format: String,
+}
+
+/// The review text. With an error finding it prints the text itself and exits with status 1
+/// (the one command whose complete output can still fail), so `run`'s Ok/Err stays 0/2.
+pub fn run(catalog: &Catalog, args: ReviewArgs) -> Result<String, String> {
+    let json = match args.format.as_str() {
+        "table" => false,
+        "json" => true,
+        other => {
+            return Err(format!(
+                "unknown format {other:?}; valid formats: table, json"
+            ))
+        }
+    };
+    let ids: Vec<&str> = args.stacks.iter().map(String::as_str).collect();
+    let mut config = Configuration::new(catalog, &ids, &args.env).map_err(|e| e.to_string())?;
+    for s in &args.sets {
+        config.set_str(catalog, s).map_err(|e| e.to_string())?;
+    }
+    capacity::apply(catalog, &mut config, &args.capacity)?;
+    let findings = review::review(catalog, &config);
+    let out = if json {
+        review::json(&findings)
+    } else {
+        review::table(&findings)
+    };
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+        std::process::exit(1);
+    }
+    Ok(out)
+}

@@ -1,0 +1,38 @@
+//! `tonnage share` prints a link that carries a configuration; `tonnage plan --from-url` reads
+//! one. The format and its checks are the core's (`tonnage_core::share`).
+
+use clap::Args;
+use tonnage_core::share;
+use tonnage_core::{Catalog, Configuration};
+
+#[derive(Args)]
+pub struct ShareArgs {
+    /// A chart id; repeat to share several charts together.
+    #[arg(long = "stack", required = true)]
+    stacks: Vec<String>,
+    /// The environment preset (dev, staging, prod, ...).
+    #[arg(long)]
+    env: String,
+    /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// The address of the Tonnage web app the link opens.
+    #[arg(long = "base-url", value_name = "URL", default_value = share::DEFAULT_BASE_URL)]
+    base_url: String,
+}
+
+/// The link and a newline. Credentials never go into a link; a note on stderr names any that
+/// were left out.
+pub fn run(catalog: &Catalog, args: ShareArgs) -> Result<String, String> {
+    let config = crate::configuration(catalog, &args.stacks, &args.env, &args.sets)?;
+    for what in share::withheld(&config) {
+        eprintln!("note: {what} looks like a credential and is not in the link");
+    }
+    let fragment = share::encode(catalog, &config);
+    Ok(format!("{}\n", share::link(&args.base_url, &fragment)))
+}
+
+/// The configuration a link carries, or why it cannot be read.
+pub fn from_link(catalog: &Catalog, link: &str) -> Result<Configuration, String> {
+    share::decode(catalog, link).map_err(|e| e.to_string())
+}

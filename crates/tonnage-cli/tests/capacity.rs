@@ -1,0 +1,290 @@
+//! `tonnage plan --cloud/--node-type/--users` and `tonnage review`: outputs and exit codes.
+
+use std::process::{Command, Output};
+
+fn tonnage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tonnage"))
+        .args(args)
+        .output()
+        .expect("run tonnage")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn usage_error(args: &[&str], needles: &[&str]) {
+    let o = tonnage(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    assert!(o.stdout.is_empty(), "{args:?} printed: {}", stdout(&o));
+    let e = stderr(&o);
+    for n in needles {
+        assert!(e.contains(n), "{args:?}: {e:?} lacks {n:?}");
+    }
+}
+
+/// Rhesis prod on e2-standard-4: 3 nodes; 3 x 0.134012 x 730 + 110 GiB x 0.04/GB = 298.21.
+#[test]
+fn plan_json_adds_nodes_and_cost() {
+    let o = tonnage(&[
+        "plan",
+        "--stack",
+        "rhesis",
+        "--env",
+        "prod",
+        "--cloud",
+        "gke",
+        "--node-type",
+        "e2-standard-4",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let n = &v["nodes"];
+    assert_eq!(n["type"], "e2-standard-4");
+    assert_eq!(n["allocatable"]["cpu_millicores"], 3720);
+    assert_eq!(
+        n["allocatable"]["memory_bytes"],
+        14_283_282_841_i64 - (300 << 20)
+    );
+    assert_eq!(n["kubelet_allocatable"]["cpu_millicores"], 3920);
+    assert_eq!(n["baseline"], 3);
+    assert_eq!(n["peak"], 3);
+    let c = &v["cost"];
+    assert_eq!(c["monthly_usd_baseline"].to_string(), "298.21");
+    assert_eq!(c["monthly_usd_peak"].to_string(), "298.21");
+    assert_eq!(c["opencost_monthly_usd_baseline"].to_string(), "238.82");
+    // The plan itself is unchanged.
+    assert_eq!(v["totals"]["baseline"]["requests"]["cpu_millicores"], 8000);
+    // Without a node choice there is no nodes or cost key.
+    let v = json(&tonnage(&[
+        "plan", "--stack", "rhesis", "--env", "prod", "--format", "json",
+    ]));
+    assert!(v.get("nodes").is_none() && v.get("cost").is_none());
+}
+
+#[test]
+fn plan_table_has_nodes_and_cost_sections() {
+    let o = tonnage(&[
+        "plan", "--stack", "caracal", "--env", "prod", "--cloud", "eks",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(
+        t.contains("NODES  m5.xlarge (eks): 4 vCPU, 16 GiB, max 58 pods"),
+        "{t}"
+    );
+    assert!(
+        t.contains("COST  per month (730 h), node $0.192 per hour"),
+        "{t}"
+    );
+    assert!(t.contains("OpenCost per-resource (requests)"), "{t}");
+    let csv = stdout(&tonnage(&[
+        "plan", "--stack", "caracal", "--env", "prod", "--cloud", "eks", "--format", "csv",
+    ]));
+    assert!(!csv.contains("NODES"), "CSV stays one table: {csv}");
+}
+
+#[test]
+fn plan_options_and_users() {
+    // A custom AKS node priced explicitly, and 1000 users for Rhesis (8 / 16 / 32 replicas).
+    let o = tonnage(&[
+        "plan",
+        "--stack",
+        "rhesis",
+        "--env",
+        "prod",
+        "--users",
+        "1000",
+        "--set",
+        "worker.replicas=7",
+        "--cloud",
+        "aks",
+        "--node-type",
+        "custom",
+        "--option",
+        "node.vcpu=8",
+        "--option",
+        "node.memory=32Gi",
+        "--option",
+        "node.price=0.5",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    let replicas = |id: &str| {
+        v["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["replicas"]["baseline"]
+            .clone()
+    };
+    assert_eq!(replicas("frontend"), 8);
+    assert_eq!(replicas("backend"), 16);
+    assert_eq!(replicas("worker"), 7, "an explicit --set wins over --users");
+    assert_eq!(v["nodes"]["type"], "custom");
+    // AKS 8 cores: 180m reserved; minus 200m DaemonSets.
+    assert_eq!(v["nodes"]["allocatable"]["cpu_millicores"], 7620);
+    assert_eq!(v["cost"]["prices"]["node_hour_usd"].to_string(), "0.5");
+    assert!(v["users"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("extrapolated linearly"));
+}
+
+#[test]
+fn bad_capacity_flags_exit_2() {
+    usage_error(
+        &[
+            "plan", "--stack", "rhesis", "--env", "prod", "--cloud", "gcp",
+        ],
+        &["--cloud", "\"gcp\"", "gke, eks, aks"],
+    );
+    usage_error(
+        &[
+            "plan",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--cloud",
+            "gke",
+            "--node-type",
+            "m5.large",
+        ],
+        &[
+            "--node-type",
+            "\"m5.large\"",
+            "e2-standard-4",
+            "n2-standard-8",
+        ],
+    );
+    usage_error(
+        &[
+            "plan",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--node-type",
+            "x1",
+        ],
+        &["\"x1\"", "m5.xlarge", "Standard_D4s_v5"],
+    );
+    usage_error(
+        &[
+            "plan", "--stack", "rhesis", "--env", "prod", "--option", "clod=gke",
+        ],
+        &["clod", "valid options"],
+    );
+    usage_error(
+        &[
+            "plan",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--cloud",
+            "gke",
+            "--option",
+            "node.memory=16GB",
+        ],
+        &["node.memory", "\"16GB\""],
+    );
+    usage_error(
+        &[
+            "plan", "--stack", "rhesis", "--env", "prod", "--users", "lots",
+        ],
+        &["--users", "\"lots\""],
+    );
+}
+
+#[test]
+fn review_clean_configuration_exits_0() {
+    let o = tonnage(&["review", "--stack", "caracal", "--env", "prod"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let t = stdout(&o);
+    assert!(
+        t.contains("WARNING  caracal/postgresql  [single-replica-stateful]"),
+        "{t}"
+    );
+    assert!(t.contains("0 error(s), 2 warning(s), 1 note(s)"), "{t}");
+}
+
+#[test]
+fn review_error_exits_1_with_findings_and_fixes() {
+    let o = tonnage(&[
+        "review",
+        "--stack",
+        "caracal",
+        "--env",
+        "staging",
+        "--set",
+        "kafka.replicaCount=2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(o.stderr.is_empty());
+    let v = json(&o);
+    assert_eq!(v["summary"]["errors"], 1);
+    let f = &v["findings"][0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["rule"], "kafka-replication-factor");
+    assert_eq!(f["component"], "kafka");
+    assert_eq!(
+        f["fix"]["sets"][0]["arg"],
+        "--set caracal:kafka.config.defaultReplicationFactor=2"
+    );
+    // A pod bigger than the chosen node is an error too, with a node type that fits.
+    let o = tonnage(&[
+        "review",
+        "--stack",
+        "rhesis",
+        "--env",
+        "prod",
+        "--set",
+        "backend.resources.requests.cpu=6",
+        "--set",
+        "backend.resources.limits.cpu=8",
+        "--node-type",
+        "e2-standard-4",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = stdout(&o);
+    assert!(t.contains("[pod-fits-no-node]"), "{t}");
+    assert!(t.contains("--node-type e2-standard-8"), "{t}");
+}
+
+#[test]
+fn review_usage_errors_exit_2() {
+    usage_error(
+        &["review", "--stack", "rhesis", "--env", "qa"],
+        &["\"qa\"", "enterprise"],
+    );
+    usage_error(
+        &[
+            "review", "--stack", "rhesis", "--env", "prod", "--format", "csv",
+        ],
+        &["\"csv\"", "table, json"],
+    );
+    usage_error(
+        &[
+            "review", "--stack", "rhesis", "--env", "prod", "--cloud", "gcp",
+        ],
+        &["\"gcp\""],
+    );
+    usage_error(&["review", "--env", "prod"], &["--stack"]);
+}

@@ -1,0 +1,249 @@
+//! `tonnage render`: files written, archives byte-identical across runs, the YAML stream, and
+//! usage errors (exit 2, the bad input named, nothing on stdout).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tonnage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tonnage"))
+        .args(args)
+        .output()
+        .expect("run tonnage")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tonnage-render-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    dir
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
+                out.push(rel.replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn render_all_writes_values_and_manifests() {
+    let dir = scratch("all");
+    let d = dir.to_string_lossy().to_string();
+    let o = tonnage(&[
+        "render", "--stack", "rhesis", "--env", "prod", "--what", "all", "--out", &d,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files = listing(&dir);
+    for expected in [
+        "rhesis/values.yaml",
+        "rhesis/values-prod.yaml",
+        "manifests/rhesis/templates/deployment-rhesis-backend.yaml",
+        "manifests/rhesis/templates/statefulset-rhesis-postgresql.yaml",
+        "manifests/rhesis/templates/service-rhesis-postgresql-headless.yaml",
+        "manifests/rhesis/templates/poddisruptionbudget-rhesis-worker.yaml",
+    ] {
+        assert!(
+            files.iter().any(|f| f == expected),
+            "{expected} missing: {files:?}"
+        );
+    }
+    assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
+    // Only manifests: nothing else.
+    let dir2 = scratch("manifests");
+    let d2 = dir2.to_string_lossy().to_string();
+    let o = tonnage(&[
+        "render",
+        "--stack",
+        "caracal",
+        "--env",
+        "dev",
+        "--what",
+        "manifests",
+        "--out",
+        &d2,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files = listing(&dir2);
+    assert!(
+        files.iter().all(|f| f.starts_with("caracal/templates/")),
+        "{files:?}"
+    );
+    assert!(files.contains(&"caracal/templates/statefulset-caracal-postgres.yaml".to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}
+
+#[test]
+fn archives_are_byte_identical_across_runs() {
+    let dir = scratch("archives");
+    for ext in ["zip", "tar.gz"] {
+        let mut runs = Vec::new();
+        for i in 0..2 {
+            let path = dir.join(format!("run{i}.{ext}"));
+            let p = path.to_string_lossy().to_string();
+            let o = tonnage(&[
+                "render",
+                "--stack",
+                "cauldron-infra",
+                "--stack",
+                "cauldron-frappe",
+                "--env",
+                "staging",
+                "--set",
+                "cauldron-frappe:web.replicaCount=3",
+                "--archive",
+                &p,
+            ]);
+            assert!(o.status.success(), "{}", stderr(&o));
+            runs.push(std::fs::read(&path).expect("archive written"));
+        }
+        assert!(runs[0].len() > 1000, "{ext}: {} bytes", runs[0].len());
+        assert_eq!(runs[0], runs[1], "{ext} differs between runs");
+        let magic: &[u8] = if ext == "zip" { b"PK" } else { &[0x1f, 0x8b] };
+        assert!(runs[0].starts_with(magic), "{ext} magic");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn out_dash_prints_one_multi_document_yaml_stream() {
+    let o = tonnage(&[
+        "render",
+        "--stack",
+        "rae-memory",
+        "--env",
+        "prod",
+        "--what",
+        "manifests",
+        "--out",
+        "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut kinds = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        let v: serde_yaml::Value = serde::Deserialize::deserialize(doc).expect("a YAML document");
+        kinds.push(v["kind"].as_str().expect("kind").to_string());
+    }
+    for k in [
+        "Deployment",
+        "StatefulSet",
+        "HorizontalPodAutoscaler",
+        "NetworkPolicy",
+        "ExternalSecret",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing: {kinds:?}");
+    }
+    // Values: the YAML files of the bundle, each a document.
+    let o = tonnage(&[
+        "render", "--stack", "rhesis", "--env", "dev", "--what", "values", "--out", "-",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("# Source: rhesis/values.yaml"), "{text}");
+    let mut docs = 0;
+    for d in serde_yaml::Deserializer::from_str(&text) {
+        serde_yaml::Value::deserialize(d).expect("a YAML document");
+        docs += 1;
+    }
+    assert!(docs >= 2, "{docs} documents");
+}
+
+use serde::Deserialize as _;
+
+fn assert_usage_error(args: &[&str], needles: &[&str]) {
+    let o = tonnage(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    assert!(o.stdout.is_empty(), "{args:?}: stdout must be empty");
+    let e = stderr(&o);
+    assert!(e.contains("error"), "{e}");
+    for n in needles {
+        assert!(e.contains(n), "{args:?}: {n} not in {e}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_naming_it() {
+    assert_usage_error(
+        &[
+            "render",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--what",
+            "everything",
+            "--out",
+            "-",
+        ],
+        &["\"everything\"", "manifests"],
+    );
+    assert_usage_error(
+        &[
+            "render",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--archive",
+            "out.rar",
+        ],
+        &["\"out.rar\"", ".zip", ".tar.gz"],
+    );
+    assert_usage_error(
+        &["render", "--stack", "nope", "--env", "prod", "--out", "-"],
+        &["\"nope\"", "rhesis"],
+    );
+    assert_usage_error(
+        &[
+            "render",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--set",
+            "backend.replicaz=2",
+            "--out",
+            "-",
+        ],
+        &["\"backend.replicaz\""],
+    );
+    // A destination is required, and only one.
+    assert_usage_error(
+        &["render", "--stack", "rhesis", "--env", "prod"],
+        &["--out"],
+    );
+    assert_usage_error(
+        &[
+            "render",
+            "--stack",
+            "rhesis",
+            "--env",
+            "prod",
+            "--out",
+            "-",
+            "--archive",
+            "a.zip",
+        ],
+        &["--archive"],
+    );
+}

@@ -1,0 +1,135 @@
+//! `tonnage share` and `tonnage plan --from-url`.
+
+use std::process::{Command, Output};
+
+fn tonnage(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tonnage"))
+        .args(args)
+        .output()
+        .expect("run tonnage")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SETS: [&str; 6] = [
+    "--set",
+    "memoryApi.autoscaling.maxReplicas=30",
+    "--set",
+    "qdrant.persistence.size=500Gi",
+    "--set",
+    "reranker.enabled=false",
+];
+
+fn share_link(extra: &[&str]) -> String {
+    let mut args = vec!["share", "--stack", "rae-memory", "--env", "prod"];
+    args.extend_from_slice(&SETS);
+    args.extend_from_slice(extra);
+    let o = tonnage(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.ends_with('\n') && out.lines().count() == 1, "{out:?}");
+    out.trim_end().to_string()
+}
+
+#[test]
+fn share_then_plan_from_url_gives_the_same_plan() {
+    let link = share_link(&[]);
+    assert!(link.starts_with("http://127.0.0.1:8080/#v1."), "{link}");
+    let from_link = tonnage(&["plan", "--from-url", &link, "--format", "json"]);
+    assert!(from_link.status.success(), "{}", stderr(&from_link));
+    let mut args = vec!["plan", "--stack", "rae-memory", "--env", "prod"];
+    args.extend_from_slice(&SETS);
+    args.extend_from_slice(&["--format", "json"]);
+    let direct = tonnage(&args);
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    assert_eq!(stdout(&from_link), stdout(&direct));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&from_link)).unwrap();
+    assert_eq!(v["stacks"], serde_json::json!(["rae-memory"]));
+    // The link carried the autoscaling maximum.
+    let api = v["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "memory-api")
+        .unwrap();
+    assert_eq!(api["replicas"]["peak"], 30);
+    // Only the fragment works as well.
+    let fragment = link.split_once('#').unwrap().1;
+    let o = tonnage(&["plan", "--from-url", fragment, "--format", "json"]);
+    assert_eq!(stdout(&o), stdout(&direct));
+}
+
+#[test]
+fn share_takes_a_base_url_and_keeps_credentials_out() {
+    let link = share_link(&[
+        "--base-url",
+        "https://tonnage.example.com/app/",
+        "--set",
+        "postgresql.auth.password=hunter2",
+    ]);
+    assert!(
+        link.starts_with("https://tonnage.example.com/app/#v1."),
+        "{link}"
+    );
+    let mut args = vec!["share", "--stack", "rae-memory", "--env", "prod"];
+    args.extend_from_slice(&["--set", "postgresql.auth.password=hunter2"]);
+    let o = tonnage(&args);
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("rae-memory:postgresql.auth.password"),
+        "{}",
+        stderr(&o)
+    );
+    // The password did not travel: the link is the one made without it.
+    let without = share_link(&["--base-url", "https://tonnage.example.com/app/"]);
+    assert_eq!(link, without);
+}
+
+#[test]
+fn a_broken_link_exits_2_with_the_reason() {
+    let link = share_link(&[]);
+    let cases = [
+        (&link[..link.len() - 6], "damaged or cut off"),
+        (
+            "v9.abcdef",
+            "newer Tonnage (format v9); this version reads v1",
+        ),
+        ("https://example.com/", "not a Tonnage link"),
+        ("", "the link is empty"),
+    ];
+    for (input, message) in cases {
+        let o = tonnage(&["plan", "--from-url", input]);
+        assert_eq!(o.status.code(), Some(2), "{input}");
+        assert!(stdout(&o).is_empty(), "{input}");
+        assert!(
+            stderr(&o).starts_with("error: ") && stderr(&o).contains(message),
+            "{input}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn from_url_conflicts_with_a_configuration_and_share_needs_one() {
+    let link = share_link(&[]);
+    let o = tonnage(&["plan", "--from-url", &link, "--stack", "rhesis"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+    let o = tonnage(&["plan"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = tonnage(&["share", "--env", "prod"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = tonnage(&["share", "--stack", "nope", "--env", "prod"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown stack \"nope\""),
+        "{}",
+        stderr(&o)
+    );
+}
