@@ -1,5 +1,6 @@
-//! Entry point of the web app: only mounts. Everything else is in the library.
+//! Entry point of the web app: installs the panic banner and mounts. Everything else is in the
+//! library.
 fn main() {
-    console_error_panic_hook::set_once();
+    tonnage::panic::install();
     leptos::mount::mount_to_body(tonnage::App);
 }

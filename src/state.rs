@@ -340,6 +340,19 @@ pub fn default_config() -> Configuration {
     })
 }
 
+/// The configuration less any credential (a password typed into a setting): what may be
+/// stored or shared.
+pub fn without_secrets(c: &Configuration) -> Configuration {
+    let mut out = c.clone();
+    for paths in out.overrides.values_mut() {
+        paths.retain(|p, v| !tonnage_core::share::is_credential(p, v));
+    }
+    out.overrides.retain(|_, m| !m.is_empty());
+    out.options
+        .retain(|k, _| !tonnage_core::share::is_credential_key(k.rsplit('.').next().unwrap_or(k)));
+    out
+}
+
 /// Re-validate a saved configuration through the core (a saved file may predate a catalog
 /// change): overrides the catalog no longer accepts are dropped, not fatal.
 pub fn restore(json: &str) -> Option<Configuration> {
