@@ -90,8 +90,8 @@ pub fn CompareView() -> impl IntoView {
                     <tbody>
                         {c.rows.into_iter().filter(|r| !r.changed.is_empty()).map(|r| {
                             let cell = |field: &'static str, f: &dyn Fn(&tonnage_core::plan::ComponentPlan) -> String| {
-                                let a = r.a.as_ref().map(|x| f(x)).unwrap_or_else(|| "–".into());
-                                let b = r.b.as_ref().map(|x| f(x)).unwrap_or_else(|| "–".into());
+                                let a = r.a.as_ref().map(f).unwrap_or_else(|| "–".into());
+                                let b = r.b.as_ref().map(f).unwrap_or_else(|| "–".into());
                                 let ch = r.changed.contains(&field);
                                 view! { <td class:changed=ch>{if ch { format!("{a} → {b}") } else { b }}</td> }
                             };

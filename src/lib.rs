@@ -3,11 +3,14 @@
 //! derived from it through memos that call the core. No domain math happens in `view!`.
 
 pub mod browser;
+pub mod capacity_view;
 pub mod compare_view;
 pub mod diagram_view;
 pub mod editor;
 pub mod files_view;
+pub mod findings_view;
 pub mod import_view;
+pub mod panic;
 pub mod plan_view;
 pub mod share_view;
 pub mod stacks;
@@ -37,13 +40,17 @@ pub fn App() -> impl IntoView {
     }
     share_view::sync_address_bar();
 
-    // Autosave on every change.
+    // Autosave on every change; credentials never go to storage.
     Effect::new(move |_| {
         let json = state
             .config
-            .with(|c| serde_json::to_string(c).unwrap_or_default());
+            .with(|c| serde_json::to_string(&state::without_secrets(c)).unwrap_or_default());
         browser::storage_set(SAVE_KEY, &json);
     });
+    if panic::crash_test_requested() {
+        // After the first render, as a bug in an event handler would.
+        request_animation_frame(move || panic!("crash test requested by ?crash-test"));
+    }
 
     // Undo / redo from the keyboard, except while typing in a field (the field's own undo).
     let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -150,6 +157,8 @@ pub fn App() -> impl IntoView {
                 </div>
                 <Totals/>
                 <Bars/>
+                <capacity_view::CapacityPanel/>
+                <findings_view::Findings/>
                 <PlanTable/>
                 <DiagramView/>
                 <Assumptions/>

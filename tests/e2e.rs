@@ -780,7 +780,7 @@ async fn printed_report_is_clean() {
     }
     for absent in ["Reset component", "Copy link", "Undo"] {
         assert!(
-            !text.contains(absent),
+            !text.contains(&absent.to_lowercase()),
             "the report shows the control {absent:?}"
         );
     }
@@ -1343,6 +1343,35 @@ async fn pod_that_fits_no_node_says_why_and_the_fix_picks_a_type() {
         &fixed.baseline.node_count().to_string(),
     )
     .await;
+    s.wait_for("[data-testid=max-pods-free-baseline]").await;
+    // A pod limit that binds: custom from that type, 5 pods per node (4 go to DaemonSets).
+    s.wait_for("[data-testid=node-type]")
+        .await
+        .select_by_value("custom")
+        .await
+        .expect("select custom");
+    type_into(&s, "[data-testid=option-node-max-pods]", "5").await;
+    let t = tonnage_core::capacity::instance_type(&chosen).unwrap();
+    let (vcpu, mem) = (t.vcpu.to_string(), format!("{}Gi", t.memory_gib));
+    let (bound, _, _) = core_fit(
+        &["rhesis"],
+        "prod",
+        &[
+            ("cloud", "eks"),
+            ("node_type", "custom"),
+            ("node.vcpu", &vcpu),
+            ("node.memory", &mem),
+            ("node.max_pods", "5"),
+        ],
+    );
+    assert!(bound.baseline.max_pods_bound);
+    s.wait_for("[data-testid=max-pods-bound-baseline]").await;
+    s.wait_attr(
+        "[data-testid=nodes-baseline]",
+        "data-value",
+        &bound.baseline.node_count().to_string(),
+    )
+    .await;
     s.close().await;
 }
 
@@ -1506,7 +1535,8 @@ async fn capacity_and_findings_at_phone_width() {
     s.click("[data-testid=stack-rhesis]").await;
     s.click("[data-testid=env-prod]").await;
     s.click("[data-testid=cloud-gke]").await;
-    s.wait_for("[data-testid=node-map-baseline] .node-box").await;
+    s.wait_for("[data-testid=node-map-baseline] .node-box")
+        .await;
     // Neither the page nor the panels scroll sideways.
     let fits = s
         .client
