@@ -35,9 +35,21 @@ pub fn CompareView() -> impl IntoView {
     let state = use_state();
     // "" = the current preset without the user's changes; else an environment id (with them).
     let against = RwSignal::new(String::new());
-    let other = Memo::new(move |_| {
+    // What the other plan depends on: against the preset, not the overrides, so an edit does
+    // not replan the preset (a memo compares and stops there).
+    let basis = Memo::new(move |_| {
         let target = against.get();
         state.config.with(|c| {
+            let mut b = c.clone();
+            if target.is_empty() {
+                b.overrides.clear();
+            }
+            b
+        })
+    });
+    let other = Memo::new(move |_| {
+        let target = against.get();
+        basis.with(|c| {
             let ids: Vec<&str> = c.stacks.iter().map(String::as_str).collect();
             let env = if target.is_empty() {
                 c.env.clone()

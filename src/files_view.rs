@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tonnage_core::archive::{tar_gz, zip, OutFile};
-use tonnage_core::bundle::{credential_paths, values_bundle, BundleOptions};
-use tonnage_core::manifests::{multi_doc_files, per_object_files, render};
+use tonnage_core::bundle::{credential_paths, values_bundle, values_bundle_file, BundleOptions};
+use tonnage_core::manifests::{multi_doc, multi_doc_files, per_object_files, render, render_stack};
 use tonnage_core::textdiff::changed_lines;
 use tonnage_core::Configuration;
 
@@ -28,6 +28,38 @@ fn preview_files(config: &Configuration, passwords: &Passwords) -> Vec<OutFile> 
         files.push(f);
     }
     files
+}
+
+/// One file of [`preview_files`], generating only that file (one chart's manifests, one values
+/// file): what the preview needs on every keystroke.
+fn preview_file(config: &Configuration, passwords: &Passwords, path: &str) -> Option<OutFile> {
+    if let Some(chart) = path
+        .strip_prefix("manifests/")
+        .and_then(|p| p.strip_suffix(".yaml"))
+    {
+        let items = render_stack(catalog(), config, chart);
+        return (!items.is_empty()).then(|| OutFile::new(path, multi_doc(&items)));
+    }
+    let opts = BundleOptions {
+        passwords: passwords.clone(),
+    };
+    values_bundle_file(catalog(), config, &opts, path)
+}
+
+/// Consecutive lines with the same mark as one run of text: one element per run rather than
+/// per line keeps the preview cheap to rebuild on every keystroke.
+fn line_runs(contents: &str, marks: &[bool]) -> Vec<(String, bool)> {
+    let mut runs: Vec<(String, bool)> = Vec::new();
+    for (line, m) in contents.lines().zip(marks.iter().copied()) {
+        match runs.last_mut() {
+            Some((text, mark)) if *mark == m => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            _ => runs.push((format!("{line}\n"), m)),
+        }
+    }
+    runs
 }
 
 fn without_overrides(c: &Configuration) -> Configuration {
@@ -66,34 +98,38 @@ pub fn FilesView() -> impl IntoView {
     let selected = RwSignal::new(String::new());
     // Generated passwords live only here, in memory: never in a link or localStorage.
     let passwords = RwSignal::new(Passwords::new());
-    let files = Memo::new(move |_| {
+    // The preset (the configuration less its overrides) and its files: the file list and what
+    // the preview diffs against. Memos, so editing a value regenerates neither.
+    let preset = Memo::new(move |_| state.config.with(without_overrides));
+    let preset_files = Memo::new(move |_| {
         if !open.get() {
             return Vec::new();
         }
         let pw = passwords.get();
-        state.config.with(|c| preview_files(c, &pw))
+        preset.with(|c| preview_files(c, &pw))
     });
-    let paths =
-        Memo::new(move |_| files.with(|f| f.iter().map(|x| x.path.clone()).collect::<Vec<_>>()));
-    // Only the shown file is diffed against the preset's version of it.
+    let paths = Memo::new(move |_| {
+        preset_files.with(|f| f.iter().map(|x| x.path.clone()).collect::<Vec<_>>())
+    });
+    // Only the shown file is generated for the current configuration, and diffed.
     let shown = Memo::new(move |_| {
         let path = selected.get();
-        let file = files.with(|fs| {
-            fs.iter()
-                .find(|f| f.path == path)
-                .or_else(|| fs.first())
+        let path = paths.with(|ps| {
+            ps.iter()
+                .find(|p| **p == path)
+                .or_else(|| ps.first())
                 .cloned()
         })?;
-        let pw = passwords.get_untracked();
-        let preset = state
-            .config
-            .with(|c| preview_files(&without_overrides(c), &pw));
-        let old = preset
-            .iter()
-            .find(|f| f.path == file.path)
-            .map(|f| f.contents.as_str())
-            .unwrap_or("");
-        let marks = changed_lines(old, &file.contents);
+        let pw = passwords.get();
+        let file = state.config.with(|c| preview_file(c, &pw, &path))?;
+        let marks = preset_files.with(|fs| {
+            let old = fs
+                .iter()
+                .find(|f| f.path == path)
+                .map(|f| f.contents.as_str())
+                .unwrap_or("");
+            changed_lines(old, &file.contents)
+        });
         Some((file, marks))
     });
     let copied = RwSignal::new(false);
@@ -183,13 +219,61 @@ pub fn FilesView() -> impl IntoView {
                                 </span>
                                 <button data-testid="copy-file" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
                             </div>
-                            <pre class="code" data-testid="preview"><code>{f.contents.lines().zip(marks).map(|(l, m)| view! {
-                                <span class="line" class:diff=m>{l.to_string()}"\n"</span>
+                            <pre class="code" data-testid="preview"><code>{line_runs(&f.contents, &marks).into_iter().map(|(text, m)| view! {
+                                <span class="line" class:diff=m>{text}</span>
                             }).collect_view()}</code></pre>
                         }
                     })}
                 </div>
             </div>
         </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The preview generates one file at a time: it must be the very file of the full set.
+    #[test]
+    fn one_file_equals_the_full_sets_file() {
+        let ids: Vec<&str> = catalog().chart_ids();
+        let mut all = Configuration::new(catalog(), &ids, "prod").unwrap();
+        all.set_str(catalog(), "cauldron-infra:qdrant.replicaCount=4")
+            .ok();
+        let mut pw = Passwords::new();
+        pw.insert(
+            ("rhesis".into(), "database.postgresql.password".into()),
+            "x1".into(),
+        );
+        for c in [
+            all,
+            Configuration::new(catalog(), &["rhesis"], "local").unwrap(),
+        ] {
+            let files = preview_files(&c, &pw);
+            assert!(files.iter().any(|f| f.path.starts_with("manifests/")));
+            for f in &files {
+                assert_eq!(
+                    preview_file(&c, &pw, &f.path).as_ref(),
+                    Some(f),
+                    "{}",
+                    f.path
+                );
+            }
+            assert_eq!(preview_file(&c, &pw, "manifests/nope.yaml"), None);
+        }
+    }
+
+    #[test]
+    fn line_runs_keep_every_line_and_mark() {
+        let runs = line_runs("a\nb\nc\nd", &[false, true, true, false]);
+        assert_eq!(
+            runs,
+            vec![
+                ("a\n".to_string(), false),
+                ("b\nc\n".to_string(), true),
+                ("d\n".to_string(), false)
+            ]
+        );
     }
 }

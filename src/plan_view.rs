@@ -153,18 +153,29 @@ pub fn PlanTable() -> impl IntoView {
 #[component]
 pub fn Assumptions() -> impl IntoView {
     let plan = use_state().plan;
+    // (component, path, reason): a memo, so an edit that changes figures but no assumption (most
+    // of them) does not rebuild the list.
+    let items = Memo::new(move |_| {
+        plan.with(|p| {
+            p.components
+                .iter()
+                .flat_map(|c| {
+                    c.assumed
+                        .iter()
+                        .map(|a| (c.name.clone(), a.path.clone(), a.reason.clone()))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     view! {
         <details class="card assumptions" data-testid="assumptions" data-print="open">
             <summary>{move || {
-                let n: usize = plan.with(|p| p.components.iter().map(|c| c.assumed.len()).sum());
+                let n = items.with(Vec::len);
                 format!("Assumptions behind these figures ({n})")
             }}</summary>
             <ul>
-                {move || plan.get().components.into_iter().flat_map(|c| {
-                    let name = c.name.clone();
-                    c.assumed.into_iter().map(move |a| view! {
-                        <li><strong>{name.clone()}</strong> " " <code>{a.path}</code> ": " {a.reason}</li>
-                    })
+                {move || items.get().into_iter().map(|(name, path, reason)| view! {
+                    <li><strong>{name}</strong> " " <code>{path}</code> ": " {reason}</li>
                 }).collect_view()}
             </ul>
         </details>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde_yaml::Value;
 use tonnage_core::catalog::Chart;
 use tonnage_core::config::{field_problems, FieldProblem};
-use tonnage_core::values::{get_path, parse_path};
+use tonnage_core::values::lookup;
 use tonnage_core::{plan, Catalog, ConfigError, Configuration, Plan};
 
 use crate::browser;
@@ -219,20 +219,19 @@ impl AppState {
     }
 
     pub fn value_at(&self, stack: &str, path: &str) -> Option<Value> {
-        let segs = parse_path(path).ok()?;
+        // `lookup`: no allocation for plain paths; every field of the editor calls this per edit.
         self.effective.with(|v| {
             v.iter()
                 .find(|(s, _)| s == stack)
-                .and_then(|(_, tree)| get_path(tree, &segs).cloned())
+                .and_then(|(_, tree)| lookup(tree, path).cloned())
         })
     }
 
     pub fn preset_at(&self, stack: &str, path: &str) -> Option<Value> {
-        let segs = parse_path(path).ok()?;
         self.preset.with_untracked(|v| {
             v.iter()
                 .find(|(s, _)| s == stack)
-                .and_then(|(_, tree)| get_path(tree, &segs).cloned())
+                .and_then(|(_, tree)| lookup(tree, path).cloned())
         })
     }
 

@@ -72,7 +72,7 @@ pub fn to_yaml(v: &Value) -> String {
         Value::Mapping(m) if !m.is_empty() => emit_map(m, 0, false, &mut out),
         Value::Sequence(s) if !s.is_empty() => emit_seq(s, 0, &mut out),
         other => {
-            out.push_str(&scalar_text(other));
+            push_scalar(&mut out, other);
             out.push('\n');
         }
     }
@@ -87,8 +87,12 @@ fn untag(v: &Value) -> &Value {
 }
 
 fn indent(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
@@ -98,7 +102,7 @@ fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
         if !(inline_first && i == 0) {
             indent(out, ind);
         }
-        out.push_str(&key_text(k));
+        push_key(out, k);
         out.push(':');
         match untag(v) {
             Value::Mapping(c) if !c.is_empty() => {
@@ -111,7 +115,7 @@ fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
             }
             other => {
                 out.push(' ');
-                out.push_str(&scalar_text(other));
+                push_scalar(out, other);
                 out.push('\n');
             }
         }
@@ -133,38 +137,51 @@ fn emit_seq(s: &[Value], ind: usize, out: &mut String) {
             }
             other => {
                 out.push(' ');
-                out.push_str(&scalar_text(other));
+                push_scalar(out, other);
                 out.push('\n');
             }
         }
     }
 }
 
-fn key_text(k: &Value) -> String {
+fn push_key(out: &mut String, k: &Value) {
     match untag(k) {
-        Value::String(s) => string_text(s),
-        Value::Mapping(_) | Value::Sequence(_) => string_text(&display_value(k)),
-        other => scalar_text(other),
+        Value::String(s) => push_string(out, s),
+        Value::Mapping(_) | Value::Sequence(_) => push_string(out, &display_value(k)),
+        other => push_scalar(out, other),
     }
 }
 
-fn scalar_text(v: &Value) -> String {
+/// Appends the text of a scalar (an empty map or list as `{}` / `[]`): the one-line form
+/// [`to_yaml`] writes. Written in place: this runs for every scalar of every generated file.
+pub(crate) fn push_scalar(out: &mut String, v: &Value) {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => string_text(s),
-        Value::Mapping(_) => "{}".into(),
-        Value::Sequence(_) => "[]".into(),
-        Value::Tagged(t) => scalar_text(untag(&t.value)),
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => push_string(out, s),
+        Value::Mapping(_) => out.push_str("{}"),
+        Value::Sequence(_) => out.push_str("[]"),
+        Value::Tagged(t) => push_scalar(out, untag(&t.value)),
     }
 }
 
-fn string_text(s: &str) -> String {
+/// [`to_yaml`] of `v` without its final line break, appended to `out` (scalars in place).
+pub(crate) fn push_yaml_trimmed(out: &mut String, v: &Value) {
+    match untag(v) {
+        Value::Mapping(m) if !m.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
+        Value::Sequence(s) if !s.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
+        other => push_scalar(out, other),
+    }
+}
+
+pub(crate) fn push_string(out: &mut String, s: &str) {
     if plain_ok(s) {
-        s.to_string()
+        out.push_str(s);
     } else {
-        double_quoted(s)
+        push_double_quoted(out, s);
     }
 }
 
@@ -179,15 +196,25 @@ fn plain_ok(s: &str) -> bool {
     if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
         return false;
     }
-    let chars: Vec<char> = s.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).copied();
+    // Only ASCII passes the loop, so bytes are characters here.
+    let bytes = s.as_bytes();
+    for (i, c) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1).copied();
         let ok = match c {
-            'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '.' | '/' | '-' | '+' | '@' | '=' => true,
+            b'a'..=b'z'
+            | b'A'..=b'Z'
+            | b'0'..=b'9'
+            | b'_'
+            | b'.'
+            | b'/'
+            | b'-'
+            | b'+'
+            | b'@'
+            | b'=' => true,
             // `a: b` and a trailing colon start a mapping; `http://x` is fine.
-            ':' => matches!(next, Some(n) if n != ' '),
+            b':' => matches!(next, Some(n) if n != b' '),
             // ` #` starts a comment; trailing spaces are dropped.
-            ' ' => matches!(next, Some(n) if n != ' ' && n != '#'),
+            b' ' => matches!(next, Some(n) if n != b' ' && n != b'#'),
             _ => false,
         };
         if !ok {
@@ -195,15 +222,13 @@ fn plain_ok(s: &str) -> bool {
         }
     }
     // YAML 1.1 booleans and null (sigs.k8s.io/yaml reads `yes`, `on`, `off`... as booleans).
-    let lower = s.to_ascii_lowercase();
-    !matches!(
-        lower.as_str(),
-        "y" | "n" | "yes" | "no" | "true" | "false" | "on" | "off" | "null"
-    )
+    !["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w))
 }
 
-fn double_quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+fn push_double_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -226,7 +251,6 @@ fn double_quoted(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 /// Text for a comment line: one line, no control characters.
@@ -313,8 +337,10 @@ fn walk_keys(v: &Value, segs: &mut Vec<Seg>, f: &mut KeyVisitor<'_>) {
                 if key == "externalSecrets" {
                     continue;
                 }
-                segs.push(Seg::Key(key.clone()));
-                f(segs, &key, child, m);
+                segs.push(Seg::Key(key));
+                if let Some(Seg::Key(key)) = segs.last() {
+                    f(&segs[..], key, child, m);
+                }
                 walk_keys(child, segs, f);
                 segs.pop();
             }
@@ -365,6 +391,16 @@ pub fn credential_paths(chart: &Chart, values: &Value) -> Vec<String> {
     out
 }
 
+/// `s.to_ascii_lowercase().starts_with(p)` for a lowercase ASCII `p`, without allocating.
+fn starts_with_ci(s: &str, p: &str) -> bool {
+    s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+}
+
+/// `s.to_ascii_lowercase().ends_with(p)` for a lowercase ASCII `p`, without allocating.
+fn ends_with_ci(s: &str, p: &str) -> bool {
+    s.len() >= p.len() && s.as_bytes()[s.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
+}
+
 /// A Secret the values name, with the paths that name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SecretRef {
@@ -385,9 +421,8 @@ fn secret_refs(chart: &Chart, values: &Value, prefix: bool, out: &mut Vec<Secret
         if name.is_empty() {
             return;
         }
-        let k = key.to_ascii_lowercase();
-        let existing = k.starts_with("existing") && k.ends_with("secret");
-        let named = k.ends_with("secretname");
+        let existing = starts_with_ci(key, "existing") && ends_with_ci(key, "secret");
+        let named = ends_with_ci(key, "secretname");
         if !existing && !named {
             return;
         }
@@ -1218,6 +1253,30 @@ pub fn values_bundle(
     files
 }
 
+/// One file of [`values_bundle`], computing only what that file needs: a chart's
+/// `values.yaml` or `values-<env>.yaml` alone, the other files through the whole bundle. The
+/// same bytes as the bundle's file of that path; `None` when the bundle has no such file. For
+/// previews, which show one file at a time.
+pub fn values_bundle_file(
+    catalog: &Catalog,
+    config: &Configuration,
+    opts: &BundleOptions,
+    path: &str,
+) -> Option<OutFile> {
+    for chart in charts_of(catalog, config) {
+        if path.strip_prefix(chart.id.as_str()) == Some("/values.yaml") {
+            return Some(OutFile::new(path, values_yaml(chart)));
+        }
+        let cv = chart_values(chart, config, opts);
+        if cv.env_file == path {
+            return Some(OutFile::new(path, env_yaml(&cv, config)));
+        }
+    }
+    values_bundle(catalog, config, opts)
+        .into_iter()
+        .find(|f| f.path == path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1287,6 +1346,34 @@ mod tests {
                 .unwrap();
         merge(&mut base, &overlay);
         base
+    }
+
+    #[test]
+    fn one_file_is_the_bundles_file() {
+        let mut configs: Vec<Configuration> = all_chart_envs()
+            .into_iter()
+            .map(|(c, e)| Configuration::new(cat(), &[c], e).unwrap())
+            .collect();
+        let mut both =
+            Configuration::new(cat(), &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
+        both.set_str(cat(), "cauldron-frappe:worker.replicas=7")
+            .ok();
+        configs.push(both);
+        for c in &configs {
+            let files = values_bundle(cat(), c, &BundleOptions::default());
+            for f in &files {
+                assert_eq!(
+                    values_bundle_file(cat(), c, &BundleOptions::default(), &f.path).as_ref(),
+                    Some(f),
+                    "{}",
+                    f.path
+                );
+            }
+            assert_eq!(
+                values_bundle_file(cat(), c, &BundleOptions::default(), "nope.yaml"),
+                None
+            );
+        }
     }
 
     #[test]

@@ -299,21 +299,41 @@ impl Configuration {
     /// Which layer the value at `path` comes from.
     pub fn source_of(&self, chart: &Chart, path: &str) -> Layer {
         if let Some(ov) = self.overrides.get(&chart.id) {
-            if ov
-                .keys()
-                .any(|k| path_covers(k, path) || path_covers(path, k))
-            {
+            if overrides_touch(ov, path) {
                 return Layer::User;
             }
         }
-        let Ok(segs) = parse_path(path) else {
-            return Layer::Chart;
-        };
         match chart.environment(&self.env) {
-            Some(env) if get_path(&env.values, &segs).is_some() => Layer::Environment,
+            Some(env) if values::lookup(&env.values, path).is_some() => Layer::Environment,
             _ => Layer::Chart,
         }
     }
+}
+
+/// Whether an override covers `path` or lies below it: `ov.keys().any(|k| path_covers(k, path)
+/// || path_covers(path, k))`, by lookups in the sorted map instead of a scan, so planning stays
+/// linear in the number of overrides.
+fn overrides_touch(ov: &BTreeMap<String, Value>, path: &str) -> bool {
+    use std::ops::Bound;
+    if ov.is_empty() {
+        return false;
+    }
+    // An override at `path` or at a prefix of it that ends before a `.` or `[`.
+    let covering = path
+        .bytes()
+        .enumerate()
+        .filter(|(_, b)| matches!(b, b'.' | b'['))
+        .map(|(i, _)| &path[..i])
+        .chain(std::iter::once(path))
+        .any(|k| ov.contains_key(k));
+    // An override below `path`: the first key at or after `path.` / `path[` starts with it.
+    let below = |sep: char| {
+        let lo = format!("{path}{sep}");
+        ov.range::<str, _>((Bound::Included(lo.as_str()), Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&lo))
+    };
+    covering || below('.') || below('[')
 }
 
 /// The layers a value can come from, lowest first.
@@ -393,6 +413,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// What follows `prefix.` in `path`, if `path` starts with it.
+fn below<'p>(path: &'p str, prefix: &str) -> Option<&'p str> {
+    path.strip_prefix(prefix)?.strip_prefix('.')
+}
+
 /// What kind of value `path` holds in this chart.
 pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
     for c in &chart.components {
@@ -405,22 +430,21 @@ pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
         if v.replicas.as_deref() == Some(path) {
             return FieldKind::Count;
         }
-        if let Some(a) = &v.autoscaling {
-            if path == format!("{a}.minReplicas") || path == format!("{a}.maxReplicas") {
+        // (Suffix tests rather than `format!`: this runs per component for every value set.)
+        if let Some(rest) = v.autoscaling.as_deref().and_then(|a| below(path, a)) {
+            if rest == "minReplicas" || rest == "maxReplicas" {
                 return FieldKind::Count;
             }
-            if path.starts_with(&format!("{a}.target")) && path.ends_with("Percentage") {
+            if rest.starts_with("target") && path.ends_with("Percentage") {
                 return FieldKind::Percent;
             }
         }
-        if let Some(p) = &v.persistence {
-            if path == format!("{p}.size") {
-                return FieldKind::Quantity;
-            }
+        if v.persistence.as_deref().and_then(|p| below(path, p)) == Some("size") {
+            return FieldKind::Quantity;
         }
     }
     for vol in &chart.volumes {
-        if path == format!("{}.size", vol.values) {
+        if below(path, &vol.values) == Some("size") {
             return FieldKind::Quantity;
         }
     }
@@ -702,6 +726,32 @@ mod field_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides_touch_is_the_scan_it_replaces() {
+        let keys = [
+            "a", "a.b", "a.b.c", "a[0]", "a[0].x", "ab", "a.bc", "b.c", "c\\.d.e", "c", "a.b[2]",
+        ];
+        let paths = [
+            "a", "a.b", "a.b.c", "a.b.c.d", "a[0]", "a[1]", "ab", "a.bc", "b", "b.c.d", "c",
+            "c\\.d", "c\\.d.e", "x", "a.b[2].y", "",
+        ];
+        // Every subset of up to three keys, against every path.
+        for i in 0..keys.len() {
+            for j in i..keys.len() {
+                for k in j..keys.len() {
+                    let ov: BTreeMap<String, Value> = [keys[i], keys[j], keys[k]]
+                        .iter()
+                        .map(|k| (k.to_string(), Value::Null))
+                        .collect();
+                    for p in paths {
+                        let scan = ov.keys().any(|k| path_covers(k, p) || path_covers(p, k));
+                        assert_eq!(overrides_touch(&ov, p), scan, "{ov:?} {p}");
+                    }
+                }
+            }
+        }
+    }
 
     fn cat() -> &'static Catalog {
         Catalog::builtin()

@@ -57,7 +57,9 @@ use crate::catalog::{
 use crate::config::{Configuration, Layer};
 use crate::plan::bitnami_preset;
 use crate::quantity::Quantity;
-use crate::values::{display_value, get_path, parse_path, quantity_of};
+use crate::values::{display_value, lookup, quantity_of};
+
+mod yaml_out;
 
 /// One rendered Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,9 +155,19 @@ fn kind_rank(kind: &str) -> usize {
 pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
     let mut all = Vec::new();
     for id in &config.stacks {
-        let Some(chart) = catalog.chart(id) else {
-            continue;
-        };
+        all.extend(render_stack(catalog, config, id));
+    }
+    all
+}
+
+/// The objects of one chart of the configuration: [`render`]'s items for that chart, in the
+/// same order (empty when the configuration or the catalog lacks it). For previews of one file.
+pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<Manifest> {
+    let mut all = Vec::new();
+    if let Some(chart) = catalog
+        .chart(id)
+        .filter(|_| config.stacks.iter().any(|s| s == id))
+    {
         let ctx = Ctx {
             catalog,
             chart,
@@ -191,8 +203,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// The value at `path`, `None` when absent or null (as the plan reads it).
     fn get(&self, path: &str) -> Option<&Value> {
-        let segs = parse_path(path).ok()?;
-        get_path(&self.values, &segs).filter(|v| !v.is_null())
+        lookup(&self.values, path).filter(|v| !v.is_null())
     }
 
     /// A scalar as text; `None` when absent, null, a map or a list, or empty.
@@ -300,9 +311,15 @@ impl Sink {
 
     fn push<T: Serialize>(&mut self, kind: &str, name: &str, obj: &T) {
         // Serialising these plain structs cannot fail; if it ever did, the object is left out
-        // rather than aborting the whole rendering.
-        if let Ok(v) = serde_yaml::to_value(obj) {
-            let yaml = to_yaml(&v);
+        // rather than aborting the whole rendering. Written straight to text (`yaml_out`): the
+        // same text as `to_yaml(&serde_yaml::to_value(obj))`, which tests check on every object.
+        if let Ok(yaml) = yaml_out::to_yaml(obj) {
+            #[cfg(test)]
+            assert_eq!(
+                Some(&yaml),
+                serde_yaml::to_value(obj).map(|v| to_yaml(&v)).as_ref().ok(),
+                "{kind} {name}"
+            );
             self.items.push(Manifest {
                 chart: self.chart.clone(),
                 kind: kind.to_string(),
@@ -330,15 +347,25 @@ pub fn to_yaml(v: &Value) -> String {
         Value::Mapping(m) if !m.is_empty() => yaml_map(m, 0, false, &mut out),
         Value::Sequence(s) if !s.is_empty() => yaml_seq(s, 0, &mut out),
         other => {
-            out.push_str(&yaml_scalar(other));
+            yaml_scalar(other, &mut out);
             out.push('\n');
         }
     }
     out
 }
 
-fn yaml_scalar(v: &Value) -> String {
-    crate::bundle::to_yaml(v).trim_end_matches('\n').to_string()
+fn yaml_scalar(v: &Value, out: &mut String) {
+    crate::bundle::push_yaml_trimmed(out, v);
+}
+
+fn indent(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 /// A literal block (`|` or `|-`) for a multi-line string, when one reads back exactly.
@@ -380,13 +407,13 @@ fn yaml_value(v: &Value, ind: usize, out: &mut String) {
             }
             None => {
                 out.push(' ');
-                out.push_str(&yaml_scalar(v));
+                yaml_scalar(v, out);
                 out.push('\n');
             }
         },
         other => {
             out.push(' ');
-            out.push_str(&yaml_scalar(other));
+            yaml_scalar(other, out);
             out.push('\n');
         }
     }
@@ -395,9 +422,9 @@ fn yaml_value(v: &Value, ind: usize, out: &mut String) {
 fn yaml_map(m: &serde_yaml::Mapping, ind: usize, inline_first: bool, out: &mut String) {
     for (i, (k, v)) in m.iter().enumerate() {
         if !(inline_first && i == 0) {
-            out.push_str(&" ".repeat(ind));
+            indent(out, ind);
         }
-        out.push_str(&yaml_scalar(k));
+        yaml_scalar(k, out);
         out.push(':');
         yaml_value(v, ind, out);
     }
@@ -405,7 +432,7 @@ fn yaml_map(m: &serde_yaml::Mapping, ind: usize, inline_first: bool, out: &mut S
 
 fn yaml_seq(s: &[Value], ind: usize, out: &mut String) {
     for item in s {
-        out.push_str(&" ".repeat(ind));
+        indent(out, ind);
         out.push('-');
         match item {
             Value::Mapping(m) if !m.is_empty() => {
@@ -1050,6 +1077,10 @@ struct Extras {
     service_account: Option<String>,
     /// Data volume: set when the component has one that is not a claim template.
     data_volume: Option<Volume>,
+    /// Probes for a component the catalog gives none (it serves no port): used only where the
+    /// catalog's `probes` has no entry.
+    liveness: Option<Probe>,
+    readiness: Option<Probe>,
 }
 
 fn frappe_env(ctx: &Ctx, sink: &mut Sink, web: bool) -> Vec<EnvVar> {
@@ -1173,8 +1204,11 @@ fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
     out
 }
 
+/// RAE's application Secret (the guide's `kubectl create secret generic rae-secrets`).
+const RAE_SECRET: &str = "rae-secrets";
+
 fn rae_env(ctx: &Ctx, sink: &mut Sink) -> (Vec<EnvVar>, Vec<EnvFromSource>) {
-    let secret = "rae-secrets";
+    let secret = RAE_SECRET;
     let external = ctx.bool_at("externalSecrets.enabled", false);
     let mut e = Vec::new();
     let pg = ctx
@@ -1570,6 +1604,9 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                         args.push(format!("--max-tasks-per-child={n}"));
                     }
                     x.command = Some(args);
+                    let (liveness, readiness) = celery_probes("apps.memory_api.celery_app");
+                    x.liveness = Some(liveness);
+                    x.readiness = Some(readiness);
                 }
             }
             "caracal" => caracal_extras(ctx, sink, c, &mut x),
@@ -1577,6 +1614,33 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
         },
     }
     x
+}
+
+/// A Celery worker serves no port, so its probes ask the worker itself through the broker:
+/// `celery inspect ping` addressed to this pod's node (`celery@<hostname>`, Celery's default
+/// node name), as the Apache Airflow chart probes its Celery workers. A worker that lost its
+/// broker or hangs stops answering. The command starts a Python interpreter, hence the long
+/// period and timeout.
+fn celery_probes(app: &str) -> (Probe, Probe) {
+    let command = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        format!(
+            "exec celery -A {} inspect ping -d \"celery@${{HOSTNAME}}\" --timeout 10",
+            sh_quote(app)
+        ),
+    ];
+    let probe = |initial, period, failures| Probe {
+        exec: Some(ExecAction {
+            command: Some(command.clone()),
+        }),
+        initial_delay_seconds: Some(initial),
+        period_seconds: Some(period),
+        timeout_seconds: Some(20),
+        failure_threshold: Some(failures),
+        ..Default::default()
+    };
+    (probe(30, 60, 5), probe(10, 30, 3))
 }
 
 fn caracal_extras(ctx: &Ctx, sink: &mut Sink, c: &Component, x: &mut Extras) {
@@ -1885,12 +1949,14 @@ fn pod_template(
             .probes
             .liveness
             .as_ref()
-            .map(|p| probe(c, p, true, timeout)),
+            .map(|p| probe(c, p, true, timeout))
+            .or(x.liveness.take()),
         readiness_probe: c
             .probes
             .readiness
             .as_ref()
-            .map(|p| probe(c, p, false, timeout)),
+            .map(|p| probe(c, p, false, timeout))
+            .or(x.readiness.take()),
         security_context: Some(container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
         ..Default::default()
@@ -2199,7 +2265,9 @@ fn rule(resources: &[&str], verbs: &[&str]) -> PolicyRule {
 }
 
 /// RBAC where a component needs the API: RAE's memory API (its guide's "minimal RBAC": get and
-/// list on secrets and configmaps) and RabbitMQ's Kubernetes peer discovery.
+/// list on configmaps, and on secrets narrowed here to `get` of the app's own Secret
+/// `rae-secrets` by name, so the API's token cannot read the database passwords or any other
+/// Secret of the namespace; checkov CKV2_K8S_5) and RabbitMQ's Kubernetes peer discovery.
 fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     for w in works {
         let rae_api = w.family == Family::App
@@ -2210,7 +2278,13 @@ fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             && ctx.bool_at(&format!("{}.clustering.enabled", base(w.c)), true);
         if rae_api {
             let name = format!("{}-api", ctx.release);
-            let rules = vec![rule(&["secrets", "configmaps"], &["get", "list"])];
+            let rules = vec![
+                PolicyRule {
+                    resource_names: Some(vec![RAE_SECRET.to_string()]),
+                    ..rule(&["secrets"], &["get"])
+                },
+                rule(&["configmaps"], &["get", "list"]),
+            ];
             role(ctx, sink, &name, &w.c.id, rules);
         } else if rabbit {
             let rules = vec![
@@ -2622,6 +2696,21 @@ fn internet_443() -> NetworkPolicyEgressRule {
     }
 }
 
+/// Ingress from `from` (on `ports`, or any port): one rule, or none when `from` is empty, since
+/// a rule with an empty `from` admits every source, the opposite of "only from these".
+fn ingress_from(
+    from: Vec<NetworkPolicyPeer>,
+    ports: Option<Vec<NetworkPolicyPort>>,
+) -> Vec<NetworkPolicyIngressRule> {
+    if from.is_empty() {
+        return vec![];
+    }
+    vec![NetworkPolicyIngressRule {
+        from: Some(from),
+        ports,
+    }]
+}
+
 fn network_policy(
     ctx: &Ctx,
     name: &str,
@@ -2784,6 +2873,28 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             .and_then(|c| c.ports.first())
             .map_or(guide, |p| i64::from(p.port))
     };
+    // The API's way out, shared by the Celery worker (the same image and code): DNS; to
+    // PostgreSQL (5432), Redis (6379), Qdrant (6333); to ML Service (8001), Reranker (8002);
+    // to internet (443) for LLM APIs.
+    let app_egress = || {
+        let mut egress = vec![dns_egress()];
+        for (id, guide) in [
+            ("postgresql", 5432),
+            ("redis", 6379),
+            ("qdrant", 6333),
+            ("ml-service", 8001),
+            ("reranker", 8002),
+        ] {
+            if find(id).is_some() {
+                egress.push(NetworkPolicyEgressRule {
+                    to: Some(vec![pod(id)]),
+                    ports: Some(vec![np_port(port_of(id, guide), "TCP")]),
+                });
+            }
+        }
+        egress.push(internet_443());
+        egress
+    };
     if let Some(api) = find("memory-api") {
         let api_port = port_of("memory-api", 8000);
         let ingress = vec![
@@ -2801,24 +2912,6 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                 ports: None,
             },
         ];
-        let mut egress = vec![dns_egress()];
-        // To PostgreSQL (5432), Redis (6379), Qdrant (6333); to ML Service (8001), Reranker (8002).
-        for (id, guide) in [
-            ("postgresql", 5432),
-            ("redis", 6379),
-            ("qdrant", 6333),
-            ("ml-service", 8001),
-            ("reranker", 8002),
-        ] {
-            if find(id).is_some() {
-                egress.push(NetworkPolicyEgressRule {
-                    to: Some(vec![pod(id)]),
-                    ports: Some(vec![np_port(port_of(id, guide), "TCP")]),
-                });
-            }
-        }
-        // To internet (443) for LLM APIs.
-        egress.push(internet_443());
         let np = network_policy(
             ctx,
             &api.name,
@@ -2826,9 +2919,43 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             component_selector(ctx, "memory-api"),
             types.clone(),
             ingress,
-            egress,
+            app_egress(),
         );
         sink.push("NetworkPolicy", &api.name, &np);
+    }
+    // The guide lists no rules for the Celery worker and the reranker; without a policy their
+    // pods would take any traffic (checkov CKV2_K8S_6). The worker serves nothing (no ingress)
+    // and reaches what the API reaches.
+    if let Some(worker) = find("celery-worker") {
+        let np = network_policy(
+            ctx,
+            &worker.name,
+            Some("celery-worker"),
+            component_selector(ctx, "celery-worker"),
+            types.clone(),
+            vec![],
+            app_egress(),
+        );
+        sink.push("NetworkPolicy", &worker.name, &np);
+    }
+    // The reranker is called by the API (the API's egress, port 8002) and, like the ML
+    // service, downloads its model: DNS and internet (443).
+    if let Some(reranker) = find("reranker") {
+        let from: Vec<NetworkPolicyPeer> = ["memory-api", "celery-worker"]
+            .iter()
+            .filter(|id| find(id).is_some())
+            .map(|id| pod(id))
+            .collect();
+        let np = network_policy(
+            ctx,
+            &reranker.name,
+            Some("reranker"),
+            component_selector(ctx, "reranker"),
+            types.clone(),
+            ingress_from(from, Some(vec![np_port(port_of("reranker", 8002), "TCP")])),
+            vec![dns_egress(), internet_443()],
+        );
+        sink.push("NetworkPolicy", &reranker.name, &np);
     }
     if let Some(ml) = find("ml-service") {
         // Only from API and Celery Worker (port 8001); DNS; internet (443) for model downloads.
@@ -2843,10 +2970,10 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             Some("ml-service"),
             component_selector(ctx, "ml-service"),
             types.clone(),
-            vec![NetworkPolicyIngressRule {
-                from: Some(from),
-                ports: Some(vec![np_port(port_of("ml-service", 8001), "TCP")]),
-            }],
+            ingress_from(
+                from,
+                Some(vec![np_port(port_of("ml-service", 8001), "TCP")]),
+            ),
             vec![dns_egress(), internet_443()],
         );
         sink.push("NetworkPolicy", &ml.name, &np);
@@ -2865,10 +2992,7 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             Some(id),
             component_selector(ctx, id),
             vec!["Ingress".into(), "Egress".into()],
-            vec![NetworkPolicyIngressRule {
-                from: Some(from),
-                ports: None,
-            }],
+            ingress_from(from, None),
             vec![],
         );
         sink.push("NetworkPolicy", &w.name, &np);
@@ -3161,7 +3285,7 @@ fn external_secrets(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             }
         }
     }
-    let name = "rae-secrets";
+    let name = RAE_SECRET;
     let es = ExternalSecret {
         api_version: "external-secrets.io/v1beta1".into(),
         kind: "ExternalSecret".into(),
@@ -3617,13 +3741,15 @@ mod tests {
                 }
                 let main = &pod.containers[0];
                 let comp = cat().chart(&chart).unwrap().component(&main.name).unwrap();
+                // The Celery worker serves no port: its probes ping it through the broker.
+                let celery = main.name == "celery-worker";
                 assert_eq!(
                     main.liveness_probe.is_some(),
-                    comp.probes.liveness.is_some()
+                    comp.probes.liveness.is_some() || celery
                 );
                 assert_eq!(
                     main.readiness_probe.is_some(),
-                    comp.probes.readiness.is_some()
+                    comp.probes.readiness.is_some() || celery
                 );
                 let rbac = pod
                     .service_account_name
@@ -3849,9 +3975,15 @@ mod tests {
     fn rae_rbac_monitoring_and_config() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
         let role: Role = typed(find(&ms, "Role", "rae-memory-api").unwrap());
-        let r = &role.rules.unwrap()[0];
-        assert_eq!(r.resources.clone().unwrap(), ["secrets", "configmaps"]);
-        assert_eq!(r.verbs, ["get", "list"]);
+        let rules = role.rules.unwrap();
+        // Secrets: only the app's own, by name, read-only (not every Secret: CKV2_K8S_5).
+        assert_eq!(rules[0].resources.clone().unwrap(), ["secrets"]);
+        assert_eq!(rules[0].resource_names.clone().unwrap(), ["rae-secrets"]);
+        assert_eq!(rules[0].verbs, ["get"]);
+        assert_eq!(rules[1].resources.clone().unwrap(), ["configmaps"]);
+        assert_eq!(rules[1].verbs, ["get", "list"]);
+        assert!(rules.iter().all(|r| !r.verbs.iter().any(|v| v == "list")
+            || !r.resources.iter().flatten().any(|x| x == "secrets")));
         assert!(find(&ms, "RoleBinding", "rae-memory-api").is_some());
         let sm: ServiceMonitor =
             typed(find(&ms, "ServiceMonitor", "rae-memory-memory-api").unwrap());
@@ -3935,6 +4067,63 @@ mod tests {
             let ms = render(cat(), &c);
             for m in &ms {
                 let _: Value = serde_yaml::from_str(&m.yaml).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn celery_worker_is_probed_through_the_broker() {
+        let ms = rendered(&["rae-memory"], "prod", &[]);
+        let m = find(&ms, "Deployment", "rae-memory-celery-worker").unwrap();
+        let pod = typed::<Deployment>(m).spec.template.spec.unwrap();
+        let c = &pod.containers[0];
+        for p in [c.liveness_probe.clone(), c.readiness_probe.clone()] {
+            let p = p.unwrap();
+            let cmd = p.exec.unwrap().command.unwrap();
+            assert_eq!(cmd[..2], ["sh", "-c"]);
+            assert_eq!(
+                cmd[2],
+                "exec celery -A 'apps.memory_api.celery_app' inspect ping -d \"celery@${HOSTNAME}\" --timeout 10"
+            );
+            // Longer than the ping's own timeout: the probe reports the ping's answer.
+            assert!(p.timeout_seconds.unwrap() > 10);
+        }
+    }
+
+    #[test]
+    fn every_rae_pod_has_a_network_policy_and_empty_peer_lists_admit_nothing() {
+        let ms = rendered(&["rae-memory"], "prod", &[]);
+        let policies: Vec<NetworkPolicy> = ms
+            .iter()
+            .filter(|m| m.kind == "NetworkPolicy")
+            .map(typed)
+            .collect();
+        let covered = |component: &str| {
+            policies.iter().any(|np| {
+                let sel = np.spec.as_ref().unwrap().pod_selector.clone().unwrap();
+                sel.match_labels.unwrap_or_default()["app.kubernetes.io/component"] == component
+            })
+        };
+        for c in &cat().chart("rae-memory").unwrap().components {
+            assert!(covered(&c.id), "no NetworkPolicy selects {}", c.id);
+        }
+        let worker = find(&ms, "NetworkPolicy", "rae-memory-celery-worker").unwrap();
+        let worker: NetworkPolicy = typed(worker);
+        let spec = worker.spec.unwrap();
+        assert_eq!(spec.ingress, Some(vec![]), "the worker serves nothing");
+        assert!(spec.egress.unwrap().len() >= 6);
+        // "Only from these" with none of them is no rule at all: a rule with an empty `from`
+        // would admit every source.
+        assert!(ingress_from(vec![], None).is_empty());
+        let ms = rendered(&["rae-memory"], "prod", &["celeryWorker.enabled=false"]);
+        for m in ms.iter().filter(|m| m.kind == "NetworkPolicy") {
+            let np: NetworkPolicy = typed(m);
+            for rule in np.spec.unwrap().ingress.unwrap_or_default() {
+                assert!(
+                    rule.from.as_ref().is_none_or(|f| !f.is_empty()),
+                    "{} admits every source",
+                    m.name
+                );
             }
         }
     }

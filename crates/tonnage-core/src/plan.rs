@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use crate::catalog::{Catalog, Chart, Component, Persistence};
 use crate::config::{Configuration, Layer};
 use crate::quantity::Quantity;
-use crate::values::{get_path, parse_path, quantity_of};
+use crate::values::quantity_of;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Resources {
@@ -137,8 +137,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn get(&self, path: &str) -> Option<&Value> {
-        let segs = parse_path(path).ok()?;
-        get_path(&self.values, &segs).filter(|v| !v.is_null())
+        crate::values::lookup(&self.values, path).filter(|v| !v.is_null())
     }
 
     fn note(&mut self, field: &str, path: &str) {

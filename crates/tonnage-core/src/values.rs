@@ -129,6 +129,26 @@ pub fn get_path<'a>(root: &'a Value, segs: &[Seg]) -> Option<&'a Value> {
     Some(cur)
 }
 
+/// `get_path(root, &parse_path(path)?)` without allocating: a path of plain dot-separated
+/// keys (the catalog's, nearly always) is walked directly; any other goes through
+/// [`parse_path`]. For the readers of figures (plan, manifests), which look up many paths.
+pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
+    let plain = !path.is_empty()
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'\\' | b'[' | b']'))
+        && path.split('.').all(|k| !k.is_empty());
+    if !plain {
+        let segs = parse_path(path).ok()?;
+        return get_path(root, &segs);
+    }
+    let mut cur = root;
+    for key in path.split('.') {
+        cur = cur.as_mapping()?.get(key)?;
+    }
+    Some(cur)
+}
+
 /// Set `segs` to `value`, creating maps (and padding lists with nulls) as `helm --set` does.
 pub fn set_path(root: &mut Value, segs: &[Seg], value: Value) {
     let Some((first, rest)) = segs.split_first() else {
@@ -329,5 +349,27 @@ mod tests {
     fn leaf_paths_list_leaves() {
         let v = y("a: {b: 1, c: {d: x}}\nl: [1]\ne: {}");
         assert_eq!(leaf_paths(&v), ["a.b", "a.c.d", "l", "e"]);
+    }
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+    use serde_yaml::Value;
+
+    #[test]
+    fn lookup_is_get_path_of_parse_path() {
+        let tree: Value = serde_yaml::from_str(
+            "a:\n  b: 1\n  c.d: 2\n  l: [x, {y: 3}]\n  '': 4\n  k y: 5\n'1': one\n",
+        )
+        .unwrap();
+        for p in [
+            "a", "a.b", "a.c", "a.c\\.d", "a.l", "a.l[1].y", "a.l[0]", "a..b", ".a", "a.", "", "1",
+            "a.k y", "a.b.c", "zz", "a.l.y", "a\\", "a[0]",
+        ] {
+            let want = parse_path(p).ok().and_then(|s| get_path(&tree, &s));
+            assert_eq!(lookup(&tree, p), want, "{p:?}");
+        }
+        assert_eq!(lookup(&tree, "a.b"), Some(&Value::from(1)));
     }
 }

@@ -1,0 +1,606 @@
+//! Browser benchmark: the release build (`dist/`) in headless Chromium over loopback, driven
+//! through chromedriver. It prints figures; it is not a pass/fail test (budgets and results are
+//! in BENCHMARKS.md).
+//!
+//! Run with `scripts/bench` (builds `dist/` first), or `cargo bench -p tonnage --bench browser`
+//! after `source scripts/setup && trunk build --release --offline`.
+//!
+//! What it measures:
+//! - **first load**: what the page downloads (from the browser's resource timing, sized as
+//!   gzip -9 of the files in `dist/`), and navigation start -> the first plan in the page (the
+//!   totals' `data-testid=total-baseline-requests-cpu` element inserted, seen by a
+//!   MutationObserver that a script injected at the top of `<head>` installs before anything
+//!   else runs). Every load is a fresh navigation with an empty localStorage and
+//!   `Cache-Control: no-store`, so nothing comes from a cache.
+//! - **edit**: a replica count typed into the editor (its value set and an `input` event
+//!   dispatched, as a keystroke does) -> the baseline CPU total's `data-value` changed and the
+//!   Files preview of the chart's manifests re-rendered, plus a forced layout: the work that
+//!   must fit in a frame. Measured inside the page with `performance.now()`; also the time to
+//!   the next animation frame after that (includes waiting for vsync). Over the largest chart
+//!   (cauldron-infra, 11 components) and over all five charts together.
+//!
+//! Environment: `TONNAGE_DIST` (default `dist/`), `CHROMEDRIVER`, `TONNAGE_CHROMIUM` (as
+//! `scripts/setup` exports them), `BENCH_LOADS` (default 30), `BENCH_EDITS` (default 120).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    native::main();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use serde_json::{json, Value as Json};
+    use tonnage_core::{plan, Catalog, Configuration};
+
+    const ALL: [&str; 5] = [
+        "cauldron-infra",
+        "cauldron-frappe",
+        "rhesis",
+        "caracal",
+        "rae-memory",
+    ];
+
+    const NEEDS: &str =
+        "needs dist/ from `trunk build --release` and chromedriver: run scripts/bench";
+
+    /// Installed before any other script of the page: records when the first plan appears.
+    const PROBE_JS: &str = r#"(function () {
+  var sel = '[data-testid=total-baseline-requests-cpu]';
+  window.__bench = { inserted: null, frame: null };
+  var obs = new MutationObserver(function () {
+    if (window.__bench.inserted === null && document.querySelector(sel)) {
+      window.__bench.inserted = performance.now();
+      obs.disconnect();
+      requestAnimationFrame(function () { window.__bench.frame = performance.now(); });
+    }
+  });
+  obs.observe(document, { childList: true, subtree: true });
+})();
+"#;
+
+    /// One edit, timed in the page. Arguments: input selector, new value, callback.
+    const EDIT_JS: &str = r#"
+var sel = arguments[0], value = arguments[1], withPreview = arguments[2];
+var done = arguments[arguments.length - 1];
+var totalSel = '[data-testid=total-baseline-requests-cpu]';
+var pre = document.querySelector('[data-testid=preview]');
+var input = document.querySelector(sel);
+if (!input || (withPreview && !pre)) { done({ error: 'missing input or preview' }); return; }
+var totalBefore = document.querySelector(totalSel).getAttribute('data-value');
+var textBefore = withPreview ? pre.textContent : null;
+var t0 = 0, finished = false;
+function check() {
+  if (finished) return;
+  var total = document.querySelector(totalSel);
+  var p = document.querySelector('[data-testid=preview]');
+  if (!total || total.getAttribute('data-value') === totalBefore) return;
+  if (withPreview && (!p || p.textContent === textBefore)) return;
+  document.body.getBoundingClientRect(); // style and layout, as a frame would
+  var t1 = performance.now();
+  finished = true;
+  obs.disconnect();
+  requestAnimationFrame(function () {
+    done({ dom: t1 - t0, frame: performance.now() - t0 });
+  });
+}
+var obs = new MutationObserver(check);
+obs.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true });
+setTimeout(function () { if (!finished) { finished = true; obs.disconnect(); done({ error: 'no update within 5 s', total: document.querySelector(totalSel).getAttribute('data-value'), before: totalBefore, value: input.value, connected: input.isConnected, url: location.href }); } }, 5000);
+t0 = performance.now();
+input.value = value;
+input.dispatchEvent(new Event('input', { bubbles: true }));
+check();
+"#;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn dist() -> PathBuf {
+        std::env::var_os("TONNAGE_DIST")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root().join("dist"))
+    }
+
+    fn env_count(name: &str, default: usize) -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port")
+    }
+
+    fn mime(path: &Path) -> &'static str {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("html") => "text/html; charset=utf-8",
+            Some("js") => "text/javascript",
+            Some("wasm") => "application/wasm",
+            Some("css") => "text/css",
+            Some("svg") => "image/svg+xml",
+            Some("png") => "image/png",
+            Some("json") => "application/json",
+            _ => "application/octet-stream",
+        }
+    }
+
+    /// A static server for `dist/` on loopback, `no-store` so every load downloads everything.
+    /// It adds one `<script src="/__bench.js">` at the top of index.html's `<head>` (from our
+    /// origin, so the page's Content-Security-Policy allows it).
+    struct Server {
+        url: String,
+        server: Arc<tiny_http::Server>,
+    }
+
+    impl Server {
+        fn start(dist: PathBuf) -> Server {
+            assert!(
+                dist.join("index.html").is_file(),
+                "{} has no index.html: {NEEDS}",
+                dist.display()
+            );
+            let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
+            let port = server.server_addr().to_ip().expect("ip address").port();
+            let s = server.clone();
+            std::thread::spawn(move || {
+                for req in s.incoming_requests() {
+                    let path = req
+                        .url()
+                        .split(['?', '#'])
+                        .next()
+                        .unwrap_or("/")
+                        .to_string();
+                    let rel = path.trim_start_matches('/');
+                    let (body, ct) = if rel == "__bench.js" {
+                        (Some(PROBE_JS.as_bytes().to_vec()), "text/javascript")
+                    } else {
+                        let file = if rel.is_empty() || rel.contains("..") {
+                            dist.join("index.html")
+                        } else {
+                            dist.join(rel)
+                        };
+                        let body = std::fs::read(&file).ok().map(|b| {
+                            if file.extension().is_some_and(|e| e == "html") {
+                                String::from_utf8_lossy(&b)
+                                    .replacen(
+                                        "<head>",
+                                        "<head><script src=\"/__bench.js\"></script>",
+                                        1,
+                                    )
+                                    .into_bytes()
+                            } else {
+                                b
+                            }
+                        });
+                        (body, mime(&file))
+                    };
+                    let resp = match body {
+                        Some(body) => tiny_http::Response::from_data(body)
+                            .with_header(
+                                tiny_http::Header::from_bytes("Content-Type", ct).expect("header"),
+                            )
+                            .with_header(
+                                tiny_http::Header::from_bytes("Cache-Control", "no-store")
+                                    .expect("header"),
+                            )
+                            .boxed(),
+                        None => tiny_http::Response::from_string("not found")
+                            .with_status_code(404)
+                            .boxed(),
+                    };
+                    let _ = req.respond(resp);
+                }
+            });
+            Server {
+                url: format!("http://127.0.0.1:{port}/"),
+                server,
+            }
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.server.unblock();
+        }
+    }
+
+    /// chromedriver on a free loopback port, killed on drop.
+    struct Driver {
+        child: Child,
+        url: String,
+    }
+
+    impl Driver {
+        fn start() -> Driver {
+            let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+            let port = free_port();
+            let child = Command::new(&bin)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {bin}: {e}; {NEEDS}"));
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+                assert!(
+                    Instant::now() < deadline,
+                    "chromedriver did not listen on {port}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Driver {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+            }
+        }
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    struct TempDir(PathBuf);
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    struct Session {
+        client: Client,
+        server: Server,
+        _driver: Driver,
+        _profile: TempDir,
+    }
+
+    impl Session {
+        async fn start() -> Session {
+            let server = Server::start(dist());
+            let driver = Driver::start();
+            let profile = std::env::temp_dir().join(format!(
+                "tonnage-bench-{}-{}",
+                std::process::id(),
+                free_port()
+            ));
+            std::fs::create_dir_all(&profile).expect("profile dir");
+            let chromium =
+                std::env::var("TONNAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+            let caps = json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": chromium,
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                        "--disable-quic", "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        format!("--user-data-dir={}", profile.display()),
+                        "--window-size=1440,1000",
+                    ]
+                }
+            });
+            let Json::Object(caps) = caps else {
+                unreachable!()
+            };
+            let client =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps)
+                    .connect(&driver.url)
+                    .await
+                    .expect("a WebDriver session in Chromium");
+            Session {
+                client,
+                server,
+                _driver: driver,
+                _profile: TempDir(profile),
+            }
+        }
+
+        async fn wait_for(&self, css: &str) {
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(30))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+        }
+
+        async fn js(&self, script: &str, args: Vec<Json>) -> Json {
+            self.client
+                .execute(script, args)
+                .await
+                .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        }
+
+        /// A fresh load of the app with nothing saved: returns the page's figures.
+        async fn load(&self) -> Json {
+            self.client.goto("about:blank").await.expect("about:blank");
+            self.client.goto(&self.server.url).await.expect("navigate");
+            self.js("localStorage.clear();", vec![]).await;
+            self.client.goto("about:blank").await.expect("about:blank");
+            self.client.goto(&self.server.url).await.expect("navigate");
+            self.wait_for("[data-testid=total-baseline-requests-cpu]")
+                .await;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let v = self
+                    .js(
+                        "return { b: window.__bench, \
+                           res: performance.getEntriesByType('resource').map(function (r) { \
+                             return new URL(r.name).pathname; }) };",
+                        vec![],
+                    )
+                    .await;
+                if v["b"]["frame"].is_number() || Instant::now() > deadline {
+                    return v;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+
+    /// Percentile by nearest rank over sorted values.
+    fn pct(sorted: &[f64], p: f64) -> f64 {
+        if sorted.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1]
+    }
+
+    fn summary(label: &str, mut xs: Vec<f64>) -> String {
+        xs.sort_by(|a, b| a.total_cmp(b));
+        format!(
+            "{label:<44} n={:<4} p50 {:>7.1} ms   p95 {:>7.1} ms   max {:>7.1} ms",
+            xs.len(),
+            pct(&xs, 50.0),
+            pct(&xs, 95.0),
+            xs.last().copied().unwrap_or(f64::NAN)
+        )
+    }
+
+    fn gzip9(bytes: &[u8]) -> usize {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(bytes).expect("gzip");
+        enc.finish().expect("gzip").len()
+    }
+
+    /// A replicas field of `stack` whose change moves the baseline CPU total, with two values to
+    /// alternate between (found with the core, so the edit always changes the totals).
+    fn edit_target(stack: &str) -> (String, [i64; 2]) {
+        let cat = Catalog::builtin();
+        let chart = cat.chart(stack).expect("chart");
+        let base = Configuration::new(cat, &[stack], "prod").expect("prod preset");
+        let cpu = |c: &Configuration| plan(cat, c).totals.baseline.requests.cpu_millicores;
+        for comp in &chart.components {
+            let Some(path) = &comp.values.replicas else {
+                continue;
+            };
+            let mut a = base.clone();
+            let mut b = base.clone();
+            if a.set(cat, stack, path, 3.into()).is_err()
+                || b.set(cat, stack, path, 4.into()).is_err()
+            {
+                continue;
+            }
+            if cpu(&a) != cpu(&b) {
+                return (
+                    format!("[data-testid=field-{stack}-{}-replicas]", comp.id),
+                    [3, 4],
+                );
+            }
+        }
+        panic!("{stack} has no replicas field that moves the totals");
+    }
+
+    async fn edits(
+        s: &Session,
+        stacks: &[&str],
+        n: usize,
+        with_preview: bool,
+    ) -> (Vec<f64>, Vec<f64>) {
+        s.load().await;
+        // The charts: the first alone, then tick the others.
+        s.client
+            .find(Locator::Css(&format!("[data-testid=stack-{}]", stacks[0])))
+            .await
+            .expect("stack button")
+            .click()
+            .await
+            .expect("click");
+        for id in &stacks[1..] {
+            s.client
+                .find(Locator::Css(&format!("[data-testid=stack-add-{id}]")))
+                .await
+                .expect("stack checkbox")
+                .click()
+                .await
+                .expect("click");
+        }
+        // The prod preset, so the figures are the big ones.
+        s.wait_for("[data-testid=env-prod]").await;
+        s.client
+            .find(Locator::Css("[data-testid=env-prod]"))
+            .await
+            .expect("env button")
+            .click()
+            .await
+            .expect("click");
+        // Files panel open, showing the largest chart's manifests.
+        if with_preview {
+            s.js(
+                "document.querySelector('[data-testid=files]').open = true;",
+                vec![],
+            )
+            .await;
+            let file = format!("[data-testid=file-manifests-{}-yaml]", stacks[0]);
+            s.wait_for(&file).await;
+            s.client
+                .find(Locator::Css(&file))
+                .await
+                .expect("file button")
+                .click()
+                .await
+                .expect("click");
+            s.wait_for("[data-testid=preview]").await;
+        }
+        let (input, values) = edit_target(stacks[0]);
+        s.wait_for(&input).await;
+        // Start with the value the field does not show, so every edit changes the totals.
+        let shown = s
+            .js(
+                "return document.querySelector(arguments[0]).value;",
+                vec![json!(input)],
+            )
+            .await;
+        let start = usize::from(shown.as_str() == Some(values[0].to_string().as_str()));
+        let (mut dom, mut frame) = (Vec::new(), Vec::new());
+        // A few warm-up edits (first-use allocations, JIT tiers), not counted.
+        for i in 0..(n + 10) {
+            let v = values[(i + start) % 2].to_string();
+            let r = s
+                .client
+                .execute_async(EDIT_JS, vec![json!(input), json!(v), json!(with_preview)])
+                .await
+                .expect("edit script");
+            if let Some(e) = r.get("error") {
+                panic!("edit {i} on {}: {e}: {r}", stacks.join("+"));
+            }
+            if i >= 10 {
+                dom.push(r["dom"].as_f64().unwrap_or(f64::NAN));
+                frame.push(r["frame"].as_f64().unwrap_or(f64::NAN));
+            }
+        }
+        (dom, frame)
+    }
+
+    pub fn main() {
+        // `cargo bench` passes `--bench`; nothing else is accepted.
+        let loads = env_count("BENCH_LOADS", 30);
+        let n_edits = env_count("BENCH_EDITS", 120);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        rt.block_on(async move {
+            let s = Session::start().await;
+            let ua = s.js("return navigator.userAgent;", vec![]).await;
+            println!("browser benchmark: {}", ua.as_str().unwrap_or("?"));
+            println!("dist: {}", dist().display());
+
+            // First load: what it downloads, and when the plan shows.
+            let mut inserted = Vec::new();
+            let mut framed = Vec::new();
+            let mut fetched: Vec<String> = Vec::new();
+            for _ in 0..loads.max(1) {
+                let v = s.load().await;
+                if let Some(t) = v["b"]["inserted"].as_f64() {
+                    inserted.push(t);
+                }
+                if let Some(t) = v["b"]["frame"].as_f64() {
+                    framed.push(t);
+                }
+                fetched = v["res"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            }
+            println!();
+            println!("first load downloads (gzip -9 of the files in dist/):");
+            let mut files: Vec<String> = vec!["/index.html".into()];
+            files.extend(fetched.into_iter().filter(|f| f != "/__bench.js"));
+            // What index.html links (the favicon, which headless Chromium may not fetch).
+            let html = std::fs::read_to_string(dist().join("index.html")).unwrap_or_default();
+            for attr in ["href=\"/", "src=\"/"] {
+                for part in html.split(attr).skip(1) {
+                    if let Some(end) = part.find('"') {
+                        files.push(format!("/{}", &part[..end]));
+                    }
+                }
+            }
+            files.sort();
+            files.dedup();
+            let mut total = 0;
+            for f in &files {
+                let rel = f.trim_start_matches('/');
+                let path = if rel.is_empty() {
+                    dist().join("index.html")
+                } else {
+                    dist().join(rel)
+                };
+                match std::fs::read(&path) {
+                    Ok(b) => {
+                        let gz = gzip9(&b);
+                        total += gz;
+                        println!("  {:<48} {:>9} B   gzip {:>8} B", f, b.len(), gz);
+                    }
+                    Err(_) => println!("  {f:<48} (not in dist/)"),
+                }
+            }
+            println!(
+                "  {:<48} {:>9}     gzip {:>8} B = {:.1} KB (budget 350 KB)",
+                "total",
+                "",
+                total,
+                total as f64 / 1000.0
+            );
+            println!();
+            println!(
+                "{}",
+                summary("navigation -> first plan in the page", inserted)
+            );
+            println!("{}", summary("navigation -> next frame after it", framed));
+
+            for (stacks, with_preview) in [
+                (&["cauldron-infra"][..], true),
+                (&ALL[..], true),
+                (&["cauldron-infra"][..], false),
+                (&ALL[..], false),
+            ] {
+                let (dom, frame) = edits(&s, stacks, n_edits.max(1), with_preview).await;
+                let label = if stacks.len() == 1 {
+                    stacks[0].to_string()
+                } else {
+                    "all five charts".to_string()
+                };
+                println!();
+                let (head, what) = if with_preview {
+                    (
+                        "Files panel showing its manifests",
+                        "  edit -> totals and preview updated + layout",
+                    )
+                } else {
+                    ("Files panel closed", "  edit -> totals updated + layout")
+                };
+                println!("edit a replica count, {label} (prod), {head}:");
+                println!("{}", summary(what, dom));
+                println!("{}", summary("  edit -> next animation frame", frame));
+            }
+            let _ = s.client.close().await;
+        });
+    }
+}
