@@ -314,17 +314,23 @@ impl Configuration {
 /// || path_covers(path, k))`, by lookups in the sorted map instead of a scan, so planning stays
 /// linear in the number of overrides.
 fn overrides_touch(ov: &BTreeMap<String, Value>, path: &str) -> bool {
+    ov.contains_key(path) || overrides_overlap(ov, path)
+}
+
+/// Whether an override other than `path` itself covers `path` or lies below it:
+/// `ov.keys().any(|k| k != path && (path_covers(k, path) || path_covers(path, k)))`, by lookups
+/// in the sorted map.
+pub(crate) fn overrides_overlap(ov: &BTreeMap<String, Value>, path: &str) -> bool {
     use std::ops::Bound;
     if ov.is_empty() {
         return false;
     }
-    // An override at `path` or at a prefix of it that ends before a `.` or `[`.
+    // An override at a prefix of `path` that ends before a `.` or `[`.
     let covering = path
         .bytes()
         .enumerate()
         .filter(|(_, b)| matches!(b, b'.' | b'['))
         .map(|(i, _)| &path[..i])
-        .chain(std::iter::once(path))
         .any(|k| ov.contains_key(k));
     // An override below `path`: the first key at or after `path.` / `path[` starts with it.
     let below = |sep: char| {
@@ -747,6 +753,10 @@ mod tests {
                     for p in paths {
                         let scan = ov.keys().any(|k| path_covers(k, p) || path_covers(p, k));
                         assert_eq!(overrides_touch(&ov, p), scan, "{ov:?} {p}");
+                        let others = ov
+                            .keys()
+                            .any(|k| k != p && (path_covers(k, p) || path_covers(p, k)));
+                        assert_eq!(overrides_overlap(&ov, p), others, "{ov:?} {p}");
                     }
                 }
             }

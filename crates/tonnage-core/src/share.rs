@@ -71,7 +71,7 @@ use flate2::write::DeflateEncoder;
 use flate2::{Compression, Crc, Decompress, FlushDecompress, Status};
 use serde_yaml::Value;
 
-use crate::catalog::{path_covers, Catalog, Chart};
+use crate::catalog::{Catalog, Chart};
 use crate::config::{field_kind, ConfigError, Configuration, FieldKind};
 use crate::values::{get_path, parse_path, quantity_of, typed_value, Seg};
 
@@ -312,9 +312,7 @@ fn shared_overrides<'a>(
             let (Some(chart), Some(preset)) = (chart, &preset) else {
                 return true;
             };
-            let overlaps = map
-                .keys()
-                .any(|k| k != *path && (path_covers(k, path) || path_covers(path, k)));
+            let overlaps = crate::config::overrides_overlap(map, path);
             overlaps || !same_as_preset(chart, preset, path, value)
         })
         .collect()
