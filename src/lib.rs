@@ -15,6 +15,7 @@ pub mod plan_view;
 pub mod share_view;
 pub mod stacks;
 pub mod state;
+pub mod worker;
 
 use leptos::prelude::*;
 

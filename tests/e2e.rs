@@ -827,6 +827,7 @@ async fn preview_and_download_files() {
     s.click("[data-testid=files] summary").await;
     // The environment's values file shows the override, highlighted.
     s.click("[data-testid=file-rhesis-values-prod-yaml]").await;
+    wait_text(&s, "[data-testid=preview-path]", "rhesis/values-prod.yaml").await;
     let text = s.text("[data-testid=preview]").await;
     assert!(text.contains("replicas: 4"), "{text}");
     let changed: usize = s
@@ -850,6 +851,7 @@ async fn preview_and_download_files() {
     );
     // The manifests show the Deployment with 4 replicas.
     s.click("[data-testid=file-manifests-rhesis-yaml]").await;
+    wait_text(&s, "[data-testid=preview-path]", "manifests/rhesis.yaml").await;
     let m = s.text("[data-testid=preview]").await;
     assert!(
         m.contains("kind: Deployment") && m.contains("replicas: 4"),
@@ -1078,6 +1080,23 @@ async fn wait_count(s: &Session, css: &str, n: usize) {
         assert!(
             Instant::now() < deadline,
             "{css} matches {got} elements, expected {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Wait until the text of `css` equals `want` (content that arrives asynchronously, such as
+/// the Files preview the web worker renders).
+async fn wait_text(s: &Session, css: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = s.text(css).await;
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} shows {got:?}, expected {want:?}"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

@@ -125,26 +125,67 @@ fn trunk_pins_the_locked_wasm_bindgen() {
     assert!(trunk.contains("wasm_opt = \"version_132\""));
 }
 
+/// The lines of one `[section]` of a TOML file (up to the next section header).
+fn toml_section<'a>(text: &'a str, header: &str) -> Vec<&'a str> {
+    text.lines()
+        .skip_while(|l| l.trim() != header)
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .map(str::trim)
+        .collect()
+}
+
+/// Native builds (CLI, benchmarks) are fast (`release`, opt-level 3); the web app's wasm is small
+/// (`wasm-release`, opt-level "z"), and every rust link of index.html builds with it.
 #[test]
-fn release_profile_is_tuned_for_size() {
+fn release_profiles_are_tuned_for_speed_natively_and_size_in_the_browser() {
     let root = read("Cargo.toml");
+    let release = toml_section(&root, "[profile.release]");
     for line in [
-        "opt-level = \"z\"",
+        "opt-level = 3",
         "lto = true",
         "codegen-units = 1",
         "panic = \"abort\"",
     ] {
         assert!(
-            root.contains(line),
-            "root Cargo.toml [profile.release] lacks {line}"
+            release.contains(&line),
+            "root Cargo.toml [profile.release] lacks {line}: {release:?}"
+        );
+    }
+    let wasm = toml_section(&root, "[profile.wasm-release]");
+    for line in ["inherits = \"release\"", "opt-level = \"z\""] {
+        assert!(
+            wasm.contains(&line),
+            "root Cargo.toml [profile.wasm-release] lacks {line}: {wasm:?}"
+        );
+    }
+    let html = read("index.html");
+    let links: Vec<&str> = html
+        .split("<link")
+        .skip(1)
+        .filter(|l| l.contains("rel=\"rust\""))
+        .collect();
+    assert!(links.len() >= 2, "index.html builds the app and its worker");
+    for l in links {
+        assert!(
+            l.contains("data-cargo-profile-release=\"wasm-release\""),
+            "index.html rust link without the wasm-release profile: <link{l}"
         );
     }
 }
 
 #[test]
+fn toml_section_reads_only_its_section() {
+    let t = "[a]\nx = 1\n[b]\ny = 2\n";
+    assert_eq!(toml_section(t, "[a]"), vec!["x = 1"]);
+    assert_eq!(toml_section(t, "[b]"), vec!["y = 2"]);
+    assert!(toml_section(t, "[c]").is_empty());
+}
+
+#[test]
 fn architecture_md_names_every_crate_and_core_module() {
     let arch = read("ARCHITECTURE.md");
-    for c in ["tonnage-core", "tonnage-cli"] {
+    for c in ["tonnage-core", "tonnage-cli", "tonnage-worker"] {
         assert!(arch.contains(c), "ARCHITECTURE.md does not mention {c}");
     }
     let dir = workspace().join("crates/tonnage-core/src");
