@@ -69,7 +69,11 @@ fn apply_fix(state: AppState, fix: &Fix) {
                     c.options.remove(s);
                 }
             }
-            c.options.insert(k.clone(), v.clone());
+            if v.is_empty() {
+                c.options.remove(k);
+            } else {
+                c.options.insert(k.clone(), v.clone());
+            }
         }
         Ok::<(), ConfigError>(())
     });
@@ -84,7 +88,9 @@ fn apply_fix(state: AppState, fix: &Fix) {
 #[component]
 pub fn Findings() -> impl IntoView {
     let state = use_state();
-    let findings = Memo::new(move |_| state.config.with(|c| review::review(catalog(), c)));
+    // The review follows the configuration once editing pauses: it is the most expensive
+    // derivation on the page and not part of what an edit must update within a frame.
+    let findings = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
     let heading: NodeRef<leptos::html::H2> = NodeRef::new();
     let counts = move || findings.with(|f| review::counts(f));
     view! {

@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
     if let Some(prev) = previous {
         state.seed_undo(prev);
     }
+    state.settle_after_edits();
     share_view::sync_address_bar();
 
     // Autosave on every change; credentials never go to storage.

@@ -47,10 +47,11 @@ pub fn initial() -> (Configuration, Option<Notice>, Option<Configuration>) {
     }
 }
 
-/// Keep the address bar in step with the configuration (replaceState: no history spam).
+/// Keep the address bar in step with the configuration (replaceState: no history spam), once
+/// editing pauses (`AppState::settled`). "Copy link" always encodes the current configuration.
 pub fn sync_address_bar() {
     let state = use_state();
-    let fragment = Memo::new(move |_| state.config.with(|c| share::encode(catalog(), c)));
+    let fragment = Memo::new(move |_| state.settled.with(|c| share::encode(catalog(), c)));
     Effect::new(move |_| browser::replace_hash(&fragment.get()));
 }
 

@@ -624,12 +624,8 @@ async fn share_link_round_trip_in_a_new_browser() {
     .await;
     a.wait_attr("[data-testid=change-count]", "data-value", "2")
         .await;
-    // The address bar follows the edits.
-    let url = a.client.current_url().await.expect("url").to_string();
-    let fragment = url
-        .split_once('#')
-        .map(|(_, f)| f.to_string())
-        .expect("a fragment");
+    // The address bar follows the edits (once typing pauses).
+    let fragment = fragment_with(&a, 2).await;
     assert!(fragment.starts_with("v1."), "{fragment}");
     assert!(
         fragment.len() <= 200,
@@ -1080,6 +1076,29 @@ async fn wait_count(s: &Session, css: &str, n: usize) {
         assert!(
             Instant::now() < deadline,
             "{css} matches {got} elements, expected {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Wait until the address bar's fragment is a link holding `overrides` changes (the page
+/// updates it once editing pauses), and return it.
+async fn fragment_with(s: &Session, overrides: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = s.client.current_url().await.expect("url").to_string();
+        let fragment = url
+            .split_once('#')
+            .map(|(_, f)| f.to_string())
+            .unwrap_or_default();
+        let got = tonnage_core::share::decode(tonnage_core::Catalog::builtin(), &fragment)
+            .map(|c| c.override_count());
+        if matches!(got, Ok(n) if n == overrides) {
+            return fragment;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the address bar holds {got:?} changes, expected {overrides}: {url}"
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
