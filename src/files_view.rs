@@ -72,6 +72,20 @@ fn strong_password() -> Option<String> {
     Some(out)
 }
 
+/// Each run of the preview with a key: its position, mark and a hash of its text. A run an edit
+/// did not change keeps its key, so the page keeps its DOM node.
+fn run_keys(runs: &[(String, bool)]) -> Vec<(u64, String, bool)> {
+    use std::hash::{Hash, Hasher};
+    runs.iter()
+        .enumerate()
+        .map(|(i, (text, m))| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (i, m, text).hash(&mut h);
+            (h.finish(), text.clone(), *m)
+        })
+        .collect()
+}
+
 #[component]
 pub fn FilesView() -> impl IntoView {
     let state = use_state();
@@ -102,6 +116,9 @@ pub fn FilesView() -> impl IntoView {
         preview.with(|p| p.as_ref().map(|p| p.paths.clone()).unwrap_or_default())
     });
     let shown = Memo::new(move |_| preview.with(|p| p.as_ref().and_then(|p| p.shown.clone())));
+    let changed = move || shown.with(|s| s.as_ref().map_or(0, |f| f.changed));
+    let keyed_runs =
+        move || shown.with(|s| s.as_ref().map(|f| run_keys(&f.runs)).unwrap_or_default());
     let copied = RwSignal::new(false);
     let copy = move |_| {
         if let Some(f) = shown.get_untracked() {
@@ -182,26 +199,40 @@ pub fn FilesView() -> impl IntoView {
                     }).collect_view()}
                 </nav>
                 <div class="file-view">
-                    {move || match shown.get() {
-                        None => view! { <p class="muted" data-testid="preview-pending">"Rendering the files…"</p> }.into_any(),
-                        Some(f) => {
-                            let changed = f.changed;
-                            view! {
-                                <div class="file-head">
-                                    <code data-testid="preview-path">{f.path.clone()}</code>
-                                    <span class="muted" data-testid="preview-changed" data-value=changed.to_string()>
-                                        {format!("{changed} line{} differ from the preset", if changed == 1 { "" } else { "s" })}
-                                    </span>
-                                    <button data-testid="copy-file" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-                                </div>
-                                <pre class="code" data-testid="preview"><code>{f.runs.into_iter().map(|(text, m)| view! {
-                                    <span class="line" class:diff=m>{text}</span>
-                                }).collect_view()}</code></pre>
-                            }.into_any()
-                        }
-                    }}
+                    <Show when=move || shown.with(Option::is_some) fallback=|| view! { <p class="muted" data-testid="preview-pending">"Rendering the files…"</p> }>
+                        <div class="file-head">
+                            <code data-testid="preview-path">{move || shown.with(|s| s.as_ref().map(|f| f.path.clone()).unwrap_or_default())}</code>
+                            <span class="muted" data-testid="preview-changed" data-value=move || changed().to_string()>
+                                {move || { let n = changed(); format!("{n} line{} differ from the preset", if n == 1 { "" } else { "s" }) }}
+                            </span>
+                            <button data-testid="copy-file" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                        </div>
+                        // Keyed runs: a run the edit did not touch keeps its DOM node.
+                        <pre class="code" data-testid="preview"><code>
+                            <For each=keyed_runs key=|r| r.0 children=|(_, text, m)| view! { <span class="line" class:diff=m>{text}</span> }/>
+                        </code></pre>
+                    </Show>
                 </div>
             </div>
         </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_keys;
+
+    #[test]
+    fn a_run_an_edit_did_not_touch_keeps_its_key() {
+        let before = [("a\n".to_string(), false), ("b\n".to_string(), true)];
+        let after = [("a\n".to_string(), false), ("c\n".to_string(), true)];
+        let (k0, k1) = (run_keys(&before), run_keys(&after));
+        assert_eq!(k0[0].0, k1[0].0);
+        assert_ne!(k0[1].0, k1[1].0);
+        // The same text at another position is another run.
+        let same = [("a\n".to_string(), false), ("a\n".to_string(), false)];
+        let k = run_keys(&same);
+        assert_ne!(k[0].0, k[1].0);
+        assert_eq!(k[1].1, "a\n");
     }
 }
