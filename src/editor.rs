@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde_yaml::Value;
 use tonnage_core::catalog::{Chart, Component};
 use tonnage_core::config::{component_fields, field_kind, parse_field_input, Field, FieldKind};
+use tonnage_core::external;
 use tonnage_core::values::{display_value, quantity_of};
 use tonnage_core::ConfigError;
 
@@ -168,7 +169,12 @@ pub fn FieldInput(
 }
 
 /// Components of a chart that need `comp` and are switched on, across the selected charts.
-fn dependents_of(stack: &str, comp: &Component, stacks: &[String]) -> Vec<(String, String)> {
+/// Components of the configuration that depend on `comp`: (chart id, component id, name).
+fn dependents_of(
+    stack: &str,
+    comp: &Component,
+    stacks: &[String],
+) -> Vec<(String, String, String)> {
     let qualified = format!("{stack}/{}", comp.id);
     let mut out = Vec::new();
     for s in stacks {
@@ -181,7 +187,7 @@ fn dependents_of(stack: &str, comp: &Component, stacks: &[String]) -> Vec<(Strin
                 .iter()
                 .any(|d| *d == qualified || (ch.id == stack && *d == comp.id));
             if needs {
-                out.push((ch.id.clone(), c.name.clone()));
+                out.push((ch.id.clone(), c.id.clone(), c.name.clone()));
             }
         }
     }
@@ -223,14 +229,45 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
             })
         })
     };
+    let ext_key = external::option_key(stack, &comp.id);
+    let endpoint = {
+        let key = ext_key.clone();
+        Memo::new(move |_| {
+            state.config.with(|c| {
+                c.options
+                    .get(&key)
+                    .filter(|v| !v.trim().is_empty())
+                    .cloned()
+            })
+        })
+    };
+    // Running components that need this one: shown when it is off, or bypassed by an endpoint.
     let dependents = move || {
-        if enabled.get() {
+        if enabled.get() && endpoint.with(Option::is_none) {
             return Vec::new();
         }
-        state.stack_ids.with(|s| dependents_of(stack, comp, s))
+        let deps = state.stack_ids.with(|s| dependents_of(stack, comp, s));
+        state.plan.with(|p| {
+            deps.into_iter()
+                .filter(|(s, id, _)| {
+                    p.components
+                        .iter()
+                        .any(|c| c.stack == *s && c.id == *id && c.enabled)
+                })
+                .collect::<Vec<_>>()
+        })
     };
+    // Where an endpoint for this component goes, per dependant chart of the configuration.
+    let destinations = move || {
+        state.config.with(|c| {
+            external::dependants(catalog(), c, stack, &comp.id)
+                .into_iter()
+                .map(|(ch, conn)| (conn.host.is_some(), external::describe(ch, conn)))
+                .collect::<Vec<_>>()
+        })
+    };
+    let ext_error: RwSignal<Option<String>> = RwSignal::new(None);
     let testid = |key: &str| format!("field-{stack}-{}-{}", comp.id, key.replace('.', "-"));
-    let ext_key = format!("external.{stack}.{}", comp.id);
     let ext_key2 = ext_key.clone();
     view! {
         <article class="component" class:off=move || !enabled.get() data-testid=format!("card-{stack}-{}", comp.id)>
@@ -265,29 +302,64 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
             {move || {
                 let deps = dependents();
                 (!deps.is_empty()).then(|| {
-                    let list = deps.iter().map(|(s, n)| if s == stack { n.clone() } else { format!("{n} ({s})") }).collect::<Vec<_>>().join(", ");
+                    let list = deps.iter().map(|(s, _, n)| if s == stack { n.clone() } else { format!("{n} ({s})") }).collect::<Vec<_>>().join(", ");
                     let key = ext_key.clone();
                     let key2 = ext_key2.clone();
+                    let on = enabled.get();
+                    let headline = if on {
+                        format!(
+                            "{} is deployed, yet {} point at the external endpoint {}.",
+                            comp.name,
+                            list,
+                            endpoint.get().unwrap_or_default()
+                        )
+                    } else {
+                        format!(
+                            "{} {} {}.",
+                            list,
+                            if deps.len() == 1 { "needs" } else { "need" },
+                            comp.name
+                        )
+                    };
+                    let hint = if on {
+                        " Clear the endpoint to use this one, or switch it off. "
+                    } else if endpoint.with(Option::is_some) {
+                        " Switched off: they use the external endpoint below. "
+                    } else {
+                        " Switched off, they cannot start unless they reach an external one. "
+                    };
                     view! {
                         <div class="warning" role="alert" data-testid=format!("depwarn-{stack}-{}", comp.id)>
-                            <strong>{format!("{} needs {}.", list, comp.name)}</strong>
-                            " Switched off, they cannot start unless they reach an external one. "
+                            <strong>{headline}</strong>
+                            {hint}
                             <label>
                                 "External endpoint (host:port): "
                                 <input
                                     type="text"
+                                    placeholder="db.example.com:5432"
                                     data-testid=format!("external-{stack}-{}", comp.id)
                                     prop:value=move || state.config.with(|c| c.options.get(&key).cloned().unwrap_or_default())
                                     on:change=move |ev| {
-                                        let v = event_target_value(&ev).trim().to_string();
+                                        let v = event_target_value(&ev);
                                         let k = key2.clone();
-                                        let _ = state.apply(|c| {
-                                            if v.is_empty() { c.options.remove(&k); } else { c.options.insert(k, v); }
-                                            Ok::<(), ()>(())
-                                        });
+                                        let r = state.apply(|c| c.set_option(catalog(), &k, &v));
+                                        ext_error.set(r.err().map(|e| e.to_string()));
                                     }
                                 />
                             </label>
+                            {move || ext_error.get().map(|m| view! {
+                                <span class="error" data-testid=format!("external-{stack}-{}-error", comp.id)>{m}</span>
+                            })}
+                            <ul class="muted" data-testid=format!("external-{stack}-{}-where", comp.id)>
+                                {destinations().into_iter().map(|(written, text)| {
+                                    let line = match (written, endpoint.with(Option::is_some)) {
+                                        (true, true) => format!("Written to {text}"),
+                                        (true, false) => format!("An endpoint goes to {text}"),
+                                        (false, _) => text,
+                                    };
+                                    view! { <li class:error=!written>{line}</li> }
+                                }).collect_view()}
+                            </ul>
                         </div>
                     }
                 })

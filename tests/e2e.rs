@@ -811,6 +811,111 @@ async fn downloaded(s: &Session, name: &str) -> Vec<u8> {
 
 #[tokio::test]
 #[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn external_endpoint_replaces_a_switched_off_database() {
+    let s = Session::start(1280, 1000).await;
+    s.open("").await;
+    s.click("[data-testid=stack-cauldron-infra]").await;
+    s.click("[data-testid=env-prod]").await;
+    s.click("[data-testid=reset-all]").await;
+    s.click("[data-testid=stack-add-cauldron-frappe]").await;
+    s.wait_for("[data-testid=card-cauldron-frappe-web]").await;
+    // Switch off cauldron-infra's PostgreSQL: Frappe's components need it.
+    s.click("[data-testid=field-cauldron-infra-postgresql-enabled]")
+        .await;
+    let warn = s
+        .text("[data-testid=depwarn-cauldron-infra-postgresql]")
+        .await;
+    assert!(
+        warn.contains("Web server (cauldron-frappe)") && warn.contains("cannot start"),
+        "{warn}"
+    );
+    // The read replicas go off with it and are not listed as broken.
+    assert!(!warn.contains("read"), "{warn}");
+    let input = "[data-testid=external-cauldron-infra-postgresql]";
+    // A malformed endpoint is refused at the field, naming the input.
+    type_into(&s, input, "db.example.com:99999\u{E004}").await;
+    let err = s
+        .text("[data-testid=external-cauldron-infra-postgresql-error]")
+        .await;
+    assert!(
+        err.contains("\"db.example.com:99999\"") && err.contains("1 to 65535"),
+        "{err}"
+    );
+    // A good one is applied: the field says where it goes and the error is gone.
+    type_into(&s, input, "db.example.com:3306\u{E004}").await;
+    wait_text(
+        &s,
+        "[data-testid=external-cauldron-infra-postgresql-where]",
+        "Written to cauldron-frappe: database.host and database.port",
+    )
+    .await;
+    assert_eq!(
+        s.count("[data-testid=external-cauldron-infra-postgresql-error]")
+            .await,
+        0
+    );
+    s.client
+        .execute(
+            "document.querySelector('[data-testid=card-cauldron-infra-postgresql]').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    s.screenshot("07b-external-endpoint").await;
+    // The Files preview of Frappe's values shows the endpoint, not the in-cluster Service.
+    s.click("[data-testid=files] summary").await;
+    s.click("[data-testid=file-cauldron-frappe-values-prod-yaml]")
+        .await;
+    wait_text(
+        &s,
+        "[data-testid=preview-path]",
+        "cauldron-frappe/values-prod.yaml",
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let text = loop {
+        let t = s.text("[data-testid=preview]").await;
+        if t.contains("host: db.example.com") || Instant::now() > deadline {
+            break t;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        text.contains("host: db.example.com") && text.contains("port: 3306"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("cauldron-infra-postgresql-primary"),
+        "{text}"
+    );
+    let mut highlighted = Vec::new();
+    for el in s
+        .client
+        .find_all(Locator::Css("[data-testid=preview] .line.diff"))
+        .await
+        .unwrap()
+    {
+        highlighted.push(el.text().await.unwrap());
+    }
+    assert!(
+        highlighted
+            .iter()
+            .any(|l| l.contains("host: db.example.com")),
+        "{highlighted:?}"
+    );
+    s.client
+        .execute(
+            "document.querySelector('[data-testid=preview]').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    s.screenshot("14b-external-endpoint-preview").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
 async fn preview_and_download_files() {
     use std::io::Read;
     let s = Session::start(1280, 1000).await;

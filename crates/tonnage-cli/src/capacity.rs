@@ -19,9 +19,10 @@ pub struct CapacityArgs {
     /// Expected users: replicas from the guide's users table (an explicit --set wins).
     #[arg(long, value_name = "N")]
     pub users: Option<String>,
-    /// Any planning option as KEY=VALUE (node.vcpu, node.memory, node.max_pods,
+    /// Any option as KEY=VALUE: planning (node.vcpu, node.memory, node.max_pods,
     /// daemonset.cpu, daemonset.memory, price.node_hour, price.storage_gb_month,
-    /// qdrant.vectors, qdrant.dimensions, ...); repeat for several.
+    /// qdrant.vectors, qdrant.dimensions, ...) or an external endpoint for a switched-off
+    /// dependency (external.<chart>.<component>=HOST[:PORT]); repeat for several.
     #[arg(long = "option", value_name = "KEY=VALUE")]
     pub options: Vec<String>,
 }
@@ -33,13 +34,7 @@ pub fn apply(
     config: &mut Configuration,
     args: &CapacityArgs,
 ) -> Result<(Planning, Vec<String>), String> {
-    for o in &args.options {
-        let Some((k, v)) = o.split_once('=') else {
-            return Err(format!("invalid --option {o:?}: expected KEY=VALUE"));
-        };
-        capacity::check_option(k, v).map_err(|e| e.to_string())?;
-        config.options.insert(k.to_string(), v.to_string());
-    }
+    crate::apply_options(catalog, config, &args.options)?;
     for (flag, key, value) in [
         ("--cloud", "cloud", &args.cloud),
         ("--node-type", "node_type", &args.node_type),

@@ -90,6 +90,24 @@ fn configuration(
     Ok(config)
 }
 
+/// `--option KEY=VALUE` flags into the configuration's options, each checked by the core
+/// (`Configuration::set_option`: planning options and external endpoints).
+fn apply_options(
+    catalog: &Catalog,
+    config: &mut Configuration,
+    options: &[String],
+) -> Result<(), String> {
+    for o in options {
+        let Some((k, v)) = o.split_once('=') else {
+            return Err(format!("invalid --option {o:?}: expected KEY=VALUE"));
+        };
+        config
+            .set_option(catalog, k, v)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<String, String> {
     let catalog = Catalog::builtin();
     match cli.command {

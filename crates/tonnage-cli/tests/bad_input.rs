@@ -272,3 +272,13 @@ fn b22_unknown_node_type() {
 fn b23_unknown_output_format() {
     cli_row("B23");
 }
+
+#[test]
+fn b24_malformed_external_endpoint() {
+    cli_row("B24");
+}
+
+#[test]
+fn b25_external_endpoint_for_an_unknown_component() {
+    cli_row("B25");
+}

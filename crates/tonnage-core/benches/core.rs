@@ -128,6 +128,15 @@ pub fn synthetic_yaml(n: usize) -> String {
             y.push_str(&format!("      image: {c}.image\n"));
         }
     }
+    // Each dependency can be switched off, so the catalog needs a connection for it.
+    if n > 1 {
+        y.push_str("connections:\n");
+        for i in 0..n - 1 {
+            y.push_str(&format!(
+                "  - target: c{i:04}\n    unsupported: generated chart, no address key\n"
+            ));
+        }
+    }
     y
 }
 

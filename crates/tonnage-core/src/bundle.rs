@@ -16,6 +16,7 @@
 //! so each file means the same to Helm as to the core. No randomness: generated passwords come
 //! from the caller ([`BundleOptions::passwords`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -608,9 +609,11 @@ fn sh_quote(s: &str) -> String {
 struct ChartValues<'a> {
     chart: &'a Chart,
     env_file: String,
-    effective: Value,
+    effective: Cow<'a, Value>,
     generated: Vec<String>,
     overrides: Vec<String>,
+    /// External endpoints written into the values: "<target> = <endpoint> -> <paths>".
+    endpoints: Vec<String>,
 }
 
 fn chart_values<'a>(
@@ -618,7 +621,7 @@ fn chart_values<'a>(
     config: &Configuration,
     opts: &BundleOptions,
 ) -> ChartValues<'a> {
-    let mut effective = config.effective_values(chart);
+    let mut effective = config.effective(chart);
     let creds = credential_paths(chart, &effective);
     let mut generated = Vec::new();
     for ((id, path), pw) in &opts.passwords {
@@ -626,7 +629,7 @@ fn chart_values<'a>(
             continue;
         }
         if let Ok(segs) = parse_path(path) {
-            set_path(&mut effective, &segs, Value::String(pw.clone()));
+            set_path(effective.to_mut(), &segs, Value::String(pw.clone()));
             generated.push(path.clone());
         }
     }
@@ -635,12 +638,20 @@ fn chart_values<'a>(
         .get(&chart.id)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
+    let endpoints = crate::external::writes(chart, &config.options)
+        .into_iter()
+        .map(|(c, e, w)| {
+            let paths: Vec<String> = w.into_iter().map(|(p, _)| p).collect();
+            format!("{} = {e} -> {}", c.target, paths.join(", "))
+        })
+        .collect();
     ChartValues {
         chart,
         env_file: format!("{}/values-{}.yaml", chart.id, file_safe(&config.env)),
         effective,
         generated,
         overrides,
+        endpoints,
     }
 }
 
@@ -693,11 +704,13 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
         "# Only what differs from values.yaml. Helm merges -f values.yaml -f this file: maps key by"
     );
     let _ = writeln!(out, "# key, lists replaced whole, null deletes a default.");
-    if cv.overrides.is_empty() {
+    if cv.overrides.is_empty() && cv.endpoints.is_empty() {
         let _ = writeln!(
             out,
             "# Your overrides: none; everything below is the preset."
         );
+    } else if cv.overrides.is_empty() {
+        let _ = writeln!(out, "# Your overrides: none.");
     } else {
         let _ = writeln!(
             out,
@@ -706,6 +719,16 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
         );
         for p in &cv.overrides {
             let _ = writeln!(out, "#   {}", comment_text(p));
+        }
+    }
+    if !cv.endpoints.is_empty() {
+        let _ = writeln!(
+            out,
+            "# External endpoints ({}) replacing switched-off dependencies; everything else below is the preset:",
+            cv.endpoints.len()
+        );
+        for e in &cv.endpoints {
+            let _ = writeln!(out, "#   {}", comment_text(e));
         }
     }
     if !cv.generated.is_empty() {
@@ -985,6 +1008,20 @@ fn readme(
                 };
                 let _ = writeln!(out, "  - `{}:{}` = {shown}", cv.chart.id, path);
             }
+        }
+    }
+    let endpoints: Vec<(&str, &String)> = all
+        .iter()
+        .flat_map(|cv| cv.endpoints.iter().map(|e| (cv.chart.id.as_str(), e)))
+        .collect();
+    if !endpoints.is_empty() {
+        let _ = writeln!(
+            out,
+            "- External endpoints ({}), outside this plan's capacity and cost:",
+            endpoints.len()
+        );
+        for (chart, e) in endpoints {
+            let _ = writeln!(out, "  - `{chart}`: `{}`", comment_text(e));
         }
     }
     out.push('\n');

@@ -566,7 +566,11 @@ fn parse_quantity(key: &str, text: &str, cpu: bool) -> Result<i64, OptionError> 
 /// options of other modules can share the map.
 pub fn check_option(key: &str, value: &str) -> Result<(), OptionError> {
     if !OPTION_KEYS.iter().any(|(k, _)| *k == key) {
-        let valid: Vec<&str> = OPTION_KEYS.iter().map(|(k, _)| *k).collect();
+        let valid: Vec<&str> = OPTION_KEYS
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(["external.<chart id>.<component id>"])
+            .collect();
         return Err(opt_err(
             key,
             value,

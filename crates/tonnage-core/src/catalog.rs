@@ -73,10 +73,40 @@ pub struct Environment {
     pub users: Option<String>,
     #[serde(default = "empty_map")]
     pub values: Value,
+    /// The chart's values with these laid over them, once worked out ([`Chart::preset`]).
+    #[serde(skip)]
+    preset: PresetMemo,
 }
 
 fn empty_map() -> Value {
     Value::Mapping(Default::default())
+}
+
+/// An environment's preset (the chart's values merged with the environment's), worked out on
+/// first use and kept for the life of the catalog: it is catalog data, the same for every
+/// configuration of that environment, and the plan, the values bundle and the manifests all
+/// start from it. A clone starts empty and works it out again, so a chart cloned and then changed
+/// never sees a preset of the original; it takes no part in comparisons, and catalogs are not
+/// changed in place after loading.
+#[derive(Default)]
+struct PresetMemo(OnceLock<Value>);
+
+impl Clone for PresetMemo {
+    fn clone(&self) -> Self {
+        PresetMemo::default()
+    }
+}
+
+impl PartialEq for PresetMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for PresetMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PresetMemo")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,6 +324,36 @@ pub struct Setting {
     pub help: String,
 }
 
+/// How the chart points its components at one dependency (`connections` in the catalog file):
+/// the values paths an external endpoint is written to when the dependency is replaced by a
+/// service outside the configuration (option `external.<chart>.<component>`, see
+/// [`crate::external`]), or why the chart has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Connection {
+    /// The dependency as components name it in `depends_on`: `id` or `<chart id>/<id>`.
+    pub target: String,
+    /// Values path of the host name the chart connects to (a string).
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Values path of the port (an integer); written only when the endpoint gives a port.
+    #[serde(default)]
+    pub port: Option<String>,
+    /// Instead of `host`: why the chart has no parameter for this dependency's address.
+    #[serde(default)]
+    pub unsupported: Option<String>,
+}
+
+impl Connection {
+    /// The target as (chart id, component id); `chart` is the id of the chart declaring it.
+    pub fn target_of<'a>(&'a self, chart: &'a str) -> (&'a str, &'a str) {
+        match self.target.split_once('/') {
+            Some((other, id)) => (other, id),
+            None => (chart, self.target.as_str()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assumption {
@@ -323,6 +383,9 @@ pub struct Chart {
     pub volumes: Vec<SharedVolume>,
     #[serde(default)]
     pub settings: Vec<Setting>,
+    /// Where the chart's values point at each dependency that can be switched off or left out.
+    #[serde(default)]
+    pub connections: Vec<Connection>,
     #[serde(default)]
     pub assumptions: Vec<Assumption>,
     #[serde(default)]
@@ -341,8 +404,29 @@ impl Chart {
         self.environments.iter().find(|e| e.id == id)
     }
 
+    /// The values a configuration of environment `env` starts from: the chart's values with the
+    /// environment's laid over them by Helm's merge ([`crate::values::merge`]), or the chart's
+    /// values when it has no such environment. Merged on first use, then kept ([`PresetMemo`]).
+    pub fn preset(&self, env: &str) -> &Value {
+        match self.environment(env) {
+            Some(e) => e.preset.0.get_or_init(|| {
+                let mut v = self.values.clone();
+                crate::values::merge(&mut v, &e.values);
+                v
+            }),
+            None => &self.values,
+        }
+    }
+
     pub fn volume(&self, id: &str) -> Option<&SharedVolume> {
         self.volumes.iter().find(|v| v.id == id)
+    }
+
+    /// The chart's connection to component `id` of chart `stack`, if it declares one.
+    pub fn connection(&self, stack: &str, id: &str) -> Option<&Connection> {
+        self.connections
+            .iter()
+            .find(|c| c.target_of(&self.id) == (stack, id))
     }
 
     /// The assumption covering `path` in the given layer (`None` = the chart's values.yaml).
@@ -352,6 +436,30 @@ impl Chart {
             .filter(|a| a.env.as_deref() == env)
             .find(|a| path_covers(&a.path, path))
     }
+}
+
+/// The values paths a probe's `exec` argument refers to as `{{ .Values.<path> }}` (Helm's
+/// spelling; the rendered manifest has the value in effect there), in order; an error for any
+/// other `{{ ... }}`.
+pub fn value_refs(text: &str) -> Vec<Result<&str, String>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let Some(j) = after.find("}}") else {
+            out.push(Err(format!("unclosed {{{{ in {text:?}")));
+            break;
+        };
+        let inner = after[..j].trim();
+        out.push(match inner.strip_prefix(".Values.") {
+            Some(p) if !p.is_empty() && !p.contains(char::is_whitespace) => Ok(p),
+            _ => Err(format!(
+                "{{{{ {inner} }}}} in {text:?}: only {{{{ .Values.<path> }}}} is supported"
+            )),
+        });
+        rest = &after[j + 2..];
+    }
+    out
 }
 
 /// Whether `prefix` is `path` or one of its ancestors (`a.b` covers `a.b.c`, not `a.bc`).
@@ -637,6 +745,18 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                     "needs exactly one of http_get, tcp_socket, exec",
                 ));
             }
+            for arg in p.exec.iter().flatten() {
+                for r in value_refs(arg) {
+                    let path = r.map_err(|e| err(file, format!("{at}.probes.{which}.exec"), e))?;
+                    check_path(
+                        file,
+                        chart,
+                        &format!("{at}.probes.{which}.exec"),
+                        path,
+                        None,
+                    )?;
+                }
+            }
             let port = p.port.as_ref().or(p.tcp_socket.as_ref());
             if let Some(port) = port {
                 if !c.ports.iter().any(|x| &x.name == port) && port.parse::<u16>().is_err() {
@@ -671,6 +791,7 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
     for (i, s) in chart.settings.iter().enumerate() {
         check_path(file, chart, &format!("settings[{i}].path"), &s.path, None)?;
     }
+    validate_connections(file, chart)?;
     for (i, a) in chart.assumptions.iter().enumerate() {
         let env = match &a.env {
             None => None,
@@ -683,6 +804,118 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             })?),
         };
         check_path(file, chart, &format!("assumptions[{i}].path"), &a.path, env)?;
+    }
+    Ok(())
+}
+
+/// `connections`: each names a dependency some component has, with a host path (a string in
+/// values) and optionally a port path (an integer), or an `unsupported` reason; and every
+/// dependency that can be missing (in another chart, or switched off on its own) has one.
+fn validate_connections(file: &str, chart: &Chart) -> Result<(), CatalogError> {
+    // Sets and a map, so that validation stays linear-logarithmic in the components.
+    let needed: BTreeSet<&str> = chart
+        .components
+        .iter()
+        .flat_map(|c| c.depends_on.iter().map(String::as_str))
+        .collect();
+    let by_id: std::collections::BTreeMap<&str, &Component> = chart
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), c))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for (i, c) in chart.connections.iter().enumerate() {
+        let at = format!("connections[{i}]");
+        if !seen.insert(c.target_of(&chart.id)) {
+            return Err(err(
+                file,
+                format!("{at}.target"),
+                format!("{:?} has more than one entry", c.target),
+            ));
+        }
+        if !needed.contains(c.target.as_str()) {
+            return Err(err(
+                file,
+                format!("{at}.target"),
+                format!(
+                    "no component depends on {:?} (the target must be a depends_on entry)",
+                    c.target
+                ),
+            ));
+        }
+        match (&c.host, &c.port, &c.unsupported) {
+            (Some(_), _, None) => {}
+            (None, None, Some(r)) if !r.trim().is_empty() => {}
+            (None, None, Some(_)) => {
+                return Err(err(
+                    file,
+                    format!("{at}.unsupported"),
+                    "the reason is empty",
+                ))
+            }
+            _ => {
+                return Err(err(
+                    file,
+                    &at,
+                    "needs host (and optionally port) or unsupported, not both",
+                ))
+            }
+        }
+        for (field, path, want_int) in [("host", &c.host, false), ("port", &c.port, true)] {
+            let Some(path) = path else { continue };
+            let where_ = format!("{at}.{field}");
+            check_path(file, chart, &where_, path, None)?;
+            let segs = parse_path(path).map_err(|e| err(file, &where_, e.to_string()))?;
+            let v = get_path(&chart.values, &segs);
+            let ok = match v {
+                None => true, // only in an environment: checked by check_path
+                Some(v) if want_int => v.as_u64().is_some_and(|n| (1..=65535).contains(&n)),
+                Some(v) => v.is_string(),
+            };
+            if !ok {
+                return Err(err(
+                    file,
+                    where_,
+                    format!(
+                        "{path:?} must hold {} in values",
+                        if want_int {
+                            "a port number (an integer from 1 to 65535)"
+                        } else {
+                            "a host name (a string)"
+                        }
+                    ),
+                ));
+            }
+        }
+    }
+    for (i, c) in chart.components.iter().enumerate() {
+        for (j, d) in c.depends_on.iter().enumerate() {
+            let can_go = match d.split_once('/') {
+                Some(_) => true,
+                None => by_id.get(d.as_str()).is_some_and(|t| {
+                    let switchable = t.values.enabled.is_some() || t.values.enabled_when.is_some();
+                    // A replica switched off with its primary (same `enabled` path) never runs
+                    // without it.
+                    switchable && t.values.enabled != c.values.enabled
+                }),
+            };
+            let (stack, id) = match d.split_once('/') {
+                Some((s, x)) => (s, x),
+                None => (chart.id.as_str(), d.as_str()),
+            };
+            if can_go && !seen.contains(&(stack, id)) {
+                return Err(err(
+                    file,
+                    format!("components[{i}].depends_on[{j}]"),
+                    format!(
+                        "{d:?} can be switched off or left out but has no connections entry: add \
+                         one with the values paths that point {} at it (host, port), or \
+                         unsupported: <why the chart has none>",
+                        c.id
+                    ),
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -768,6 +1001,100 @@ mod tests {
         );
         let e = Catalog::load(&[("rhesis.yaml", &bad)]).unwrap_err();
         assert!(e.to_string().contains("backend.resourcez"), "{e}");
+    }
+
+    fn load_frappe(text: &str) -> Result<Catalog, CatalogError> {
+        Catalog::load(&[FILES[0], ("cauldron-frappe.yaml", text)])
+    }
+
+    #[test]
+    fn connections_are_validated() {
+        let frappe = FILES[1].1;
+        assert!(load_frappe(frappe).is_ok());
+        let cases = [
+            (
+                "    host: database.host\n",
+                "    host: database.hots\n",
+                "connections[0].host",
+                "path \"database.hots\" does not exist in values",
+            ),
+            (
+                "    port: database.port\n",
+                "    port: database.name\n",
+                "connections[0].port",
+                "must hold a port number",
+            ),
+            (
+                "    host: database.host\n",
+                "    host: database.port\n",
+                "connections[0].host",
+                "must hold a host name (a string)",
+            ),
+            (
+                "  - target: cauldron-infra/postgresql\n",
+                "  - target: cauldron-infra/timescaledb\n",
+                "connections[0].target",
+                "no component depends on \"cauldron-infra/timescaledb\"",
+            ),
+            (
+                "  - target: cauldron-infra/redis-cache\n",
+                "  - target: cauldron-infra/postgresql\n",
+                "connections[1].target",
+                "has more than one entry",
+            ),
+            (
+                "    host: redis.cache.host\n",
+                "    host: redis.cache.host\n    unsupported: no key\n",
+                "connections[1]",
+                "needs host (and optionally port) or unsupported, not both",
+            ),
+        ];
+        for (from, to, path, problem) in cases {
+            assert!(frappe.contains(from), "{from}");
+            let e = load_frappe(&frappe.replacen(from, to, 1)).unwrap_err();
+            assert_eq!(e.file, "cauldron-frappe.yaml", "{e}");
+            assert_eq!(e.path, path, "{e}");
+            assert!(e.problem.contains(problem), "{e}");
+        }
+        // Every dependency that can go away needs an entry.
+        let without = frappe.replacen(
+            "  - target: cauldron-infra/redis-socketio\n    host: redis.socketio.host\n    port: redis.socketio.port\n",
+            "",
+            1,
+        );
+        let e = load_frappe(&without).unwrap_err();
+        assert_eq!(e.path, "components[0].depends_on[3]", "{e}");
+        assert!(
+            e.problem
+                .contains("\"cauldron-infra/redis-socketio\" can be switched off or left out but has no connections entry"),
+            "{e}"
+        );
+        // A probe's {{ .Values.path }} must name a value.
+        let e = load_frappe(&frappe.replacen(
+            "{{ .Values.redis.queue.host }}",
+            "{{ .Values.redis.queue.hots }}",
+            1,
+        ))
+        .unwrap_err();
+        assert_eq!(e.path, "components[1].probes.liveness.exec", "{e}");
+        assert!(e.problem.contains("redis.queue.hots"), "{e}");
+    }
+
+    #[test]
+    fn value_refs_in_probe_commands() {
+        assert_eq!(
+            value_refs("wait-for-it {{ .Values.a.b }}:{{.Values.c}} -t 1"),
+            [Ok("a.b"), Ok("c")]
+        );
+        assert!(value_refs("no template").is_empty());
+        assert!(value_refs("{{ .Release.Name }}")[0]
+            .as_ref()
+            .unwrap_err()
+            .contains("only {{ .Values.<path> }} is supported"));
+        assert!(value_refs("{{ .Values.a")[0]
+            .as_ref()
+            .unwrap_err()
+            .contains("unclosed"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! each chart's own values paths exactly as `helm --set` would. Kept apart from the catalog;
 //! applying it is pure and deterministic.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::catalog::{path_covers, Catalog, Chart};
-use crate::values::{self, get_path, merge, parse_path, set_path, typed_value, Seg};
+use crate::values::{self, get_path, parse_path, set_path, typed_value, Seg};
 
 /// What the user chose. `overrides` maps chart id -> values path -> value.
 ///
@@ -258,6 +259,29 @@ impl Configuration {
         Ok(())
     }
 
+    /// Set one option as a front end takes it (`--option KEY=VALUE`), checked: an external
+    /// endpoint (`external.<chart>.<component>`, [`crate::external::check_option`]) or a
+    /// planning option ([`crate::capacity::check_option`]). An empty endpoint removes it.
+    pub fn set_option(
+        &mut self,
+        catalog: &Catalog,
+        key: &str,
+        value: &str,
+    ) -> Result<(), crate::capacity::OptionError> {
+        if key.starts_with(crate::external::PREFIX) {
+            crate::external::check_option(catalog, key, value)?;
+            if value.trim().is_empty() {
+                self.options.remove(key);
+                return Ok(());
+            }
+        } else {
+            crate::capacity::check_option(key, value)?;
+        }
+        self.options
+            .insert(key.to_string(), value.trim().to_string());
+        Ok(())
+    }
+
     /// Remove an override; returns whether there was one.
     pub fn unset(&mut self, stack: &str, path: &str) -> bool {
         let Some(m) = self.overrides.get_mut(stack) else {
@@ -274,8 +298,25 @@ impl Configuration {
         self.overrides.values().map(|m| m.len()).sum()
     }
 
-    /// The chart's values in effect: values.yaml, then the environment, then the overrides.
+    /// The chart's values in effect: values.yaml, then the environment, then the overrides,
+    /// then the external endpoints of `options` written where the chart connects to them
+    /// ([`crate::external::apply`]).
     pub fn effective_values(&self, chart: &Chart) -> Value {
+        self.effective(chart).into_owned()
+    }
+
+    /// [`Self::effective_values`], borrowed when the configuration changes nothing of the
+    /// environment's preset for this chart (no override of it, no external endpoint written into
+    /// it): then it is the chart's preset itself ([`Chart::preset`]), not a copy. For readers of
+    /// the values (the plan, the manifests, the values bundle).
+    pub fn effective<'c>(&self, chart: &'c Chart) -> Cow<'c, Value> {
+        let overridden = self
+            .overrides
+            .get(&chart.id)
+            .is_some_and(|ov| !ov.is_empty());
+        if !overridden && crate::external::writes(chart, &self.options).is_empty() {
+            return Cow::Borrowed(chart.preset(&self.env));
+        }
         let mut v = self.preset_values(chart);
         if let Some(ov) = self.overrides.get(&chart.id) {
             for (path, value) in ov {
@@ -284,24 +325,24 @@ impl Configuration {
                 }
             }
         }
-        v
+        crate::external::apply(chart, &self.options, &mut v);
+        Cow::Owned(v)
     }
 
     /// The chart's values for the chosen environment without the user's overrides.
     pub fn preset_values(&self, chart: &Chart) -> Value {
-        let mut v = chart.values.clone();
-        if let Some(env) = chart.environment(&self.env) {
-            merge(&mut v, &env.values);
-        }
-        v
+        chart.preset(&self.env).clone()
     }
 
-    /// Which layer the value at `path` comes from.
+    /// Which layer the value at `path` comes from (an external endpoint is the user's).
     pub fn source_of(&self, chart: &Chart, path: &str) -> Layer {
         if let Some(ov) = self.overrides.get(&chart.id) {
             if overrides_touch(ov, path) {
                 return Layer::User;
             }
+        }
+        if crate::external::writes_path(chart, &self.options, path) {
+            return Layer::User;
         }
         match chart.environment(&self.env) {
             Some(env) if values::lookup(&env.values, path).is_some() => Layer::Environment,
@@ -849,5 +890,63 @@ mod tests {
         assert_eq!(c.source_of(chart, "backend.replicas"), Layer::User);
         assert!(c.unset("rhesis", "backend.replicas"));
         assert_eq!(c.override_count(), 0);
+    }
+
+    /// The kept preset, borrowed or copied, is the merge worked out afresh: the chart's values,
+    /// the environment's, the overrides, the external endpoints; for every chart and environment
+    /// (and an environment the chart lacks), with and without overrides and endpoints.
+    #[test]
+    fn effective_values_are_the_layers_merged_afresh() {
+        fn afresh(c: &Configuration, chart: &Chart) -> Value {
+            let mut v = chart.values.clone();
+            if let Some(env) = chart.environment(&c.env) {
+                crate::values::merge(&mut v, &env.values);
+            }
+            for (path, value) in c.overrides.get(&chart.id).into_iter().flatten() {
+                set_path(&mut v, &parse_path(path).unwrap(), value.clone());
+            }
+            crate::external::apply(chart, &c.options, &mut v);
+            v
+        }
+        for chart in &cat().charts {
+            let envs = chart.environments.iter().map(|e| e.id.as_str());
+            for env in envs.chain(["no-such-env"]) {
+                let mut c = Configuration {
+                    stacks: vec![chart.id.clone()],
+                    env: env.to_string(),
+                    overrides: BTreeMap::new(),
+                    options: BTreeMap::new(),
+                };
+                let preset = afresh(&c, chart);
+                assert_eq!(&preset, chart.preset(env), "{} {env}", chart.id);
+                assert!(matches!(c.effective(chart), Cow::Borrowed(_)));
+                assert_eq!(c.effective_values(chart), preset);
+                assert_eq!(c.preset_values(chart), preset);
+                for comp in &chart.components {
+                    if let Some(p) = &comp.values.replicas {
+                        c.overrides
+                            .entry(chart.id.clone())
+                            .or_default()
+                            .insert(p.clone(), Value::from(9));
+                    }
+                }
+                for conn in &chart.connections {
+                    let (stack, id) = conn.target_of(&chart.id);
+                    c.options.insert(
+                        crate::external::option_key(stack, id),
+                        "db.example.com:5432".into(),
+                    );
+                }
+                let want = afresh(&c, chart);
+                assert_ne!(
+                    want, preset,
+                    "{} {env}: the test changes something",
+                    chart.id
+                );
+                assert_eq!(c.effective(chart).as_ref(), &want, "{} {env}", chart.id);
+                // The preset kept is not changed by the copies made from it.
+                assert_eq!(chart.preset(env), &preset, "{} {env}", chart.id);
+            }
+        }
     }
 }

@@ -210,13 +210,19 @@ pub fn archive(
 }
 
 /// The preset a configuration starts from: the same charts, environment and options, no
-/// overrides. The preview diffs against its files.
+/// overrides and no external endpoints (which the user gives, as overrides). The preview diffs
+/// against its files.
 fn preset_of(config: &Configuration) -> Configuration {
     Configuration {
         stacks: config.stacks.clone(),
         env: config.env.clone(),
         overrides: BTreeMap::new(),
-        options: config.options.clone(),
+        options: config
+            .options
+            .iter()
+            .filter(|(k, _)| !k.starts_with(crate::external::PREFIX))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 
@@ -364,6 +370,39 @@ mod tests {
                 ("b\nc\n".to_string(), true),
                 ("d\n".to_string(), false)
             ]
+        );
+    }
+
+    #[test]
+    fn an_external_endpoint_is_marked_as_an_edit() {
+        let cat = catalog();
+        let mut c =
+            Configuration::new(cat, &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
+        c.set_str(cat, "cauldron-infra:postgresql.enabled=false")
+            .unwrap();
+        c.options.insert(
+            "external.cauldron-infra.postgresql".into(),
+            "db.example.com:3306".into(),
+        );
+        assert!(preset_of(&c).options.is_empty());
+        let mut svc = FilesService::new();
+        let shown = svc
+            .preview(cat, &c, &[], "cauldron-frappe/values-prod.yaml")
+            .shown
+            .unwrap();
+        let marked: Vec<&str> = shown
+            .runs
+            .iter()
+            .filter(|(_, m)| *m)
+            .flat_map(|(t, _)| t.lines())
+            .collect();
+        assert!(
+            marked.iter().any(|l| l.trim() == "host: db.example.com"),
+            "{marked:?}"
+        );
+        assert!(
+            marked.iter().any(|l| l.trim() == "port: 3306"),
+            "{marked:?}"
         );
     }
 

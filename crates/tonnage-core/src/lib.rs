@@ -9,6 +9,7 @@
 //! - [`share`]: share links (the configuration in a URL fragment, format v1).
 //! - [`capacity`]: node fit per cloud, monthly cost and sizing by expected users.
 //! - [`review`]: findings on a configuration, with reasons, sources and fixes.
+//! - [`external`]: external endpoints for switched-off dependencies, written into the values.
 //! - [`files`]: what the page's Files panel asks of its web worker (preview, archives).
 //!
 //! Invariants: no web dependency and no IO (the front ends do IO); deterministic output;
@@ -21,6 +22,7 @@ pub mod catalog;
 pub mod compare;
 pub mod config;
 pub mod diagram;
+pub mod external;
 pub mod files;
 pub mod import;
 pub mod manifests;

@@ -14,6 +14,7 @@
 //! Total: never panics; a missing or malformed figure leaves its field out. Deterministic:
 //! charts in configuration (catalog) order, then Helm's install order of kinds, then name.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::{
@@ -172,7 +173,7 @@ pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<
             catalog,
             chart,
             config,
-            values: config.effective_values(chart),
+            values: config.effective(chart),
             release: chart.id.clone(),
             namespace: chart.chart.namespace.clone(),
         };
@@ -195,7 +196,7 @@ struct Ctx<'a> {
     catalog: &'a Catalog,
     chart: &'a Chart,
     config: &'a Configuration,
-    values: Value,
+    values: Cow<'a, Value>,
     release: String,
     namespace: String,
 }
@@ -368,26 +369,27 @@ fn indent(out: &mut String, n: usize) {
     }
 }
 
-/// A literal block (`|` or `|-`) for a multi-line string, when one reads back exactly.
-fn literal_block(s: &str, ind: usize) -> Option<String> {
+/// Appends a literal block (`|` or `|-`, then the lines at `ind` spaces) for a multi-line
+/// string, when one reads back exactly; `false` (and nothing appended) otherwise.
+fn push_literal_block(out: &mut String, s: &str, ind: usize) -> bool {
     if !s.contains('\n') || s.ends_with("\n\n") || s.starts_with([' ', '\n']) {
-        return None;
+        return false;
     }
     let ok = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
         && !s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\r']);
     if !ok {
-        return None;
+        return false;
     }
     let body = s.strip_suffix('\n');
-    let mut out = String::from(if body.is_some() { "|\n" } else { "|-\n" });
+    out.push_str(if body.is_some() { "|\n" } else { "|-\n" });
     for line in body.unwrap_or(s).split('\n') {
         if !line.is_empty() {
-            out.push_str(&" ".repeat(ind));
+            indent(out, ind);
             out.push_str(line);
         }
         out.push('\n');
     }
-    Some(out)
+    true
 }
 
 fn yaml_value(v: &Value, ind: usize, out: &mut String) {
@@ -400,17 +402,13 @@ fn yaml_value(v: &Value, ind: usize, out: &mut String) {
             out.push('\n');
             yaml_seq(s, ind + 2, out);
         }
-        Value::String(s) => match literal_block(s, ind + 2) {
-            Some(block) => {
-                out.push(' ');
-                out.push_str(&block);
-            }
-            None => {
-                out.push(' ');
+        Value::String(s) => {
+            out.push(' ');
+            if !push_literal_block(out, s, ind + 2) {
                 yaml_scalar(v, out);
                 out.push('\n');
             }
-        },
+        }
         other => {
             out.push(' ');
             yaml_scalar(other, out);
@@ -957,8 +955,9 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// A catalog probe as a Kubernetes probe.
-fn probe(c: &Component, p: &CatalogProbe, liveness: bool, timeout: i32) -> Probe {
+/// A catalog probe as a Kubernetes probe; `{{ .Values.<path> }}` in an `exec` argument becomes
+/// the value in effect (shell-quoted unless it is a plain word).
+fn probe(ctx: &Ctx, c: &Component, p: &CatalogProbe, liveness: bool, timeout: i32) -> Probe {
     let port_of = |name: &str| match name.parse::<i32>() {
         Ok(n) if !c.ports.iter().any(|x| x.name == name) => IntOrString::Int(n),
         _ => IntOrString::String(name.to_string()),
@@ -988,10 +987,38 @@ fn probe(c: &Component, p: &CatalogProbe, liveness: bool, timeout: i32) -> Probe
         });
     } else if let Some(cmd) = &p.exec {
         pr.exec = Some(ExecAction {
-            command: Some(cmd.clone()),
+            command: Some(cmd.iter().map(|a| fill_values(ctx, a)).collect()),
         });
     }
     pr
+}
+
+/// `text` with each `{{ .Values.<path> }}` replaced by the value in effect (see
+/// [`crate::catalog::value_refs`]; the catalog's tests check the paths).
+fn fill_values(ctx: &Ctx, text: &str) -> String {
+    if !text.contains("{{") {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let (Some(i), Some(j)) = (rest.find("{{"), rest.find("}}")) {
+        if j < i {
+            break;
+        }
+        out.push_str(&rest[..i]);
+        let inner = rest[i + 2..j].trim();
+        let v = inner
+            .strip_prefix(".Values.")
+            .and_then(|p| ctx.text(p))
+            .unwrap_or_default();
+        let plain = !v.is_empty()
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b));
+        out.push_str(&if plain { v } else { sh_quote(&v) });
+        rest = &rest[j + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The restricted container security context, where the catalog's `security` allows it.
@@ -1949,13 +1976,13 @@ fn pod_template(
             .probes
             .liveness
             .as_ref()
-            .map(|p| probe(c, p, true, timeout))
+            .map(|p| probe(ctx, c, p, true, timeout))
             .or(x.liveness.take()),
         readiness_probe: c
             .probes
             .readiness
             .as_ref()
-            .map(|p| probe(c, p, false, timeout))
+            .map(|p| probe(ctx, c, p, false, timeout))
             .or(x.readiness.take()),
         security_context: Some(container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
@@ -2779,6 +2806,31 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     );
     sink.push("NetworkPolicy", &name, &deny);
     let name = format!("{}-allow-release", ctx.release);
+    let mut egress = vec![
+        NetworkPolicyEgressRule {
+            to: Some(peers.clone()),
+            ports: None,
+        },
+        dns_egress(),
+    ];
+    // External endpoints (`crate::external`) live outside the cluster: allow their ports.
+    let mut external_ports: Vec<i64> = crate::external::writes(ctx.chart, &ctx.config.options)
+        .iter()
+        .filter_map(|(c, _, _)| c.port.as_deref().and_then(|p| ctx.int_at(p)))
+        .collect();
+    external_ports.sort_unstable();
+    external_ports.dedup();
+    if !external_ports.is_empty() {
+        egress.push(NetworkPolicyEgressRule {
+            to: None,
+            ports: Some(
+                external_ports
+                    .into_iter()
+                    .map(|p| np_port(p, "TCP"))
+                    .collect(),
+            ),
+        });
+    }
     let allow = network_policy(
         ctx,
         &name,
@@ -2786,16 +2838,10 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         release_pods,
         both,
         vec![NetworkPolicyIngressRule {
-            from: Some(peers.clone()),
+            from: Some(peers),
             ports: None,
         }],
-        vec![
-            NetworkPolicyEgressRule {
-                to: Some(peers),
-                ports: None,
-            },
-            dns_egress(),
-        ],
+        egress,
     );
     sink.push("NetworkPolicy", &name, &allow);
     // What is reached from outside the release: the component behind the Ingress or a

@@ -1,6 +1,8 @@
 //! The resource plan: per component and in total, for baseline (replicas, or the HPA minimum)
 //! and peak (the HPA maximum). All arithmetic is in i64 millicores and bytes, never floats.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_yaml::Value;
 
@@ -131,7 +133,7 @@ pub fn bitnami_preset(name: &str) -> Option<(Resources, Resources)> {
 struct Reader<'a> {
     chart: &'a Chart,
     config: &'a Configuration,
-    values: Value,
+    values: Cow<'a, Value>,
     assumed: Vec<Assumed>,
 }
 
@@ -291,7 +293,7 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
         let mut r = Reader {
             chart,
             config,
-            values: config.effective_values(chart),
+            values: config.effective(chart),
             assumed: Vec::new(),
         };
         for c in &chart.components {

@@ -14,6 +14,7 @@ use serde_yaml::Value;
 use crate::capacity::{self, NodeSpec, Planning, INSTANCE_TYPES};
 use crate::catalog::{path_covers, Catalog, Chart, Component, Persistence, WorkloadKind};
 use crate::config::Configuration;
+use crate::external;
 use crate::plan::{self, ComponentPlan, Plan, Resources};
 use crate::quantity::{human_bytes, human_cpu, Quantity};
 use crate::values::{display_value, get_path, leaf_paths, parse_path};
@@ -118,7 +119,11 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "dependency-disabled",
-        "a component whose dependency is switched off or not installed",
+        "a component whose dependency is switched off or not installed, with no external endpoint",
+    ),
+    (
+        "external-endpoint-unused",
+        "an external endpoint for a component that is deployed",
     ),
 ];
 
@@ -280,6 +285,21 @@ pub fn review(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
             None
         }
     };
+    for e in external::invalid_options(catalog, &config.options) {
+        let stack = config.stacks.first().cloned().unwrap_or_default();
+        ctx.push(
+            Severity::Error,
+            "invalid-option",
+            &stack,
+            None,
+            e.to_string(),
+            "An external endpoint is written into the values of the charts that depend on it; \
+             it must name a component of the catalog and be host or host:port. Source: \
+             external::check_option."
+                .into(),
+            None,
+        );
+    }
     requests_and_limits(&mut ctx);
     single_replica_stateful(&mut ctx);
     rabbitmq_even(&mut ctx);
@@ -1113,12 +1133,19 @@ fn dependencies(ctx: &mut Ctx<'_>) {
     // ((stack, missing chart), dependents, targets)
     type Missing = ((String, String), Vec<String>, Vec<String>);
     let mut missing: Vec<Missing> = Vec::new();
+    let options = &ctx.config.options;
     for (chart, c, _) in ctx.running() {
         for d in &c.depends_on {
             let (other, id) = match d.split_once('/') {
                 Some((o, i)) => (o, i),
                 None => (chart.id.as_str(), d.as_str()),
             };
+            let conn = chart.connection(other, id);
+            let endpoint = external::endpoint(options, other, id).and_then(Result::ok);
+            // An endpoint written into this chart's values replaces the dependency.
+            if endpoint.is_some() && conn.is_some_and(|x| x.host.is_some()) {
+                continue;
+            }
             if !ctx.config.stacks.iter().any(|s| s == other) {
                 let key = (chart.id.clone(), other.to_string());
                 let entry = match missing.iter_mut().find(|(k, _, _)| *k == key) {
@@ -1158,8 +1185,32 @@ fn dependencies(ctx: &mut Ctx<'_>) {
             } else {
                 format!(" ({other})")
             };
+            let key = external::option_key(other, id);
+            let instead = match conn {
+                Some(x) if x.host.is_some() => format!(
+                    "or give the external service's address (a managed database or broker) as \
+                     host:port in the option {key} (on the page: the field under the switched-off \
+                     component), which Tonnage writes into {}, and account for that service's \
+                     capacity and cost outside this plan",
+                    external::describe(chart, x)
+                ),
+                Some(x) => {
+                    let given = match &endpoint {
+                        Some(e) => format!(" (the endpoint {e} given is recorded but not written)"),
+                        None => String::new(),
+                    };
+                    format!(
+                        "an external endpoint cannot replace it in {}{given}: {}",
+                        chart.id,
+                        x.unsupported.as_deref().unwrap_or_default()
+                    )
+                }
+                None => "an external endpoint cannot replace it: the catalog declares no \
+                         connection for it"
+                    .to_string(),
+            };
             ctx.push(
-                Severity::Warning,
+                Severity::Error,
                 "dependency-disabled",
                 &chart.id,
                 Some(&c.id),
@@ -1168,11 +1219,9 @@ fn dependencies(ctx: &mut Ctx<'_>) {
                     c.name, target.name
                 ),
                 format!(
-                    "{} needs {} to work. Switch it back on, or point {} at an external service \
-                     (a managed database or broker) and account for that service's capacity and \
-                     cost outside this plan. Source: the catalog's depends_on, from the chart's \
-                     guide.",
-                    c.name, target.name, c.name
+                    "{} needs {} to work and cannot start without it. Switch it back on, {instead}. \
+                     Source: the catalog's depends_on and connections, from the chart's guide.",
+                    c.name, target.name
                 ),
                 if sets.is_empty() {
                     None
@@ -1195,11 +1244,65 @@ fn dependencies(ctx: &mut Ctx<'_>) {
             ),
             format!(
                 "Install {other} first (add it to the configuration to plan both together), or \
-                 point {stack} at external endpoints for {}; their capacity and cost are not in \
-                 this plan. Source: the catalog's depends_on and requires, from the chart's guide.",
-                targets.join(", ")
+                 point {stack} at external endpoints for {} (options {}); their capacity and cost \
+                 are not in this plan. Source: the catalog's depends_on and requires, from the \
+                 chart's guide.",
+                targets.join(", "),
+                targets
+                    .iter()
+                    .map(|t| external::option_key(&other, t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None,
+        );
+    }
+    endpoints_bypassing(ctx);
+}
+
+/// An external endpoint written into a chart's values while the component it replaces is
+/// deployed: the dependants point away from it, which is running for nothing.
+fn endpoints_bypassing(ctx: &mut Ctx<'_>) {
+    for (key, value) in &ctx.config.options {
+        let Some((stack, id)) = external::split_key(key) else {
+            continue;
+        };
+        if value.trim().is_empty() || !ctx.planned(stack, id).is_some_and(|p| p.enabled) {
+            continue;
+        }
+        let Some(Ok(e)) = external::endpoint(&ctx.config.options, stack, id) else {
+            continue;
+        };
+        let users: Vec<String> = external::dependants(ctx.catalog, ctx.config, stack, id)
+            .into_iter()
+            .filter(|(_, c)| c.host.is_some())
+            .map(|(ch, c)| external::describe(ch, c))
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        let name = ctx
+            .chart(stack)
+            .and_then(|ch| ch.component(id))
+            .map_or(id, |c| c.name.as_str())
+            .to_string();
+        ctx.push(
+            Severity::Warning,
+            "external-endpoint-unused",
+            stack,
+            Some(id),
+            format!("{name} is deployed, yet its dependants point at the external endpoint {e}"),
+            format!(
+                "The option {key} writes {e} into {}, so nothing uses the deployed {name}, which \
+                 the plan still counts. Remove the endpoint, or switch {name} off. Source: the \
+                 catalog's connections.",
+                users.join("; ")
+            ),
+            Some(Fix {
+                label: "Remove the external endpoint".into(),
+                sets: Vec::new(),
+                options: vec![(key.clone(), String::new())],
+            }),
         );
     }
 }
@@ -1784,12 +1887,26 @@ mod tests {
 
     #[test]
     fn dependency_across_charts() {
-        // Both charts: infra's redis-queue switched off is a warning for frappe's components.
+        // Both charts: infra's redis-queue switched off is an error for frappe's components.
         let stacks = ["cauldron-infra", "cauldron-frappe"];
         let sets = ["cauldron-infra:redis-queue.enabled=false"];
         let f = run(&stacks, "prod", &sets, &[]);
         let hits = with(&f, "dependency-disabled");
-        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        assert!(hits.iter().all(|h| h.severity == Severity::Error));
+        assert!(
+            hits[0]
+                .explanation
+                .contains("option external.cauldron-infra.redis-queue"),
+            "{}",
+            hits[0].explanation
+        );
+        assert!(
+            hits[0]
+                .explanation
+                .contains("cauldron-frappe: redis.queue.host and redis.queue.port"),
+            "{}",
+            hits[0].explanation
+        );
         assert!(hits
             .iter()
             .any(|h| h.stack == "cauldron-frappe" && h.component.as_deref() == Some("web")));
@@ -1808,6 +1925,98 @@ mod tests {
             "{}",
             hits[0].message
         );
+    }
+
+    #[test]
+    fn an_external_endpoint_satisfies_a_disabled_dependency() {
+        let stacks = ["cauldron-infra", "cauldron-frappe"];
+        let sets = ["cauldron-infra:postgresql.enabled=false"];
+        let f = run(&stacks, "prod", &sets, &[]);
+        let hits = with(&f, "dependency-disabled");
+        let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        // Frappe's four components need PostgreSQL (the socket.io server does not); infra's read
+        // replicas go off with their primary.
+        assert_eq!(comps, ["web", "worker", "scheduler"], "{hits:?}");
+        assert!(hits.iter().all(|h| h.severity == Severity::Error));
+        let ext = [("external.cauldron-infra.postgresql", "db.example.com:5432")];
+        let f = run(&stacks, "prod", &sets, &ext);
+        assert!(with(&f, "dependency-disabled").is_empty(), "{f:?}");
+        assert!(with(&f, "external-endpoint-unused").is_empty());
+        // A malformed endpoint does not count, and is an invalid option.
+        let bad = [(
+            "external.cauldron-infra.postgresql",
+            "db.example.com:5432/frappe",
+        )];
+        let f = run(&stacks, "prod", &sets, &bad);
+        assert_eq!(with(&f, "dependency-disabled").len(), 3);
+        let inv = with(&f, "invalid-option");
+        assert_eq!(inv.len(), 1);
+        assert!(
+            inv[0]
+                .message
+                .contains("external.cauldron-infra.postgresql=\"db.example.com:5432/frappe\""),
+            "{}",
+            inv[0].message
+        );
+        // Frappe alone: an endpoint per infra service replaces the note about cauldron-infra.
+        let all = [
+            ("external.cauldron-infra.postgresql", "db.example.com"),
+            ("external.cauldron-infra.redis-cache", "cache.example.com"),
+            ("external.cauldron-infra.redis-queue", "queue.example.com"),
+        ];
+        let f = run(&["cauldron-frappe"], "prod", &[], &all);
+        let hits = with(&f, "dependency-disabled");
+        assert_eq!(hits.len(), 1);
+        assert!(
+            hits[0].message.contains("cauldron-infra (redis-socketio)"),
+            "{}",
+            hits[0].message
+        );
+        assert!(hits[0]
+            .explanation
+            .contains("options external.cauldron-infra.redis-socketio"));
+    }
+
+    #[test]
+    fn an_endpoint_the_chart_cannot_take_keeps_the_error() {
+        // Caracal's guide has no address parameter for Zookeeper: Kafka still cannot start.
+        let sets = ["zookeeper.enabled=false"];
+        let ext = [("external.caracal.zookeeper", "zk.example.com:2181")];
+        let f = run(&["caracal"], "prod", &sets, &ext);
+        let hits = with(&f, "dependency-disabled");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].component.as_deref(), Some("kafka"));
+        assert_eq!(hits[0].severity, Severity::Error);
+        let why = &hits[0].explanation;
+        assert!(why.contains("cannot replace it in caracal"), "{why}");
+        assert!(
+            why.contains("zk.example.com:2181 given is recorded but not written"),
+            "{why}"
+        );
+        assert!(why.contains("documents no Zookeeper parameters"), "{why}");
+    }
+
+    #[test]
+    fn external_endpoint_unused() {
+        let stacks = ["cauldron-infra", "cauldron-frappe"];
+        let ext = [("external.cauldron-infra.redis-cache", "cache.example.com")];
+        let f = run(&stacks, "prod", &[], &ext);
+        let hits = with(&f, "external-endpoint-unused");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].stack, "cauldron-infra");
+        assert_eq!(hits[0].component.as_deref(), Some("redis-cache"));
+        assert!(hits[0]
+            .explanation
+            .contains("cauldron-frappe: redis.cache.host"));
+        let after = fixed(&stacks, "prod", &[], &ext, hits[0]);
+        assert!(with(&after, "external-endpoint-unused").is_empty());
+        assert!(with(&after, "dependency-disabled").is_empty());
+        // Switched off, the endpoint is what the dependants need.
+        let off = ["cauldron-infra:redis-cache.enabled=false"];
+        let f = run(&stacks, "prod", &off, &ext);
+        assert!(with(&f, "external-endpoint-unused").is_empty());
+        assert!(with(&f, "dependency-disabled").is_empty());
+        assert!(with(&run(&stacks, "prod", &[], &[]), "external-endpoint-unused").is_empty());
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub fn get_path<'a>(root: &'a Value, segs: &[Seg]) -> Option<&'a Value> {
     let mut cur = root;
     for s in segs {
         cur = match (s, cur) {
-            (Seg::Key(k), Value::Mapping(m)) => m.get(k.as_str())?,
+            (Seg::Key(k), Value::Mapping(m)) => get_key(m, k)?,
             (Seg::Index(i), Value::Sequence(v)) => v.get(*i)?,
             _ => return None,
         };
@@ -144,9 +144,23 @@ pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
     }
     let mut cur = root;
     for key in path.split('.') {
-        cur = cur.as_mapping()?.get(key)?;
+        cur = get_key(cur.as_mapping()?, key)?;
     }
     Some(cur)
+}
+
+/// `m.get(key)`: the value of the string key `key`. A small map (most of a values tree) is
+/// scanned, which is faster than hashing the key (`Mapping` hashes with SipHash); a larger one
+/// is looked up by hash.
+pub(crate) fn get_key<'v>(m: &'v Mapping, key: &str) -> Option<&'v Value> {
+    const SCAN: usize = 16;
+    if m.len() <= SCAN {
+        m.iter()
+            .find(|(k, _)| matches!(k, Value::String(s) if s == key))
+            .map(|(_, v)| v)
+    } else {
+        m.get(key)
+    }
 }
 
 /// Set `segs` to `value`, creating maps (and padding lists with nulls) as `helm --set` does.
@@ -371,5 +385,27 @@ mod lookup_tests {
             assert_eq!(lookup(&tree, p), want, "{p:?}");
         }
         assert_eq!(lookup(&tree, "a.b"), Some(&Value::from(1)));
+    }
+
+    /// The scan of small maps finds what `Mapping::get` finds: string keys only (not the number
+    /// `1` for `"1"`, nor a tagged string), in maps on both sides of the scan's size limit.
+    #[test]
+    fn get_key_is_mapping_get() {
+        for n in [0, 1, 5, 16, 17, 40] {
+            let mut m = Mapping::new();
+            for i in 0..n {
+                m.insert(Value::from(format!("k{i}")), Value::from(i));
+            }
+            m.insert(Value::from(1), Value::from("number key"));
+            m.insert(
+                serde_yaml::from_str::<Value>("!t tagged").unwrap(),
+                Value::from("tagged key"),
+            );
+            for key in [
+                "k0", "k4", "k15", "k16", "k39", "k40", "1", "tagged", "", "k",
+            ] {
+                assert_eq!(get_key(&m, key), m.get(key), "{n} {key:?}");
+            }
+        }
     }
 }

@@ -1,15 +1,26 @@
 //! Objects straight to the block YAML [`super::to_yaml`] writes, without first building a
-//! `serde_yaml::Value` (which hashes every key into an `IndexMap` and owns every field name):
-//! the same text for a fraction of the allocations. Rendering every object of every preset is
-//! on the hot path of the page's Files preview and of the CLI.
+//! `serde_yaml::Value` (which hashes every key into an `IndexMap` and owns every field name).
+//! Rendering every object of every preset is on the hot path of the page's Files preview and of
+//! the CLI.
 //!
-//! [`Node`] mirrors what `serde_yaml::to_value` builds (its `Serializer` in
-//! `serde_yaml::value::ser`, 0.9): numbers as `serde_yaml::Number`, `None` and units as null, a
-//! unit variant as its name, a newtype/tuple/struct variant as a tagged value, bytes as a list
-//! of numbers, a repeated map key replacing the earlier value in place; maps keep serialization
-//! order. Tagged values and maps used as keys are rare enough to be written through the
-//! `serde_yaml::Value` path. Under `cfg(test)` every rendered object is also written the old way
-//! and compared (see `Sink::push`).
+//! Two writers give the same text:
+//! - [`Direct`], a serde `Serializer` that writes the text as the object serializes, building
+//!   nothing: each value knows from its position (the document, after `key:`, after `- `) how
+//!   it is laid out, and a map or list writes its line break (or `{}` / `[]` when it turns out
+//!   empty) when its first entry (or its end) comes. It declines, with an error, what is rare
+//!   in Kubernetes objects and needs the whole value first: tagged values (enum variants with
+//!   data), a map or list used as a key, a repeated key (which replaces the earlier value), bytes
+//!   and integers beyond 64 bits.
+//! - [`Node`], a light tree (struct field names borrowed, maps as vectors) that mirrors what
+//!   `serde_yaml::to_value` builds (its `Serializer` in `serde_yaml::value::ser`, 0.9): numbers
+//!   as `serde_yaml::Number`, `None` and units as null, a unit variant as its name, a
+//!   newtype/tuple/struct variant as a tagged value, bytes as a list of numbers, a repeated map
+//!   key replacing the earlier value in place; maps keep serialization order. Tagged values and
+//!   maps used as keys are written through the `serde_yaml::Value` path. It writes whatever
+//!   [`Direct`] declines.
+//!
+//! Under `cfg(test)` every rendered object is also written the `serde_yaml::Value` way and
+//! compared (see `Sink::push`), and the tests below compare the writers on generated trees.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,7 +28,7 @@ use std::fmt;
 use serde::ser::{self, Serialize};
 use serde_yaml::{Mapping, Number, Value};
 
-use super::literal_block;
+use super::push_literal_block;
 use crate::bundle::{push_string, push_yaml_trimmed};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +69,28 @@ impl Node {
 /// `obj` as [`super::to_yaml`] of `serde_yaml::to_value(obj)` writes it; errors where
 /// `to_value` fails.
 pub(super) fn to_yaml<T: Serialize + ?Sized>(obj: &T) -> Result<String, Error> {
+    match direct(obj) {
+        Some(text) => Ok(text),
+        None => tree_to_yaml(obj),
+    }
+}
+
+/// The text [`Direct`] writes; `None` where it declines (or the object fails to serialize).
+fn direct<T: Serialize + ?Sized>(obj: &T) -> Option<String> {
+    let mut st = State {
+        out: String::with_capacity(1024),
+        keys: Vec::new(),
+    };
+    obj.serialize(Direct {
+        st: &mut st,
+        pos: Pos::Top,
+    })
+    .ok()?;
+    Some(st.out)
+}
+
+/// [`to_yaml`] through the [`Node`] tree.
+fn tree_to_yaml<T: Serialize + ?Sized>(obj: &T) -> Result<String, Error> {
     let node = obj.serialize(NodeSer)?;
     let mut out = String::new();
     match &node {
@@ -99,17 +132,13 @@ fn yaml_value(v: &Node, ind: usize, out: &mut String) {
             out.push('\n');
             yaml_seq(s, ind + 2, out);
         }
-        Node::Str(s) => match literal_block(s, ind + 2) {
-            Some(block) => {
-                out.push(' ');
-                out.push_str(&block);
-            }
-            None => {
-                out.push(' ');
+        Node::Str(s) => {
+            out.push(' ');
+            if !push_literal_block(out, s, ind + 2) {
                 scalar(v, out);
                 out.push('\n');
             }
-        },
+        }
         other => {
             out.push(' ');
             scalar(other, out);
@@ -484,10 +513,644 @@ impl ser::SerializeStructVariant for StructSer {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The direct writer
+
+/// The text being written, and the spans of the keys of the maps being written (each map's
+/// keys after those of the maps around it), to notice a repeated key.
+struct State {
+    out: String,
+    keys: Vec<(usize, usize)>,
+}
+
+/// Where a value goes, which decides its layout (as `yaml_value` and `yaml_seq` lay out a
+/// [`Node`]).
+#[derive(Clone, Copy)]
+enum Pos {
+    /// The whole document.
+    Top,
+    /// After the `key:` of a map entry at this indentation.
+    MapValue(usize),
+    /// After the `-` of a list item at this indentation.
+    SeqItem(usize),
+}
+
+impl Pos {
+    /// The indentation of the entries of a map or list written here.
+    fn inner(self) -> usize {
+        match self {
+            Pos::Top => 0,
+            Pos::MapValue(ind) | Pos::SeqItem(ind) => ind + 2,
+        }
+    }
+}
+
+/// Why [`Direct`] declines a value: [`to_yaml`] then writes it through the [`Node`] tree.
+fn declined() -> Error {
+    Error("written through the tree".into())
+}
+
+/// Writes one value at `pos` (see the module documentation).
+struct Direct<'s> {
+    st: &'s mut State,
+    pos: Pos,
+}
+
+impl<'s> Direct<'s> {
+    /// A scalar's text, `write` appending it: alone on the document's line, else after a space.
+    fn scalar(self, write: impl FnOnce(&mut String)) -> Result<(), Error> {
+        let out = &mut self.st.out;
+        if !matches!(self.pos, Pos::Top) {
+            out.push(' ');
+        }
+        write(out);
+        out.push('\n');
+        Ok(())
+    }
+
+    fn number(self, n: Number) -> Result<(), Error> {
+        self.scalar(|out| {
+            use std::fmt::Write;
+            let _ = write!(out, "{n}");
+        })
+    }
+
+    fn map(self) -> DirectMap<'s> {
+        DirectMap {
+            keys_from: self.st.keys.len(),
+            ind: self.pos.inner(),
+            st: self.st,
+            pos: self.pos,
+            n: 0,
+        }
+    }
+
+    fn seq(self) -> DirectSeq<'s> {
+        DirectSeq {
+            ind: self.pos.inner(),
+            st: self.st,
+            pos: self.pos,
+            n: 0,
+        }
+    }
+}
+
+impl<'s> ser::Serializer for Direct<'s> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = DirectSeq<'s>;
+    type SerializeTuple = DirectSeq<'s>;
+    type SerializeTupleStruct = DirectSeq<'s>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = DirectMap<'s>;
+    type SerializeStruct = DirectMap<'s>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.scalar(|out| out.push_str(if v { "true" } else { "false" }))
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        match self.pos {
+            Pos::Top => self.scalar(|out| push_string(out, v)),
+            Pos::MapValue(ind) | Pos::SeqItem(ind) => {
+                let out = &mut self.st.out;
+                out.push(' ');
+                if !push_literal_block(out, v, ind + 2) {
+                    push_string(out, v);
+                    out.push('\n');
+                }
+                Ok(())
+            }
+        }
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(declined())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.scalar(|out| out.push_str("null"))
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(declined())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<DirectSeq<'s>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<DirectSeq<'s>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<DirectSeq<'s>, Error> {
+        Ok(self.seq())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(declined())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<DirectMap<'s>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<DirectMap<'s>, Error> {
+        Ok(self.map())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(declined())
+    }
+}
+
+/// A map or struct being written: its entries at `ind` spaces.
+struct DirectMap<'s> {
+    st: &'s mut State,
+    pos: Pos,
+    ind: usize,
+    /// Entries so far.
+    n: usize,
+    /// Where this map's keys start in `st.keys`.
+    keys_from: usize,
+}
+
+impl DirectMap<'_> {
+    /// The line break (or the space after `- `) before the first entry, the indentation, the
+    /// key and its colon.
+    fn key<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<(), Error> {
+        let inline = self.n == 0 && matches!(self.pos, Pos::SeqItem(_));
+        let out = &mut self.st.out;
+        if self.n == 0 {
+            match self.pos {
+                Pos::Top => {}
+                Pos::MapValue(_) => out.push('\n'),
+                Pos::SeqItem(_) => out.push(' '),
+            }
+        }
+        if !inline {
+            indent(out, self.ind);
+        }
+        let start = out.len();
+        key.serialize(KeyWriter { out: &mut *out })?;
+        // A key's text is its value's alone (see `push_string`), so the same text is the same
+        // key: the tree replaces the earlier entry's value, which this writer cannot.
+        let (out, end) = (&self.st.out, self.st.out.len());
+        if self.st.keys[self.keys_from..]
+            .iter()
+            .any(|&(a, b)| out[a..b] == out[start..end])
+        {
+            return Err(declined());
+        }
+        self.st.keys.push((start, end));
+        self.st.out.push(':');
+        self.n += 1;
+        Ok(())
+    }
+
+    fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        v.serialize(Direct {
+            st: &mut *self.st,
+            pos: Pos::MapValue(self.ind),
+        })
+    }
+
+    fn done(self) -> Result<(), Error> {
+        if self.n == 0 {
+            let out = &mut self.st.out;
+            out.push_str(if matches!(self.pos, Pos::Top) {
+                "{}\n"
+            } else {
+                " {}\n"
+            });
+        }
+        self.st.keys.truncate(self.keys_from);
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for DirectMap<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), Error> {
+        self.key(k)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.value(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.done()
+    }
+}
+
+impl ser::SerializeStruct for DirectMap<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        self.key(key)?;
+        self.value(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.done()
+    }
+}
+
+/// A list being written: its items at `ind` spaces.
+struct DirectSeq<'s> {
+    st: &'s mut State,
+    pos: Pos,
+    ind: usize,
+    n: usize,
+}
+
+impl DirectSeq<'_> {
+    fn item<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        let out = &mut self.st.out;
+        if self.n == 0 && !matches!(self.pos, Pos::Top) {
+            out.push('\n');
+        }
+        indent(out, self.ind);
+        out.push('-');
+        self.n += 1;
+        v.serialize(Direct {
+            st: &mut *self.st,
+            pos: Pos::SeqItem(self.ind),
+        })
+    }
+
+    fn done(self) -> Result<(), Error> {
+        if self.n == 0 {
+            let out = &mut self.st.out;
+            out.push_str(if matches!(self.pos, Pos::Top) {
+                "[]\n"
+            } else {
+                " []\n"
+            });
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for DirectSeq<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.done()
+    }
+}
+
+impl ser::SerializeTuple for DirectSeq<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.done()
+    }
+}
+
+impl ser::SerializeTupleStruct for DirectSeq<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
+        self.item(v)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.done()
+    }
+}
+
+/// Writes a map key: a scalar as `scalar` writes a [`Node`] key; declines anything else.
+struct KeyWriter<'o> {
+    out: &'o mut String,
+}
+
+impl KeyWriter<'_> {
+    fn number(self, n: Number) -> Result<(), Error> {
+        use std::fmt::Write;
+        let _ = write!(self.out, "{n}");
+        Ok(())
+    }
+}
+
+impl ser::Serializer for KeyWriter<'_> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = ser::Impossible<(), Error>;
+    type SerializeTuple = ser::Impossible<(), Error>;
+    type SerializeTupleStruct = ser::Impossible<(), Error>;
+    type SerializeTupleVariant = ser::Impossible<(), Error>;
+    type SerializeMap = ser::Impossible<(), Error>;
+    type SerializeStruct = ser::Impossible<(), Error>;
+    type SerializeStructVariant = ser::Impossible<(), Error>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.number(v.into())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        push_string(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Error> {
+        Err(declined())
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.push_str("null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Error> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Error> {
+        Err(declined())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(declined())
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(declined())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(declined())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(declined())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(declined())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, Error> {
+        Err(declined())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(declined())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::collections::BTreeMap;
+
+    /// What the `serde_yaml::Value` path writes.
+    fn value_path<T: Serialize>(obj: &T) -> String {
+        super::super::to_yaml(&serde_yaml::to_value(obj).unwrap())
+    }
+
+    /// Trees of every shape the writers lay out differently: empty and non-empty maps and
+    /// lists in every position, lists of lists, multi-line strings (literal blocks, or quoted
+    /// where a block would not read back), words YAML 1.1 reads as something else, and keys
+    /// that are numbers, booleans or null.
+    fn tree() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-1.0e6f64..1.0e6).prop_map(Value::from),
+            "[ -~\\n\\t]{0,12}".prop_map(Value::from),
+            prop::sample::select(vec![
+                "yes",
+                "on",
+                "0x1F",
+                "1e5",
+                "~",
+                "-",
+                "? x",
+                "a: b",
+                "a\nb\n",
+                "a\nb",
+                " a\nb",
+                "a\n\n",
+                "#!/bin/sh\n  set -e\n\nexit 0\n",
+                "x\r\ny",
+                "",
+            ])
+            .prop_map(Value::from),
+            Just(Value::Mapping(Mapping::new())),
+            Just(Value::Sequence(Vec::new())),
+        ];
+        let key = prop_oneof![
+            "[ -~]{0,8}".prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(5, 64, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Sequence),
+                prop::collection::vec((key.clone(), inner), 0..5)
+                    .prop_map(|kv| Value::Mapping(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The direct writer takes every such tree, and writes what the tree and the
+        /// `serde_yaml::Value` path write.
+        #[test]
+        fn direct_writes_what_the_value_path_writes(v in tree()) {
+            let want = super::super::to_yaml(&v);
+            prop_assert_eq!(direct(&v), Some(want.clone()));
+            prop_assert_eq!(tree_to_yaml(&v).unwrap(), want);
+        }
+    }
+
+    /// A map that serializes one key twice, as no derived or k8s-openapi type does: the later
+    /// value replaces the earlier in place.
+    struct Repeated;
+
+    impl Serialize for Repeated {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(None)?;
+            m.serialize_entry("a", &1)?;
+            m.serialize_entry("b", &BTreeMap::from([("c", 2), ("a", 3)]))?;
+            m.serialize_entry("a", &[4])?;
+            m.end()
+        }
+    }
+
+    /// What the direct writer declines goes through the tree, with the same text.
+    #[test]
+    fn declined_values_go_through_the_tree() {
+        assert_eq!(direct(&Repeated), None);
+        assert_eq!(
+            to_yaml(&Repeated).unwrap(),
+            "a:\n  - 4\nb:\n  a: 3\n  c: 2\n"
+        );
+        assert_eq!(to_yaml(&Repeated).unwrap(), value_path(&Repeated));
+        let list_key: Value = serde_yaml::from_str("? [1, 2]\n: x\n").unwrap();
+        assert_eq!(direct(&list_key), None);
+        assert_eq!(to_yaml(&list_key).unwrap(), value_path(&list_key));
+        assert_eq!(direct(&E::New(1)), None);
+        assert_eq!(direct(&vec![0u8; 2].as_slice()), Some("- 0\n- 0\n".into()));
+        // A struct of plain fields is written directly.
+        #[derive(serde::Serialize)]
+        struct P {
+            a: Option<i32>,
+            b: Vec<Vec<String>>,
+            c: BTreeMap<String, BTreeMap<String, ()>>,
+        }
+        let p = P {
+            a: None,
+            b: vec![vec![], vec!["x\ny\n".into(), "on".into()]],
+            c: BTreeMap::from([("k".into(), BTreeMap::new())]),
+        };
+        assert_eq!(direct(&p), Some(value_path(&p)));
+    }
 
     #[derive(serde::Serialize)]
     enum E {
