@@ -37,6 +37,13 @@ pub enum NoticeKind {
     Error,
 }
 
+#[derive(Clone, Copy)]
+struct ChartMemos {
+    id: &'static str,
+    values: Memo<Option<Value>>,
+    overrides: Memo<Option<std::collections::BTreeMap<String, Value>>>,
+}
+
 #[derive(Default)]
 struct History {
     past: Vec<Configuration>,
@@ -59,6 +66,11 @@ pub struct AppState {
     /// Values of the preset (environment without the user's overrides) per chart.
     pub preset: Memo<Vec<(String, Value)>>,
     pub problems: Memo<Vec<FieldProblem>>,
+    /// Per catalog chart, its effective values and its overrides (`None` when the chart is not
+    /// in the configuration), projected from `effective` and `config`. Editor fields read these:
+    /// an edit re-runs the fields of the chart it changed, not the hundreds of fields of every
+    /// chart (which, subscribed to one signal, made each edit pay for re-subscribing them all).
+    per_chart: StoredValue<Vec<ChartMemos>>,
     pub notice: RwSignal<Option<Notice>>,
     history: StoredValue<History>,
     pub can_undo: RwSignal<bool>,
@@ -71,7 +83,7 @@ impl AppState {
         let config = RwSignal::new(initial);
         let stack_ids = Memo::new(move |_| config.with(|c| c.stacks.clone()));
         let plan = Memo::new(move |_| config.with(|c| plan(catalog(), c)));
-        let effective = Memo::new(move |_| {
+        let effective: Memo<Vec<(String, Value)>> = Memo::new(move |_| {
             config.with(|c| {
                 c.stacks
                     .iter()
@@ -80,16 +92,30 @@ impl AppState {
                     .collect()
             })
         });
+        // The preset depends on the charts and the environment only: an edit does not rebuild
+        // (and compare) every chart's preset tree.
+        let basis = Memo::new(move |_| config.with(|c| (c.stacks.clone(), c.env.clone())));
         let preset = Memo::new(move |_| {
-            config.with(|c| {
-                c.stacks
+            basis.with(|(stacks, env)| {
+                stacks
                     .iter()
                     .filter_map(|s| catalog().chart(s))
-                    .map(|ch| (ch.id.clone(), c.preset_values(ch)))
+                    .map(|ch| (ch.id.clone(), ch.preset(env).clone()))
                     .collect()
             })
         });
         let problems = Memo::new(move |_| config.with(|c| field_problems(catalog(), c)));
+        let per_chart = catalog()
+            .chart_ids()
+            .into_iter()
+            .map(|id| ChartMemos {
+                id,
+                values: Memo::new(move |_| {
+                    effective.with(|v| v.iter().find(|(s, _)| s == id).map(|(_, t)| t.clone()))
+                }),
+                overrides: Memo::new(move |_| config.with(|c| c.overrides.get(id).cloned())),
+            })
+            .collect();
         AppState {
             config,
             settled,
@@ -98,6 +124,7 @@ impl AppState {
             effective,
             preset,
             problems,
+            per_chart: StoredValue::new(per_chart),
             notice: RwSignal::new(None),
             history: StoredValue::new(History::default()),
             can_undo: RwSignal::new(false),
@@ -248,18 +275,36 @@ impl AppState {
         });
     }
 
-    pub fn is_overridden(&self, stack: &str, path: &str) -> bool {
-        self.config
-            .with(|c| c.overrides.get(stack).is_some_and(|m| m.contains_key(path)))
+    fn chart_memos(&self, stack: &str) -> Option<ChartMemos> {
+        self.per_chart
+            .with_value(|v| v.iter().find(|m| m.id == stack).copied())
     }
 
+    /// Whether the user changed `path` of chart `stack` (tracks that chart's overrides only).
+    pub fn is_overridden(&self, stack: &str, path: &str) -> bool {
+        match self.chart_memos(stack) {
+            Some(m) => m
+                .overrides
+                .with(|o| o.as_ref().is_some_and(|o| o.contains_key(path))),
+            None => self
+                .config
+                .with(|c| c.overrides.get(stack).is_some_and(|m| m.contains_key(path))),
+        }
+    }
+
+    /// The value in effect at `path` of chart `stack` (tracks that chart's values only).
     pub fn value_at(&self, stack: &str, path: &str) -> Option<Value> {
-        // `lookup`: no allocation for plain paths; every field of the editor calls this per edit.
-        self.effective.with(|v| {
-            v.iter()
-                .find(|(s, _)| s == stack)
-                .and_then(|(_, tree)| lookup(tree, path).cloned())
-        })
+        // `lookup`: no allocation for plain paths; every field of the editor calls this.
+        match self.chart_memos(stack) {
+            Some(m) => m
+                .values
+                .with(|t| t.as_ref().and_then(|t| lookup(t, path).cloned())),
+            None => self.effective.with(|v| {
+                v.iter()
+                    .find(|(s, _)| s == stack)
+                    .and_then(|(_, tree)| lookup(tree, path).cloned())
+            }),
+        }
     }
 
     pub fn preset_at(&self, stack: &str, path: &str) -> Option<Value> {
