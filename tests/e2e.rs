@@ -874,7 +874,7 @@ async fn external_endpoint_replaces_a_switched_off_database() {
     .await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let text = loop {
-        let t = s.text("[data-testid=preview]").await;
+        let t = preview_text(&s).await;
         if t.contains("host: db.example.com") || Instant::now() > deadline {
             break t;
         }
@@ -888,15 +888,7 @@ async fn external_endpoint_replaces_a_switched_off_database() {
         !text.contains("cauldron-infra-postgresql-primary"),
         "{text}"
     );
-    let mut highlighted = Vec::new();
-    for el in s
-        .client
-        .find_all(Locator::Css("[data-testid=preview] .line.diff"))
-        .await
-        .unwrap()
-    {
-        highlighted.push(el.text().await.unwrap());
-    }
+    let highlighted = highlighted_lines(&s).await;
     assert!(
         highlighted
             .iter()
@@ -929,7 +921,7 @@ async fn preview_and_download_files() {
     // The environment's values file shows the override, highlighted.
     s.click("[data-testid=file-rhesis-values-prod-yaml]").await;
     wait_text(&s, "[data-testid=preview-path]", "rhesis/values-prod.yaml").await;
-    let text = s.text("[data-testid=preview]").await;
+    let text = preview_text(&s).await;
     assert!(text.contains("replicas: 4"), "{text}");
     let changed: usize = s
         .attr("[data-testid=preview-changed]", "data-value")
@@ -937,15 +929,7 @@ async fn preview_and_download_files() {
         .parse()
         .unwrap();
     assert!(changed >= 1);
-    let mut highlighted = Vec::new();
-    for el in s
-        .client
-        .find_all(Locator::Css("[data-testid=preview] .line.diff"))
-        .await
-        .unwrap()
-    {
-        highlighted.push(el.text().await.unwrap());
-    }
+    let highlighted = highlighted_lines(&s).await;
     assert!(
         highlighted.iter().any(|l| l.contains("replicas: 4")),
         "{highlighted:?}"
@@ -953,7 +937,7 @@ async fn preview_and_download_files() {
     // The manifests show the Deployment with 4 replicas.
     s.click("[data-testid=file-manifests-rhesis-yaml]").await;
     wait_text(&s, "[data-testid=preview-path]", "manifests/rhesis.yaml").await;
-    let m = s.text("[data-testid=preview]").await;
+    let m = preview_text(&s).await;
     assert!(
         m.contains("kind: Deployment") && m.contains("replicas: 4"),
         "manifest preview"
@@ -1184,6 +1168,35 @@ async fn wait_count(s: &Session, css: &str, n: usize) {
         );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+}
+
+/// The text of the Files preview (its `textContent`: blocks out of view are not rendered, so
+/// WebDriver's visible text would miss them).
+async fn preview_text(s: &Session) -> String {
+    s.wait_for("[data-testid=preview]").await;
+    s.client
+        .execute(
+            "return document.querySelector('[data-testid=preview]').textContent",
+            vec![],
+        )
+        .await
+        .expect("preview text")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The lines the Files preview highlights as differing from the preset.
+async fn highlighted_lines(s: &Session) -> Vec<String> {
+    let v = s
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=preview] .line.diff')].flatMap(e => e.textContent.split('\\n')).filter(l => l)",
+            vec![],
+        )
+        .await
+        .expect("highlighted lines");
+    serde_json::from_value(v).expect("lines")
 }
 
 /// Wait until the address bar's fragment is a link holding `overrides` changes (the page
