@@ -755,8 +755,24 @@ fn unquote(quoted: &str) -> Option<String> {
 fn override_value(text: &str, line_no: usize) -> Result<Value, ShareError> {
     match text.strip_prefix('~') {
         Some(node) => serde_yaml::from_str::<Value>(node)
+            .map(untagged)
             .map_err(|_| damaged(format!("line {line_no}: the value is not valid YAML"))),
         None => Ok(typed_value(text)),
+    }
+}
+
+/// The value without YAML tags (`!foo x` is `x`), as Helm reads values: the encoder writes no
+/// tags, and a tag it were given back (`!` alone) could not be written again as valid YAML.
+fn untagged(v: Value) -> Value {
+    match v {
+        Value::Tagged(t) => untagged(t.value),
+        Value::Sequence(items) => Value::Sequence(items.into_iter().map(untagged).collect()),
+        Value::Mapping(m) => Value::Mapping(
+            m.into_iter()
+                .map(|(k, v)| (untagged(k), untagged(v)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -1335,5 +1351,22 @@ mod tests {
                 "{text:?}: {e}"
             );
         }
+    }
+
+    /// Found by the share_decode fuzzer: `~!` is a YAML node with the bare tag `!`; kept as a
+    /// tag it re-encoded to `~!! null`, which no longer decoded.
+    #[test]
+    fn tagged_values_decode_untagged_and_round_trip() {
+        let cat = Catalog::builtin();
+        let link =
+            "v1.Ukpm7gE0AMv_vX5kZXYKtYY9ZmFsc2UKtYw9Mwpjb25maWdNYXAuREVGQVVMVF9EKUlMWV9MSU1JVD1-IQ";
+        let c = decode(cat, link).expect("the link decodes");
+        let again = encode(cat, &c);
+        let back = decode(cat, &again).expect("its re-encoding decodes");
+        assert_eq!(encode(cat, &back), again);
+        assert_eq!(
+            untagged(serde_yaml::from_str("[!a 1, {!b k: !c v}]").unwrap()),
+            serde_yaml::from_str::<Value>("[1, {k: v}]").unwrap()
+        );
     }
 }
