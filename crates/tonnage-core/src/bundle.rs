@@ -28,7 +28,7 @@ use crate::config::{path_known, Configuration};
 use crate::plan::{self, Plan, Total};
 use crate::quantity::{human_bytes, human_cpu};
 use crate::report;
-use crate::values::{display_value, format_path, get_path, parse_path, set_path, Seg};
+use crate::values::{display_value, get_path, parse_path, set_path};
 
 /// Choices for [`values_bundle`] that are not part of the configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -103,22 +103,27 @@ fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
         if !(inline_first && i == 0) {
             indent(out, ind);
         }
-        push_key(out, k);
-        out.push(':');
-        match untag(v) {
-            Value::Mapping(c) if !c.is_empty() => {
-                out.push('\n');
-                emit_map(c, ind + 2, false, out);
-            }
-            Value::Sequence(s) if !s.is_empty() => {
-                out.push('\n');
-                emit_seq(s, ind + 2, out);
-            }
-            other => {
-                out.push(' ');
-                push_scalar(out, other);
-                out.push('\n');
-            }
+        emit_entry(k, v, ind, out);
+    }
+}
+
+/// One map entry after its indentation: the key, the colon and the value.
+fn emit_entry(k: &Value, v: &Value, ind: usize, out: &mut String) {
+    push_key(out, k);
+    out.push(':');
+    match untag(v) {
+        Value::Mapping(c) if !c.is_empty() => {
+            out.push('\n');
+            emit_map(c, ind + 2, false, out);
+        }
+        Value::Sequence(s) if !s.is_empty() => {
+            out.push('\n');
+            emit_seq(s, ind + 2, out);
+        }
+        other => {
+            out.push(' ');
+            push_scalar(out, other);
+            out.push('\n');
         }
     }
 }
@@ -188,30 +193,45 @@ pub(crate) fn push_string(out: &mut String, s: &str) {
 
 /// Whether `s` can be written as a plain scalar and read back as this string by every YAML
 /// reader Helm's tool chain uses (YAML 1.1 and 1.2). Conservative: when in doubt, quote.
+/// Runs for every string of every generated file, so a byte table decides most bytes.
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
-        return false;
+    // Bytes that are always fine after the first: letters, digits and `_./-+@=`.
+    const PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric()
+                || matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
+            b += 1;
+        }
+        t
     };
+    let bytes = s.as_bytes();
     // Digits, signs and dots start numbers, timestamps, `.inf`; other punctuation is an
     // indicator (`-`, `?`, `:`, `&`, `*`, `!`, `|`, `>`, `'`, `"`, `%`, `@`, `` ` ``, `~`...).
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
-        return false;
+    // (A non-ASCII first character is not plain either.)
+    match bytes.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'_' => {}
+        _ => return false,
+    }
+    // Most strings hold only such bytes: a test without early exit, which the compiler
+    // vectorizes, settles them (long ones too) before the loop below looks at `:` and spaces.
+    let unusual = bytes.iter().fold(false, |acc, &c| {
+        let alnum = (c | 0x20).wrapping_sub(b'a') < 26 || c.wrapping_sub(b'0') < 10;
+        let punct = matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
+        acc | !(alnum || punct)
+    });
+    if !unusual {
+        return s.len() > 5 || !is_yaml_1_1_word(s);
     }
     // Only ASCII passes the loop, so bytes are characters here.
-    let bytes = s.as_bytes();
-    for (i, c) in bytes.iter().enumerate() {
+    for (i, &c) in bytes.iter().enumerate() {
+        if PLAIN[usize::from(c)] {
+            continue;
+        }
         let next = bytes.get(i + 1).copied();
         let ok = match c {
-            b'a'..=b'z'
-            | b'A'..=b'Z'
-            | b'0'..=b'9'
-            | b'_'
-            | b'.'
-            | b'/'
-            | b'-'
-            | b'+'
-            | b'@'
-            | b'=' => true,
             // `a: b` and a trailing colon start a mapping; `http://x` is fine.
             b':' => matches!(next, Some(n) if n != b' '),
             // ` #` starts a comment; trailing spaces are dropped.
@@ -222,8 +242,12 @@ fn plain_ok(s: &str) -> bool {
             return false;
         }
     }
-    // YAML 1.1 booleans and null (sigs.k8s.io/yaml reads `yes`, `on`, `off`... as booleans).
-    !["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
+    s.len() > 5 || !is_yaml_1_1_word(s)
+}
+
+/// YAML 1.1 booleans and null (sigs.k8s.io/yaml reads `yes`, `on`, `off`... as booleans).
+fn is_yaml_1_1_word(s: &str) -> bool {
+    ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
         .iter()
         .any(|w| s.eq_ignore_ascii_case(w))
 }
@@ -273,14 +297,15 @@ pub fn values_diff(base: &Value, target: &Value) -> Value {
         (Value::Mapping(b), Value::Mapping(t)) => {
             let mut out = Mapping::new();
             for (k, tv) in t {
-                match b.get(k) {
-                    Some(bv) if bv == tv => {}
+                match entry(b, k) {
+                    // Equal maps give an empty diff: no need to compare them first.
                     Some(bv) if bv.is_mapping() && tv.is_mapping() => {
                         let d = values_diff(bv, tv);
                         if d.as_mapping().is_some_and(|m| !m.is_empty()) {
                             out.insert(k.clone(), d);
                         }
                     }
+                    Some(bv) if bv == tv => {}
                     Some(_) => {
                         out.insert(k.clone(), tv.clone());
                     }
@@ -291,7 +316,7 @@ pub fn values_diff(base: &Value, target: &Value) -> Value {
                 }
             }
             for (k, bv) in b {
-                if !t.contains_key(k) && !bv.is_null() {
+                if entry(t, k).is_none() && !bv.is_null() {
                     out.insert(k.clone(), Value::Null);
                 }
             }
@@ -301,13 +326,78 @@ pub fn values_diff(base: &Value, target: &Value) -> Value {
     }
 }
 
+/// `to_yaml(&values_diff(base, target))`, written as the diff is worked out instead of
+/// building it first: an entry is written where the diff would hold it, and a nested map's
+/// entry is taken back when nothing of it differs.
+fn diff_yaml(base: &Value, target: &Value) -> String {
+    match (base, target) {
+        (Value::Mapping(b), Value::Mapping(t)) => {
+            let mut out = String::new();
+            emit_diff_map(b, t, 0, &mut out);
+            if out.is_empty() {
+                out.push_str("{}\n");
+            }
+            out
+        }
+        _ => to_yaml(&values_diff(base, target)),
+    }
+}
+
+/// The entries of `values_diff` of two maps at `ind` spaces, as [`emit_map`] writes them.
+fn emit_diff_map(b: &Mapping, t: &Mapping, ind: usize, out: &mut String) {
+    for (k, tv) in t {
+        match entry(b, k) {
+            Some(bv) if bv.is_mapping() && tv.is_mapping() => match (bv, tv) {
+                (Value::Mapping(bm), Value::Mapping(tm)) => {
+                    let mark = out.len();
+                    indent(out, ind);
+                    push_key(out, k);
+                    out.push_str(":\n");
+                    let body = out.len();
+                    emit_diff_map(bm, tm, ind + 2, out);
+                    if out.len() == body {
+                        out.truncate(mark);
+                    }
+                }
+                // Tagged maps: as the diff itself has them.
+                _ => {
+                    let d = values_diff(bv, tv);
+                    if d.as_mapping().is_some_and(|m| !m.is_empty()) {
+                        indent(out, ind);
+                        emit_entry(k, &d, ind, out);
+                    }
+                }
+            },
+            Some(bv) if bv == tv => {}
+            None if tv.is_null() => {}
+            Some(_) | None => {
+                indent(out, ind);
+                emit_entry(k, tv, ind, out);
+            }
+        }
+    }
+    for (k, bv) in b {
+        if entry(t, k).is_none() && !bv.is_null() {
+            indent(out, ind);
+            emit_entry(k, &Value::Null, ind, out);
+        }
+    }
+}
+
+/// `m.get(k)`, string keys through [`crate::values::get_key`].
+fn entry<'v>(m: &'v Mapping, k: &Value) -> Option<&'v Value> {
+    match k {
+        Value::String(s) => crate::values::get_key(m, s),
+        _ => m.get(k),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Credentials and Secrets
 
 /// Whether a values key names a credential the chart would otherwise take in clear text.
 fn is_credential_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    if k.starts_with("existing") {
+    if starts_with_ci(key, "existing") {
         return false; // existingSecret, existingPasswordSecret: a Secret's name
     }
     [
@@ -320,26 +410,57 @@ fn is_credential_key(key: &str) -> bool {
         "token",
     ]
     .iter()
-    .any(|suffix| k.ends_with(suffix))
+    .any(|suffix| ends_with_ci(key, suffix))
+}
+
+/// A segment of the path [`walk_keys`] is at: a key of the tree (borrowed when a string) or a
+/// list index.
+enum At<'v> {
+    Key(Cow<'v, str>),
+    Index(usize),
+}
+
+/// The `--set` text of a path [`walk_keys`] is at: [`crate::values::format_path`] of the same
+/// segments.
+fn at_path(segs: &[At<'_>]) -> String {
+    let mut out = String::new();
+    for s in segs {
+        match s {
+            At::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                if k.contains('.') {
+                    out.push_str(&k.replace('.', "\\."));
+                } else {
+                    out.push_str(k);
+                }
+            }
+            At::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+        }
+    }
+    out
 }
 
 /// Called for each map entry: (path, key, value, the map holding it).
-type KeyVisitor<'f> = dyn FnMut(&[Seg], &str, &Value, &Mapping) + 'f;
+type KeyVisitor<'f> = dyn FnMut(&[At<'_>], &str, &Value, &Mapping) + 'f;
 
-fn walk_keys(v: &Value, segs: &mut Vec<Seg>, f: &mut KeyVisitor<'_>) {
+fn walk_keys<'v>(v: &'v Value, segs: &mut Vec<At<'v>>, f: &mut KeyVisitor<'_>) {
     match v {
         Value::Mapping(m) => {
             for (k, child) in m {
                 let key = match k {
-                    Value::String(s) => s.clone(),
-                    other => display_value(other),
+                    Value::String(s) => Cow::Borrowed(s.as_str()),
+                    other => Cow::Owned(display_value(other)),
                 };
                 // External Secrets key maps hold store references, not credentials.
                 if key == "externalSecrets" {
                     continue;
                 }
-                segs.push(Seg::Key(key));
-                if let Some(Seg::Key(key)) = segs.last() {
+                segs.push(At::Key(key));
+                if let Some(At::Key(key)) = segs.last() {
                     f(&segs[..], key, child, m);
                 }
                 walk_keys(child, segs, f);
@@ -348,7 +469,7 @@ fn walk_keys(v: &Value, segs: &mut Vec<Seg>, f: &mut KeyVisitor<'_>) {
         }
         Value::Sequence(items) => {
             for (i, child) in items.iter().enumerate() {
-                segs.push(Seg::Index(i));
+                segs.push(At::Index(i));
                 walk_keys(child, segs, f);
                 segs.pop();
             }
@@ -382,7 +503,7 @@ pub fn credential_paths(chart: &Chart, values: &Value) -> Vec<String> {
     walk_keys(values, &mut Vec::new(), &mut |segs, key, v, parent| {
         let scalar = matches!(v, Value::String(_) | Value::Null);
         if scalar && is_credential_key(key) && !from_existing_secret(key, parent) {
-            let path = format_path(segs);
+            let path = at_path(segs);
             // Only paths `Configuration::set` accepts, so a generated value can also be set.
             if path_known(chart, &path) {
                 out.push(path);
@@ -428,7 +549,7 @@ fn secret_refs(chart: &Chart, values: &Value, prefix: bool, out: &mut Vec<Secret
             return;
         }
         let mut notes = Vec::new();
-        let plain_path = format_path(segs);
+        let plain_path = at_path(segs);
         if let Some(help) = chart
             .settings
             .iter()
@@ -610,6 +731,10 @@ struct ChartValues<'a> {
     chart: &'a Chart,
     env_file: String,
     effective: Cow<'a, Value>,
+    /// [`credential_paths`] of `effective` (the same before and after the generated passwords
+    /// are set: they replace strings at these paths, and the search looks only at keys, at the
+    /// kind of their values and at the `existing*Secret` beside them).
+    creds: Vec<String>,
     generated: Vec<String>,
     overrides: Vec<String>,
     /// External endpoints written into the values: "<target> = <endpoint> -> <paths>".
@@ -649,6 +774,7 @@ fn chart_values<'a>(
         chart,
         env_file: format!("{}/values-{}.yaml", chart.id, file_safe(&config.env)),
         effective,
+        creds,
         generated,
         overrides,
         endpoints,
@@ -742,7 +868,7 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
         }
     }
     let _ = writeln!(out, "# Generated by Tonnage.");
-    out.push_str(&to_yaml(&values_diff(&chart.values, &cv.effective)));
+    out.push_str(&diff_yaml(&chart.values, &cv.effective));
     out
 }
 
@@ -999,9 +1125,8 @@ fn readme(
     } else {
         let _ = writeln!(out, "- Overrides ({n_over}):");
         for cv in all {
-            let creds = credential_paths(cv.chart, &cv.effective);
             for (path, v) in config.overrides.get(&cv.chart.id).into_iter().flatten() {
-                let shown = if creds.contains(path) {
+                let shown = if cv.creds.contains(path) {
                     "(set)".to_string()
                 } else {
                     format!("`{}`", comment_text(&display_value(v)))
@@ -1210,8 +1335,8 @@ fn readme(
     }
     let mut placeholders = Vec::new();
     for cv in all {
-        for p in credential_paths(cv.chart, &cv.effective) {
-            let Ok(segs) = parse_path(&p) else { continue };
+        for p in &cv.creds {
+            let Ok(segs) = parse_path(p) else { continue };
             if get_path(&cv.effective, &segs)
                 .and_then(Value::as_str)
                 .is_some_and(|s| s.contains("CHANGE_ME"))
@@ -1317,7 +1442,7 @@ pub fn values_bundle_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::merge;
+    use crate::values::{merge, Seg};
     use proptest::prelude::*;
 
     fn cat() -> &'static Catalog {
@@ -1549,6 +1674,151 @@ mod tests {
             merge(&mut m, &d);
             prop_assert_eq!(strip_nulls(&m), strip_nulls(&t));
         }
+
+        /// The diff written directly is the diff built, then written.
+        #[test]
+        fn diff_yaml_is_the_diff_written(
+            (b, t) in (small_tree(), small_tree()),
+            tweaks in prop::collection::vec((0usize..64, small_tree()), 0..4),
+        ) {
+            prop_assert_eq!(diff_yaml(&b, &t), to_yaml(&values_diff(&b, &t)));
+            // A target that shares most of the base.
+            let mut near = b.clone();
+            for (i, v) in &tweaks {
+                tweak(&mut near, *i, v.clone());
+            }
+            prop_assert_eq!(diff_yaml(&b, &near), to_yaml(&values_diff(&b, &near)));
+        }
+
+        /// The byte table decides as the rule written out character by character did.
+        #[test]
+        fn plain_ok_is_the_rule_char_by_char(
+            s in prop_oneof![
+                "[a-zA-Z_/][a-zA-Z0-9_./+@= :#-]{0,8}",
+                "[ -~\\n\\té]{0,10}",
+                prop::sample::select(vec!["yes", "No", "ON", "offf", "nulls", "y", "a: b", "a:b",
+                    "a:", "a #b", "a  b", "a b", "a ", "/x", "_", "é"]).prop_map(String::from),
+            ]
+        ) {
+            prop_assert_eq!(plain_ok(&s), plain_ok_by_char(&s), "{:?}", s);
+        }
+    }
+
+    /// Trees over a few keys and values, so that two of them share keys and subtrees; with
+    /// nulls, empty maps and lists, and tagged maps.
+    fn small_tree() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            Just(Value::from(1)),
+            Just(Value::from("x")),
+            Just(Value::Mapping(Mapping::new())),
+            Just(Value::Sequence(Vec::new())),
+            Just(y("!t {a: 1}")),
+        ];
+        leaf.prop_recursive(4, 48, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Sequence),
+                prop::collection::vec(
+                    (prop::sample::select(vec!["a", "b", "c", "d"]), inner),
+                    0..4
+                )
+                .prop_map(|kv| {
+                    Value::Mapping(kv.into_iter().map(|(k, v)| (Value::from(k), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    /// Replaces the `i`-th node (depth first, wrapping) of `v` by `new`.
+    fn tweak(v: &mut Value, i: usize, new: Value) {
+        fn count(v: &Value) -> usize {
+            1 + match v {
+                Value::Mapping(m) => m.values().map(count).sum(),
+                Value::Sequence(s) => s.iter().map(count).sum(),
+                _ => 0,
+            }
+        }
+        fn at(v: &mut Value, i: &mut usize, new: &mut Option<Value>) {
+            if *i == 0 {
+                if let Some(n) = new.take() {
+                    *v = n;
+                }
+                return;
+            }
+            *i -= 1;
+            match v {
+                Value::Mapping(m) => m.values_mut().for_each(|c| at(c, i, new)),
+                Value::Sequence(s) => s.iter_mut().for_each(|c| at(c, i, new)),
+                _ => {}
+            }
+        }
+        let mut i = i % count(v);
+        at(v, &mut i, &mut Some(new));
+    }
+
+    /// `plain_ok` as first written.
+    fn plain_ok_by_char(s: &str) -> bool {
+        let Some(first) = s.chars().next() else {
+            return false;
+        };
+        if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+            return false;
+        }
+        let bytes = s.as_bytes();
+        for (i, c) in bytes.iter().enumerate() {
+            let next = bytes.get(i + 1).copied();
+            let ok = match c {
+                b'a'..=b'z'
+                | b'A'..=b'Z'
+                | b'0'..=b'9'
+                | b'_'
+                | b'.'
+                | b'/'
+                | b'-'
+                | b'+'
+                | b'@'
+                | b'=' => true,
+                b':' => matches!(next, Some(n) if n != b' '),
+                b' ' => matches!(next, Some(n) if n != b' ' && n != b'#'),
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        !["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
+            .iter()
+            .any(|w| s.eq_ignore_ascii_case(w))
+    }
+
+    #[test]
+    fn walked_paths_are_set_paths() {
+        let v = y("a:\n  b.c:\n    - {d: 1}\n    - [x, {e: 2}]\n  1: {f: 3}\n'': {g: 4}\n");
+        let mut walked = Vec::new();
+        walk_keys(&v, &mut Vec::new(), &mut |segs, _, _, _| {
+            let owned: Vec<Seg> = segs
+                .iter()
+                .map(|s| match s {
+                    At::Key(k) => Seg::Key(k.to_string()),
+                    At::Index(i) => Seg::Index(*i),
+                })
+                .collect();
+            assert_eq!(at_path(segs), crate::values::format_path(&owned));
+            walked.push(at_path(segs));
+        });
+        assert_eq!(
+            walked,
+            [
+                "a",
+                "a.b\\.c",
+                "a.b\\.c[0].d",
+                "a.b\\.c[1][1].e",
+                "a.1",
+                "a.1.f",
+                "",
+                "g"
+            ]
+        );
     }
 
     #[test]
@@ -1893,7 +2163,7 @@ mod tests {
                 let mut found = Vec::new();
                 walk_keys(&v, &mut Vec::new(), &mut |segs, key, v, _| {
                     if is_credential_key(key) && !harmless(v) {
-                        found.push(format_path(segs));
+                        found.push(at_path(segs));
                     }
                 });
                 violations.extend(found.into_iter().map(|p| format!("{}: {p}", f.path)));
@@ -1915,7 +2185,7 @@ mod tests {
                     violations.push(format!(
                         "{} prod: {} = {:?} (existing Secret beside it: {secret})",
                         chart.id,
-                        format_path(segs),
+                        at_path(segs),
                         v
                     ));
                 }

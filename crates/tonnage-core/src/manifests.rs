@@ -16,6 +16,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
@@ -77,12 +78,20 @@ impl Manifest {
     /// `<chart>/templates/<kind-lowercase>-<name>.yaml`, as `helm template --output-dir` lays
     /// files out (one object per file here).
     pub fn path(&self) -> String {
-        format!(
-            "{}/templates/{}-{}.yaml",
-            self.chart,
-            self.kind.to_ascii_lowercase(),
-            self.name
-        )
+        let mut out = String::new();
+        self.push_path(&mut out);
+        out
+    }
+
+    /// Appends [`Self::path`].
+    fn push_path(&self, out: &mut String) {
+        out.reserve(self.chart.len() + self.kind.len() + self.name.len() + 17);
+        out.push_str(&self.chart);
+        out.push_str("/templates/");
+        out.extend(self.kind.chars().map(|c| c.to_ascii_lowercase()));
+        out.push('-');
+        out.push_str(&self.name);
+        out.push_str(".yaml");
     }
 }
 
@@ -111,10 +120,16 @@ pub fn multi_doc_files(ms: &[Manifest]) -> Vec<OutFile> {
 
 /// The objects as one multi-document YAML stream (`---` before each document).
 pub fn multi_doc<'a>(ms: impl IntoIterator<Item = &'a Manifest>) -> String {
-    let mut out = String::new();
+    let ms: Vec<&Manifest> = ms.into_iter().collect();
+    // Its size: the documents, their paths and the separators (40 bytes covers those).
+    let size = ms
+        .iter()
+        .map(|m| m.yaml.len() + m.chart.len() + m.kind.len() + m.name.len() + 40)
+        .sum();
+    let mut out = String::with_capacity(size);
     for m in ms {
         out.push_str("---\n# Source: ");
-        out.push_str(&m.path());
+        m.push_path(&mut out);
         out.push('\n');
         out.push_str(&m.yaml);
         if !m.yaml.ends_with('\n') {
@@ -176,8 +191,10 @@ pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<
             values: config.effective(chart),
             release: chart.id.clone(),
             namespace: chart.chart.namespace.clone(),
+            chart_label: format!("{}-{}", chart.chart.name, chart.chart.version),
+            labels: Rc::default(),
         };
-        let mut sink = Sink::new(&chart.id);
+        let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
         render_chart(&ctx, &mut sink);
         let mut items = sink.finish();
         items.sort_by(|a, b| {
@@ -192,6 +209,31 @@ pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<
 // ---------------------------------------------------------------------------------------------
 // Reading the values tree
 
+/// A values path for the [`Ctx`] readers: its text, or a prefix and what follows its dot
+/// (`(p, "size")` for `{p}.size`), which is looked up without building the text
+/// ([`crate::values::lookup_in`]): the readers run for every figure of every object.
+trait ValuesPath {
+    fn find<'v>(&self, root: &'v Value) -> Option<&'v Value>;
+}
+
+impl ValuesPath for &str {
+    fn find<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        lookup(root, self)
+    }
+}
+
+impl ValuesPath for &String {
+    fn find<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        lookup(root, self)
+    }
+}
+
+impl<P: AsRef<str>> ValuesPath for (P, &str) {
+    fn find<'v>(&self, root: &'v Value) -> Option<&'v Value> {
+        crate::values::lookup_in(root, self.0.as_ref(), self.1)
+    }
+}
+
 struct Ctx<'a> {
     catalog: &'a Catalog,
     chart: &'a Chart,
@@ -199,16 +241,20 @@ struct Ctx<'a> {
     values: Cow<'a, Value>,
     release: String,
     namespace: String,
+    /// The `helm.sh/chart` label: `<chart name>-<version>`.
+    chart_label: String,
+    /// Label maps to reuse, shared with the [`Sink`].
+    labels: Rc<LabelMaps>,
 }
 
 impl Ctx<'_> {
     /// The value at `path`, `None` when absent or null (as the plan reads it).
-    fn get(&self, path: &str) -> Option<&Value> {
-        lookup(&self.values, path).filter(|v| !v.is_null())
+    fn get(&self, path: impl ValuesPath) -> Option<&Value> {
+        path.find(&self.values).filter(|v| !v.is_null())
     }
 
     /// A scalar as text; `None` when absent, null, a map or a list, or empty.
-    fn text(&self, path: &str) -> Option<String> {
+    fn text(&self, path: impl ValuesPath) -> Option<String> {
         match self.get(path)? {
             Value::Mapping(_) | Value::Sequence(_) => None,
             v => Some(display_value(v)).filter(|s| !s.is_empty()),
@@ -216,7 +262,7 @@ impl Ctx<'_> {
     }
 
     /// The plan's reading of a bool: a bool, or the string "true"; else `default`.
-    fn bool_at(&self, path: &str, default: bool) -> bool {
+    fn bool_at(&self, path: impl ValuesPath, default: bool) -> bool {
         match self.get(path) {
             Some(Value::Bool(b)) => *b,
             Some(Value::String(s)) => s == "true",
@@ -225,7 +271,7 @@ impl Ctx<'_> {
     }
 
     /// The plan's reading of a count: an integer or a numeric string, at least 0.
-    fn count_at(&self, path: &str, default: i64) -> i64 {
+    fn count_at(&self, path: impl ValuesPath, default: i64) -> i64 {
         match self.get(path) {
             Some(v) => v
                 .as_i64()
@@ -236,18 +282,18 @@ impl Ctx<'_> {
         }
     }
 
-    fn int_at(&self, path: &str) -> Option<i64> {
+    fn int_at(&self, path: impl ValuesPath) -> Option<i64> {
         self.get(path).and_then(Value::as_i64)
     }
 
     /// A non-negative quantity, `None` when absent or malformed.
-    fn quantity_at(&self, path: &str) -> Option<Quantity> {
+    fn quantity_at(&self, path: impl ValuesPath) -> Option<Quantity> {
         self.get(path)
             .and_then(|v| quantity_of(v).ok())
             .filter(|q| !q.is_negative())
     }
 
-    fn list(&self, path: &str) -> Vec<&Value> {
+    fn list(&self, path: impl ValuesPath) -> Vec<&Value> {
         match self.get(path) {
             Some(Value::Sequence(s)) => s.iter().filter(|v| !v.is_null()).collect(),
             _ => Vec::new(),
@@ -255,7 +301,7 @@ impl Ctx<'_> {
     }
 
     /// A map of scalars as text (annotations), in the tree's order.
-    fn string_map(&self, path: &str) -> BTreeMap<String, String> {
+    fn string_map(&self, path: impl ValuesPath) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
         if let Some(Value::Mapping(m)) = self.get(path) {
             for (k, v) in m {
@@ -268,7 +314,7 @@ impl Ctx<'_> {
         out
     }
 
-    fn has(&self, path: &str) -> bool {
+    fn has(&self, path: impl ValuesPath) -> bool {
         self.get(path).is_some()
     }
 
@@ -296,42 +342,56 @@ fn entry<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
 
 struct Sink {
     chart: String,
-    items: Vec<Manifest>,
+    /// The objects pushed: kind, name, where their text is in `yaml`'s.
+    items: Vec<(String, String, std::ops::Range<usize>)>,
     /// Secrets to render: name -> key -> placeholder value.
     secrets: BTreeMap<String, BTreeMap<String, String>>,
+    yaml: yaml_out::Writer,
+    /// Where the label maps of the objects written go back to.
+    labels: Rc<LabelMaps>,
 }
 
 impl Sink {
-    fn new(chart: &str) -> Self {
+    fn new(chart: &str, labels: Rc<LabelMaps>) -> Self {
         Sink {
             chart: chart.to_string(),
             items: Vec::new(),
             secrets: BTreeMap::new(),
+            yaml: yaml_out::Writer::default(),
+            labels,
         }
     }
 
-    fn push<T: Serialize>(&mut self, kind: &str, name: &str, obj: &T) {
+    fn push<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, mut obj: T) {
         // Serialising these plain structs cannot fail; if it ever did, the object is left out
         // rather than aborting the whole rendering. Written straight to text (`yaml_out`): the
         // same text as `to_yaml(&serde_yaml::to_value(obj))`, which tests check on every object.
-        if let Ok(yaml) = yaml_out::to_yaml(obj) {
+        if let Ok(range) = self.yaml.append(&obj) {
             #[cfg(test)]
             assert_eq!(
-                Some(&yaml),
-                serde_yaml::to_value(obj).map(|v| to_yaml(&v)).as_ref().ok(),
+                Some(&self.yaml.texts()[range.clone()]),
+                serde_yaml::to_value(&obj)
+                    .map(|v| to_yaml(&v))
+                    .as_deref()
+                    .ok(),
                 "{kind} {name}"
             );
-            self.items.push(Manifest {
-                chart: self.chart.clone(),
-                kind: kind.to_string(),
-                name: name.to_string(),
-                yaml,
-            });
+            self.items.push((kind.to_string(), name.to_string(), range));
         }
+        obj.give_labels(&self.labels);
     }
 
     fn finish(self) -> Vec<Manifest> {
+        let texts = self.yaml.texts();
         self.items
+            .into_iter()
+            .map(|(kind, name, range)| Manifest {
+                chart: self.chart.clone(),
+                kind,
+                name,
+                yaml: texts[range].to_string(),
+            })
+            .collect()
     }
 }
 
@@ -372,11 +432,22 @@ fn indent(out: &mut String, n: usize) {
 /// Appends a literal block (`|` or `|-`, then the lines at `ind` spaces) for a multi-line
 /// string, when one reads back exactly; `false` (and nothing appended) otherwise.
 fn push_literal_block(out: &mut String, s: &str, ind: usize) -> bool {
-    if !s.contains('\n') || s.ends_with("\n\n") || s.starts_with([' ', '\n']) {
+    // (Bytes, not chars: this runs for every string of every object.)
+    let bytes = s.as_bytes();
+    if !bytes.contains(&b'\n') || s.ends_with("\n\n") || s.starts_with([' ', '\n']) {
         return false;
     }
-    let ok = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
-        && !s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\r']);
+    // No control character but line breaks and tabs, and none of the characters YAML 1.1
+    // counts as line breaks or a BOM. Byte by byte while the text is ASCII (scripts and
+    // configuration files, often long), character by character otherwise.
+    let ok = if s.is_ascii() {
+        !bytes
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+    } else {
+        s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+            && !s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\r'])
+    };
     if !ok {
         return false;
     }
@@ -483,35 +554,211 @@ fn credential(
 // Labels and metadata
 
 fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
-    let mut l = BTreeMap::new();
-    l.insert(
-        "app.kubernetes.io/name".into(),
-        ctx.chart.chart.name.clone(),
-    );
-    l.insert("app.kubernetes.io/instance".into(), ctx.release.clone());
-    if let Some(c) = component {
-        l.insert("app.kubernetes.io/component".into(), c.to_string());
-    }
     // The application the release belongs to: the guides give each stack its own namespace
     // (both Cauldron charts share `cauldron`), so the namespace names it.
-    l.insert("app.kubernetes.io/part-of".into(), ctx.namespace.clone());
-    l.insert("app.kubernetes.io/managed-by".into(), "Helm".into());
-    l.insert(
-        "helm.sh/chart".into(),
-        format!("{}-{}", ctx.chart.chart.name, ctx.chart.chart.version),
-    );
-    l
+    let common = [
+        ("app.kubernetes.io/name", ctx.chart.chart.name.as_str()),
+        ("app.kubernetes.io/instance", ctx.release.as_str()),
+        ("app.kubernetes.io/part-of", ctx.namespace.as_str()),
+        ("app.kubernetes.io/managed-by", "Helm"),
+        ("helm.sh/chart", ctx.chart_label.as_str()),
+    ];
+    match component {
+        Some(c) => {
+            let [a, b, d, e, f] = common;
+            ctx.labels
+                .map(&[a, b, ("app.kubernetes.io/component", c), d, e, f])
+        }
+        None => ctx.labels.map(&common),
+    }
 }
 
 fn selector_labels(ctx: &Ctx, component: &str) -> BTreeMap<String, String> {
-    let mut l = BTreeMap::new();
-    l.insert(
-        "app.kubernetes.io/name".into(),
-        ctx.chart.chart.name.clone(),
-    );
-    l.insert("app.kubernetes.io/instance".into(), ctx.release.clone());
-    l.insert("app.kubernetes.io/component".into(), component.to_string());
-    l
+    ctx.labels.map(&[
+        ("app.kubernetes.io/name", ctx.chart.chart.name.as_str()),
+        ("app.kubernetes.io/instance", ctx.release.as_str()),
+        ("app.kubernetes.io/component", component),
+    ])
+}
+
+/// Label maps of the objects already written, for the next ones: label maps are the commonest
+/// allocation of a rendering (a map and two strings per label, several maps per object), so
+/// once an object is written its maps come back here ([`Sink::push`]) and [`Self::map`] fills
+/// one with the labels the next object needs instead of allocating a new one. Only memory is
+/// reused: every label is written again, and one rendering's maps are not kept after it.
+#[derive(Default)]
+struct LabelMaps(std::cell::RefCell<Vec<BTreeMap<String, String>>>);
+
+impl LabelMaps {
+    /// At most this many maps wait for reuse.
+    const KEEP: usize = 32;
+
+    /// A map of exactly `labels`: a returned one with the same keys, its values rewritten, or a
+    /// new one.
+    fn map(&self, labels: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut kept = self.0.borrow_mut();
+        let same_keys = kept.iter().position(|m| {
+            m.len() == labels.len() && labels.iter().all(|(k, _)| m.contains_key(*k))
+        });
+        match same_keys {
+            Some(i) => {
+                let mut m = kept.swap_remove(i);
+                for (k, v) in labels {
+                    if let Some(old) = m.get_mut(*k) {
+                        if old != v {
+                            old.clear();
+                            old.push_str(v);
+                        }
+                    }
+                }
+                m
+            }
+            None => labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Takes back a map an object no longer needs.
+    fn give(&self, m: Option<BTreeMap<String, String>>) {
+        let mut kept = self.0.borrow_mut();
+        if let Some(m) = m.filter(|_| kept.len() < Self::KEEP) {
+            kept.push(m);
+        }
+    }
+
+    fn give_selector(&self, s: Option<&mut LabelSelector>) {
+        if let Some(s) = s {
+            self.give(s.match_labels.take());
+        }
+    }
+
+    fn give_meta(&self, m: Option<&mut ObjectMeta>) {
+        if let Some(m) = m {
+            self.give(m.labels.take());
+        }
+    }
+
+    /// A pod template's labels and the selectors of its affinity and spread constraints.
+    fn give_pod(&self, t: &mut PodTemplateSpec) {
+        self.give_meta(t.metadata.as_mut());
+        let Some(spec) = t.spec.as_mut() else { return };
+        if let Some(anti) = spec
+            .affinity
+            .as_mut()
+            .and_then(|a| a.pod_anti_affinity.as_mut())
+        {
+            for term in anti
+                .required_during_scheduling_ignored_during_execution
+                .iter_mut()
+                .flatten()
+            {
+                self.give_selector(term.label_selector.as_mut());
+            }
+            for w in anti
+                .preferred_during_scheduling_ignored_during_execution
+                .iter_mut()
+                .flatten()
+            {
+                self.give_selector(w.pod_affinity_term.label_selector.as_mut());
+            }
+        }
+        for c in spec.topology_spread_constraints.iter_mut().flatten() {
+            self.give_selector(c.label_selector.as_mut());
+        }
+    }
+}
+
+/// An object whose label maps [`LabelMaps`] can take back once it is written.
+trait GiveLabels {
+    fn give_labels(&mut self, to: &LabelMaps);
+}
+
+macro_rules! give_metadata_labels {
+    ($($t:ty),*) => {$(
+        impl GiveLabels for $t {
+            fn give_labels(&mut self, to: &LabelMaps) {
+                to.give_meta(Some(&mut self.metadata));
+            }
+        }
+    )*};
+}
+
+give_metadata_labels!(
+    PersistentVolumeClaim,
+    ServiceAccount,
+    Secret,
+    HorizontalPodAutoscaler,
+    Role,
+    RoleBinding,
+    ConfigMap,
+    Ingress,
+    ExternalSecret
+);
+
+impl GiveLabels for Deployment {
+    fn give_labels(&mut self, to: &LabelMaps) {
+        to.give_meta(Some(&mut self.metadata));
+        to.give_selector(Some(&mut self.spec.selector));
+        to.give_pod(&mut self.spec.template);
+    }
+}
+
+impl GiveLabels for StatefulSet {
+    fn give_labels(&mut self, to: &LabelMaps) {
+        to.give_meta(Some(&mut self.metadata));
+        let spec = &mut self.spec;
+        to.give_selector(Some(&mut spec.selector));
+        to.give_pod(&mut spec.template);
+        for claim in spec.volume_claim_templates.iter_mut().flatten() {
+            to.give_meta(Some(&mut claim.metadata));
+        }
+    }
+}
+
+impl GiveLabels for Service {
+    fn give_labels(&mut self, to: &LabelMaps) {
+        to.give_meta(Some(&mut self.metadata));
+        to.give(self.spec.as_mut().and_then(|s| s.selector.take()));
+    }
+}
+
+impl GiveLabels for PodDisruptionBudget {
+    fn give_labels(&mut self, to: &LabelMaps) {
+        to.give_meta(Some(&mut self.metadata));
+        to.give_selector(self.spec.as_mut().and_then(|s| s.selector.as_mut()));
+    }
+}
+
+impl GiveLabels for NetworkPolicy {
+    fn give_labels(&mut self, to: &LabelMaps) {
+        to.give_meta(Some(&mut self.metadata));
+        let Some(spec) = self.spec.as_mut() else {
+            return;
+        };
+        to.give_selector(spec.pod_selector.as_mut());
+        let ingress = spec
+            .ingress
+            .iter_mut()
+            .flatten()
+            .flat_map(|r| r.from.iter_mut());
+        let egress = spec
+            .egress
+            .iter_mut()
+            .flatten()
+            .flat_map(|r| r.to.iter_mut());
+        for peer in ingress.chain(egress).flatten() {
+            to.give_selector(peer.pod_selector.as_mut());
+        }
+    }
+}
+
+impl GiveLabels for ServiceMonitor {
+    fn give_labels(&mut self, to: &LabelMaps) {
+        to.give_meta(Some(&mut self.metadata));
+        to.give_selector(Some(&mut self.spec.selector));
+    }
 }
 
 fn meta(ctx: &Ctx, name: &str, component: Option<&str>) -> ObjectMeta {
@@ -620,7 +867,7 @@ fn data_path(f: Family) -> &'static str {
 fn is_quorum(ctx: &Ctx, c: &Component) -> bool {
     match family(c) {
         Family::Zookeeper | Family::Kafka | Family::BitnamiRabbitmq => true,
-        Family::Qdrant => ctx.bool_at(&format!("{}.config.cluster.enabled", base(c)), false),
+        Family::Qdrant => ctx.bool_at((base(c), "config.cluster.enabled"), false),
         _ => false,
     }
 }
@@ -657,7 +904,7 @@ fn object_name(ctx: &Ctx, c: &Component) -> String {
             None => format!("{r}-{}-master", c.id),
         },
         Family::BitnamiPostgres if !c.id.ends_with("-read") => {
-            let arch = ctx.text(&format!("{}.architecture", base(c)));
+            let arch = ctx.text((base(c), "architecture"));
             if arch.as_deref() == Some("replication") {
                 format!("{r}-{}-primary", c.id)
             } else {
@@ -721,7 +968,8 @@ fn enabled(ctx: &Ctx, c: &Component) -> bool {
 }
 
 fn k8s_q(q: Quantity) -> K8sQuantity {
-    K8sQuantity(q.to_string())
+    // `q.to_string()`: the Display of a quantity is its canonical text.
+    K8sQuantity(q.canonical())
 }
 
 /// Requests and limits exactly as the plan counts them: the explicit figures (a missing request
@@ -735,10 +983,10 @@ fn resources(
     let Some(res) = &c.values.resources else {
         return (requests, limits);
     };
-    let rc = ctx.quantity_at(&format!("{res}.requests.cpu"));
-    let rm = ctx.quantity_at(&format!("{res}.requests.memory"));
-    let lc = ctx.quantity_at(&format!("{res}.limits.cpu"));
-    let lm = ctx.quantity_at(&format!("{res}.limits.memory"));
+    let rc = ctx.quantity_at((&res, "requests.cpu"));
+    let rm = ctx.quantity_at((&res, "requests.memory"));
+    let lc = ctx.quantity_at((&res, "limits.cpu"));
+    let lm = ctx.quantity_at((&res, "limits.memory"));
     let preset = c
         .values
         .resources_preset
@@ -786,12 +1034,10 @@ fn image_of(ctx: &Ctx, c: &Component) -> (String, String) {
     let mut image = c.image.clone();
     let mut pull = None;
     if let Some(p) = &c.values.image {
-        let repo = ctx.text(&format!("{p}.repository"));
+        let repo = ctx.text((&p, "repository"));
         let (_, catalog_tag) = split_image(&c.image);
-        let tag = ctx
-            .text(&format!("{p}.tag"))
-            .or(catalog_tag.map(str::to_string));
-        let registry = ctx.text(&format!("{p}.registry"));
+        let tag = ctx.text((&p, "tag")).or(catalog_tag.map(str::to_string));
+        let registry = ctx.text((&p, "registry"));
         if let Some(repo) = repo {
             image = match registry {
                 Some(r) => format!("{r}/{repo}"),
@@ -801,7 +1047,7 @@ fn image_of(ctx: &Ctx, c: &Component) -> (String, String) {
                 image = format!("{image}:{t}");
             }
         }
-        pull = ctx.text(&format!("{p}.pullPolicy"));
+        pull = ctx.text((&p, "pullPolicy"));
     }
     let pull = pull
         .or_else(|| ctx.text("global.imagePullPolicy"))
@@ -817,22 +1063,22 @@ fn work<'a>(ctx: &Ctx, c: &'a Component) -> Work<'a> {
         (None, None) => 1,
     };
     let hpa = v.autoscaling.as_ref().and_then(|a| {
-        if !ctx.bool_at(&format!("{a}.enabled"), false) {
+        if !ctx.bool_at((&a, "enabled"), false) {
             return None;
         }
-        let min = ctx.count_at(&format!("{a}.minReplicas"), replicas.max(1));
-        let max = ctx.count_at(&format!("{a}.maxReplicas"), min).max(min);
+        let min = ctx.count_at((&a, "minReplicas"), replicas.max(1));
+        let max = ctx.count_at((&a, "maxReplicas"), min).max(min);
         Some(Hpa {
             min,
             max,
-            cpu: ctx.int_at(&format!("{a}.targetCPUUtilizationPercentage")),
-            memory: ctx.int_at(&format!("{a}.targetMemoryUtilizationPercentage")),
+            cpu: ctx.int_at((&a, "targetCPUUtilizationPercentage")),
+            memory: ctx.int_at((&a, "targetMemoryUtilizationPercentage")),
         })
     });
     let claim = match (&c.persistence, &v.persistence) {
-        (Persistence::PerReplica, Some(p)) if ctx.bool_at(&format!("{p}.enabled"), true) => ctx
-            .quantity_at(&format!("{p}.size"))
-            .filter(|q| q.value() > 0),
+        (Persistence::PerReplica, Some(p)) if ctx.bool_at((&p, "enabled"), true) => {
+            ctx.quantity_at((&p, "size")).filter(|q| q.value() > 0)
+        }
         _ => None,
     };
     let (requests, limits) = resources(ctx, c);
@@ -857,7 +1103,7 @@ fn i32_of(n: i64) -> i32 {
 
 fn storage_class(ctx: &Ctx, persistence_path: Option<&str>) -> Option<String> {
     persistence_path
-        .and_then(|p| ctx.text(&format!("{p}.storageClass")))
+        .and_then(|p| ctx.text((&p, "storageClass")))
         .or_else(|| ctx.text("global.storageClass"))
 }
 
@@ -1160,8 +1406,8 @@ fn frappe_env(ctx: &Ctx, sink: &mut Sink, web: bool) -> Vec<EnvVar> {
 fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
     let mut out = Vec::new();
     let image = |p: &str| -> Option<String> {
-        let repo = ctx.text(&format!("{p}.image.repository"))?;
-        Some(match ctx.text(&format!("{p}.image.tag")) {
+        let repo = ctx.text((&p, "image.repository"))?;
+        Some(match ctx.text((&p, "image.tag")) {
             Some(t) => format!("{repo}:{t}"),
             None => repo,
         })
@@ -1176,7 +1422,7 @@ fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
         ..container_security(ctx, c)
     };
     let p = "initContainers.waitForDb";
-    if ctx.bool_at(&format!("{p}.enabled"), false) {
+    if ctx.bool_at((&p, "enabled"), false) {
         if let (Some(img), Some(host)) = (image(p), ctx.text("database.host")) {
             let port = ctx.text("database.port").unwrap_or_else(|| "5432".into());
             let script = format!(
@@ -1196,7 +1442,7 @@ fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
         }
     }
     let p = "initContainers.waitForRedis";
-    if ctx.bool_at(&format!("{p}.enabled"), false) {
+    if ctx.bool_at((&p, "enabled"), false) {
         if let Some(img) = image(p) {
             let mut script = String::new();
             for which in ["cache", "queue", "socketio"] {
@@ -1319,21 +1565,21 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             x.env.push(env("PGDATA", "/bitnami/postgresql/data"));
             let pg = cred(sink, "postgres-password");
             x.env.push(env_secret("POSTGRES_POSTGRES_PASSWORD", &pg));
-            if let Some(u) = ctx.text(&format!("{b}.auth.username")) {
+            if let Some(u) = ctx.text((&b, "auth.username")) {
                 x.env.push(env("POSTGRES_USER", u));
                 let p = cred(sink, "password");
                 x.env.push(env_secret("POSTGRES_PASSWORD", &p));
             }
-            if let Some(d) = ctx.text(&format!("{b}.auth.database")) {
+            if let Some(d) = ctx.text((&b, "auth.database")) {
                 x.env.push(env("POSTGRES_DATABASE", d));
             }
-            if ctx.text(&format!("{b}.architecture")).as_deref() == Some("replication") {
+            if ctx.text((&b, "architecture")).as_deref() == Some("replication") {
                 let read = c.id.ends_with("-read");
                 x.env.push(env(
                     "POSTGRES_REPLICATION_MODE",
                     if read { "slave" } else { "master" },
                 ));
-                if let Some(u) = ctx.text(&format!("{b}.auth.replicationUsername")) {
+                if let Some(u) = ctx.text((&b, "auth.replicationUsername")) {
                     x.env.push(env("POSTGRES_REPLICATION_USER", u));
                 }
                 let rp = cred(sink, "replication-password");
@@ -1363,7 +1609,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
         Family::BitnamiRedis => {
             x.env.push(env("BITNAMI_DEBUG", "false"));
             x.env.push(env("REDIS_PORT_NUMBER", "6379"));
-            let auth = ctx.bool_at(&format!("{b}.auth.enabled"), true);
+            let auth = ctx.bool_at((&b, "auth.enabled"), true);
             let secret = if auth {
                 Some(credential(
                     ctx,
@@ -1429,12 +1675,12 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             x.env.push(env("K8S_SERVICE_NAME", headless_name(&w.name)));
             x.env.push(env(
                 "K8S_ADDRESS_TYPE",
-                ctx.text(&format!("{b}.clustering.addressType"))
+                ctx.text((&b, "clustering.addressType"))
                     .unwrap_or_else(|| "hostname".into()),
             ));
             x.env.push(env(
                 "RABBITMQ_FORCE_BOOT",
-                if ctx.bool_at(&format!("{b}.clustering.forceBoot"), false) {
+                if ctx.bool_at((&b, "clustering.forceBoot"), false) {
                     "yes"
                 } else {
                     "no"
@@ -1448,27 +1694,27 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 ),
             ));
             x.env.push(env("RABBITMQ_USE_LONGNAME", "true"));
-            if let Some(ph) = ctx.text(&format!("{b}.clustering.partitionHandling")) {
+            if let Some(ph) = ctx.text((&b, "clustering.partitionHandling")) {
                 x.env.push(env("RABBITMQ_CLUSTER_PARTITION_HANDLING", ph));
             }
-            if let Some(u) = ctx.text(&format!("{b}.auth.username")) {
+            if let Some(u) = ctx.text((&b, "auth.username")) {
                 x.env.push(env("RABBITMQ_USERNAME", u));
             }
             x.env.push(env_secret("RABBITMQ_PASSWORD", &pw));
             x.env.push(env_secret("RABBITMQ_ERL_COOKIE", &cookie));
             let mut plugins = vec!["rabbitmq_management", "rabbitmq_peer_discovery_k8s"];
-            if ctx.bool_at(&format!("{b}.metrics.enabled"), false) {
+            if ctx.bool_at((&b, "metrics.enabled"), false) {
                 plugins.push("rabbitmq_prometheus");
             }
             x.env.push(env("RABBITMQ_PLUGINS", plugins.join(",")));
-            if ctx.bool_at(&format!("{b}.clustering.enabled"), true) {
+            if ctx.bool_at((&b, "clustering.enabled"), true) {
                 // Peer discovery reads the headless Service's endpoints: RBAC and a token.
                 x.service_account = Some(w.name.clone());
             }
         }
         Family::Postgres => {
             let user = ctx
-                .text(&format!("{b}.auth.username"))
+                .text((&b, "auth.username"))
                 .unwrap_or_else(|| "postgres".into());
             let secret = match ctx.chart.id.as_str() {
                 // The Caracal guide reads its credentials from Secret caracal-secrets.
@@ -1486,7 +1732,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             );
             x.env.push(env("POSTGRES_USER", user));
             x.env.push(env_secret("POSTGRES_PASSWORD", &pw));
-            if let Some(d) = ctx.text(&format!("{b}.auth.database")) {
+            if let Some(d) = ctx.text((&b, "auth.database")) {
                 x.env.push(env("POSTGRES_DB", d));
             }
             // A subdirectory, so a fresh volume's lost+found does not stop initdb.
@@ -1494,9 +1740,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
         }
         Family::Redis => {
             let mut args = Vec::new();
-            if ctx.has(&format!("{b}.auth.password"))
-                || ctx.has(&format!("{b}.auth.existingSecret"))
-            {
+            if ctx.has((&b, "auth.password")) || ctx.has((&b, "auth.existingSecret")) {
                 let pw = credential(
                     ctx,
                     sink,
@@ -1526,9 +1770,9 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 x.env
                     .push(env("QDRANT_INIT_FILE_PATH", "/tmp/.qdrant-initialized"));
             }
-            if ctx.bool_at(&format!("{b}.config.cluster.enabled"), false) {
+            if ctx.bool_at((&b, "config.cluster.enabled"), false) {
                 let p2p = ctx
-                    .text(&format!("{b}.config.cluster.p2p.port"))
+                    .text((&b, "config.cluster.p2p.port"))
                     .unwrap_or_else(|| "6335".into());
                 x.env.push(env("QDRANT__CLUSTER__ENABLED", "true"));
                 x.env.push(env("QDRANT__CLUSTER__P2P__PORT", p2p.clone()));
@@ -1558,7 +1802,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 .push(env("KAFKA_LISTENERS", "PLAINTEXT://0.0.0.0:9092"));
             x.env
                 .push(env("KAFKA_LOG_DIRS", "/var/lib/kafka/data/logs"));
-            if let Some(Value::Mapping(m)) = ctx.get(&format!("{b}.config")) {
+            if let Some(Value::Mapping(m)) = ctx.get((&b, "config")) {
                 for (k, v) in m {
                     if let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) {
                         x.env.push(env(&format!("KAFKA_{}", screaming_snake(k)), v));
@@ -1765,7 +2009,7 @@ fn kebab(s: &str) -> String {
 }
 
 fn init_scripts_name(ctx: &Ctx, b: &str) -> String {
-    ctx.text(&format!("{b}.primary.initdb.scriptsConfigMap"))
+    ctx.text((&b, "primary.initdb.scriptsConfigMap"))
         .unwrap_or_else(|| format!("{}-postgres-init-scripts", ctx.release))
 }
 
@@ -1780,18 +2024,18 @@ fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String,
         if users.is_empty() {
             continue;
         }
-        let on = ctx.bool_at(&format!("{}.enabled", vol.values), true);
+        let on = ctx.bool_at((&vol.values, "enabled"), true);
         let size = ctx
-            .quantity_at(&format!("{}.size", vol.values))
+            .quantity_at((&vol.values, "size"))
             .filter(|q| q.value() > 0);
         let claim = match (on, size) {
             (true, Some(size)) => {
-                if let Some(existing) = ctx.text(&format!("{}.existingClaim", vol.values)) {
+                if let Some(existing) = ctx.text((&vol.values, "existingClaim")) {
                     Some(existing)
                 } else {
                     let name = format!("{}-{}", ctx.release, vol.id);
                     let mode = ctx
-                        .text(&format!("{}.accessMode", vol.values))
+                        .text((&vol.values, "accessMode"))
                         .unwrap_or_else(|| "ReadWriteOnce".into());
                     let pvc = PersistentVolumeClaim {
                         metadata: meta(ctx, &name, Some(&vol.id)),
@@ -1809,7 +2053,7 @@ fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String,
                         }),
                         ..Default::default()
                     };
-                    sink.push("PersistentVolumeClaim", &name, &pvc);
+                    sink.push("PersistentVolumeClaim", &name, pvc);
                     Some(name)
                 }
             }
@@ -2039,7 +2283,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
             automount_service_account_token: Some(false),
             ..Default::default()
         };
-        sink.push("ServiceAccount", &sa, &obj);
+        sink.push("ServiceAccount", &sa, obj);
     }
 
     let shared = shared_claims(ctx, &works, sink);
@@ -2067,7 +2311,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
             string_data: Some(data),
             ..Default::default()
         };
-        sink.push("Secret", &name, &obj);
+        sink.push("Secret", &name, obj);
     }
 }
 
@@ -2099,7 +2343,7 @@ fn render_workload(
             // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
             let rwo = matches!(&c.persistence, Persistence::Shared(id)
             if ctx.chart.volume(id).is_some_and(|v| {
-                ctx.text(&format!("{}.accessMode", v.values)).as_deref() == Some("ReadWriteOnce")
+                ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
             }));
             let obj = Deployment {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
@@ -2115,7 +2359,7 @@ fn render_workload(
                 },
                 ..Default::default()
             };
-            sink.push("Deployment", &w.name, &obj);
+            sink.push("Deployment", &w.name, obj);
         }
         WorkloadKind::StatefulSet => {
             let headless = headless_name(&w.name);
@@ -2131,7 +2375,7 @@ fn render_workload(
                 },
                 ..Default::default()
             };
-            sink.push("StatefulSet", &w.name, &obj);
+            sink.push("StatefulSet", &w.name, obj);
             let svc = Service {
                 metadata: meta(ctx, &headless, Some(&c.id)),
                 spec: Some(ServiceSpec {
@@ -2143,13 +2387,13 @@ fn render_workload(
                 }),
                 ..Default::default()
             };
-            sink.push("Service", &headless, &svc);
+            sink.push("Service", &headless, svc);
         }
     }
     // The Service clients connect to.
     if !c.ports.is_empty() {
         let type_ = settings_prefix(c)
-            .and_then(|p| ctx.text(&format!("{p}.service.type")))
+            .and_then(|p| ctx.text((&p, "service.type")))
             .unwrap_or_else(|| "ClusterIP".into());
         let svc = Service {
             metadata: meta(ctx, &w.name, Some(&c.id)),
@@ -2161,7 +2405,7 @@ fn render_workload(
             }),
             ..Default::default()
         };
-        sink.push("Service", &w.name, &svc);
+        sink.push("Service", &w.name, svc);
     }
     if let Some(h) = w.hpa {
         hpa(ctx, sink, w, h);
@@ -2182,7 +2426,7 @@ fn render_workload(
             }),
             ..Default::default()
         };
-        sink.push("PodDisruptionBudget", &w.name, &pdb);
+        sink.push("PodDisruptionBudget", &w.name, pdb);
     }
 }
 
@@ -2242,7 +2486,7 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
         },
         ..Default::default()
     };
-    sink.push("HorizontalPodAutoscaler", &w.name, &obj);
+    sink.push("HorizontalPodAutoscaler", &w.name, obj);
 }
 
 fn role(ctx: &Ctx, sink: &mut Sink, name: &str, component: &str, rules: Vec<PolicyRule>) {
@@ -2259,12 +2503,12 @@ fn role(ctx: &Ctx, sink: &mut Sink, name: &str, component: &str, rules: Vec<Poli
         automount_service_account_token: Some(false),
         ..Default::default()
     };
-    sink.push("ServiceAccount", name, &sa);
+    sink.push("ServiceAccount", name, sa);
     let r = Role {
         metadata: meta(ctx, name, Some(component)),
         rules: Some(rules),
     };
-    sink.push("Role", name, &r);
+    sink.push("Role", name, r);
     let rb = RoleBinding {
         metadata: meta(ctx, name, Some(component)),
         role_ref: RoleRef {
@@ -2279,7 +2523,7 @@ fn role(ctx: &Ctx, sink: &mut Sink, name: &str, component: &str, rules: Vec<Poli
             ..Default::default()
         }]),
     };
-    sink.push("RoleBinding", name, &rb);
+    sink.push("RoleBinding", name, rb);
 }
 
 fn rule(resources: &[&str], verbs: &[&str]) -> PolicyRule {
@@ -2302,7 +2546,7 @@ fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             && w.c.id == "memory-api"
             && ctx.bool_at("serviceAccount.create", true);
         let rabbit = w.family == Family::BitnamiRabbitmq
-            && ctx.bool_at(&format!("{}.clustering.enabled", base(w.c)), true);
+            && ctx.bool_at((base(w.c), "clustering.enabled"), true);
         if rae_api {
             let name = format!("{}-api", ctx.release);
             let rules = vec![
@@ -2347,18 +2591,18 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         {
             let name = init_scripts_name(ctx, &base(w.c));
             let cm = config_map(ctx, &name, Some(&w.c.id), init_scripts(ctx));
-            sink.push("ConfigMap", &name, &cm);
+            sink.push("ConfigMap", &name, cm);
         }
     }
     if works.iter().any(|w| w.family == Family::Frappe) {
         let name = format!("{}-config", ctx.release);
         let cm = config_map(ctx, &name, None, frappe_config(ctx));
-        sink.push("ConfigMap", &name, &cm);
+        sink.push("ConfigMap", &name, cm);
     }
     if ctx.chart.id == "rae-memory" && works.iter().any(|w| w.family == Family::App) {
         let name = format!("{}-config", ctx.release);
         let cm = config_map(ctx, &name, None, rae_config(ctx));
-        sink.push("ConfigMap", &name, &cm);
+        sink.push("ConfigMap", &name, cm);
     }
 }
 
@@ -2670,7 +2914,7 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         }),
         ..Default::default()
     };
-    sink.push("Ingress", &ctx.release, &obj);
+    sink.push("Ingress", &ctx.release, obj);
 }
 
 /// The component an Ingress points at: the first with a port among frontends, gateways and apps.
@@ -2804,7 +3048,7 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         vec![],
         vec![],
     );
-    sink.push("NetworkPolicy", &name, &deny);
+    sink.push("NetworkPolicy", &name, deny);
     let name = format!("{}-allow-release", ctx.release);
     let mut egress = vec![
         NetworkPolicyEgressRule {
@@ -2843,7 +3087,7 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         }],
         egress,
     );
-    sink.push("NetworkPolicy", &name, &allow);
+    sink.push("NetworkPolicy", &name, allow);
     // What is reached from outside the release: the component behind the Ingress or a
     // LoadBalancer/NodePort Service on its ports, and metrics ports scraped by Prometheus.
     let mut open: BTreeMap<String, (String, Vec<i64>)> = BTreeMap::new();
@@ -2860,7 +3104,7 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         }
     }
     for w in works {
-        let type_ = settings_prefix(w.c).and_then(|p| ctx.text(&format!("{p}.service.type")));
+        let type_ = settings_prefix(w.c).and_then(|p| ctx.text((&p, "service.type")));
         if matches!(type_.as_deref(), Some("LoadBalancer" | "NodePort")) {
             let e = open
                 .entry(w.c.id.clone())
@@ -2890,7 +3134,7 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             }],
             vec![],
         );
-        sink.push("NetworkPolicy", &name, &np);
+        sink.push("NetworkPolicy", &name, np);
     }
 }
 
@@ -2967,7 +3211,7 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             ingress,
             app_egress(),
         );
-        sink.push("NetworkPolicy", &api.name, &np);
+        sink.push("NetworkPolicy", &api.name, np);
     }
     // The guide lists no rules for the Celery worker and the reranker; without a policy their
     // pods would take any traffic (checkov CKV2_K8S_6). The worker serves nothing (no ingress)
@@ -2982,7 +3226,7 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             vec![],
             app_egress(),
         );
-        sink.push("NetworkPolicy", &worker.name, &np);
+        sink.push("NetworkPolicy", &worker.name, np);
     }
     // The reranker is called by the API (the API's egress, port 8002) and, like the ML
     // service, downloads its model: DNS and internet (443).
@@ -3001,7 +3245,7 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             ingress_from(from, Some(vec![np_port(port_of("reranker", 8002), "TCP")])),
             vec![dns_egress(), internet_443()],
         );
-        sink.push("NetworkPolicy", &reranker.name, &np);
+        sink.push("NetworkPolicy", &reranker.name, np);
     }
     if let Some(ml) = find("ml-service") {
         // Only from API and Celery Worker (port 8001); DNS; internet (443) for model downloads.
@@ -3022,7 +3266,7 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             ),
             vec![dns_egress(), internet_443()],
         );
-        sink.push("NetworkPolicy", &ml.name, &np);
+        sink.push("NetworkPolicy", &ml.name, np);
     }
     // Database/Storage: only from API, ML Service, Celery Worker; no outbound traffic.
     for id in ["postgresql", "redis", "qdrant"] {
@@ -3041,7 +3285,7 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             ingress_from(from, None),
             vec![],
         );
-        sink.push("NetworkPolicy", &w.name, &np);
+        sink.push("NetworkPolicy", &w.name, np);
     }
 }
 
@@ -3162,7 +3406,7 @@ fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                 }],
             },
         };
-        sink.push("ServiceMonitor", &w.name, &sm);
+        sink.push("ServiceMonitor", &w.name, sm);
     }
     let dashboard = match ctx.chart.id.as_str() {
         "rae-memory" => {
@@ -3183,7 +3427,7 @@ fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             // The Grafana sidecar's default label for dashboards to import.
             l.insert("grafana_dashboard".into(), "1".into());
         }
-        sink.push("ConfigMap", &name, &cm);
+        sink.push("ConfigMap", &name, cm);
     }
 }
 
@@ -3353,7 +3597,7 @@ fn external_secrets(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             data,
         },
     };
-    sink.push("ExternalSecret", name, &es);
+    sink.push("ExternalSecret", name, es);
 }
 
 #[cfg(test)]

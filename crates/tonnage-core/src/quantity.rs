@@ -418,7 +418,7 @@ impl Quantity {
     }
 
     /// The canonical text: no fraction, the largest suffix that keeps the number whole.
-    fn canonical(&self) -> String {
+    pub(crate) fn canonical(&self) -> String {
         if self.nanos == 0 {
             return "0".to_string();
         }
@@ -642,37 +642,53 @@ impl<'de> serde::Deserialize<'de> for Quantity {
     }
 }
 
-/// `n / 10^places` with up to `places` decimals, trailing zeros trimmed (`235, 2` -> `2.35`).
-fn trimmed_decimal(n: u128, places: u32) -> String {
+/// Appends `n / 10^places` with up to `places` decimals, trailing zeros trimmed (`235, 2` ->
+/// `2.35`).
+fn push_trimmed_decimal(out: &mut String, n: u128, places: u32) {
+    use std::fmt::Write;
     let scale = 10u128.pow(places);
     let (whole, fraction) = (n / scale, n % scale);
-    if fraction == 0 {
-        return whole.to_string();
+    let _ = write!(out, "{whole}");
+    if fraction != 0 {
+        let _ = write!(out, ".{fraction:0width$}", width = places as usize);
+        // The fraction is not zero, so this stops at one of its digits.
+        while out.ends_with('0') {
+            out.pop();
+        }
     }
-    let digits = format!("{fraction:0width$}", width = places as usize);
-    format!("{whole}.{}", digits.trim_end_matches('0'))
 }
 
 /// CPU for people: below one core in millicores (`500m`), else cores with up to three
 /// decimals (`1 core`, `2.35 cores`); exact, no rounding needed.
 pub fn human_cpu(millicores: i64) -> String {
-    let sign = if millicores < 0 { "-" } else { "" };
+    use std::fmt::Write;
+    let mut out = String::with_capacity(16);
+    if millicores < 0 {
+        out.push('-');
+    }
     let magnitude = u128::from(millicores.unsigned_abs());
     if magnitude < 1000 {
-        return format!("{sign}{magnitude}m");
+        let _ = write!(out, "{magnitude}m");
+        return out;
     }
-    let word = if magnitude == 1000 { "core" } else { "cores" };
-    format!("{sign}{} {word}", trimmed_decimal(magnitude, 3))
+    push_trimmed_decimal(&mut out, magnitude, 3);
+    out.push_str(if magnitude == 1000 { " core" } else { " cores" });
+    out
 }
 
 /// Bytes for people, in binary units with up to two decimals rounded half up and trimmed:
 /// `512 B`, `512 MiB`, `1 GiB`, `4.63 GiB`, `110 GiB`.
 pub fn human_bytes(bytes: i64) -> String {
+    use std::fmt::Write;
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let sign = if bytes < 0 { "-" } else { "" };
+    let mut out = String::with_capacity(16);
+    if bytes < 0 {
+        out.push('-');
+    }
     let magnitude = u128::from(bytes.unsigned_abs());
     if magnitude < 1024 {
-        return format!("{sign}{magnitude} B");
+        let _ = write!(out, "{magnitude} B");
+        return out;
     }
     // The largest unit not above the magnitude (UNITS[i] is 1024^(i+1) bytes).
     let mut unit_index = 0;
@@ -688,17 +704,84 @@ pub fn human_bytes(bytes: i64) -> String {
         unit <<= 10;
         rounded = hundredths(unit);
     }
-    format!(
-        "{sign}{} {}",
-        trimmed_decimal(rounded, 2),
-        UNITS[unit_index]
-    )
+    push_trimmed_decimal(&mut out, rounded, 2);
+    out.push(' ');
+    out.push_str(UNITS[unit_index]);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// `human_cpu` and `human_bytes` as first written, with their `trimmed_decimal`.
+    mod by_format {
+        fn trimmed_decimal(n: u128, places: u32) -> String {
+            let scale = 10u128.pow(places);
+            let (whole, fraction) = (n / scale, n % scale);
+            if fraction == 0 {
+                return whole.to_string();
+            }
+            let digits = format!("{fraction:0width$}", width = places as usize);
+            format!("{whole}.{}", digits.trim_end_matches('0'))
+        }
+
+        pub fn human_cpu(millicores: i64) -> String {
+            let sign = if millicores < 0 { "-" } else { "" };
+            let magnitude = u128::from(millicores.unsigned_abs());
+            if magnitude < 1000 {
+                return format!("{sign}{magnitude}m");
+            }
+            let word = if magnitude == 1000 { "core" } else { "cores" };
+            format!("{sign}{} {word}", trimmed_decimal(magnitude, 3))
+        }
+
+        pub fn human_bytes(bytes: i64) -> String {
+            const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+            let sign = if bytes < 0 { "-" } else { "" };
+            let magnitude = u128::from(bytes.unsigned_abs());
+            if magnitude < 1024 {
+                return format!("{sign}{magnitude} B");
+            }
+            let mut unit_index = 0;
+            while unit_index + 1 < UNITS.len() && magnitude >= 1u128 << (10 * (unit_index + 2)) {
+                unit_index += 1;
+            }
+            let hundredths = |unit: u128| (magnitude * 100 + unit / 2) / unit;
+            let mut unit = 1u128 << (10 * (unit_index + 1));
+            let mut rounded = hundredths(unit);
+            if rounded >= 1024 * 100 && unit_index + 1 < UNITS.len() {
+                unit_index += 1;
+                unit <<= 10;
+                rounded = hundredths(unit);
+            }
+            format!(
+                "{sign}{} {}",
+                trimmed_decimal(rounded, 2),
+                UNITS[unit_index]
+            )
+        }
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        /// Written into one string, the same text as through `format!`s.
+        #[test]
+        fn human_figures_as_by_format(
+            n in proptest::prop_oneof![
+                proptest::prelude::any::<i64>(),
+                -5000i64..5000,
+                (0i64..1 << 20).prop_map(|m| m * 1000),
+                (0i64..4096).prop_map(|m| m << 20),
+                (0i64..4096).prop_map(|m| (m << 30) + 7),
+            ]
+        ) {
+            proptest::prop_assert_eq!(human_cpu(n), by_format::human_cpu(n));
+            proptest::prop_assert_eq!(human_bytes(n), by_format::human_bytes(n));
+        }
+    }
 
     fn q(s: &str) -> Quantity {
         Quantity::parse(s).unwrap_or_else(|e| panic!("{s:?} should parse: {e}"))

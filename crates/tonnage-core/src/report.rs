@@ -88,29 +88,13 @@ fn rows(plan: &Plan) -> (Vec<&'static str>, Vec<Row>, Vec<Row>) {
                 c.stack.clone(),
                 c.id.clone(),
                 c.role.clone(),
-                format!("{}{}", replicas_text(c), star(c, "replicas")),
-                format!(
-                    "{}{}",
-                    human_cpu(c.requests.cpu_millicores),
-                    star(c, "requests.cpu")
-                ),
-                format!(
-                    "{}{}",
-                    human_cpu(c.limits.cpu_millicores),
-                    star(c, "limits.cpu")
-                ),
-                format!(
-                    "{}{}",
-                    human_bytes(c.requests.memory_bytes),
-                    star(c, "requests.memory")
-                ),
-                format!(
-                    "{}{}",
-                    human_bytes(c.limits.memory_bytes),
-                    star(c, "limits.memory")
-                ),
+                replicas_text(c) + star(c, "replicas"),
+                human_cpu(c.requests.cpu_millicores) + star(c, "requests.cpu"),
+                human_cpu(c.limits.cpu_millicores) + star(c, "limits.cpu"),
+                human_bytes(c.requests.memory_bytes) + star(c, "requests.memory"),
+                human_bytes(c.limits.memory_bytes) + star(c, "limits.memory"),
                 if c.storage_bytes > 0 {
-                    format!("{}{}", human_bytes(c.storage_bytes), star(c, "storage"))
+                    human_bytes(c.storage_bytes) + star(c, "storage")
                 } else {
                     "-".into()
                 },
@@ -128,11 +112,7 @@ fn rows(plan: &Plan) -> (Vec<&'static str>, Vec<Row>, Vec<Row>) {
                 "-".into(),
                 "-".into(),
                 "-".into(),
-                format!(
-                    "{}{}",
-                    human_bytes(v.storage_bytes),
-                    if v.assumed.is_empty() { "" } else { "*" }
-                ),
+                human_bytes(v.storage_bytes) + if v.assumed.is_empty() { "" } else { "*" },
             ],
         });
     }
@@ -277,22 +257,27 @@ fn markdown(plan: &Plan) -> String {
             .collect::<Vec<_>>()
             .join("|")
     );
-    for r in body {
-        let _ = writeln!(out, "| {} |", r.cells.join(" | "));
+    // `| a | b |`, each cell bold when `bold` and not empty.
+    let row = |out: &mut String, cells: &[String], bold: bool| {
+        out.push('|');
+        for c in cells {
+            out.push(' ');
+            if bold && !c.is_empty() {
+                out.push_str("**");
+                out.push_str(c);
+                out.push_str("**");
+            } else {
+                out.push_str(c);
+            }
+            out.push_str(" |");
+        }
+        out.push('\n');
+    };
+    for r in &body {
+        row(&mut out, &r.cells, false);
     }
-    for r in totals {
-        let cells: Vec<String> = r
-            .cells
-            .iter()
-            .map(|c| {
-                if c.is_empty() {
-                    c.clone()
-                } else {
-                    format!("**{c}**")
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    for r in &totals {
+        row(&mut out, &r.cells, true);
     }
     if plan.components.iter().any(|c| !c.assumed.is_empty()) {
         out.push_str("\n\\* catalog assumption: the guide states no figure.\n");

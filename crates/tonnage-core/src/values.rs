@@ -133,20 +133,60 @@ pub fn get_path<'a>(root: &'a Value, segs: &[Seg]) -> Option<&'a Value> {
 /// keys (the catalog's, nearly always) is walked directly; any other goes through
 /// [`parse_path`]. For the readers of figures (plan, manifests), which look up many paths.
 pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
-    let plain = !path.is_empty()
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !matches!(b, b'\\' | b'[' | b']'))
-        && path.split('.').all(|k| !k.is_empty());
-    if !plain {
+    if !plain_path(path) {
         let segs = parse_path(path).ok()?;
         return get_path(root, &segs);
     }
-    let mut cur = root;
-    for key in path.split('.') {
-        cur = get_key(cur.as_mapping()?, key)?;
+    walk_plain(root, path)
+}
+
+/// `lookup(root, &format!("{prefix}.{rest}"))`, without building the path when both parts are
+/// plain (then the joined path is plain and its keys are those of `prefix`, then of `rest`).
+pub(crate) fn lookup_in<'v>(root: &'v Value, prefix: &str, rest: &str) -> Option<&'v Value> {
+    if plain_path(prefix) && plain_path(rest) {
+        walk_plain(walk_plain(root, prefix)?, rest)
+    } else {
+        lookup(root, &format!("{prefix}.{rest}"))
     }
-    Some(cur)
+}
+
+/// The value at a path that [`plain_path`] accepts: key by key, split at the dots.
+fn walk_plain<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
+    let mut cur = root;
+    let mut rest = path;
+    loop {
+        let (key, next) = match rest.bytes().position(|b| b == b'.') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        cur = get_key(cur.as_mapping()?, key)?;
+        match next {
+            Some(n) => rest = n,
+            None => return Some(cur),
+        }
+    }
+}
+
+/// Whether `path` is non-empty keys of visible ASCII (no `\`, `[`, `]`) joined by single dots,
+/// which [`parse_path`] would split at the dots alone. One pass over the bytes.
+fn plain_path(path: &str) -> bool {
+    // After a dot, or at the start: a dot here would make an empty key.
+    let mut after_dot = true;
+    for b in path.bytes() {
+        if !b.is_ascii_graphic() || matches!(b, b'\\' | b'[' | b']') {
+            return false;
+        }
+        if b == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else {
+            after_dot = false;
+        }
+    }
+    // Also false for the empty path, and for a final dot.
+    !after_dot
 }
 
 /// `m.get(key)`: the value of the string key `key`. A small map (most of a values tree) is
@@ -155,8 +195,13 @@ pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
 pub(crate) fn get_key<'v>(m: &'v Mapping, key: &str) -> Option<&'v Value> {
     const SCAN: usize = 16;
     if m.len() <= SCAN {
+        // Length and first byte before the whole key: most keys differ there.
+        let first = key.as_bytes().first();
         m.iter()
-            .find(|(k, _)| matches!(k, Value::String(s) if s == key))
+            .find(|(k, _)| {
+                matches!(k, Value::String(s)
+                    if s.len() == key.len() && s.as_bytes().first() == first && s == key)
+            })
             .map(|(_, v)| v)
     } else {
         m.get(key)
@@ -385,6 +430,44 @@ mod lookup_tests {
             assert_eq!(lookup(&tree, p), want, "{p:?}");
         }
         assert_eq!(lookup(&tree, "a.b"), Some(&Value::from(1)));
+    }
+
+    #[test]
+    fn lookup_in_is_lookup_of_the_joined_path() {
+        let tree: Value =
+            serde_yaml::from_str("a:\n  b: {c: 1, d.e: 2}\n  l: [x, {y: 3}]\n'a.b': {c: 4}\n")
+                .unwrap();
+        for prefix in ["a", "a.b", "a\\.b", "a.l[1]", "a.", "", "zz", "a\\"] {
+            for rest in ["c", "b.c", "d\\.e", "y", "", ".c", "l[1].y"] {
+                let joined = format!("{prefix}.{rest}");
+                assert_eq!(
+                    lookup_in(&tree, prefix, rest),
+                    lookup(&tree, &joined),
+                    "{joined:?}"
+                );
+            }
+        }
+        assert_eq!(lookup_in(&tree, "a.b", "c"), Some(&Value::from(1)));
+    }
+
+    proptest::proptest! {
+        /// The one-pass test of a plain path is the test it replaces.
+        #[test]
+        fn plain_path_is_the_split_test(p in "[a-c.\\\\\\[\\] é0]{0,8}") {
+            let split = !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'\\' | b'[' | b']'))
+                && p.split('.').all(|k| !k.is_empty());
+            proptest::prop_assert_eq!(plain_path(&p), split, "{:?}", p);
+        }
+
+        /// `catalog::path_covers` with its cheap refusals is the rule as written.
+        #[test]
+        fn path_covers_is_the_rule(a in "[ab.\\[]{0,4}", b in "[ab.\\[]{0,5}") {
+            let rule = b == a
+                || (b.starts_with(a.as_str())
+                    && matches!(b.as_bytes().get(a.len()), Some(b'.') | Some(b'[')));
+            proptest::prop_assert_eq!(crate::catalog::path_covers(&a, &b), rule);
+        }
     }
 
     /// The scan of small maps finds what `Mapping::get` finds: string keys only (not the number

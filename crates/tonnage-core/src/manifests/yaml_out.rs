@@ -68,19 +68,52 @@ impl Node {
 
 /// `obj` as [`super::to_yaml`] of `serde_yaml::to_value(obj)` writes it; errors where
 /// `to_value` fails.
+#[cfg(test)]
 pub(super) fn to_yaml<T: Serialize + ?Sized>(obj: &T) -> Result<String, Error> {
-    match direct(obj) {
-        Some(text) => Ok(text),
-        None => tree_to_yaml(obj),
+    let mut w = Writer::default();
+    let range = w.append(obj)?;
+    Ok(w.texts()[range].to_string())
+}
+
+/// Writes objects one after the other into one text: no allocation per object (the callers
+/// copy each object's text out at its size once all are written, so the allocator sees one
+/// run of large allocations rather than one between the small ones of every object).
+#[derive(Default)]
+pub(super) struct Writer {
+    st: State,
+}
+
+impl Writer {
+    /// Appends `obj` as [`to_yaml`] writes it, returning where its text is in
+    /// [`Self::texts`]; errors (and appends nothing) where `to_yaml` fails.
+    pub(super) fn append<T: Serialize + ?Sized>(
+        &mut self,
+        obj: &T,
+    ) -> Result<std::ops::Range<usize>, Error> {
+        let start = self.st.out.len();
+        self.st.keys.clear();
+        let direct = obj.serialize(Direct {
+            st: &mut self.st,
+            pos: Pos::Top,
+        });
+        if direct.is_err() {
+            self.st.out.truncate(start);
+            let text = tree_to_yaml(obj)?;
+            self.st.out.push_str(&text);
+        }
+        Ok(start..self.st.out.len())
+    }
+
+    /// Everything written so far.
+    pub(super) fn texts(&self) -> &str {
+        &self.st.out
     }
 }
 
 /// The text [`Direct`] writes; `None` where it declines (or the object fails to serialize).
+#[cfg(test)]
 fn direct<T: Serialize + ?Sized>(obj: &T) -> Option<String> {
-    let mut st = State {
-        out: String::with_capacity(1024),
-        keys: Vec::new(),
-    };
+    let mut st = State::default();
     obj.serialize(Direct {
         st: &mut st,
         pos: Pos::Top,
@@ -518,6 +551,7 @@ impl ser::SerializeStructVariant for StructSer {
 
 /// The text being written, and the spans of the keys of the maps being written (each map's
 /// keys after those of the maps around it), to notice a repeated key.
+#[derive(Default)]
 struct State {
     out: String,
     keys: Vec<(usize, usize)>,
@@ -761,10 +795,11 @@ impl DirectMap<'_> {
         key.serialize(KeyWriter { out: &mut *out })?;
         // A key's text is its value's alone (see `push_string`), so the same text is the same
         // key: the tree replaces the earlier entry's value, which this writer cannot.
-        let (out, end) = (&self.st.out, self.st.out.len());
+        let (out, end) = (self.st.out.as_bytes(), self.st.out.len());
+        let (len, last) = (end - start, out[end - 1]);
         if self.st.keys[self.keys_from..]
             .iter()
-            .any(|&(a, b)| out[a..b] == out[start..end])
+            .any(|&(a, b)| b - a == len && out[b - 1] == last && out[a..b] == out[start..end])
         {
             return Err(declined());
         }
@@ -1105,6 +1140,44 @@ mod tests {
             let want = super::super::to_yaml(&v);
             prop_assert_eq!(direct(&v), Some(want.clone()));
             prop_assert_eq!(tree_to_yaml(&v).unwrap(), want);
+        }
+    }
+
+    /// The literal block as first written: `None` where it would not read back.
+    fn literal_block_by_char(s: &str, ind: usize) -> Option<String> {
+        if !s.contains('\n') || s.ends_with("\n\n") || s.starts_with([' ', '\n']) {
+            return None;
+        }
+        let ok = s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+            && !s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\r']);
+        if !ok {
+            return None;
+        }
+        let body = s.strip_suffix('\n');
+        let mut out = String::from(if body.is_some() { "|\n" } else { "|-\n" });
+        for line in body.unwrap_or(s).split('\n') {
+            if !line.is_empty() {
+                out.push_str(&" ".repeat(ind));
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        Some(out)
+    }
+
+    proptest! {
+        /// Literal blocks are written, or declined, as the character-by-character rule did.
+        #[test]
+        fn literal_blocks_as_by_char(
+            s in "[a \\n\\t\\r\\x00\\x7f\\u{85}\\u{2028}\\u{feff}é#:]{0,12}",
+            ind in 0usize..6,
+        ) {
+            let mut out = String::from("x");
+            let written = push_literal_block(&mut out, &s, ind);
+            match literal_block_by_char(&s, ind) {
+                Some(block) => prop_assert_eq!(out, format!("x{block}")),
+                None => prop_assert!(!written && out == "x"),
+            }
         }
     }
 
