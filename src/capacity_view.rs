@@ -347,7 +347,7 @@ fn Controls(cap: Memo<Capacity>) -> impl IntoView {
                                 title=c.label()
                                 class:selected=move || cloud.get() == Some(c)
                                 aria-checked=move || (cloud.get() == Some(c)).to_string()
-                                on:click=move |_| pick_cloud(state, Some(c))>{c.as_str().to_uppercase()}</button>
+                                on:click=move |_| pick_cloud(state, Some(c))>{c.as_str().to_ascii_uppercase()}</button>
                         }).collect_view()}
                     </div>
                 </div>

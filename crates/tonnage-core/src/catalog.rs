@@ -29,6 +29,32 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The same files as compact JSON, made from the YAML by `build.rs` (no comments, no
+/// indentation): what [`Catalog::builtin`] reads, so the page embeds no YAML and starts without
+/// a YAML parser. A test checks that each gives the chart its YAML gives.
+const JSON_FILES: &[(&str, &str)] = &[
+    (
+        "cauldron-infra.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/cauldron-infra.json")),
+    ),
+    (
+        "cauldron-frappe.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/cauldron-frappe.json")),
+    ),
+    (
+        "rhesis.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/rhesis.json")),
+    ),
+    (
+        "caracal.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/caracal.json")),
+    ),
+    (
+        "rae-memory.yaml",
+        include_str!(concat!(env!("OUT_DIR"), "/rae-memory.json")),
+    ),
+];
+
 /// A catalog file that could not be loaded: names the file, the path inside it, the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogError {
@@ -485,7 +511,7 @@ impl Catalog {
     /// failure here is a build defect; callers that want the error use [`Catalog::load`].
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
-        CATALOG.get_or_init(|| match Catalog::load(FILES) {
+        CATALOG.get_or_init(|| match Catalog::load_with(JSON_FILES, parse_chart_json) {
             Ok(c) => c,
             Err(e) => panic!("embedded catalog is invalid: {e}"),
         })
@@ -493,9 +519,17 @@ impl Catalog {
 
     /// Parse and validate catalog files given as (file name, contents).
     pub fn load(files: &[(&str, &str)]) -> Result<Catalog, CatalogError> {
+        Catalog::load_with(files, parse_chart)
+    }
+
+    /// [`Catalog::load`] with the given parser of one file (YAML, or the embedded JSON).
+    fn load_with(
+        files: &[(&str, &str)],
+        parse: fn(&str, &str) -> Result<Chart, CatalogError>,
+    ) -> Result<Catalog, CatalogError> {
         let mut charts = Vec::with_capacity(files.len());
         for (file, text) in files {
-            charts.push(parse_chart(file, text)?);
+            charts.push(parse(file, text)?);
         }
         let catalog = Catalog { charts };
         for (file, _) in files {
@@ -534,6 +568,16 @@ pub fn parse_chart(file: &str, text: &str) -> Result<Chart, CatalogError> {
         Ok(c) => c,
         Err((path, problem)) => return Err(err(file, path, problem)),
     };
+    validate_local(file, &chart)?;
+    Ok(chart)
+}
+
+/// [`parse_chart`] for the JSON form `build.rs` makes of a catalog file.
+fn parse_chart_json(file: &str, text: &str) -> Result<Chart, CatalogError> {
+    let chart: Chart = serde_json::from_str(text).map_err(|e| {
+        let at = format!("line {} column {}", e.line(), e.column());
+        err(file, at, e.to_string())
+    })?;
     validate_local(file, &chart)?;
     Ok(chart)
 }
@@ -959,6 +1003,25 @@ fn validate_cross(catalog: &Catalog, chart: &Chart, file: &str) -> Result<(), Ca
 mod tests {
     use super::*;
     use crate::quantity::Quantity;
+
+    #[test]
+    fn embedded_json_gives_the_charts_the_yaml_gives() {
+        assert_eq!(JSON_FILES.len(), FILES.len());
+        for ((file, yaml), (json_file, json)) in FILES.iter().zip(JSON_FILES) {
+            assert_eq!(file, json_file);
+            let from_yaml = parse_chart(file, yaml).unwrap_or_else(|e| panic!("{e}"));
+            let from_json = parse_chart_json(file, json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(from_yaml, from_json, "{file}");
+            // Whole trees, including number kinds (1 and 1.0 differ in YAML and in JSON).
+            assert_eq!(
+                format!("{:?}", from_yaml.values),
+                format!("{:?}", from_json.values),
+                "{file}"
+            );
+            assert!(json.len() < yaml.len(), "{file}: JSON is not smaller");
+        }
+        assert_eq!(Catalog::builtin(), &Catalog::load(FILES).unwrap());
+    }
 
     #[test]
     fn builtin_catalog_loads() {

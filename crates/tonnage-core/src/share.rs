@@ -68,7 +68,13 @@ use std::io::Write;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use flate2::write::DeflateEncoder;
-use flate2::{Compression, Crc, Decompress, FlushDecompress, Status};
+use flate2::{Compression, Decompress, FlushDecompress, Status};
+
+/// CRC-32 (IEEE 802.3, the one zip and gzip use) with a one-table (1 KiB) implementation: a link
+/// is a few hundred bytes, and the page downloads this code, so the 16 KiB tables of
+/// `crc32fast` (behind `flate2::Crc`) would cost more than they save.
+const CRC32: crc::Crc<u32, crc::Table<1>> =
+    crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 use serde_yaml::Value;
 
 use crate::catalog::{Catalog, Chart};
@@ -234,9 +240,8 @@ fn damaged(problem: impl Into<String>) -> ShareError {
 /// through [`Configuration::new`] and [`Configuration::set`] decodes back equal, less those.
 pub fn encode(catalog: &Catalog, config: &Configuration) -> String {
     let packed = pack(&text_of(catalog, config));
-    let mut crc = Crc::new();
-    crc.update(&packed);
-    let mut encoder = DeflateEncoder::new(crc.sum().to_be_bytes().to_vec(), Compression::best());
+    let crc = CRC32.checksum(&packed);
+    let mut encoder = DeflateEncoder::new(crc.to_be_bytes().to_vec(), Compression::best());
     // Writing into a Vec cannot fail.
     let bytes = encoder
         .write_all(&packed)
@@ -556,9 +561,7 @@ fn unpack(payload: &str) -> Result<String, ShareError> {
         _ => return Err(damaged("the data is too short")),
     };
     let packed = inflate(deflated)?;
-    let mut check = Crc::new();
-    check.update(&packed);
-    if check.sum() != crc {
+    if CRC32.checksum(&packed) != crc {
         return Err(damaged("the checksum does not match"));
     }
     expand(&packed)
@@ -887,6 +890,7 @@ fn url_with_password(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flate2::Crc;
 
     fn cat() -> &'static Catalog {
         Catalog::builtin()
@@ -1275,6 +1279,18 @@ mod tests {
                     other => panic!("flip {i} to {c}: {other:?}"),
                 }
             }
+        }
+    }
+
+    /// The link checksum is the CRC-32 of zip and gzip: its check value, and flate2's (crc32fast)
+    /// on other inputs.
+    #[test]
+    fn link_checksum_is_crc_32() {
+        assert_eq!(CRC32.checksum(b"123456789"), 0xCBF4_3926);
+        for text in ["", "a", "rhesis~prod\n@x=1", &"tonnage ".repeat(300)] {
+            let mut crc = Crc::new();
+            crc.update(text.as_bytes());
+            assert_eq!(CRC32.checksum(text.as_bytes()), crc.sum(), "{text:?}");
         }
     }
 

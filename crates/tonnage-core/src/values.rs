@@ -271,10 +271,7 @@ pub fn leaf_paths(root: &Value) -> Vec<String> {
                 for (k, child) in m {
                     let key = match k {
                         Value::String(s) => s.clone(),
-                        other => serde_yaml::to_string(other)
-                            .unwrap_or_default()
-                            .trim()
-                            .to_string(),
+                        other => display_value(other),
                     };
                     prefix.push(Seg::Key(key));
                     walk(child, prefix, out);
@@ -318,10 +315,7 @@ pub fn quantity_of(v: &Value) -> Result<Quantity, QuantityError> {
     match v {
         Value::String(s) => s.parse(),
         Value::Number(n) => n.to_string().parse(),
-        other => {
-            let text = serde_yaml::to_string(other).unwrap_or_default();
-            text.trim().parse()
-        }
+        other => display_value(other).parse(),
     }
 }
 
@@ -332,10 +326,11 @@ pub fn display_value(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        other => serde_yaml::to_string(other)
-            .unwrap_or_default()
-            .trim()
-            .to_string(),
+        // `!tag value`, as YAML writes a tagged scalar.
+        Value::Tagged(t) => format!("{} {}", t.tag, display_value(&t.value)),
+        // Lists and maps as block YAML, through the bundle's writer: the page then needs no
+        // YAML emitter of its own (serde_yaml's, with libyaml, is a fifth of its code).
+        other => crate::bundle::to_yaml(other).trim().to_string(),
     }
 }
 
@@ -345,6 +340,34 @@ mod tests {
 
     fn y(s: &str) -> Value {
         serde_yaml::from_str(s).unwrap()
+    }
+
+    /// Scalars as their text; lists and maps as block YAML that reads back as the same value;
+    /// a tag before its value.
+    #[test]
+    fn display_value_writes_scalars_lists_maps_and_tags() {
+        for (yaml, shown) in [
+            ("500m", "500m"),
+            ("3", "3"),
+            ("0.5", "0.5"),
+            ("true", "true"),
+            ("~", "null"),
+            ("[a, 'yes', 1]", "- a\n- \"yes\"\n- 1"),
+            ("{a: {b: [x]}}", "a:\n  b:\n    - x"),
+            ("[]", "[]"),
+            ("!t 500m", "!t 500m"),
+        ] {
+            let v = y(yaml);
+            let text = display_value(&v);
+            assert_eq!(text, shown, "{yaml}");
+            if !matches!(v, Value::Tagged(_) | Value::String(_)) {
+                assert_eq!(y(&text), v, "{yaml} reads back");
+            }
+        }
+        // A quantity only from a string or a number; the text of anything else is refused.
+        assert!(quantity_of(&y("!t 500m")).is_err());
+        assert!(quantity_of(&y("[1]")).is_err());
+        assert_eq!(quantity_of(&y("0.5")), "500m".parse());
     }
 
     #[test]

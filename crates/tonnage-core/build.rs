@@ -1,0 +1,73 @@
+//! Build step: each catalog file (`catalog/*.yaml`) is also embedded as compact JSON, which
+//! [`Catalog::builtin`](src/catalog.rs) reads. The page then carries no YAML comments or
+//! indentation and needs no YAML parser to start: the JSON is a third the size and parses
+//! several times faster. The YAML files stay the source (and what `Catalog::load` reads); a
+//! test checks that both forms give equal charts.
+//!
+//! The conversion refuses what JSON cannot carry unchanged: YAML tags, keys that are not
+//! strings, and floats that are not finite.
+
+use std::path::Path;
+
+use serde_yaml::Value;
+
+fn main() {
+    let dir = Path::new("catalog");
+    println!("cargo:rerun-if-changed=catalog");
+    let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("catalog/ is readable")
+        .map(|e| e.expect("catalog/ is readable").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    names.sort();
+    for path in names {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path).expect("catalog file is readable");
+        let value: Value = serde_yaml::from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", path.display()));
+        if let Err(at) = json_safe(&value, &mut String::new()) {
+            panic!(
+                "{}: {at}: JSON cannot carry this value unchanged",
+                path.display()
+            );
+        }
+        let json = serde_json::to_string(&value).expect("a checked tree converts to JSON");
+        let stem = path.file_stem().expect("a file name").to_string_lossy();
+        std::fs::write(Path::new(&out).join(format!("{stem}.json")), json)
+            .expect("OUT_DIR is writable");
+    }
+}
+
+/// `Ok` when the tree has no tags, only string keys and only finite numbers; else the path.
+fn json_safe(v: &Value, at: &mut String) -> Result<(), String> {
+    match v {
+        Value::Tagged(_) => Err(format!("{at} (a YAML tag)")),
+        Value::Number(n) if n.as_f64().is_some_and(|f| !f.is_finite()) => {
+            Err(format!("{at} (a number that is not finite)"))
+        }
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("[{i}]"));
+                json_safe(item, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        Value::Mapping(m) => {
+            for (k, item) in m {
+                let Value::String(key) = k else {
+                    return Err(format!("{at} (a key that is not a string: {k:?})"));
+                };
+                let len = at.len();
+                at.push('.');
+                at.push_str(key);
+                json_safe(item, at)?;
+                at.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
