@@ -2,7 +2,8 @@
 //! that decodes to the same configuration (same stacks, environment and options, and the same
 //! effective values for every chart, quantities compared by value: the format leaves out
 //! overrides equal to the preset, so the override maps themselves may shrink), and whose
-//! encoding is then stable.
+//! encoding is then stable. `share::decode_without_yaml` (the page's reader) gives the same
+//! result, or `NeedsYaml`.
 //!
 //! Random text almost never gets past the CRC-32, so an input whose first byte is `0x01` is
 //! taken as the *packed text* of a link instead: the target checksums, deflates and base64url
@@ -71,7 +72,13 @@ fuzz_target!(|data: &[u8]| {
             Err(_) => return,
         },
     };
-    let config = match share::decode(catalog, &link) {
+    let full = share::decode(catalog, &link);
+    // The page's reader without YAML agrees, or hands the link on to the full reader.
+    match share::decode_without_yaml(catalog, &link) {
+        Err(share::ShareError::NeedsYaml) => {}
+        plain => assert_eq!(plain, full, "{link:?}: decode_without_yaml differs from decode"),
+    }
+    let config = match full {
         Ok(c) => c,
         Err(e) => {
             assert!(!e.to_string().is_empty());

@@ -187,6 +187,9 @@ pub enum ShareError {
     Secret { what: String },
     /// The configuration it holds does not pass this catalog's checks.
     Config(ConfigError),
+    /// [`decode_without_yaml`] only: the link holds a value written as YAML (a list, a map, a
+    /// quoted string), which [`decode`] reads. Not an error in the link.
+    NeedsYaml,
 }
 
 impl fmt::Display for ShareError {
@@ -214,6 +217,10 @@ impl fmt::Display for ShareError {
                 "the link carries a credential ({what}); Tonnage links never hold secrets, so it was refused"
             ),
             ShareError::Config(e) => write!(f, "the link's configuration is not valid: {e}"),
+            ShareError::NeedsYaml => write!(
+                f,
+                "the link holds values written as YAML, which this reader leaves to the full one"
+            ),
         }
     }
 }
@@ -486,6 +493,31 @@ fn longest_entry(rest: &str) -> Option<(u8, usize)> {
 /// Read a configuration from a link: the fragment with or without its `#`, or a whole URL
 /// (the part after `#` is read). Every override is checked as user input is.
 pub fn decode(catalog: &Catalog, fragment: &str) -> Result<Configuration, ShareError> {
+    decode_with(catalog, fragment, Some(read_yaml))
+}
+
+/// [`decode`] without a YAML reader, for the page's first module (serde_yaml's parser is a
+/// large part of the code it would download): the same result for every link whose values are
+/// all plain (numbers, quantities, booleans, unquoted strings, which are most links), and
+/// [`ShareError::NeedsYaml`] for a link holding a value written as YAML, which the page then
+/// hands to its worker's [`decode`]. Errors found before such a value are reported as
+/// [`decode`] reports them.
+pub fn decode_without_yaml(catalog: &Catalog, fragment: &str) -> Result<Configuration, ShareError> {
+    decode_with(catalog, fragment, None)
+}
+
+/// Reads one YAML node of a link (a `~` value, a quoted name); `Err` when it is not YAML.
+type YamlReader = fn(&str) -> Result<Value, ()>;
+
+fn read_yaml(node: &str) -> Result<Value, ()> {
+    serde_yaml::from_str::<Value>(node).map_err(|_| ())
+}
+
+fn decode_with(
+    catalog: &Catalog,
+    fragment: &str,
+    yaml: Option<YamlReader>,
+) -> Result<Configuration, ShareError> {
     let text = fragment.trim();
     let fragment = match text.split_once('#') {
         Some((_, after)) => after.trim(),
@@ -501,7 +533,7 @@ pub fn decode(catalog: &Catalog, fragment: &str) -> Result<Configuration, ShareE
     }
     let payload = versioned_payload(fragment)?;
     let text = unpack(payload)?;
-    parse_text(catalog, &text)
+    parse_text(catalog, &text, yaml)
 }
 
 /// The payload after `v1.`, or why there is none.
@@ -638,7 +670,11 @@ fn expand(packed: &[u8]) -> Result<String, ShareError> {
 }
 
 /// Read the lines of a v1 text into a checked configuration.
-fn parse_text(catalog: &Catalog, text: &str) -> Result<Configuration, ShareError> {
+fn parse_text(
+    catalog: &Catalog,
+    text: &str,
+    yaml: Option<YamlReader>,
+) -> Result<Configuration, ShareError> {
     let mut lines = text.split('\n');
     let header = lines.next().unwrap_or_default();
     let Some((stacks, env)) = header.split_once('~') else {
@@ -661,8 +697,8 @@ fn parse_text(catalog: &Catalog, text: &str) -> Result<Configuration, ShareError
             continue;
         }
         if let Some(rest) = line.strip_prefix('@') {
-            let (key, value) = split_line(rest, line_no)?;
-            let value = option_value(value, line_no)?;
+            let (key, value) = split_line(rest, line_no, yaml)?;
+            let value = option_value(value, line_no, yaml)?;
             if option_is_credential(&key, &value) {
                 return Err(ShareError::Secret {
                     what: format!("option {key}"),
@@ -673,7 +709,7 @@ fn parse_text(catalog: &Catalog, text: &str) -> Result<Configuration, ShareError
             }
             continue;
         }
-        let (path, value) = split_line(line, line_no)?;
+        let (path, value) = split_line(line, line_no, yaml)?;
         if path.len() > MAX_PATH_BYTES {
             // Longer than any chart's path; also keeps `set`'s suggestions cheap.
             return Err(damaged(format!(
@@ -681,7 +717,7 @@ fn parse_text(catalog: &Catalog, text: &str) -> Result<Configuration, ShareError
                 path.len()
             )));
         }
-        let value = override_value(value, line_no)?;
+        let value = override_value(value, line_no, yaml)?;
         if is_credential(&path, &value) {
             return Err(ShareError::Secret {
                 what: format!("{current}:{path}"),
@@ -710,7 +746,11 @@ fn canonical_index(text: &str) -> Option<usize> {
 }
 
 /// `KEY=VALUE` with KEY plain or double-quoted.
-fn split_line(line: &str, line_no: usize) -> Result<(String, &str), ShareError> {
+fn split_line(
+    line: &str,
+    line_no: usize,
+    yaml: Option<YamlReader>,
+) -> Result<(String, &str), ShareError> {
     if line.is_empty() {
         return Err(damaged(format!("line {line_no} is empty")));
     }
@@ -718,7 +758,7 @@ fn split_line(line: &str, line_no: usize) -> Result<(String, &str), ShareError> 
         let end = closing_quote(line)
             .ok_or_else(|| damaged(format!("line {line_no}: a quoted name is not closed")))?;
         let (quoted, rest) = line.split_at(end + 1);
-        let key = unquote(quoted)
+        let key = unquote(quoted, yaml)?
             .ok_or_else(|| damaged(format!("line {line_no}: a quoted name is malformed")))?;
         let value = rest
             .strip_prefix('=')
@@ -748,18 +788,27 @@ fn closing_quote(s: &str) -> Option<usize> {
     None
 }
 
-fn unquote(quoted: &str) -> Option<String> {
-    match serde_yaml::from_str::<Value>(quoted) {
+/// The string a double-quoted YAML scalar holds; `Ok(None)` when it is not one.
+fn unquote(quoted: &str, yaml: Option<YamlReader>) -> Result<Option<String>, ShareError> {
+    let read = yaml.ok_or(ShareError::NeedsYaml)?;
+    Ok(match read(quoted) {
         Ok(Value::String(s)) => Some(s),
         _ => None,
-    }
+    })
 }
 
-fn override_value(text: &str, line_no: usize) -> Result<Value, ShareError> {
+fn override_value(
+    text: &str,
+    line_no: usize,
+    yaml: Option<YamlReader>,
+) -> Result<Value, ShareError> {
     match text.strip_prefix('~') {
-        Some(node) => serde_yaml::from_str::<Value>(node)
-            .map(untagged)
-            .map_err(|_| damaged(format!("line {line_no}: the value is not valid YAML"))),
+        Some(node) => {
+            let read = yaml.ok_or(ShareError::NeedsYaml)?;
+            read(node)
+                .map(untagged)
+                .map_err(|_| damaged(format!("line {line_no}: the value is not valid YAML")))
+        }
         None => Ok(typed_value(text)),
     }
 }
@@ -779,10 +828,14 @@ fn untagged(v: Value) -> Value {
     }
 }
 
-fn option_value(text: &str, line_no: usize) -> Result<String, ShareError> {
+fn option_value(
+    text: &str,
+    line_no: usize,
+    yaml: Option<YamlReader>,
+) -> Result<String, ShareError> {
     match text.strip_prefix('~') {
         Some(node) if node.starts_with('"') && closing_quote(node) == Some(node.len() - 1) => {
-            unquote(node)
+            unquote(node, yaml)?
                 .ok_or_else(|| damaged(format!("line {line_no}: a quoted value is malformed")))
         }
         Some(_) => Err(damaged(format!(

@@ -116,9 +116,16 @@ fn frozen_v1_links_still_decode() {
     let frozen: Vec<Frozen> = serde_yaml::from_str(text).unwrap();
     assert!(frozen.len() >= 7, "{} links", frozen.len());
     let mut charts = std::collections::BTreeSet::new();
+    let mut without_yaml_needs = 0;
     for f in &frozen {
         let decoded = share::decode(cat(), &f.link).unwrap_or_else(|e| panic!("{}: {e}", f.name));
         assert_eq!(decoded, f.config, "{}: configuration", f.name);
+        // The page's first module reads it the same, or leaves it to the worker's full reader.
+        match share::decode_without_yaml(cat(), &f.link) {
+            Ok(plain) => assert_eq!(plain, decoded, "{}: without YAML", f.name),
+            Err(share::ShareError::NeedsYaml) => without_yaml_needs += 1,
+            Err(e) => panic!("{}: without YAML: {e}", f.name),
+        }
         let totals = serde_yaml::to_value(plan(cat(), &decoded).totals).unwrap();
         assert_eq!(totals, f.totals, "{}: plan totals", f.name);
         charts.extend(decoded.stacks.iter().cloned());
@@ -127,6 +134,12 @@ fn frozen_v1_links_still_decode() {
     assert_eq!(charts.len(), cat().charts.len(), "{charts:?}");
     assert!(frozen.iter().any(|f| f.config.stacks.len() > 1));
     assert!(frozen.iter().any(|f| !f.config.options.is_empty()));
+    // The typed-values link quotes a string; the others are plain.
+    assert!(
+        (1..frozen.len()).contains(&without_yaml_needs),
+        "{without_yaml_needs} of {} links need YAML",
+        frozen.len()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,6 +462,7 @@ fn no_input_makes_decode_panic() {
             Err(ShareError::TooLarge) => "too large",
             Err(ShareError::Secret { .. }) => "secret",
             Err(ShareError::Config(_)) => "config",
+            Err(ShareError::NeedsYaml) => panic!("decode has a YAML reader"),
         };
         *outcomes.entry(k).or_default() += 1;
     };
