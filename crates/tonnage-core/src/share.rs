@@ -1076,7 +1076,7 @@ mod tests {
         for key in ["", "a=b", "\"q", ":x", "@y", "new\nline", "ünï"] {
             let text = key_text(key);
             let line = format!("{text}=v");
-            let (back, value) = split_line(&line, 2).unwrap();
+            let (back, value) = split_line(&line, 2, Some(read_yaml)).unwrap();
             assert_eq!((back.as_str(), value), (key, "v"), "{text}");
         }
     }
@@ -1189,7 +1189,7 @@ mod tests {
             ("@secretKey=x", "option secretKey"),
         ] {
             let text = format!("rae-memory~dev\n{line}");
-            let e = parse_text(cat(), &text).unwrap_err();
+            let e = parse_text(cat(), &text, Some(read_yaml)).unwrap_err();
             assert_eq!(e, ShareError::Secret { what: what.into() }, "{line}");
             assert!(e.to_string().contains("never hold secrets"), "{e}");
         }
@@ -1377,23 +1377,24 @@ mod tests {
     #[test]
     fn checked_like_user_input() {
         let long_path = format!("rhesis~prod\nbackend.{}=1", "x".repeat(1017));
-        let e = parse_text(cat(), "nope~prod").unwrap_err();
+        let e = parse_text(cat(), "nope~prod", Some(read_yaml)).unwrap_err();
         assert!(matches!(
             e,
             ShareError::Config(ConfigError::UnknownStack { .. })
         ));
         assert!(e.to_string().contains("\"nope\""), "{e}");
-        let e = parse_text(cat(), "rhesis~qa").unwrap_err();
+        let e = parse_text(cat(), "rhesis~qa", Some(read_yaml)).unwrap_err();
         assert!(
             matches!(e, ShareError::Config(ConfigError::UnknownEnv { .. })),
             "{e}"
         );
-        let e = parse_text(cat(), "rhesis~prod\nbackend.replicaz=3").unwrap_err();
+        let e = parse_text(cat(), "rhesis~prod\nbackend.replicaz=3", Some(read_yaml)).unwrap_err();
         assert!(
             matches!(e, ShareError::Config(ConfigError::UnknownPath { .. })),
             "{e}"
         );
-        let e = parse_text(cat(), "rhesis~prod\nbackend.replicas=lots").unwrap_err();
+        let e =
+            parse_text(cat(), "rhesis~prod\nbackend.replicas=lots", Some(read_yaml)).unwrap_err();
         assert!(
             matches!(e, ShareError::Config(ConfigError::BadValue { .. })),
             "{e}"
@@ -1414,7 +1415,7 @@ mod tests {
             ("rhesis~prod\n@a=~1", "quoted string"),
             (long_path.as_str(), "a values path of 1025 bytes"),
         ] {
-            let e = parse_text(cat(), text).unwrap_err();
+            let e = parse_text(cat(), text, Some(read_yaml)).unwrap_err();
             assert!(
                 matches!(&e, ShareError::Damaged { problem: p } if p.contains(problem)),
                 "{text:?}: {e}"
