@@ -66,6 +66,23 @@ mod native {
     }
   });
   obs.observe(document, { childList: true, subtree: true });
+  // The Files worker's messages, to break an edit down: request posted, reply received.
+  window.__bench.posts = [];
+  window.__bench.replies = [];
+  var W = window.Worker;
+  if (W) {
+    window.Worker = function (url, opts) {
+      var w = new W(url, opts);
+      var post = w.postMessage;
+      w.postMessage = function () {
+        window.__bench.posts.push(performance.now());
+        return post.apply(w, arguments);
+      };
+      w.addEventListener('message', function () { window.__bench.replies.push(performance.now()); });
+      return w;
+    };
+    window.Worker.prototype = W.prototype;
+  }
 })();
 "#;
 
@@ -79,19 +96,26 @@ var input = document.querySelector(sel);
 if (!input || (withPreview && !pre)) { done({ error: 'missing input or preview' }); return; }
 var totalBefore = document.querySelector(totalSel).getAttribute('data-value');
 var textBefore = withPreview ? pre.textContent : null;
-var t0 = 0, finished = false;
+var t0 = 0, finished = false, tTotals = null;
+function after(xs) {
+  for (var i = 0; i < xs.length; i++) { if (xs[i] >= t0) return xs[i] - t0; }
+  return null;
+}
 function check() {
   if (finished) return;
   var total = document.querySelector(totalSel);
   var p = document.querySelector('[data-testid=preview]');
   if (!total || total.getAttribute('data-value') === totalBefore) return;
+  if (tTotals === null) tTotals = performance.now() - t0;
   if (withPreview && (!p || p.textContent === textBefore)) return;
   document.body.getBoundingClientRect(); // style and layout, as a frame would
   var t1 = performance.now();
   finished = true;
   obs.disconnect();
+  var b = window.__bench || { posts: [], replies: [] };
+  var phases = { totals: tTotals, post: after(b.posts || []), reply: after(b.replies || []) };
   requestAnimationFrame(function () {
-    done({ dom: t1 - t0, frame: performance.now() - t0 });
+    done({ dom: t1 - t0, frame: performance.now() - t0, phases: phases });
   });
 }
 var obs = new MutationObserver(check);
@@ -417,7 +441,7 @@ check();
         stacks: &[&str],
         n: usize,
         with_preview: bool,
-    ) -> (Vec<f64>, Vec<f64>) {
+    ) -> (Vec<f64>, Vec<f64>, Vec<(&'static str, Vec<f64>)>) {
         s.load().await;
         // The charts: the first alone, then tick the others.
         s.client
@@ -474,6 +498,10 @@ check();
             .await;
         let start = usize::from(shown.as_str() == Some(values[0].to_string().as_str()));
         let (mut dom, mut frame) = (Vec::new(), Vec::new());
+        let mut phases: Vec<(&'static str, Vec<f64>)> = ["totals", "post", "reply"]
+            .into_iter()
+            .map(|k| (k, Vec::new()))
+            .collect();
         // A few warm-up edits (first-use allocations, JIT tiers), not counted.
         for i in 0..(n + 10) {
             let v = values[(i + start) % 2].to_string();
@@ -488,9 +516,14 @@ check();
             if i >= 10 {
                 dom.push(r["dom"].as_f64().unwrap_or(f64::NAN));
                 frame.push(r["frame"].as_f64().unwrap_or(f64::NAN));
+                for (k, xs) in &mut phases {
+                    if let Some(t) = r["phases"][*k].as_f64() {
+                        xs.push(t);
+                    }
+                }
             }
         }
-        (dom, frame)
+        (dom, frame, phases)
     }
 
     pub fn main() {
@@ -581,7 +614,7 @@ check();
                 (&["cauldron-infra"][..], false),
                 (&ALL[..], false),
             ] {
-                let (dom, frame) = edits(&s, stacks, n_edits.max(1), with_preview).await;
+                let (dom, frame, phases) = edits(&s, stacks, n_edits.max(1), with_preview).await;
                 let label = if stacks.len() == 1 {
                     stacks[0].to_string()
                 } else {
@@ -599,6 +632,18 @@ check();
                 println!("edit a replica count, {label} (prod), {head}:");
                 println!("{}", summary(what, dom));
                 println!("{}", summary("  edit -> next animation frame", frame));
+                // Where the time goes: when the totals showed, when the page posted its
+                // request to the Files worker, when the worker's reply arrived.
+                for (k, xs) in phases {
+                    if !xs.is_empty() {
+                        let label = match k {
+                            "totals" => "  (edit -> totals shown)",
+                            "post" => "  (edit -> request posted to the worker)",
+                            _ => "  (edit -> worker's reply received)",
+                        };
+                        println!("{}", summary(label, xs));
+                    }
+                }
             }
             let _ = s.client.close().await;
         });

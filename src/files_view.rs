@@ -5,14 +5,16 @@
 //! download is asked for. Nothing is generated while the panel is closed.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tonnage_core::bundle::credential_paths;
-use tonnage_core::files::{Contents, Format, Password, Preview, Reply, Request};
+use tonnage_core::files::{apply_runs, Contents, Format, Password, PreviewDelta, Reply, Request};
+use tonnage_core::Configuration;
 
 use crate::browser;
-use crate::state::{catalog, use_state};
+use crate::state::{catalog, use_state, AppState};
 use crate::worker;
 
 type Passwords = BTreeMap<(String, String), String>;
@@ -23,34 +25,171 @@ fn password_list(p: &Passwords) -> Vec<Password> {
         .collect()
 }
 
-/// Send a preview request, keeping at most one in flight: while the worker is busy, only the
-/// newest request waits (typing fast never queues up stale renders).
-fn dispatch(
-    request: Request,
-    busy: StoredValue<bool>,
-    next: StoredValue<Option<Request>>,
-    preview: RwSignal<Option<Preview>>,
+/// One run of lines as the page shows it: a key (kept while the run is unchanged, so its DOM
+/// node stays), its text and whether it differs from the preset.
+type RunView = (u64, Arc<str>, bool);
+
+/// The shown file's name and how many lines differ from the preset.
+#[derive(Debug, Clone, PartialEq)]
+struct Head {
+    path: String,
+    changed: usize,
+}
+
+/// The preview as the page holds it, and the preview requests. The worker's replies are deltas
+/// against the runs the page holds ([`tonnage_core::files::PreviewDelta`]): `revision` says
+/// which, and goes with every request.
+#[derive(Clone, Copy)]
+struct Previewer {
+    state: AppState,
+    paths: RwSignal<Vec<String>>,
+    head: RwSignal<Option<Head>>,
+    runs: RwSignal<Vec<RunView>>,
     error: RwSignal<Option<String>>,
-) {
-    if busy.get_value() {
-        next.set_value(Some(request));
-        return;
+    /// Revision of `runs` (0: none the worker can refer to).
+    revision: StoredValue<u64>,
+    /// The last key given to a run.
+    keys: StoredValue<u64>,
+    busy: StoredValue<bool>,
+    /// The newest request waiting for the one in flight.
+    next: StoredValue<Option<Request>>,
+    /// The newest request handed to [`Previewer::request`] (sent or waiting): an identical one
+    /// is not sent again.
+    last: StoredValue<Option<Request>>,
+}
+
+impl Previewer {
+    fn new(state: AppState, error: RwSignal<Option<String>>) -> Self {
+        Previewer {
+            state,
+            paths: RwSignal::new(Vec::new()),
+            head: RwSignal::new(None),
+            runs: RwSignal::new(Vec::new()),
+            error,
+            revision: StoredValue::new(0),
+            keys: StoredValue::new(0),
+            busy: StoredValue::new(false),
+            next: StoredValue::new(None),
+            last: StoredValue::new(None),
+        }
     }
-    busy.set_value(true);
-    worker::send(&request, move |reply, _| {
-        match reply {
-            Reply::Preview(p) => {
-                preview.set(Some(p));
-                error.set(None);
+
+    /// Ask for the preview of `config` unless that very request was the last one asked.
+    /// Returns whether the request was posted to a started worker right away.
+    fn request(self, config: Configuration, passwords: Vec<Password>, path: String) -> bool {
+        let request = Request::Preview {
+            config,
+            passwords,
+            path,
+            have: 0,
+        };
+        let same = self
+            .last
+            .try_with_value(|l| l.as_ref() == Some(&request))
+            .unwrap_or(true);
+        if same {
+            return false;
+        }
+        self.last.set_value(Some(request.clone()));
+        self.dispatch(request)
+    }
+
+    /// Send a preview request, keeping at most one in flight: while the worker is busy, only the
+    /// newest request waits (typing fast never queues up stale renders).
+    fn dispatch(self, mut request: Request) -> bool {
+        if self.busy.get_value() {
+            self.next.set_value(Some(request));
+            return false;
+        }
+        let posted = worker::ready();
+        // The runs the page holds when the request leaves: the reply may refer to them.
+        if let Request::Preview { have, .. } = &mut request {
+            *have = self.revision.get_value();
+        }
+        self.busy.set_value(true);
+        worker::send(&request, move |reply, _| {
+            match reply {
+                Reply::Preview(p) => self.apply(p),
+                Reply::Error { message } => {
+                    // The next request, even an identical one, is sent and gets everything.
+                    self.revision.set_value(0);
+                    self.last.set_value(None);
+                    self.error.set(Some(message));
+                }
+                Reply::Archive { .. } | Reply::Import { .. } | Reply::Config { .. } => {}
             }
-            Reply::Error { message } => error.set(Some(message)),
-            Reply::Archive { .. } => {}
+            self.busy.set_value(false);
+            // An edit held for this reply goes to the page now, with the preview.
+            self.state.release();
+            if let Some(r) = self.next.try_update_value(|n| n.take()).flatten() {
+                self.dispatch(r);
+            }
+        });
+        posted
+    }
+
+    /// Apply a reply: the runs it keeps keep their keys (and DOM nodes); new runs get new keys.
+    fn apply(self, reply: PreviewDelta) {
+        if let Some(paths) = reply.paths {
+            if self.paths.with_untracked(|p| *p != paths) {
+                self.paths.set(paths);
+            }
         }
-        busy.set_value(false);
-        if let Some(r) = next.try_update_value(|n| n.take()).flatten() {
-            dispatch(r, busy, next, preview, error);
+        let Some(shown) = reply.shown else {
+            self.revision.set_value(0);
+            self.head.set(None);
+            self.runs.set(Vec::new());
+            self.error.set(None);
+            return;
+        };
+        let mut key = self.keys.get_value();
+        let held = self.revision.get_value();
+        let runs = self.runs.with_untracked(|old| {
+            let base: &[RunView] = if shown.base == 0 { &[] } else { old };
+            (shown.base == 0 || shown.base == held)
+                .then(|| {
+                    apply_runs(
+                        base,
+                        shown.runs,
+                        |r| &*r.1,
+                        |text, mark| {
+                            key += 1;
+                            (key, Arc::from(text), mark)
+                        },
+                    )
+                })
+                .flatten()
+        });
+        self.keys.set_value(key);
+        let Some(runs) = runs else {
+            // Based on other runs than the page holds: ask again for the whole file.
+            self.revision.set_value(0);
+            if let Some(r) = self.last.get_value() {
+                self.next.update_value(|n| {
+                    n.get_or_insert(r);
+                });
+            }
+            return;
+        };
+        self.revision.set_value(shown.revision);
+        let head = Head {
+            path: shown.path,
+            changed: shown.changed,
+        };
+        if self.head.with_untracked(|h| h.as_ref() != Some(&head)) {
+            self.head.set(Some(head));
         }
-    });
+        self.runs.set(runs);
+        if self.error.with_untracked(Option::is_some) {
+            self.error.set(None);
+        }
+    }
+
+    /// The shown file's text.
+    fn text(self) -> String {
+        self.runs
+            .with_untracked(|r| r.iter().map(|(_, t, _)| &**t).collect())
+    }
 }
 
 /// A strong password from the browser's cryptographic random source (rejection sampling, so
@@ -72,20 +211,6 @@ fn strong_password() -> Option<String> {
     Some(out)
 }
 
-/// Each run of the preview with a key: its position, mark and a hash of its text. A run an edit
-/// did not change keeps its key, so the page keeps its DOM node.
-fn run_keys(runs: &[(String, bool)]) -> Vec<(u64, String, bool)> {
-    use std::hash::{Hash, Hasher};
-    runs.iter()
-        .enumerate()
-        .map(|(i, (text, m))| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            (i, m, text).hash(&mut h);
-            (h.finish(), text.clone(), *m)
-        })
-        .collect()
-}
-
 #[component]
 pub fn FilesView() -> impl IntoView {
     let state = use_state();
@@ -94,36 +219,44 @@ pub fn FilesView() -> impl IntoView {
     // Generated passwords live only here, in memory: never in a link or localStorage.
     let passwords = RwSignal::new(Passwords::new());
     // What the worker last rendered, and its last error.
-    let preview = RwSignal::new(None::<Preview>);
     let error = RwSignal::new(None::<String>);
-    let busy = StoredValue::new(false);
-    let next = StoredValue::new(None::<Request>);
+    let previewer = Previewer::new(state, error);
+    // An edit asks the worker before the page re-renders (the hook runs as the configuration
+    // is set). When the request left at once, the page's update waits for the reply (at most
+    // `state::HOLD`), so the totals and the preview change in the same frame.
+    state.before_update(move |config| {
+        open.try_get_untracked() == Some(true)
+            && previewer.request(
+                config.clone(),
+                passwords.with_untracked(password_list),
+                selected.get_untracked(),
+            )
+    });
     // While the panel is open, every change of the configuration, the chosen file or the
-    // passwords asks the worker for the preview again (the worker keeps the preset's files).
+    // passwords asks the worker for the preview again (the worker keeps the preset's files);
+    // a request the hook above already sent is not sent twice.
     Effect::new(move |_| {
         if !open.get() {
+            // Reopened, the panel asks again.
+            previewer.last.set_value(None);
             return;
         }
-        let request = Request::Preview {
-            config: state.config.get(),
-            passwords: passwords.with(password_list),
-            path: selected.get(),
-        };
-        dispatch(request, busy, next, preview, error);
+        previewer.request(
+            state.config.get(),
+            passwords.with(password_list),
+            selected.get(),
+        );
     });
-    // The list only changes with the preset: a memo, so the buttons are not rebuilt per edit.
-    let paths = Memo::new(move |_| {
-        preview.with(|p| p.as_ref().map(|p| p.paths.clone()).unwrap_or_default())
-    });
-    let shown = Memo::new(move |_| preview.with(|p| p.as_ref().and_then(|p| p.shown.clone())));
-    let changed = move || shown.with(|s| s.as_ref().map_or(0, |f| f.changed));
-    let keyed_runs =
-        move || shown.with(|s| s.as_ref().map(|f| run_keys(&f.runs)).unwrap_or_default());
+    let paths = previewer.paths;
+    let head = previewer.head;
+    let changed = move || head.with(|s| s.as_ref().map_or(0, |f| f.changed));
+    let keyed_runs = move || previewer.runs.get();
     let copied = RwSignal::new(false);
     let copy = move |_| {
-        if let Some(f) = shown.get_untracked() {
+        if head.with_untracked(Option::is_some) {
+            let text = previewer.text();
             spawn_local(async move {
-                let ok = browser::copy_text(&f.contents()).await;
+                let ok = browser::copy_text(&text).await;
                 copied.set(ok);
             });
         }
@@ -131,6 +264,7 @@ pub fn FilesView() -> impl IntoView {
     // Downloads in progress (the worker builds the archive, then the browser saves it).
     let preparing = RwSignal::new(0usize);
     let download = move |contents: Contents, format: Format| {
+        state.release();
         let request = Request::Archive {
             config: state.config.get_untracked(),
             passwords: passwords.with_untracked(password_list),
@@ -190,7 +324,7 @@ pub fn FilesView() -> impl IntoView {
                     {move || paths.get().into_iter().map(|p| {
                         let p2 = p.clone();
                         let p3 = p.clone();
-                        let current = move || shown.with(|s| s.as_ref().is_some_and(|f| f.path == p2));
+                        let current = move || head.with(|s| s.as_ref().is_some_and(|f| f.path == p2));
                         view! {
                             <button class="file" class:selected=current.clone() aria-current=move || current().to_string()
                                 data-testid=format!("file-{}", p3.replace(['/', '.'], "-"))
@@ -199,9 +333,9 @@ pub fn FilesView() -> impl IntoView {
                     }).collect_view()}
                 </nav>
                 <div class="file-view">
-                    <Show when=move || shown.with(Option::is_some) fallback=|| view! { <p class="muted" data-testid="preview-pending">"Rendering the files…"</p> }>
+                    <Show when=move || head.with(Option::is_some) fallback=|| view! { <p class="muted" data-testid="preview-pending">"Rendering the files…"</p> }>
                         <div class="file-head">
-                            <code data-testid="preview-path">{move || shown.with(|s| s.as_ref().map(|f| f.path.clone()).unwrap_or_default())}</code>
+                            <code data-testid="preview-path">{move || head.with(|s| s.as_ref().map(|f| f.path.clone()).unwrap_or_default())}</code>
                             <span class="muted" data-testid="preview-changed" data-value=move || changed().to_string()>
                                 {move || { let n = changed(); format!("{n} line{} differ from the preset", if n == 1 { "" } else { "s" }) }}
                             </span>
@@ -215,24 +349,5 @@ pub fn FilesView() -> impl IntoView {
                 </div>
             </div>
         </details>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::run_keys;
-
-    #[test]
-    fn a_run_an_edit_did_not_touch_keeps_its_key() {
-        let before = [("a\n".to_string(), false), ("b\n".to_string(), true)];
-        let after = [("a\n".to_string(), false), ("c\n".to_string(), true)];
-        let (k0, k1) = (run_keys(&before), run_keys(&after));
-        assert_eq!(k0[0].0, k1[0].0);
-        assert_ne!(k0[1].0, k1[1].0);
-        // The same text at another position is another run.
-        let same = [("a\n".to_string(), false), ("a\n".to_string(), false)];
-        let k = run_keys(&same);
-        assert_ne!(k[0].0, k[1].0);
-        assert_eq!(k[1].1, "a\n");
     }
 }

@@ -23,6 +23,9 @@ pub const SAVE_KEY: &str = "tonnage.config.v1";
 const HISTORY_LIMIT: usize = 200;
 /// How long the configuration must stay unchanged before [`AppState::settled`] follows it.
 pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
+/// The longest an edit's update of the page waits for the Files preview (see
+/// [`AppState::before_update`]).
+pub const HOLD: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// A message for the user at the top of the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,9 @@ struct ChartMemos {
     values: Memo<Option<Value>>,
     overrides: Memo<Option<std::collections::BTreeMap<String, Value>>>,
 }
+
+/// The hook of [`AppState::before_update`]: true holds the page's update for the reply.
+type BeforeUpdate = Box<dyn Fn(&Configuration) -> bool>;
 
 #[derive(Default)]
 struct History {
@@ -75,6 +81,11 @@ pub struct AppState {
     history: StoredValue<History>,
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
+    /// Called with the new configuration just before [`AppState::config`] is set to it (see
+    /// [`AppState::before_update`]).
+    before_update: StoredValue<Option<BeforeUpdate>, LocalStorage>,
+    /// A new configuration held back until [`AppState::release`] (at most [`HOLD`]).
+    held: StoredValue<Option<(Configuration, Option<TimeoutHandle>)>, LocalStorage>,
 }
 
 impl AppState {
@@ -129,6 +140,44 @@ impl AppState {
             history: StoredValue::new(History::default()),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
+            before_update: StoredValue::new_local(None),
+            held: StoredValue::new_local(None),
+        }
+    }
+
+    /// Have `f` called with every new configuration before the page re-renders for it: the
+    /// open Files panel posts its worker request there. When `f` returns true the page's update
+    /// is held until [`AppState::release`] (the worker's reply) or for at most [`HOLD`], so the
+    /// totals and the preview change in one frame: otherwise the browser paints the totals
+    /// first and only then takes the reply, and an edit costs a whole extra frame. Replaces
+    /// the previous hook. `f` must not change the configuration.
+    pub fn before_update(&self, f: impl Fn(&Configuration) -> bool + 'static) {
+        self.before_update.set_value(Some(Box::new(f)));
+    }
+
+    /// Set the configuration, calling the [`AppState::before_update`] hook first.
+    fn set_config(&self, next: Configuration) {
+        self.release();
+        let hold = self
+            .before_update
+            .with_value(|f| f.as_ref().is_some_and(|f| f(&next)));
+        if hold {
+            let this = *self;
+            let handle = set_timeout_with_handle(move || this.release(), HOLD).ok();
+            self.held.set_value(Some((next, handle)));
+        } else {
+            self.config.set(next);
+        }
+    }
+
+    /// Apply a configuration held back by [`AppState::before_update`] now (no-op when none).
+    /// Every change of the configuration releases it first, so edits never overtake it.
+    pub fn release(&self) {
+        if let Some(Some((next, handle))) = self.held.try_update_value(Option::take) {
+            if let Some(h) = handle {
+                h.clear();
+            }
+            self.config.set(next);
         }
     }
 
@@ -166,6 +215,7 @@ impl AppState {
 
     /// Change the configuration through `f`; records undo history when something changed.
     pub fn apply<E>(&self, f: impl FnOnce(&mut Configuration) -> Result<(), E>) -> Result<(), E> {
+        self.release();
         let before = self.config.get_untracked();
         let mut next = before.clone();
         f(&mut next)?;
@@ -177,7 +227,7 @@ impl AppState {
                 }
                 h.future.clear();
             });
-            self.config.set(next);
+            self.set_config(next);
             self.sync_history_flags();
         }
         Ok(())
@@ -198,6 +248,7 @@ impl AppState {
     }
 
     pub fn undo(&self) {
+        self.release();
         let current = self.config.get_untracked();
         let prev = self.history.try_update_value(|h| {
             let p = h.past.pop();
@@ -207,12 +258,13 @@ impl AppState {
             p
         });
         if let Some(Some(p)) = prev {
-            self.config.set(p);
+            self.set_config(p);
         }
         self.sync_history_flags();
     }
 
     pub fn redo(&self) {
+        self.release();
         let current = self.config.get_untracked();
         let next = self.history.try_update_value(|h| {
             let n = h.future.pop();
@@ -222,7 +274,7 @@ impl AppState {
             n
         });
         if let Some(Some(n)) = next {
-            self.config.set(n);
+            self.set_config(n);
         }
         self.sync_history_flags();
     }
@@ -230,6 +282,7 @@ impl AppState {
     /// Set one value typed by the user. A value equal to the preset removes the override, so
     /// the change count and the share link stay minimal. Errors are the core's, for the field.
     pub fn set_value(&self, stack: &str, path: &str, value: Value) -> Result<(), ConfigError> {
+        self.release();
         let preset = self.preset_at(stack, path);
         self.apply(|c| {
             let mut probe = c.clone();
@@ -318,6 +371,7 @@ impl AppState {
     /// Choose the charts, keeping the environment when all have it and the overrides of charts
     /// that stay. Says so when edits had to go.
     pub fn select_stacks(&self, ids: &[&str]) {
+        self.release();
         let (env, overrides, options) = self
             .config
             .with_untracked(|c| (c.env.clone(), c.overrides.clone(), c.options.clone()));
@@ -370,6 +424,7 @@ impl AppState {
     /// Switch environment preset. Edits are kept as overrides on the new preset, and the page
     /// says so: nothing is discarded silently.
     pub fn select_env(&self, env: &str) {
+        self.release();
         let (kept, same) = self
             .config
             .with_untracked(|c| (c.override_count(), c.env == env));

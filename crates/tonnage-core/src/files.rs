@@ -6,9 +6,11 @@
 //! [`FilesService`]; everything it answers is decided here and tested natively.
 //!
 //! Requests and replies are serde types (JSON between the page and the worker). Archive bytes
-//! travel beside the JSON reply, not inside it.
+//! travel beside the JSON reply, not inside it. A preview reply carries only what changed since
+//! the reply the page last applied (the request says which one it holds): runs the page already
+//! has are referenced by index ([`Run::Keep`]), so an edit sends a few lines, not the whole file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +18,9 @@ use crate::archive::{tar_gz, zip, OutFile};
 use crate::bundle::{values_bundle, values_bundle_file, BundleOptions};
 use crate::catalog::Catalog;
 use crate::config::Configuration;
+use crate::import::{import_values, ImportReport};
 use crate::manifests::{multi_doc, multi_doc_files, per_object_files, render, render_stack};
+use crate::share;
 use crate::textdiff::changed_lines;
 
 /// A password the user had generated: chart id, values path, password. Kept in the page's
@@ -53,6 +57,10 @@ pub enum Request {
         passwords: Vec<Password>,
         #[serde(default)]
         path: String,
+        /// The revision of the shown file's runs the page holds ([`ShownDelta::revision`] of
+        /// the last reply it applied; 0 when it holds none): the reply may refer to them.
+        #[serde(default)]
+        have: u64,
     },
     /// An archive of the values bundle or the manifests.
     Archive {
@@ -62,6 +70,15 @@ pub enum Request {
         contents: Contents,
         format: Format,
     },
+    /// A values file read for a chart ([`import_values`]): the page has no YAML parser.
+    Import {
+        config: Configuration,
+        chart: String,
+        text: String,
+    },
+    /// A share link holding values written as YAML ([`share::decode`]), which the page's
+    /// [`share::decode_without_yaml`] leaves to the worker.
+    DecodeLink { fragment: String },
 }
 
 /// One file as the preview shows it: its text cut into runs of lines that all differ, or all
@@ -89,6 +106,102 @@ pub struct Preview {
     pub shown: Option<Shown>,
 }
 
+/// One run of lines of a preview reply: a run the page already holds, by its index in the runs
+/// of the revision the reply is based on; a part of one (index, byte range of its text, mark:
+/// an edit that splits a run sends no text); or a run's text (lines with their newlines) and
+/// whether it differs from the preset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Run {
+    Keep(usize),
+    Part(usize, usize, usize, bool),
+    New(String, bool),
+}
+
+/// Runs shorter than this are sent as text rather than looked for in the old runs.
+const PART_MIN: usize = 256;
+
+/// The shown file as the worker sends it: its runs relative to revision `base` of the runs
+/// (0: none, every run is [`Run::New`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownDelta {
+    pub path: String,
+    /// Number of lines that differ from the preset.
+    pub changed: usize,
+    /// This reply's revision of the runs: what the page sends back as `have`.
+    pub revision: u64,
+    /// The revision the [`Run::Keep`] indices refer to; 0 when the reply holds every run.
+    pub base: u64,
+    pub runs: Vec<Run>,
+}
+
+/// The preview as the worker sends it. `paths` is `None` when the list is the one of the
+/// reply the page holds (revision `have` of the request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewDelta {
+    pub paths: Option<Vec<String>>,
+    pub shown: Option<ShownDelta>,
+}
+
+/// `new` as runs relative to `old`: each run of `new` equal (text and mark) to a run of `old`
+/// is [`Run::Keep`] of that run's index, every index used at most once (so the page can key its
+/// elements by run); a longer run found inside a run of `old` is [`Run::Part`]; the others are
+/// [`Run::New`].
+pub fn delta_runs(old: &[(String, bool)], new: &[(String, bool)]) -> Vec<Run> {
+    let mut at: HashMap<(&str, bool), VecDeque<usize>> = HashMap::with_capacity(old.len());
+    for (i, (text, mark)) in old.iter().enumerate() {
+        at.entry((text.as_str(), *mark)).or_default().push_back(i);
+    }
+    new.iter()
+        .map(|(text, mark)| {
+            match at
+                .get_mut(&(text.as_str(), *mark))
+                .and_then(VecDeque::pop_front)
+            {
+                Some(i) => Run::Keep(i),
+                None => part_of(old, text)
+                    .map(|(i, start)| Run::Part(i, start, start + text.len(), *mark))
+                    .unwrap_or_else(|| Run::New(text.clone(), *mark)),
+            }
+        })
+        .collect()
+}
+
+/// Where `text` (whole lines) occurs in a run of `old`, starting at a line: (run, byte offset).
+fn part_of(old: &[(String, bool)], text: &str) -> Option<(usize, usize)> {
+    if text.len() < PART_MIN {
+        return None;
+    }
+    old.iter().enumerate().find_map(|(i, (o, _))| {
+        o.match_indices(text)
+            .map(|(start, _)| start)
+            .find(|&start| start == 0 || o.as_bytes()[start - 1] == b'\n')
+            .map(|start| (i, start))
+    })
+}
+
+/// The runs `runs` describe, given the runs `old` of their base revision: a kept run is a clone
+/// of `old`'s; a new run, or a part of an old run (`text` gives an old run's text), is made by
+/// `fresh` from its text and mark. `None` when a run refers to an index or a range `old` does
+/// not have (the reply is based on other runs than `old`).
+pub fn apply_runs<T: Clone>(
+    old: &[T],
+    runs: Vec<Run>,
+    text: impl Fn(&T) -> &str,
+    mut fresh: impl FnMut(String, bool) -> T,
+) -> Option<Vec<T>> {
+    runs.into_iter()
+        .map(|r| match r {
+            Run::Keep(i) => old.get(i).cloned(),
+            Run::Part(i, start, end, mark) => {
+                let part = text(old.get(i)?).get(start..end)?.to_string();
+                Some(fresh(part, mark))
+            }
+            Run::New(t, mark) => Some(fresh(t, mark)),
+        })
+        .collect()
+}
+
 /// An archive ready to download.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Archive {
@@ -101,12 +214,21 @@ pub struct Archive {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
 pub enum Reply {
-    Preview(Preview),
+    Preview(PreviewDelta),
     Archive {
         name: String,
         mime: String,
     },
-    /// The request could not be read (names what was wrong).
+    /// What [`Request::Import`] found in the values file.
+    Import {
+        report: ImportReport,
+    },
+    /// The configuration a [`Request::DecodeLink`] link holds.
+    Config {
+        config: Configuration,
+    },
+    /// The request could not be read, or the values file or link could not (names what was
+    /// wrong, as the core's error says it).
     Error {
         message: String,
     },
@@ -226,11 +348,22 @@ fn preset_of(config: &Configuration) -> Configuration {
     }
 }
 
+/// What the service last sent as a preview: the base of the next reply's delta.
+#[derive(Debug)]
+struct Sent {
+    revision: u64,
+    paths: Vec<String>,
+    runs: Vec<(String, bool)>,
+}
+
 /// Answers the Files panel's requests, keeping the preset's files between requests: an edit
-/// changes overrides, not the preset, so only the shown file is generated again.
+/// changes overrides, not the preset, so only the shown file is generated again. It also keeps
+/// the runs of the last preview it sent, so the next reply carries only what changed.
 #[derive(Debug, Default)]
 pub struct FilesService {
     preset: Option<(Configuration, Vec<Password>, Vec<OutFile>)>,
+    sent: Option<Sent>,
+    revisions: u64,
 }
 
 impl FilesService {
@@ -276,6 +409,57 @@ impl FilesService {
         Preview { paths, shown }
     }
 
+    /// [`FilesService::preview`] as a reply to a page holding revision `have` of the runs: when
+    /// that is the revision this service last sent, the runs that did not change are referred
+    /// to by index and an unchanged file list is left out; otherwise everything is sent.
+    pub fn preview_delta(
+        &mut self,
+        catalog: &Catalog,
+        config: &Configuration,
+        passwords: &[Password],
+        path: &str,
+        have: u64,
+    ) -> PreviewDelta {
+        let Preview { paths, shown } = self.preview(catalog, config, passwords, path);
+        let base = self.sent.take().filter(|s| have != 0 && s.revision == have);
+        let same_paths = base.as_ref().is_some_and(|b| b.paths == paths);
+        let Some(shown) = shown else {
+            return PreviewDelta {
+                paths: (!same_paths).then_some(paths),
+                shown: None,
+            };
+        };
+        self.revisions += 1;
+        let revision = self.revisions;
+        let (runs, base_revision) = match &base {
+            Some(b) => (delta_runs(&b.runs, &shown.runs), b.revision),
+            None => (
+                shown
+                    .runs
+                    .iter()
+                    .map(|(t, m)| Run::New(t.clone(), *m))
+                    .collect(),
+                0,
+            ),
+        };
+        let reply = PreviewDelta {
+            paths: (!same_paths).then(|| paths.clone()),
+            shown: Some(ShownDelta {
+                path: shown.path,
+                changed: shown.changed,
+                revision,
+                base: base_revision,
+                runs,
+            }),
+        };
+        self.sent = Some(Sent {
+            revision,
+            paths,
+            runs: shown.runs,
+        });
+        reply
+    }
+
     /// Answer one request given as JSON: the reply as JSON, and the archive bytes when the
     /// request asked for an archive. A request that cannot be read gets [`Reply::Error`].
     pub fn handle_json(&mut self, catalog: &Catalog, request: &str) -> (String, Option<Vec<u8>>) {
@@ -290,8 +474,9 @@ impl FilesService {
                 config,
                 passwords,
                 path,
+                have,
             }) => (
-                Reply::Preview(self.preview(catalog, &config, &passwords, &path)),
+                Reply::Preview(self.preview_delta(catalog, &config, &passwords, &path, have)),
                 None,
             ),
             Ok(Request::Archive {
@@ -309,6 +494,28 @@ impl FilesService {
                     Some(a.bytes),
                 )
             }
+            Ok(Request::Import {
+                config,
+                chart,
+                text,
+            }) => (
+                match import_values(catalog, &config, &chart, &text) {
+                    Ok(report) => Reply::Import { report },
+                    Err(e) => Reply::Error {
+                        message: e.to_string(),
+                    },
+                },
+                None,
+            ),
+            Ok(Request::DecodeLink { fragment }) => (
+                match share::decode(catalog, &fragment) {
+                    Ok(config) => Reply::Config { config },
+                    Err(e) => Reply::Error {
+                        message: e.to_string(),
+                    },
+                },
+                None,
+            ),
         };
         let json = serde_json::to_string(&reply)
             .unwrap_or_else(|e| format!(r#"{{"reply":"error","message":"files reply: {e}"}}"#));
@@ -447,6 +654,70 @@ mod tests {
         assert_eq!(p.shown.unwrap().path, p.paths[0]);
     }
 
+    /// The page's YAML work: a values file read for a chart, and a link holding YAML values,
+    /// answered as the core answers them, errors included.
+    #[test]
+    fn imports_and_links_are_read_as_the_core_reads_them() {
+        let c = Configuration::new(catalog(), &["rhesis"], "prod").unwrap();
+        let mut svc = FilesService::new();
+        let mut ask = |req: Request| {
+            let (json, bytes) = svc.handle_json(catalog(), &serde_json::to_string(&req).unwrap());
+            assert!(bytes.is_none());
+            serde_json::from_str::<Reply>(&json).unwrap()
+        };
+        let text = "backend:\n  replicas: 5\nbogus: 1\n";
+        let reply = ask(Request::Import {
+            config: c.clone(),
+            chart: "rhesis".into(),
+            text: text.into(),
+        });
+        let report = import_values(catalog(), &c, "rhesis", text).unwrap();
+        assert!(report.unknown.contains(&"bogus".to_string()), "{report:?}");
+        assert_eq!(reply, Reply::Import { report });
+        let bad = "backend: [1\n";
+        let reply = ask(Request::Import {
+            config: c.clone(),
+            chart: "rhesis".into(),
+            text: bad.into(),
+        });
+        let e = import_values(catalog(), &c, "rhesis", bad).unwrap_err();
+        assert!(e.to_string().contains("line"), "{e}");
+        assert_eq!(
+            reply,
+            Reply::Error {
+                message: e.to_string()
+            }
+        );
+
+        let mut quoted = c.clone();
+        quoted
+            .set(catalog(), "rhesis", "redis.image.tag", "12".into())
+            .unwrap();
+        let link = share::encode(catalog(), &quoted);
+        assert_eq!(
+            share::decode_without_yaml(catalog(), &link),
+            Err(share::ShareError::NeedsYaml)
+        );
+        let reply = ask(Request::DecodeLink {
+            fragment: link.clone(),
+        });
+        assert_eq!(
+            reply,
+            Reply::Config {
+                config: share::decode(catalog(), &link).unwrap()
+            }
+        );
+        let reply = ask(Request::DecodeLink {
+            fragment: "v9.abc".into(),
+        });
+        assert_eq!(
+            reply,
+            Reply::Error {
+                message: share::decode(catalog(), "v9.abc").unwrap_err().to_string()
+            }
+        );
+    }
+
     #[test]
     fn json_requests_round_trip() {
         let c = Configuration::new(catalog(), &["rhesis"], "prod").unwrap();
@@ -477,11 +748,16 @@ mod tests {
             config: c.clone(),
             passwords: vec![],
             path: String::new(),
+            have: 0,
         };
         let (json, bytes) = svc.handle_json(catalog(), &serde_json::to_string(&req).unwrap());
         assert!(bytes.is_none());
         match serde_json::from_str::<Reply>(&json).unwrap() {
-            Reply::Preview(p) => assert_eq!(p.shown.unwrap().path, p.paths[0]),
+            Reply::Preview(p) => {
+                let shown = p.shown.unwrap();
+                assert_eq!(shown.path, p.paths.unwrap()[0]);
+                assert_eq!(shown.base, 0);
+            }
             other => panic!("{other:?}"),
         }
 
@@ -490,6 +766,195 @@ mod tests {
         match serde_json::from_str::<Reply>(&json).unwrap() {
             Reply::Error { message } => assert!(message.starts_with("files request:"), "{message}"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The page's side of the protocol: the runs it holds, their revision and the file list.
+    #[derive(Default)]
+    struct Page {
+        revision: u64,
+        paths: Vec<String>,
+        runs: Vec<(String, bool)>,
+    }
+
+    impl Page {
+        fn apply(&mut self, reply: PreviewDelta) -> Option<Shown> {
+            if let Some(p) = reply.paths {
+                self.paths = p;
+            }
+            let shown = reply.shown?;
+            let base: &[(String, bool)] = if shown.base == 0 { &[] } else { &self.runs };
+            assert!(shown.base == 0 || shown.base == self.revision);
+            self.runs = apply_runs(base, shown.runs, |r| r.0.as_str(), |t, m| (t, m))
+                .expect("indices in range");
+            self.revision = shown.revision;
+            Some(Shown {
+                path: shown.path,
+                changed: shown.changed,
+                runs: self.runs.clone(),
+            })
+        }
+    }
+
+    /// Replies as deltas, applied in turn by the page, give exactly the full preview, and an
+    /// edit of one figure sends a few lines, not the file.
+    #[test]
+    fn delta_replies_rebuild_the_full_preview() {
+        let cat = catalog();
+        let mut c = Configuration::new(cat, &["cauldron-infra", "rhesis"], "prod").unwrap();
+        let mut svc = FilesService::new();
+        let mut full = FilesService::new();
+        let mut page = Page::default();
+        let path = "manifests/cauldron-infra.yaml";
+        let edits = [
+            "cauldron-infra:qdrant.replicaCount=3",
+            "cauldron-infra:qdrant.replicaCount=4",
+            "cauldron-infra:postgresql.primary.resources.requests.cpu=3",
+            "cauldron-infra:qdrant.replicaCount=1",
+        ];
+        for (i, edit) in std::iter::once(None).chain(edits.map(Some)).enumerate() {
+            if let Some(e) = edit {
+                c.set_str(cat, e).unwrap();
+            }
+            let want = full.preview(cat, &c, &[], path);
+            let reply = svc.preview_delta(cat, &c, &[], path, page.revision);
+            let shown = reply.shown.as_ref().unwrap();
+            if i == 0 {
+                assert_eq!(shown.base, 0);
+                assert!(reply.paths.is_some());
+            } else {
+                assert_eq!(shown.base, page.revision, "edit {i}");
+                assert!(reply.paths.is_none(), "the list did not change");
+                let sent: usize = shown
+                    .runs
+                    .iter()
+                    .map(|r| match r {
+                        Run::New(t, _) => t.len(),
+                        Run::Keep(_) | Run::Part(..) => 0,
+                    })
+                    .sum();
+                // A changed figure, or a run split by a new change, travels as a few lines;
+                // runs merged back together (the last edit) may travel as text.
+                if i < edits.len() {
+                    assert!(sent < 2000, "edit {i} sent {sent} bytes of text");
+                }
+            }
+            assert_eq!(page.apply(reply), want.shown, "edit {i}");
+            assert_eq!(page.paths, want.paths);
+        }
+        // Another file: runs of the old one may be kept, the result is still the new file.
+        let want = full.preview(cat, &c, &[], "rhesis/values-prod.yaml");
+        let reply = svc.preview_delta(cat, &c, &[], "rhesis/values-prod.yaml", page.revision);
+        assert_eq!(page.apply(reply), want.shown);
+    }
+
+    /// A page holding other runs than the service last sent (a fresh worker, a lost reply) gets
+    /// every run and the list.
+    #[test]
+    fn a_stale_revision_gets_the_whole_file() {
+        let cat = catalog();
+        let c = Configuration::new(cat, &["rhesis"], "prod").unwrap();
+        let path = "manifests/rhesis.yaml";
+        let mut svc = FilesService::new();
+        let first = svc.preview_delta(cat, &c, &[], path, 0);
+        let rev = first.shown.as_ref().unwrap().revision;
+        for have in [0, rev + 7] {
+            let reply = svc.preview_delta(cat, &c, &[], path, have);
+            assert!(reply.paths.is_some());
+            let shown = reply.shown.unwrap();
+            assert_eq!(shown.base, 0);
+            assert!(shown.runs.iter().all(|r| matches!(r, Run::New(..))));
+            let mut page = Page::default();
+            let again = svc.preview_delta(cat, &c, &[], path, shown.revision);
+            page.runs = apply_runs(
+                &[],
+                shown.runs,
+                |r: &(String, bool)| r.0.as_str(),
+                |t, m| (t, m),
+            )
+            .unwrap();
+            page.revision = shown.revision;
+            let kept = again.shown.as_ref().unwrap();
+            assert!(kept.runs.iter().all(|r| matches!(r, Run::Keep(_))));
+            assert_eq!(
+                page.apply(again).map(|s| s.contents()),
+                Some(preview_file(cat, &c, &[], path).unwrap().contents)
+            );
+        }
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::{apply_runs, delta_runs, Run};
+
+        fn runs() -> impl Strategy<Value = Vec<(String, bool)>> {
+            // A small alphabet, so runs repeat and the delta has something to keep.
+            proptest::collection::vec(("([ab]{0,2}\n){1,3}", any::<bool>()), 0..12)
+        }
+
+        proptest! {
+            /// Applying the delta of `new` against `old` to `old` gives exactly `new`, and each
+            /// of `old`'s runs is kept at most once.
+            #[test]
+            fn applying_a_delta_gives_the_new_runs(old in runs(), new in runs()) {
+                let delta = delta_runs(&old, &new);
+                let mut kept: Vec<usize> = delta
+                    .iter()
+                    .filter_map(|r| match r { Run::Keep(i) => Some(*i), _ => None })
+                    .collect();
+                let n = kept.len();
+                kept.sort_unstable();
+                kept.dedup();
+                prop_assert_eq!(kept.len(), n);
+                let back = apply_runs(&old, delta.clone(), |r| r.0.as_str(), |t, m| (t, m));
+                prop_assert_eq!(back.as_ref(), Some(&new));
+                // A run equal to one of `old`'s is never sent again unless all its copies are used.
+                for (r, run) in delta.iter().zip(&new) {
+                    if let Run::New(..) = r {
+                        let copies = old.iter().filter(|o| *o == run).count();
+                        let used = delta.iter().zip(&new)
+                            .filter(|(d, x)| matches!(d, Run::Keep(_)) && *x == run).count();
+                        prop_assert!(used >= copies);
+                    }
+                }
+                // Serialized and read back (what the worker and the page do), the same delta.
+                let json = serde_json::to_string(&delta).unwrap();
+                prop_assert_eq!(serde_json::from_str::<Vec<Run>>(&json).unwrap(), delta);
+            }
+
+            /// A delta based on other runs than the page holds is refused, not misapplied.
+            #[test]
+            fn an_index_out_of_range_is_refused(old in runs(), extra in 0usize..4) {
+                let delta = vec![Run::Keep(old.len() + extra)];
+                prop_assert_eq!(apply_runs(&old, delta, |r| r.0.as_str(), |t, m| (t, m)), None);
+                let delta = vec![Run::Part(0, 0, old.first().map_or(0, |r| r.0.len()) + 1 + extra, false)];
+                prop_assert_eq!(apply_runs(&old, delta, |r| r.0.as_str(), |t, m| (t, m)), None);
+            }
+
+            /// Long runs: a run cut out of an old one travels as a byte range, and applying the
+            /// delta still gives exactly the new runs.
+            #[test]
+            fn split_runs_are_sent_as_parts(lines in proptest::collection::vec("[a-d]{8,40}\\n", 20..80),
+                                            cut in proptest::collection::vec(any::<bool>(), 80)) {
+                let whole: String = lines.concat();
+                let old = vec![(whole, false)];
+                // The same lines, some marked: runs of consecutive lines with the same mark.
+                let mut new: Vec<(String, bool)> = Vec::new();
+                for (l, m) in lines.iter().zip(&cut) {
+                    match new.last_mut() {
+                        Some((t, mm)) if mm == m => t.push_str(l),
+                        _ => new.push((l.clone(), *m)),
+                    }
+                }
+                let delta = delta_runs(&old, &new);
+                for (d, (t, _)) in delta.iter().zip(&new) {
+                    if t.len() >= super::super::PART_MIN && t != &old[0].0 {
+                        prop_assert!(matches!(d, Run::Part(..)), "{d:?}");
+                    }
+                }
+                prop_assert_eq!(apply_runs(&old, delta, |r| r.0.as_str(), |t, m| (t, m)), Some(new));
+            }
         }
     }
 
