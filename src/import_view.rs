@@ -1,13 +1,16 @@
 //! Import: paste or upload an existing values file for a chart. Known keys become overrides,
 //! unknown keys are listed, a YAML error shows its line and column. Nothing changes until the
-//! user applies it, and Undo takes it back.
+//! user applies it, and Undo takes it back. The file is read by the worker (src/worker.rs),
+//! which has the YAML parser: the page's own code, downloaded on every first load, has none.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use tonnage_core::import::{import_values, ImportReport};
+use tonnage_core::files::{Reply, Request};
+use tonnage_core::import::ImportReport;
 use tonnage_core::values::display_value;
 
 use crate::state::{catalog, use_state, Notice, NoticeKind};
+use crate::worker;
 
 #[component]
 pub fn ImportView() -> impl IntoView {
@@ -23,17 +26,39 @@ pub fn ImportView() -> impl IntoView {
             ids.first().cloned().unwrap_or_default()
         }
     };
-    let result = Memo::new(move |_| {
+    // The worker's reading of the text for the chart and configuration: `None` while there is
+    // no text. Each change sends the text again; only the reply to the newest request is shown.
+    let result = RwSignal::new(None::<Result<ImportReport, String>>);
+    let reading = RwSignal::new(false);
+    let sent = StoredValue::new(0u64);
+    Effect::new(move |_| {
         let t = text.get();
-        if t.trim().is_empty() {
-            return None;
-        }
         let id = chart_id();
-        Some(
-            state
-                .config
-                .with(|c| import_values(catalog(), c, &id, &t).map_err(|e| e.to_string())),
-        )
+        let config = state.config.get();
+        let n = sent.get_value() + 1;
+        sent.set_value(n);
+        if t.trim().is_empty() {
+            result.set(None);
+            reading.set(false);
+            return;
+        }
+        reading.set(true);
+        let request = Request::Import {
+            config,
+            chart: id,
+            text: t,
+        };
+        worker::send(&request, move |reply, _| {
+            if sent.try_get_value() != Some(n) {
+                return; // a newer text is on its way
+            }
+            reading.set(false);
+            result.set(Some(match reply {
+                Reply::Import { report } => Ok(report),
+                Reply::Error { message } => Err(message),
+                _ => Err("the worker answered something else than an import".into()),
+            }));
+        });
     });
     let on_file = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement =
@@ -89,6 +114,7 @@ pub fn ImportView() -> impl IntoView {
             <textarea id="import-text" data-testid="import-text" rows="8" spellcheck="false"
                 placeholder="Paste a values.yaml or values-<env>.yaml here"
                 prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            {move || reading.get().then(|| view! { <p class="muted" data-testid="import-reading">"Reading the file…"</p> })}
             {move || result.get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert" data-testid="import-error">{e}</p> }.into_any(),
                 Ok(report) => {
@@ -109,7 +135,7 @@ pub fn ImportView() -> impl IntoView {
                             {(!report.invalid.is_empty()).then(|| view! {
                                 <ul class="error" data-testid="import-invalid">{report.invalid.iter().map(|(p, m)| view! { <li><code>{p.clone()}</code> ": " {m.clone()}</li> }).collect_view()}</ul>
                             })}
-                            <button class="primary" data-testid="import-apply" disabled=n == 0 on:click=move |_| apply(report2.clone())>"Apply"</button>
+                            <button class="primary" data-testid="import-apply" disabled=move || n == 0 || reading.get() on:click=move |_| apply(report2.clone())>"Apply"</button>
                         </div>
                     }.into_any()
                 }

@@ -31,13 +31,16 @@ use crate::state::{AppState, NoticeKind, SAVE_KEY};
 /// The whole page, starting from the autosaved configuration (or the default).
 #[component]
 pub fn App() -> impl IntoView {
-    let (initial, notice, previous) = share_view::initial();
-    let state = AppState::new(initial);
+    let start = share_view::initial();
+    let state = AppState::new(start.config);
     provide_context(state);
-    state.notice.set(notice);
+    state.notice.set(start.notice);
     // A shared link replaced the user's own configuration: one Undo brings it back.
-    if let Some(prev) = previous {
+    if let Some(prev) = start.previous {
         state.seed_undo(prev);
+    }
+    if let Some(fragment) = start.in_worker {
+        share_view::open_in_worker(state, fragment);
     }
     state.settle_after_edits();
     share_view::sync_address_bar();

@@ -222,6 +222,21 @@ impl Session {
             .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
     }
 
+    /// Wait until what follows the last edit once editing pauses (the review's findings, the
+    /// address bar: `state::SETTLE`, 150 ms) has been laid out and painted, so the next click
+    /// lands where the page shows the element: the findings growing above the editor move it.
+    pub async fn settle(&self) {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.client
+            .execute_async(
+                "var done = arguments[arguments.length - 1];\n\
+                 requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });",
+                vec![],
+            )
+            .await
+            .expect("animation frames");
+    }
+
     pub async fn click(&self, css: &str) {
         self.wait_for(css).await.click().await.expect("click");
     }
@@ -696,6 +711,47 @@ async fn broken_and_future_links_keep_saved_work() {
     s.close().await;
 }
 
+/// A link holding values written as YAML (a quoted string, a multi-line option) is read by the
+/// worker, since the page's own code has no YAML parser: it opens as any other link does, and
+/// the work it replaced is one Undo away.
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn link_with_yaml_values_opens_through_the_worker() {
+    // "rae-memory dev, typed values", frozen in crates/tonnage-core/tests/data/links-v1.yaml:
+    // 4 overrides, 5 cores requested at baseline.
+    const LINK: &str = "v1.JJOcWQ3LMQrCMBQA0D3H6G4MimPAQhUC6VYHIVCi_oaP9UeSVJwyOnkC79HRuzXbW94_3-DF5o8c7BiBzV-5ZVdPA7rWPnlzONYn3fVNrfS516pVndzsuBDsZ4l8sgk9RU4O6W04kgsQo-H36QKBIEEx-nWwCVYjPjCVLNi-RJC5ygnI0BQhxGoB";
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-caracal]").await;
+    s.click("[data-testid=env-prod]").await;
+    type_into(&s, "[data-testid=field-caracal-gateway-replicas]", "5").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "1")
+        .await;
+    s.client.goto("about:blank").await.expect("blank");
+    s.open(&format!("#{LINK}")).await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "5000",
+    )
+    .await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "4")
+        .await;
+    assert!(s.text("[data-testid=stack-title]").await.contains("RAE"));
+    let notice = s.text("[data-testid=notice]").await;
+    assert!(notice.contains("Opened a shared configuration"), "{notice}");
+    s.screenshot("10b-yaml-link-opened").await;
+    // The saved work it replaced comes back with one Undo.
+    s.click("[data-testid=undo]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "1")
+        .await;
+    assert!(s
+        .text("[data-testid=stack-title]")
+        .await
+        .contains("Caracal"));
+    s.close().await;
+}
+
 #[tokio::test]
 #[ignore = "needs dist/ and chromedriver: run scripts/test"]
 async fn compare_environments_and_architecture_diagram() {
@@ -819,6 +875,9 @@ async fn external_endpoint_replaces_a_switched_off_database() {
     s.click("[data-testid=reset-all]").await;
     s.click("[data-testid=stack-add-cauldron-frappe]").await;
     s.wait_for("[data-testid=card-cauldron-frappe-web]").await;
+    // Adding the chart changes the review's findings above the editor once editing pauses:
+    // click after that.
+    s.settle().await;
     // Switch off cauldron-infra's PostgreSQL: Frappe's components need it.
     s.click("[data-testid=field-cauldron-infra-postgresql-enabled]")
         .await;

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::bundle::values_diff;
@@ -21,7 +21,7 @@ use crate::config::{field_kind, path_known, ConfigError, Configuration, FieldKin
 use crate::values::{display_value, format_path, get_path, quantity_of, Seg};
 
 /// What a values file would change, by values path.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Path -> value (as [`Configuration::set`] stores it: quantities canonical), only where it
     /// differs from the preset (the chart's values with the configuration's environment), in file
