@@ -209,8 +209,8 @@ fn OptionInput(
     let state = use_state();
     let stored = Memo::new(move |_| {
         state
-            .config
-            .with(|c| c.options.get(key).cloned().unwrap_or_default())
+            .options
+            .with(|o| o.get(key).cloned().unwrap_or_default())
     });
     let text = RwSignal::new(stored.get_untracked());
     let error = RwSignal::new(None::<String>);
@@ -224,12 +224,10 @@ fn OptionInput(
     });
     // A stored value the core rejects (a hand-made link) is shown at its field too.
     let stored_problem = Memo::new(move |_| {
-        state
-            .config
-            .with(|c| match Planning::from_options(&c.options) {
-                Err(e) if e.key == key => Some(e.problem),
-                _ => None,
-            })
+        state.options.with(|o| match Planning::from_options(o) {
+            Err(e) if e.key == key => Some(e.problem),
+            _ => None,
+        })
     });
     let shown = move || error.get().or_else(|| stored_problem.get());
     let id = format!("opt-{}", key_id(key));
@@ -289,7 +287,7 @@ fn OptionInput(
 #[component]
 fn Controls(cap: Memo<Capacity>) -> impl IntoView {
     let state = use_state();
-    let options = Memo::new(move |_| state.config.with(|c| c.options.clone()));
+    let options = state.options;
     let cloud = Memo::new(move |_| options.with(chosen_cloud));
     let has_cloud = Memo::new(move |_| cloud.get().is_some());
     let node =
@@ -655,11 +653,11 @@ pub fn CapacityPanel() -> impl IntoView {
     let state = use_state();
     let cap = Memo::new(move |_| {
         let plan = state.plan.get();
-        state.config.with(|c| compute(&plan, &c.options))
+        state.options.with(|o| compute(&plan, o))
     });
     // Printed when there is something to report: nodes and cost, or a users sizing.
     let printable = Memo::new(move |_| {
-        cap.with(|c| c.fitted.is_some()) || state.config.with(|c| c.options.contains_key("users"))
+        cap.with(|c| c.fitted.is_some()) || state.options.with(|o| o.contains_key("users"))
     });
     view! {
         <section class="card capacity" class:no-print=move || !printable.get() data-testid="capacity" aria-labelledby="capacity-title">
@@ -675,7 +673,7 @@ pub fn CapacityPanel() -> impl IntoView {
                 }.into_any(),
                 (Ok(_), Some((fit, cost))) => {
                     let plan = state.plan.get();
-                    let options = state.config.with(|c| c.options.clone());
+                    let options = state.options.get();
                     let a = fit.allocatable;
                     let k = fit.kubelet_allocatable;
                     let n = &fit.node;
@@ -773,15 +771,13 @@ fn UsersSizing() -> impl IntoView {
     });
     let stored = Memo::new(move |_| {
         state
-            .config
-            .with(|c| c.options.get("users").cloned().unwrap_or_default())
+            .options
+            .with(|o| o.get("users").cloned().unwrap_or_default())
     });
     let users = Memo::new(move |_| {
-        state.config.with(|c| {
-            Planning::from_options(&c.options)
-                .ok()
-                .and_then(|p| p.users)
-        })
+        state
+            .options
+            .with(|o| Planning::from_options(o).ok().and_then(|p| p.users))
     });
     let text = RwSignal::new(stored.get_untracked());
     let error = RwSignal::new(None::<String>);

@@ -202,8 +202,8 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
     let paths: Vec<String> = fields.iter().map(|f| f.path.clone()).collect();
     let paths_for_count = paths.clone();
     let changes = Memo::new(move |_| {
-        state.config.with(|c| {
-            c.overrides.get(stack).map_or(0, |m| {
+        state.overrides_with(stack, |o| {
+            o.map_or(0, |m| {
                 paths_for_count
                     .iter()
                     .filter(|p| m.contains_key(*p))
@@ -233,12 +233,9 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
     let endpoint = {
         let key = ext_key.clone();
         Memo::new(move |_| {
-            state.config.with(|c| {
-                c.options
-                    .get(&key)
-                    .filter(|v| !v.trim().is_empty())
-                    .cloned()
-            })
+            state
+                .options
+                .with(|o| o.get(&key).filter(|v| !v.trim().is_empty()).cloned())
         })
     };
     // Running components that need this one: shown when it is off, or bypassed by an endpoint.
@@ -338,7 +335,7 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
                                     type="text"
                                     placeholder="db.example.com:5432"
                                     data-testid=format!("external-{stack}-{}", comp.id)
-                                    prop:value=move || state.config.with(|c| c.options.get(&key).cloned().unwrap_or_default())
+                                    prop:value=move || state.options.with(|o| o.get(&key).cloned().unwrap_or_default())
                                     on:change=move |ev| {
                                         let v = event_target_value(&ev);
                                         let k = key2.clone();

@@ -285,18 +285,16 @@ pub fn FilesView() -> impl IntoView {
     };
     let generate = move |_| {
         let mut pw = Passwords::new();
-        state.effective.with_untracked(|charts| {
-            for (id, values) in charts {
-                let Some(chart) = catalog().chart(id) else {
-                    continue;
-                };
-                for path in credential_paths(chart, values) {
-                    if let Some(p) = strong_password() {
-                        pw.insert((id.clone(), path), p);
-                    }
+        for (id, values) in &state.effective_untracked() {
+            let Some(chart) = catalog().chart(id) else {
+                continue;
+            };
+            for path in credential_paths(chart, values) {
+                if let Some(p) = strong_password() {
+                    pw.insert((id.clone(), path), p);
                 }
             }
-        });
+        }
         passwords.set(pw);
     };
     view! {

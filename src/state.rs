@@ -67,15 +67,17 @@ pub struct AppState {
     /// The ids of the charts in the configuration (changes rarely: drives the page structure).
     pub stack_ids: Memo<Vec<String>>,
     pub plan: Memo<Plan>,
-    /// Values in effect per chart, in configuration order.
-    pub effective: Memo<Vec<(String, Value)>>,
     /// Values of the preset (environment without the user's overrides) per chart.
     pub preset: Memo<Vec<(String, Value)>>,
     pub problems: Memo<Vec<FieldProblem>>,
+    /// The planning and endpoint options alone: what reads only them (the capacity panel's
+    /// fields, endpoints) does not re-run on an edit of a chart's values.
+    pub options: Memo<std::collections::BTreeMap<String, String>>,
     /// Per catalog chart, its effective values and its overrides (`None` when the chart is not
-    /// in the configuration), projected from `effective` and `config`. Editor fields read these:
-    /// an edit re-runs the fields of the chart it changed, not the hundreds of fields of every
-    /// chart (which, subscribed to one signal, made each edit pay for re-subscribing them all).
+    /// in the configuration). Each chart's values follow only what they depend on (its
+    /// overrides, the environment, the options): an edit recomputes the values of the chart it
+    /// changed, not every chart's tree, and re-runs only that chart's editor fields (hundreds of
+    /// fields subscribed to one signal made each edit pay for re-subscribing them all).
     per_chart: StoredValue<Vec<ChartMemos>>,
     pub notice: RwSignal<Option<Notice>>,
     history: StoredValue<History>,
@@ -94,15 +96,6 @@ impl AppState {
         let config = RwSignal::new(initial);
         let stack_ids = Memo::new(move |_| config.with(|c| c.stacks.clone()));
         let plan = Memo::new(move |_| config.with(|c| plan(catalog(), c)));
-        let effective: Memo<Vec<(String, Value)>> = Memo::new(move |_| {
-            config.with(|c| {
-                c.stacks
-                    .iter()
-                    .filter_map(|s| catalog().chart(s))
-                    .map(|ch| (ch.id.clone(), c.effective_values(ch)))
-                    .collect()
-            })
-        });
         // The preset depends on the charts and the environment only: an edit does not rebuild
         // (and compare) every chart's preset tree.
         let basis = Memo::new(move |_| config.with(|c| (c.stacks.clone(), c.env.clone())));
@@ -116,15 +109,27 @@ impl AppState {
             })
         });
         let problems = Memo::new(move |_| config.with(|c| field_problems(catalog(), c)));
+        let options = Memo::new(move |_| config.with(|c| c.options.clone()));
         let per_chart = catalog()
             .chart_ids()
             .into_iter()
-            .map(|id| ChartMemos {
-                id,
-                values: Memo::new(move |_| {
-                    effective.with(|v| v.iter().find(|(s, _)| s == id).map(|(_, t)| t.clone()))
-                }),
-                overrides: Memo::new(move |_| config.with(|c| c.overrides.get(id).cloned())),
+            .map(|id| {
+                let overrides = Memo::new(move |_| config.with(|c| c.overrides.get(id).cloned()));
+                let values = Memo::new(move |_| {
+                    let in_stack = stack_ids.with(|s| s.iter().any(|s| s == id));
+                    let chart = catalog().chart(id).filter(|_| in_stack)?;
+                    // What `Configuration::effective_values` reads for this chart: its
+                    // overrides, the environment and the options (external endpoints).
+                    overrides.track();
+                    options.track();
+                    basis.track();
+                    Some(config.with_untracked(|c| c.effective_values(chart)))
+                });
+                ChartMemos {
+                    id,
+                    values,
+                    overrides,
+                }
             })
             .collect();
         AppState {
@@ -132,9 +137,9 @@ impl AppState {
             settled,
             stack_ids,
             plan,
-            effective,
             preset,
             problems,
+            options,
             per_chart: StoredValue::new(per_chart),
             notice: RwSignal::new(None),
             history: StoredValue::new(History::default()),
@@ -345,6 +350,18 @@ impl AppState {
         }
     }
 
+    /// `f` of chart `stack`'s overrides (tracks that chart's overrides only).
+    pub fn overrides_with<R>(
+        &self,
+        stack: &str,
+        f: impl FnOnce(Option<&std::collections::BTreeMap<String, Value>>) -> R,
+    ) -> R {
+        match self.chart_memos(stack) {
+            Some(m) => m.overrides.with(|o| f(o.as_ref())),
+            None => self.config.with(|c| f(c.overrides.get(stack))),
+        }
+    }
+
     /// The value in effect at `path` of chart `stack` (tracks that chart's values only).
     pub fn value_at(&self, stack: &str, path: &str) -> Option<Value> {
         // `lookup`: no allocation for plain paths; every field of the editor calls this.
@@ -352,12 +369,20 @@ impl AppState {
             Some(m) => m
                 .values
                 .with(|t| t.as_ref().and_then(|t| lookup(t, path).cloned())),
-            None => self.effective.with(|v| {
-                v.iter()
-                    .find(|(s, _)| s == stack)
-                    .and_then(|(_, tree)| lookup(tree, path).cloned())
-            }),
+            None => None,
         }
+    }
+
+    /// The values in effect per chart, in configuration order, without tracking (computed
+    /// when asked: only the passwords generator needs every chart's tree at once).
+    pub fn effective_untracked(&self) -> Vec<(String, Value)> {
+        self.config.with_untracked(|c| {
+            c.stacks
+                .iter()
+                .filter_map(|s| catalog().chart(s))
+                .map(|ch| (ch.id.clone(), c.effective_values(ch)))
+                .collect()
+        })
     }
 
     pub fn preset_at(&self, stack: &str, path: &str) -> Option<Value> {
