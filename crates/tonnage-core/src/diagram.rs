@@ -14,7 +14,7 @@ const GAP_X: i64 = 70;
 const GAP_Y: i64 = 18;
 const MARGIN: i64 = 12;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Node {
     pub stack: String,
     pub id: String,
@@ -28,7 +28,7 @@ pub struct Node {
     pub y: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Edge {
     /// Index into `nodes` of the component that depends on...
     pub from: usize,
