@@ -222,9 +222,9 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
     let sizing: Vec<Field> = fields.into_iter().filter(|f| f.key != "enabled").collect();
     let problem_for = move |key: &'static str| {
         Signal::derive(move || {
-            state.problems.with(|ps| {
+            state.problems_with(stack, |ps| {
                 ps.iter()
-                    .find(|p| p.stack == stack && p.component == comp.id && p.field == key)
+                    .find(|p| p.component == comp.id && p.field == key)
                     .map(|p| p.message.clone())
             })
         })
@@ -256,8 +256,8 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
     };
     // Where an endpoint for this component goes, per dependant chart of the configuration.
     let destinations = move || {
-        state.config.with(|c| {
-            external::dependants(catalog(), c, stack, &comp.id)
+        state.stack_ids.with(|stacks| {
+            external::dependants(catalog(), stacks, stack, &comp.id)
                 .into_iter()
                 .map(|(ch, conn)| (conn.host.is_some(), external::describe(ch, conn)))
                 .collect::<Vec<_>>()

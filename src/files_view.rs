@@ -14,7 +14,7 @@ use tonnage_core::files::{apply_runs, Contents, Format, Password, PreviewDelta, 
 use tonnage_core::Configuration;
 
 use crate::browser;
-use crate::state::{catalog, use_state, AppState};
+use crate::state::{catalog, use_state};
 use crate::worker;
 
 type Passwords = BTreeMap<(String, String), String>;
@@ -41,7 +41,6 @@ struct Head {
 /// which, and goes with every request.
 #[derive(Clone, Copy)]
 struct Previewer {
-    state: AppState,
     paths: RwSignal<Vec<String>>,
     head: RwSignal<Option<Head>>,
     runs: RwSignal<Vec<RunView>>,
@@ -59,9 +58,8 @@ struct Previewer {
 }
 
 impl Previewer {
-    fn new(state: AppState, error: RwSignal<Option<String>>) -> Self {
+    fn new(error: RwSignal<Option<String>>) -> Self {
         Previewer {
-            state,
             paths: RwSignal::new(Vec::new()),
             head: RwSignal::new(None),
             runs: RwSignal::new(Vec::new()),
@@ -75,8 +73,7 @@ impl Previewer {
     }
 
     /// Ask for the preview of `config` unless that very request was the last one asked.
-    /// Returns whether the request was posted to a started worker right away.
-    fn request(self, config: Configuration, passwords: Vec<Password>, path: String) -> bool {
+    fn request(self, config: Configuration, passwords: Vec<Password>, path: String) {
         let request = Request::Preview {
             config,
             passwords,
@@ -88,7 +85,7 @@ impl Previewer {
             .try_with_value(|l| l.as_ref() == Some(&request))
             .unwrap_or(true);
         if same {
-            return false;
+            return;
         }
         self.last.set_value(Some(request.clone()));
         self.dispatch(request)
@@ -96,12 +93,11 @@ impl Previewer {
 
     /// Send a preview request, keeping at most one in flight: while the worker is busy, only the
     /// newest request waits (typing fast never queues up stale renders).
-    fn dispatch(self, mut request: Request) -> bool {
+    fn dispatch(self, mut request: Request) {
         if self.busy.get_value() {
             self.next.set_value(Some(request));
-            return false;
+            return;
         }
-        let posted = worker::ready();
         // The runs the page holds when the request leaves: the reply may refer to them.
         if let Request::Preview { have, .. } = &mut request {
             *have = self.revision.get_value();
@@ -119,13 +115,10 @@ impl Previewer {
                 Reply::Archive { .. } | Reply::Import { .. } | Reply::Config { .. } => {}
             }
             self.busy.set_value(false);
-            // An edit held for this reply goes to the page now, with the preview.
-            self.state.release();
             if let Some(r) = self.next.try_update_value(|n| n.take()).flatten() {
                 self.dispatch(r);
             }
         });
-        posted
     }
 
     /// Apply a reply: the runs it keeps keep their keys (and DOM nodes); new runs get new keys.
@@ -220,17 +213,17 @@ pub fn FilesView() -> impl IntoView {
     let passwords = RwSignal::new(Passwords::new());
     // What the worker last rendered, and its last error.
     let error = RwSignal::new(None::<String>);
-    let previewer = Previewer::new(state, error);
+    let previewer = Previewer::new(error);
     // An edit asks the worker before the page re-renders (the hook runs as the configuration
-    // is set). When the request left at once, the page's update waits for the reply (at most
-    // `state::HOLD`), so the totals and the preview change in the same frame.
+    // is set), so the worker renders while the page updates.
     state.before_update(move |config| {
-        open.try_get_untracked() == Some(true)
-            && previewer.request(
+        if open.try_get_untracked() == Some(true) {
+            previewer.request(
                 config.clone(),
                 passwords.with_untracked(password_list),
                 selected.get_untracked(),
-            )
+            );
+        }
     });
     // While the panel is open, every change of the configuration, the chosen file or the
     // passwords asks the worker for the preview again (the worker keeps the preset's files);
@@ -264,7 +257,6 @@ pub fn FilesView() -> impl IntoView {
     // Downloads in progress (the worker builds the archive, then the browser saves it).
     let preparing = RwSignal::new(0usize);
     let download = move |contents: Contents, format: Format| {
-        state.release();
         let request = Request::Archive {
             config: state.config.get_untracked(),
             passwords: passwords.with_untracked(password_list),

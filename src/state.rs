@@ -4,8 +4,9 @@
 
 use leptos::prelude::*;
 use serde_yaml::Value;
+use std::collections::BTreeMap;
 use tonnage_core::catalog::Chart;
-use tonnage_core::config::{field_problems, FieldProblem};
+use tonnage_core::config::{chart_field_problems, FieldProblem};
 use tonnage_core::values::lookup;
 use tonnage_core::{plan, Catalog, ConfigError, Configuration, Plan};
 
@@ -23,9 +24,6 @@ pub const SAVE_KEY: &str = "tonnage.config.v1";
 const HISTORY_LIMIT: usize = 200;
 /// How long the configuration must stay unchanged before [`AppState::settled`] follows it.
 pub const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
-/// The longest an edit's update of the page waits for the Files preview (see
-/// [`AppState::before_update`]).
-pub const HOLD: std::time::Duration = std::time::Duration::from_millis(8);
 
 /// A message for the user at the top of the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,15 +38,20 @@ pub enum NoticeKind {
     Error,
 }
 
+/// What the page shows of one catalog chart, each part a signal set only when it changes (see
+/// [`AppState::sync`]).
 #[derive(Clone, Copy)]
-struct ChartMemos {
+struct ChartSignals {
     id: &'static str,
-    values: Memo<Option<Value>>,
-    overrides: Memo<Option<std::collections::BTreeMap<String, Value>>>,
+    /// The values in effect (`None` when the chart is not in the configuration).
+    values: RwSignal<Option<Value>>,
+    overrides: RwSignal<Option<BTreeMap<String, Value>>>,
+    /// [`chart_field_problems`] of `values`.
+    problems: RwSignal<Vec<FieldProblem>>,
 }
 
-/// The hook of [`AppState::before_update`]: true holds the page's update for the reply.
-type BeforeUpdate = Box<dyn Fn(&Configuration) -> bool>;
+/// The hook of [`AppState::before_update`].
+type BeforeUpdate = Box<dyn Fn(&Configuration)>;
 
 #[derive(Default)]
 struct History {
@@ -65,20 +68,28 @@ pub struct AppState {
     /// keystroke (`history.replaceState` alone cost about 6 ms per edit in Chromium).
     pub settled: RwSignal<Configuration>,
     /// The ids of the charts in the configuration (changes rarely: drives the page structure).
-    pub stack_ids: Memo<Vec<String>>,
+    pub stack_ids: ReadSignal<Vec<String>>,
     pub plan: Memo<Plan>,
     /// Values of the preset (environment without the user's overrides) per chart.
-    pub preset: Memo<Vec<(String, Value)>>,
-    pub problems: Memo<Vec<FieldProblem>>,
+    pub preset: ReadSignal<Vec<(String, Value)>>,
     /// The planning and endpoint options alone: what reads only them (the capacity panel's
     /// fields, endpoints) does not re-run on an edit of a chart's values.
-    pub options: Memo<std::collections::BTreeMap<String, String>>,
-    /// Per catalog chart, its effective values and its overrides (`None` when the chart is not
-    /// in the configuration). Each chart's values follow only what they depend on (its
-    /// overrides, the environment, the options): an edit recomputes the values of the chart it
-    /// changed, not every chart's tree, and re-runs only that chart's editor fields (hundreds of
-    /// fields subscribed to one signal made each edit pay for re-subscribing them all).
-    per_chart: StoredValue<Vec<ChartMemos>>,
+    pub options: ReadSignal<BTreeMap<String, String>>,
+    /// Per catalog chart, its effective values, overrides and field problems.
+    ///
+    /// These, the charts, the preset and the options are signals that [`AppState::sync`] sets
+    /// after each change of the configuration, and only where they changed, rather than memos
+    /// of it. A memo is a node below `config` in the reactive graph, and so is everything that
+    /// reads it: every change of `config` marks that whole graph (the 330 fields of five
+    /// charts, each with its memos and effects) to be checked, even where nothing differs, and
+    /// that walk, more than the computing, was what an edit cost. Set explicitly, an edit of
+    /// one chart wakes that chart's fields and nothing of the other charts.
+    per_chart: StoredValue<Vec<ChartSignals>>,
+    /// The charts and environment the preset signal was made for.
+    basis: StoredValue<(Vec<String>, String)>,
+    set_stack_ids: WriteSignal<Vec<String>>,
+    set_preset: WriteSignal<Vec<(String, Value)>>,
+    set_options: WriteSignal<BTreeMap<String, String>>,
     pub notice: RwSignal<Option<Notice>>,
     history: StoredValue<History>,
     pub can_undo: RwSignal<bool>,
@@ -86,104 +97,133 @@ pub struct AppState {
     /// Called with the new configuration just before [`AppState::config`] is set to it (see
     /// [`AppState::before_update`]).
     before_update: StoredValue<Option<BeforeUpdate>, LocalStorage>,
-    /// A new configuration held back until [`AppState::release`] (at most [`HOLD`]).
-    held: StoredValue<Option<(Configuration, Option<TimeoutHandle>)>, LocalStorage>,
 }
 
 impl AppState {
     pub fn new(initial: Configuration) -> Self {
         let settled = RwSignal::new(initial.clone());
         let config = RwSignal::new(initial);
-        let stack_ids = Memo::new(move |_| config.with(|c| c.stacks.clone()));
         let plan = Memo::new(move |_| config.with(|c| plan(catalog(), c)));
-        // The preset depends on the charts and the environment only: an edit does not rebuild
-        // (and compare) every chart's preset tree.
-        let basis = Memo::new(move |_| config.with(|c| (c.stacks.clone(), c.env.clone())));
-        let preset = Memo::new(move |_| {
-            basis.with(|(stacks, env)| {
-                stacks
-                    .iter()
-                    .filter_map(|s| catalog().chart(s))
-                    .map(|ch| (ch.id.clone(), ch.preset(env).clone()))
-                    .collect()
-            })
-        });
-        let problems = Memo::new(move |_| config.with(|c| field_problems(catalog(), c)));
-        let options = Memo::new(move |_| config.with(|c| c.options.clone()));
+        // Empty until `sync` below fills them from the configuration.
+        let (stack_ids, set_stack_ids) = signal(Vec::new());
+        let (preset, set_preset) = signal(Vec::new());
+        let (options, set_options) = signal(BTreeMap::new());
         let per_chart = catalog()
             .chart_ids()
             .into_iter()
-            .map(|id| {
-                let overrides = Memo::new(move |_| config.with(|c| c.overrides.get(id).cloned()));
-                let values = Memo::new(move |_| {
-                    let in_stack = stack_ids.with(|s| s.iter().any(|s| s == id));
-                    let chart = catalog().chart(id).filter(|_| in_stack)?;
-                    // What `Configuration::effective_values` reads for this chart: its
-                    // overrides, the environment and the options (external endpoints).
-                    overrides.track();
-                    options.track();
-                    basis.track();
-                    Some(config.with_untracked(|c| c.effective_values(chart)))
-                });
-                ChartMemos {
-                    id,
-                    values,
-                    overrides,
-                }
+            .map(|id| ChartSignals {
+                id,
+                values: RwSignal::new(None),
+                overrides: RwSignal::new(None),
+                problems: RwSignal::new(Vec::new()),
             })
             .collect();
-        AppState {
+        let state = AppState {
             config,
             settled,
             stack_ids,
             plan,
             preset,
-            problems,
             options,
             per_chart: StoredValue::new(per_chart),
+            // No configuration has no charts: the first `sync` fills everything in.
+            basis: StoredValue::new((Vec::new(), String::new())),
+            set_stack_ids,
+            set_preset,
+            set_options,
             notice: RwSignal::new(None),
             history: StoredValue::new(History::default()),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
             before_update: StoredValue::new_local(None),
-            held: StoredValue::new_local(None),
-        }
+        };
+        state.sync(true);
+        state
+    }
+
+    /// Set the configuration and what follows it.
+    fn commit(&self, next: Configuration) {
+        self.config.set(next);
+        self.sync(false);
+    }
+
+    /// Bring the charts, the preset, the options and each chart's overrides, values and
+    /// problems up to date with the configuration, setting only the signals whose value
+    /// changed (`all`: recompute every chart). A chart's values are recomputed when what they
+    /// are made of changed: its overrides, the charts and environment (the preset), or the
+    /// options (external endpoints).
+    fn sync(&self, all: bool) {
+        self.config.with_untracked(|c| {
+            let stacks_changed = self.stack_ids.with_untracked(|s| *s != c.stacks);
+            if stacks_changed {
+                self.set_stack_ids.set(c.stacks.clone());
+            }
+            let basis_changed = self
+                .basis
+                .with_value(|(stacks, env)| *stacks != c.stacks || *env != c.env);
+            if basis_changed {
+                self.basis.set_value((c.stacks.clone(), c.env.clone()));
+                self.set_preset.set(
+                    c.stacks
+                        .iter()
+                        .filter_map(|s| catalog().chart(s))
+                        .map(|ch| (ch.id.clone(), ch.preset(&c.env).clone()))
+                        .collect(),
+                );
+            }
+            let options_changed = self.options.with_untracked(|o| *o != c.options);
+            if options_changed {
+                self.set_options.set(c.options.clone());
+            }
+            let every_chart = all || basis_changed || options_changed;
+            self.per_chart.with_value(|charts| {
+                for m in charts {
+                    let ov = c.overrides.get(m.id);
+                    let ov_changed = m.overrides.with_untracked(|o| o.as_ref() != ov);
+                    if ov_changed {
+                        m.overrides.set(ov.cloned());
+                    }
+                    if !(ov_changed || every_chart) {
+                        continue;
+                    }
+                    let chart = catalog()
+                        .chart(m.id)
+                        .filter(|_| c.stacks.iter().any(|s| s == m.id));
+                    let values = chart.map(|ch| c.effective_values(ch));
+                    let problems = match (chart, &values) {
+                        (Some(ch), Some(v)) => chart_field_problems(ch, v),
+                        _ => Vec::new(),
+                    };
+                    if m.values.with_untracked(|v| *v != values) {
+                        m.values.set(values);
+                    }
+                    if m.problems.with_untracked(|p| *p != problems) {
+                        m.problems.set(problems);
+                    }
+                }
+            });
+        });
     }
 
     /// Have `f` called with every new configuration before the page re-renders for it: the
-    /// open Files panel posts its worker request there. When `f` returns true the page's update
-    /// is held until [`AppState::release`] (the worker's reply) or for at most [`HOLD`], so the
-    /// totals and the preview change in one frame: otherwise the browser paints the totals
-    /// first and only then takes the reply, and an edit costs a whole extra frame. Replaces
-    /// the previous hook. `f` must not change the configuration.
-    pub fn before_update(&self, f: impl Fn(&Configuration) -> bool + 'static) {
+    /// open Files panel posts its worker request there, so the worker renders the preview
+    /// while the page updates its totals (the reply is usually there when the page is done).
+    /// An earlier version held the page's update back for the reply (at most 8 ms) so both
+    /// changed in one frame; not holding shows the totals 4 to 5 ms sooner and the preview no
+    /// later (BENCHMARKS.md). Replaces the previous hook. `f` must not change the
+    /// configuration.
+    pub fn before_update(&self, f: impl Fn(&Configuration) + 'static) {
         self.before_update.set_value(Some(Box::new(f)));
     }
 
     /// Set the configuration, calling the [`AppState::before_update`] hook first.
     fn set_config(&self, next: Configuration) {
-        self.release();
-        let hold = self
-            .before_update
-            .with_value(|f| f.as_ref().is_some_and(|f| f(&next)));
-        if hold {
-            let this = *self;
-            let handle = set_timeout_with_handle(move || this.release(), HOLD).ok();
-            self.held.set_value(Some((next, handle)));
-        } else {
-            self.config.set(next);
-        }
-    }
-
-    /// Apply a configuration held back by [`AppState::before_update`] now (no-op when none).
-    /// Every change of the configuration releases it first, so edits never overtake it.
-    pub fn release(&self) {
-        if let Some(Some((next, handle))) = self.held.try_update_value(Option::take) {
-            if let Some(h) = handle {
-                h.clear();
+        self.before_update.with_value(|f| {
+            if let Some(f) = f {
+                f(&next);
             }
-            self.config.set(next);
-        }
+        });
+        self.commit(next);
     }
 
     /// Make [`AppState::settled`] follow the configuration once it has not changed for
@@ -220,7 +260,6 @@ impl AppState {
 
     /// Change the configuration through `f`; records undo history when something changed.
     pub fn apply<E>(&self, f: impl FnOnce(&mut Configuration) -> Result<(), E>) -> Result<(), E> {
-        self.release();
         let before = self.config.get_untracked();
         let mut next = before.clone();
         f(&mut next)?;
@@ -253,7 +292,6 @@ impl AppState {
     }
 
     pub fn undo(&self) {
-        self.release();
         let current = self.config.get_untracked();
         let prev = self.history.try_update_value(|h| {
             let p = h.past.pop();
@@ -269,7 +307,6 @@ impl AppState {
     }
 
     pub fn redo(&self) {
-        self.release();
         let current = self.config.get_untracked();
         let next = self.history.try_update_value(|h| {
             let n = h.future.pop();
@@ -287,7 +324,6 @@ impl AppState {
     /// Set one value typed by the user. A value equal to the preset removes the override, so
     /// the change count and the share link stay minimal. Errors are the core's, for the field.
     pub fn set_value(&self, stack: &str, path: &str, value: Value) -> Result<(), ConfigError> {
-        self.release();
         let preset = self.preset_at(stack, path);
         self.apply(|c| {
             let mut probe = c.clone();
@@ -333,14 +369,14 @@ impl AppState {
         });
     }
 
-    fn chart_memos(&self, stack: &str) -> Option<ChartMemos> {
+    fn chart_signals(&self, stack: &str) -> Option<ChartSignals> {
         self.per_chart
             .with_value(|v| v.iter().find(|m| m.id == stack).copied())
     }
 
     /// Whether the user changed `path` of chart `stack` (tracks that chart's overrides only).
     pub fn is_overridden(&self, stack: &str, path: &str) -> bool {
-        match self.chart_memos(stack) {
+        match self.chart_signals(stack) {
             Some(m) => m
                 .overrides
                 .with(|o| o.as_ref().is_some_and(|o| o.contains_key(path))),
@@ -350,13 +386,21 @@ impl AppState {
         }
     }
 
+    /// `f` of chart `stack`'s field problems (tracks that chart's problems only).
+    pub fn problems_with<R>(&self, stack: &str, f: impl FnOnce(&[FieldProblem]) -> R) -> R {
+        match self.chart_signals(stack) {
+            Some(m) => m.problems.with(|p| f(p)),
+            None => f(&[]),
+        }
+    }
+
     /// `f` of chart `stack`'s overrides (tracks that chart's overrides only).
     pub fn overrides_with<R>(
         &self,
         stack: &str,
         f: impl FnOnce(Option<&std::collections::BTreeMap<String, Value>>) -> R,
     ) -> R {
-        match self.chart_memos(stack) {
+        match self.chart_signals(stack) {
             Some(m) => m.overrides.with(|o| f(o.as_ref())),
             None => self.config.with(|c| f(c.overrides.get(stack))),
         }
@@ -365,7 +409,7 @@ impl AppState {
     /// The value in effect at `path` of chart `stack` (tracks that chart's values only).
     pub fn value_at(&self, stack: &str, path: &str) -> Option<Value> {
         // `lookup`: no allocation for plain paths; every field of the editor calls this.
-        match self.chart_memos(stack) {
+        match self.chart_signals(stack) {
             Some(m) => m
                 .values
                 .with(|t| t.as_ref().and_then(|t| lookup(t, path).cloned())),
@@ -396,7 +440,6 @@ impl AppState {
     /// Choose the charts, keeping the environment when all have it and the overrides of charts
     /// that stay. Says so when edits had to go.
     pub fn select_stacks(&self, ids: &[&str]) {
-        self.release();
         let (env, overrides, options) = self
             .config
             .with_untracked(|c| (c.env.clone(), c.overrides.clone(), c.options.clone()));
@@ -449,7 +492,6 @@ impl AppState {
     /// Switch environment preset. Edits are kept as overrides on the new preset, and the page
     /// says so: nothing is discarded silently.
     pub fn select_env(&self, env: &str) {
-        self.release();
         let (kept, same) = self
             .config
             .with_untracked(|c| (c.override_count(), c.env == env));
@@ -529,4 +571,96 @@ pub fn restore(json: &str) -> Option<Configuration> {
 
 pub fn use_state() -> AppState {
     expect_context::<AppState>()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A memo of `track` that counts its runs: it runs again only when what it tracks was set.
+    fn runs_of(track: impl Fn() + Send + Sync + 'static) -> (Memo<()>, Arc<AtomicUsize>) {
+        let n = Arc::new(AtomicUsize::new(0));
+        let m = {
+            let n = n.clone();
+            Memo::new(move |_| {
+                n.fetch_add(1, Ordering::SeqCst);
+                track();
+            })
+        };
+        m.get();
+        (m, n)
+    }
+
+    #[test]
+    fn an_edit_of_one_chart_recomputes_only_what_follows_that_chart() {
+        let owner = Owner::new();
+        owner.set();
+        let config = Configuration::new(catalog(), &["rae-memory", "rhesis"], "prod").unwrap();
+        let state = AppState::new(config);
+        let rae = state.chart_signals("rae-memory").unwrap();
+        let rhesis = state.chart_signals("rhesis").unwrap();
+        let (rhesis_seen, rhesis_runs) = runs_of(move || {
+            rhesis.values.track();
+            rhesis.overrides.track();
+            rhesis.problems.track();
+        });
+        let (rae_seen, rae_runs) = runs_of(move || rae.values.track());
+        let (basis_seen, basis_runs) = runs_of(move || {
+            state.stack_ids.track();
+            state.preset.track();
+            state.options.track();
+        });
+        assert!(state.problems_with("rae-memory", <[_]>::is_empty));
+
+        let path = "memoryApi.resources.requests.cpu";
+        state.set_value("rae-memory", path, "3".into()).unwrap();
+        rhesis_seen.get();
+        rae_seen.get();
+        basis_seen.get();
+        assert_eq!(
+            rhesis_runs.load(Ordering::SeqCst),
+            1,
+            "rhesis was not edited"
+        );
+        assert_eq!(
+            basis_runs.load(Ordering::SeqCst),
+            1,
+            "charts, preset and options kept"
+        );
+        assert_eq!(
+            rae_runs.load(Ordering::SeqCst),
+            2,
+            "rae-memory's values changed"
+        );
+        assert_eq!(state.value_at("rae-memory", path), Some("3".into()));
+        assert!(state.is_overridden("rae-memory", path));
+        let problems = state.problems_with("rae-memory", <[_]>::to_vec);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "requests.cpu");
+        assert!(state.problems_with("rhesis", <[_]>::is_empty));
+
+        // Undo brings the values back; a new environment changes every chart and the preset.
+        state.undo();
+        assert!(!state.is_overridden("rae-memory", path));
+        assert!(state.problems_with("rae-memory", <[_]>::is_empty));
+        state.select_env("dev");
+        basis_seen.get();
+        rhesis_seen.get();
+        assert_eq!(basis_runs.load(Ordering::SeqCst), 2);
+        assert_eq!(rhesis_runs.load(Ordering::SeqCst), 2);
+        let preset = catalog().chart("rhesis").unwrap().preset("dev");
+        let some_path = "backend.replicas";
+        assert!(lookup(preset, some_path).is_some());
+        assert_eq!(
+            state.value_at("rhesis", some_path).as_ref(),
+            lookup(preset, some_path)
+        );
+        // A chart taken out has no values.
+        state.select_stacks(&["rhesis"]);
+        assert_eq!(state.value_at("rae-memory", path), None);
+        assert_eq!(state.stack_ids.get_untracked(), vec!["rhesis".to_string()]);
+    }
 }

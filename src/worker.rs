@@ -103,12 +103,6 @@ fn fail_all(message: &str) {
     }
 }
 
-/// Whether the worker has started and takes requests at once (a request sent now is posted
-/// now, not queued until the worker has loaded).
-pub fn ready() -> bool {
-    CLIENT.with(|c| c.borrow().as_ref().is_some_and(|c| c.ready))
-}
-
 /// Send `request` to the worker (starting it if needed); `done` gets the reply and, for an
 /// archive, its bytes.
 pub fn send(request: &Request, done: impl FnOnce(Reply, Option<Vec<u8>>) + 'static) {

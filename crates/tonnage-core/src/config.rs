@@ -659,51 +659,56 @@ pub struct FieldProblem {
 
 /// Cross-field checks of the values in effect, per component (enabled or not).
 pub fn field_problems(catalog: &Catalog, config: &Configuration) -> Vec<FieldProblem> {
+    config
+        .stacks
+        .iter()
+        .filter_map(|s| catalog.chart(s))
+        .flat_map(|chart| chart_field_problems(chart, &config.effective(chart)))
+        .collect()
+}
+
+/// [`field_problems`] of one chart, given its values in effect (the page keeps each chart's
+/// values and re-checks only the chart an edit changed).
+pub fn chart_field_problems(chart: &Chart, values: &Value) -> Vec<FieldProblem> {
     let mut out = Vec::new();
-    for chart in config.stacks.iter().filter_map(|s| catalog.chart(s)) {
-        let values = config.effective_values(chart);
-        let get = |p: &str| {
-            parse_path(p)
-                .ok()
-                .and_then(|s| get_path(&values, &s).cloned())
+    let quantity = |at: &str, rest: &str| {
+        values::lookup_in(values, at, rest).and_then(|v| values::quantity_of(v).ok())
+    };
+    for c in &chart.components {
+        let mut push = |field, message: String| {
+            out.push(FieldProblem {
+                stack: chart.id.clone(),
+                component: c.id.clone(),
+                field,
+                message,
+            })
         };
-        let quantity = |p: &str| get(p).and_then(|v| values::quantity_of(&v).ok());
-        for c in &chart.components {
-            let mut push = |field, message: String| {
-                out.push(FieldProblem {
-                    stack: chart.id.clone(),
-                    component: c.id.clone(),
-                    field,
-                    message,
-                })
-            };
-            if let Some(r) = &c.values.resources {
-                for (what, req, lim) in [
-                    ("cpu", "requests.cpu", "limits.cpu"),
-                    ("memory", "requests.memory", "limits.memory"),
-                ] {
-                    let rq = quantity(&format!("{r}.{req}"));
-                    let lq = quantity(&format!("{r}.{lim}"));
-                    if let (Some(rq), Some(lq)) = (rq, lq) {
-                        if rq > lq {
-                            push(
-                                if what == "cpu" { "requests.cpu" } else { "requests.memory" },
-                                format!("the {what} request {rq} is above its limit {lq}; Kubernetes rejects such a pod"),
-                            );
-                        }
+        if let Some(r) = &c.values.resources {
+            for (what, req, lim) in [
+                ("cpu", "requests.cpu", "limits.cpu"),
+                ("memory", "requests.memory", "limits.memory"),
+            ] {
+                let rq = quantity(r, req);
+                let lq = quantity(r, lim);
+                if let (Some(rq), Some(lq)) = (rq, lq) {
+                    if rq > lq {
+                        push(
+                            if what == "cpu" { "requests.cpu" } else { "requests.memory" },
+                            format!("the {what} request {rq} is above its limit {lq}; Kubernetes rejects such a pod"),
+                        );
                     }
                 }
             }
-            if let Some(a) = &c.values.autoscaling {
-                let min = get(&format!("{a}.minReplicas")).and_then(|v| v.as_i64());
-                let max = get(&format!("{a}.maxReplicas")).and_then(|v| v.as_i64());
-                if let (Some(min), Some(max)) = (min, max) {
-                    if min > max {
-                        push(
-                            "autoscaling.min",
-                            format!("the autoscaling minimum {min} is above the maximum {max}; the HorizontalPodAutoscaler is rejected"),
-                        );
-                    }
+        }
+        if let Some(a) = &c.values.autoscaling {
+            let min = values::lookup_in(values, a, "minReplicas").and_then(Value::as_i64);
+            let max = values::lookup_in(values, a, "maxReplicas").and_then(Value::as_i64);
+            if let (Some(min), Some(max)) = (min, max) {
+                if min > max {
+                    push(
+                        "autoscaling.min",
+                        format!("the autoscaling minimum {min} is above the maximum {max}; the HorizontalPodAutoscaler is rejected"),
+                    );
                 }
             }
         }

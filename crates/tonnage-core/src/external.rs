@@ -2,11 +2,11 @@
 //! configuration) replaced by a service outside it, such as a managed database.
 //!
 //! The user gives the endpoint as the option `external.<chart id>.<component id>` =
-//! `host[:port]` in [`Configuration::options`] (the page's dependency warning, `--option` on the
+//! `host[:port]` in [`Configuration::options`](crate::Configuration::options) (the page's dependency warning, `--option` on the
 //! command line, share links). Each chart's catalog file declares under `connections` which of its
 //! values point at that dependency (`host`, `port`), or why it has none (`unsupported`); see
 //! `catalog/SCHEMA.md`. [`apply`] writes the endpoint into those values, and
-//! [`Configuration::effective_values`] calls it, so the values bundle, the manifests, the plan and
+//! [`Configuration::effective_values`](crate::Configuration::effective_values) calls it, so the values bundle, the manifests, the plan and
 //! the review all read the same tree.
 //!
 //! Layering: the chart's values, then the environment, then the user's overrides, then the
@@ -20,6 +20,7 @@ use serde_yaml::Value;
 
 use crate::capacity::OptionError;
 use crate::catalog::{Catalog, Chart, Connection};
+#[cfg(test)]
 use crate::config::Configuration;
 use crate::values::{parse_path, set_path};
 
@@ -247,16 +248,15 @@ pub fn writes_path(chart: &Chart, options: &BTreeMap<String, String>, path: &str
         .any(|(_, _, w)| w.iter().any(|(p, _)| p == path))
 }
 
-/// The charts of `config` that depend on component `id` of chart `stack`, each with the
+/// The charts among `stacks` (a configuration's) that depend on component `id` of chart `stack`, each with the
 /// connection its catalog file declares for it (values paths, or why there are none).
 pub fn dependants<'a>(
     catalog: &'a Catalog,
-    config: &Configuration,
+    stacks: &[String],
     stack: &str,
     id: &str,
 ) -> Vec<(&'a Chart, &'a Connection)> {
-    config
-        .stacks
+    stacks
         .iter()
         .filter_map(|s| catalog.chart(s))
         .filter_map(|ch| ch.connection(stack, id).map(|c| (ch, c)))
@@ -472,17 +472,17 @@ mod tests {
     #[test]
     fn dependants_and_their_connections() {
         let c = Configuration::new(cat(), &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
-        let d = dependants(cat(), &c, "cauldron-infra", "postgresql");
+        let d = dependants(cat(), &c.stacks, "cauldron-infra", "postgresql");
         assert_eq!(d.len(), 1);
         assert_eq!(
             describe(d[0].0, d[0].1),
             "cauldron-frappe: database.host and database.port"
         );
         let c = Configuration::new(cat(), &["caracal"], "prod").unwrap();
-        let d = dependants(cat(), &c, "caracal", "zookeeper");
+        let d = dependants(cat(), &c.stacks, "caracal", "zookeeper");
         assert_eq!(d.len(), 1);
         assert!(d[0].1.unsupported.is_some());
         assert!(describe(d[0].0, d[0].1).starts_with("caracal: not written ("));
-        assert!(dependants(cat(), &c, "cauldron-infra", "postgresql").is_empty());
+        assert!(dependants(cat(), &c.stacks, "cauldron-infra", "postgresql").is_empty());
     }
 }

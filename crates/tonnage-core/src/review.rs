@@ -1273,7 +1273,7 @@ fn endpoints_bypassing(ctx: &mut Ctx<'_>) {
         let Some(Ok(e)) = external::endpoint(&ctx.config.options, stack, id) else {
             continue;
         };
-        let users: Vec<String> = external::dependants(ctx.catalog, ctx.config, stack, id)
+        let users: Vec<String> = external::dependants(ctx.catalog, &ctx.config.stacks, stack, id)
             .into_iter()
             .filter(|(_, c)| c.host.is_some())
             .map(|(ch, c)| external::describe(ch, c))
