@@ -419,9 +419,42 @@ pub struct Chart {
     /// The guide's replicas by expected users, if it gives them (see `capacity`).
     #[serde(default)]
     pub users_sizing: Option<crate::capacity::UsersSizing>,
+    /// The index [`crate::config::field_kind`] looks paths up in, built on first use.
+    #[serde(skip)]
+    kinds: KindsMemo,
+}
+
+/// [`Chart`]'s index of value paths by kind, kept like [`PresetMemo`]: a clone starts empty,
+/// and it takes no part in comparisons.
+#[derive(Default)]
+struct KindsMemo(OnceLock<crate::config::KindIndex>);
+
+impl Clone for KindsMemo {
+    fn clone(&self) -> Self {
+        KindsMemo::default()
+    }
+}
+
+impl PartialEq for KindsMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for KindsMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KindsMemo")
+    }
 }
 
 impl Chart {
+    /// The chart's paths by kind ([`crate::config::field_kind`]), indexed on first use.
+    pub(crate) fn kinds(&self) -> &crate::config::KindIndex {
+        self.kinds
+            .0
+            .get_or_init(|| crate::config::KindIndex::new(self))
+    }
+
     pub fn component(&self, id: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.id == id)
     }

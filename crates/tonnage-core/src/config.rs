@@ -9,7 +9,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use crate::catalog::{path_covers, Catalog, Chart};
+#[cfg(test)]
+use crate::catalog::path_covers;
+use crate::catalog::{Catalog, Chart};
 use crate::values::{self, get_path, parse_path, set_path, typed_value, Seg};
 
 /// What the user chose. `overrides` maps chart id -> values path -> value.
@@ -461,12 +463,136 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// What follows `prefix.` in `path`, if `path` starts with it.
+#[cfg(test)]
 fn below<'p>(path: &'p str, prefix: &str) -> Option<&'p str> {
     path.strip_prefix(prefix)?.strip_prefix('.')
 }
 
-/// What kind of value `path` holds in this chart.
+/// What kind of value `path` holds in this chart: a quantity below a component's resources
+/// or at a persistence or shared volume's `size`, a count at its replicas or autoscaling
+/// bounds, a percentage at an autoscaling target; else the type of the chart's default value.
+/// Looked up in the chart's [`KindIndex`] (by each prefix of `path`), so setting many values
+/// costs no scan of the components per value: share links and imports set every value they
+/// carry through here.
 pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
+    if let Some(kind) = chart.kinds().kind(path) {
+        return kind;
+    }
+    let Ok(segs) = parse_path(path) else {
+        return FieldKind::Any;
+    };
+    match get_path(&chart.values, &segs) {
+        Some(Value::Bool(_)) => FieldKind::Bool,
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => FieldKind::Integer,
+        Some(Value::String(_)) => FieldKind::Text,
+        _ => FieldKind::Any,
+    }
+}
+
+/// What a catalog path declares about the values at and below it ([`KindIndex`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A component's `resources`: every path strictly below is a quantity.
+    Resources,
+    /// A component's `replicas`: that very path is a count.
+    Replicas,
+    /// A component's `autoscaling`: `minReplicas`/`maxReplicas` below are counts,
+    /// `target*Percentage` percentages.
+    Autoscaling,
+    /// A component's `persistence` or a shared volume's values: `size` below is a quantity.
+    Size,
+}
+
+/// The value paths a chart's components and volumes declare, by path, each with its rank (the
+/// order of the components, and within one: resources, replicas, autoscaling, persistence;
+/// then the volumes), so that where two declarations apply, the first one in the catalog file
+/// decides, as a scan of the components in order would.
+#[derive(Debug, Default)]
+pub struct KindIndex {
+    paths: BTreeMap<String, Vec<(usize, Role)>>,
+}
+
+impl KindIndex {
+    pub(crate) fn new(chart: &Chart) -> KindIndex {
+        let mut paths: BTreeMap<String, Vec<(usize, Role)>> = BTreeMap::new();
+        let mut add = |path: &str, rank: usize, role: Role| {
+            paths
+                .entry(path.to_string())
+                .or_default()
+                .push((rank, role));
+        };
+        for (i, c) in chart.components.iter().enumerate() {
+            let v = &c.values;
+            let declared = [
+                (&v.resources, Role::Resources),
+                (&v.replicas, Role::Replicas),
+                (&v.autoscaling, Role::Autoscaling),
+                (&v.persistence, Role::Size),
+            ];
+            for (rank, (path, role)) in declared.into_iter().enumerate() {
+                if let Some(path) = path {
+                    add(path, i * 4 + rank, role);
+                }
+            }
+        }
+        let after = chart.components.len() * 4;
+        for (i, vol) in chart.volumes.iter().enumerate() {
+            add(&vol.values, after + i, Role::Size);
+        }
+        KindIndex { paths }
+    }
+
+    /// The kind the declarations give `path`, if any: those at `path` itself and at each
+    /// prefix of it that ends before a `.` or `[`.
+    fn kind(&self, path: &str) -> Option<FieldKind> {
+        let mut best: Option<(usize, FieldKind)> = None;
+        let mut consider = |rank: usize, kind: Option<FieldKind>| {
+            if let Some(kind) = kind {
+                if best.is_none_or(|(r, _)| rank < r) {
+                    best = Some((rank, kind));
+                }
+            }
+        };
+        if let Some(roles) = self.paths.get(path) {
+            for &(rank, role) in roles {
+                consider(rank, (role == Role::Replicas).then_some(FieldKind::Count));
+            }
+        }
+        for (i, sep) in path.bytes().enumerate() {
+            if sep != b'.' && sep != b'[' {
+                continue;
+            }
+            let Some(roles) = self.paths.get(&path[..i]) else {
+                continue;
+            };
+            let rest = &path[i + 1..];
+            for &(rank, role) in roles {
+                let kind = match role {
+                    Role::Resources => Some(FieldKind::Quantity),
+                    Role::Replicas => None,
+                    Role::Autoscaling if sep == b'.' => {
+                        if rest == "minReplicas" || rest == "maxReplicas" {
+                            Some(FieldKind::Count)
+                        } else if rest.starts_with("target") && path.ends_with("Percentage") {
+                            Some(FieldKind::Percent)
+                        } else {
+                            None
+                        }
+                    }
+                    Role::Size if sep == b'.' && rest == "size" => Some(FieldKind::Quantity),
+                    Role::Autoscaling | Role::Size => None,
+                };
+                consider(rank, kind);
+            }
+        }
+        best.map(|(_, k)| k)
+    }
+}
+
+/// The scan of the components that [`KindIndex`] replaces: the rule the index is tested
+/// against.
+#[cfg(test)]
+fn field_kind_by_scan(chart: &Chart, path: &str) -> FieldKind {
     for c in &chart.components {
         let v = &c.values;
         if let Some(r) = &v.resources {
@@ -477,7 +603,6 @@ pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
         if v.replicas.as_deref() == Some(path) {
             return FieldKind::Count;
         }
-        // (Suffix tests rather than `format!`: this runs per component for every value set.)
         if let Some(rest) = v.autoscaling.as_deref().and_then(|a| below(path, a)) {
             if rest == "minReplicas" || rest == "maxReplicas" {
                 return FieldKind::Count;
@@ -719,6 +844,109 @@ pub fn chart_field_problems(chart: &Chart, values: &Value) -> Vec<FieldProblem> 
 #[cfg(test)]
 mod field_tests {
     use super::*;
+
+    /// Every path below `v`, as `a.b.c` / `a[0]`.
+    fn leaf_paths(v: &Value, at: String, out: &mut Vec<String>) {
+        match v {
+            Value::Mapping(m) => {
+                for (k, v) in m {
+                    if let Some(k) = k.as_str() {
+                        let p = if at.is_empty() {
+                            k.to_string()
+                        } else {
+                            format!("{at}.{k}")
+                        };
+                        out.push(p.clone());
+                        leaf_paths(v, p, out);
+                    }
+                }
+            }
+            Value::Sequence(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    let p = format!("{at}[{i}]");
+                    out.push(p.clone());
+                    leaf_paths(v, p, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_kind_index_agrees_with_a_scan_of_the_components() {
+        let cat = Catalog::builtin();
+        let mut checked = 0;
+        for chart in &cat.charts {
+            let mut paths = Vec::new();
+            leaf_paths(&chart.values, String::new(), &mut paths);
+            for env in &chart.environments {
+                leaf_paths(chart.preset(&env.id), String::new(), &mut paths);
+            }
+            for c in &chart.components {
+                let v = &c.values;
+                for p in [&v.resources, &v.replicas, &v.autoscaling, &v.persistence]
+                    .into_iter()
+                    .flatten()
+                {
+                    paths.push(p.clone());
+                    for rest in [
+                        "requests.cpu",
+                        "limits.memory",
+                        "minReplicas",
+                        "maxReplicas",
+                        "targetCPUUtilizationPercentage",
+                        "targetMemory",
+                        "size",
+                        "size.x",
+                        "[0]",
+                        "",
+                    ] {
+                        paths.push(format!("{p}.{rest}"));
+                        paths.push(format!("{p}{rest}"));
+                    }
+                }
+            }
+            for vol in &chart.volumes {
+                paths.push(format!("{}.size", vol.values));
+            }
+            for p in &paths {
+                assert_eq!(
+                    field_kind(chart, p),
+                    field_kind_by_scan(chart, p),
+                    "{} {p}",
+                    chart.id
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
+
+    proptest::proptest! {
+        /// Random paths made of the pieces of the catalog's paths.
+        #[test]
+        fn the_kind_index_agrees_with_the_scan_on_any_path(
+            chart in 0usize..5,
+            pieces in proptest::collection::vec(0usize..14, 1..6),
+            seps in proptest::collection::vec(0usize..3, 6),
+        ) {
+            const PIECES: [&str; 14] = [
+                "resources", "requests", "cpu", "limits", "memory", "replicaCount",
+                "autoscaling", "minReplicas", "targetCPUUtilizationPercentage", "persistence",
+                "size", "postgresql", "primary", "0",
+            ];
+            let cat = Catalog::builtin();
+            let chart = &cat.charts[chart % cat.charts.len()];
+            let mut path = String::new();
+            for (i, p) in pieces.iter().enumerate() {
+                if i > 0 {
+                    path.push_str([".", "[", "."][seps[i]]);
+                }
+                path.push_str(PIECES[*p]);
+            }
+            proptest::prop_assert_eq!(field_kind(chart, &path), field_kind_by_scan(chart, &path));
+        }
+    }
 
     #[test]
     fn component_fields_follow_the_catalog() {
