@@ -114,24 +114,34 @@ fn empty_map() -> Value {
 /// start from it. A clone starts empty and works it out again, so a chart cloned and then changed
 /// never sees a preset of the original; it takes no part in comparisons, and catalogs are not
 /// changed in place after loading.
-#[derive(Default)]
-struct PresetMemo(OnceLock<Value>);
+type PresetMemo = Derived<Value>;
 
-impl Clone for PresetMemo {
-    fn clone(&self) -> Self {
-        PresetMemo::default()
+/// Catalog data worked out from a chart on first use and kept ([`PresetMemo`], the index of
+/// [`crate::config::field_kind`]). A clone starts empty and works it out again; it takes no
+/// part in comparisons.
+struct Derived<T>(OnceLock<T>);
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived(OnceLock::new())
     }
 }
 
-impl PartialEq for PresetMemo {
+impl<T> Clone for Derived<T> {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl<T> PartialEq for Derived<T> {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl fmt::Debug for PresetMemo {
+impl<T> fmt::Debug for Derived<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PresetMemo")
+        f.write_str("Derived")
     }
 }
 
@@ -421,30 +431,7 @@ pub struct Chart {
     pub users_sizing: Option<crate::capacity::UsersSizing>,
     /// The index [`crate::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
-    kinds: KindsMemo,
-}
-
-/// [`Chart`]'s index of value paths by kind, kept like [`PresetMemo`]: a clone starts empty,
-/// and it takes no part in comparisons.
-#[derive(Default)]
-struct KindsMemo(OnceLock<crate::config::KindIndex>);
-
-impl Clone for KindsMemo {
-    fn clone(&self) -> Self {
-        KindsMemo::default()
-    }
-}
-
-impl PartialEq for KindsMemo {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-
-impl fmt::Debug for KindsMemo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KindsMemo")
-    }
+    kinds: Derived<crate::config::KindIndex>,
 }
 
 impl Chart {

@@ -478,6 +478,11 @@ pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
     if let Some(kind) = chart.kinds().kind(path) {
         return kind;
     }
+    default_kind(chart, path)
+}
+
+/// The kind of a path no component declares: the type of the chart's default value there.
+fn default_kind(chart: &Chart, path: &str) -> FieldKind {
     let Ok(segs) = parse_path(path) else {
         return FieldKind::Any;
     };
@@ -620,15 +625,7 @@ fn field_kind_by_scan(chart: &Chart, path: &str) -> FieldKind {
             return FieldKind::Quantity;
         }
     }
-    let Ok(segs) = parse_path(path) else {
-        return FieldKind::Any;
-    };
-    match get_path(&chart.values, &segs) {
-        Some(Value::Bool(_)) => FieldKind::Bool,
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => FieldKind::Integer,
-        Some(Value::String(_)) => FieldKind::Text,
-        _ => FieldKind::Any,
-    }
+    default_kind(chart, path)
 }
 
 fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
