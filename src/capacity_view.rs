@@ -652,8 +652,10 @@ fn cost_view(cost: &Cost, fit: &Fit, options: &BTreeMap<String, String>) -> impl
 pub fn CapacityPanel() -> impl IntoView {
     let state = use_state();
     let cap = Memo::new(move |_| {
-        let plan = state.plan.get();
-        state.options.with(|o| compute(&plan, o))
+        // `with`, not `get`: the plan is read in place, not cloned on every edit.
+        state
+            .plan
+            .with(|plan| state.options.with(|o| compute(plan, o)))
     });
     // Printed when there is something to report: nodes and cost, or a users sizing.
     let printable = Memo::new(move |_| {

@@ -64,10 +64,8 @@ pub fn CompareView() -> impl IntoView {
             Some(plan(catalog(), &o))
         })
     });
-    let comparison = Memo::new(move |_| {
-        let b = state.plan.get();
-        other.get().map(|a| compare(&a, &b))
-    });
+    let comparison =
+        Memo::new(move |_| other.with(|a| a.as_ref().map(|a| state.plan.with(|b| compare(a, b)))));
     let envs = move || {
         state
             .charts()
