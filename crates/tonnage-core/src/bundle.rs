@@ -430,11 +430,7 @@ fn at_path(segs: &[At<'_>]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                if k.contains('.') {
-                    out.push_str(&k.replace('.', "\\."));
-                } else {
-                    out.push_str(k);
-                }
+                crate::values::push_key(&mut out, k);
             }
             At::Index(i) => {
                 let _ = write!(out, "[{i}]");

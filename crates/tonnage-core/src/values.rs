@@ -108,12 +108,29 @@ pub fn format_path(segs: &[Seg]) -> String {
                 if !out.is_empty() {
                     out.push('.');
                 }
-                out.push_str(&k.replace('.', "\\."));
+                push_key(&mut out, k);
             }
             Seg::Index(i) => out.push_str(&format!("[{i}]")),
         }
     }
     out
+}
+
+/// Append one key of a path as [`parse_path`] reads it back: a backslash before each `.`, `[`,
+/// `]`, backslash and whitespace character (a key such as `cert-manager.io/issuer` or one
+/// holding a bracket stays one key). Plain keys, nearly all, are copied as they are.
+pub fn push_key(out: &mut String, key: &str) {
+    let special = |c: char| matches!(c, '.' | '[' | ']' | '\\') || c.is_whitespace();
+    if !key.contains(special) {
+        out.push_str(key);
+        return;
+    }
+    for c in key.chars() {
+        if special(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
 }
 
 /// The value at `segs`, if any.
@@ -398,6 +415,30 @@ mod tests {
     fn path_round_trips() {
         for p in ["a.b.c", "a[0].b", r"x.cert-manager\.io/issuer", "a[1][2]"] {
             assert_eq!(format_path(&parse_path(p).unwrap()), p);
+        }
+    }
+
+    #[test]
+    fn keys_with_escapes_brackets_and_spaces_round_trip() {
+        // A fuzzed share link held the key `te-lim\\T\]` (backslashes and a bracket): its
+        // path was written with the bracket bare, which `parse_path` rejects.
+        for key in [
+            r"te-lim\\T\]",
+            "a]b",
+            "a[0",
+            r"back\slash",
+            "a b",
+            "a.b",
+            "\\",
+            "[]",
+        ] {
+            let segs = vec![Seg::Key("x".into()), Seg::Key(key.into()), Seg::Index(2)];
+            let text = format_path(&segs);
+            assert_eq!(
+                parse_path(&text).unwrap(),
+                segs,
+                "{key:?} written as {text:?}"
+            );
         }
     }
 

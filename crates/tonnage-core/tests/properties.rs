@@ -4,11 +4,14 @@
 //! - Quantities: printing then parsing gives back the same value, for any value the type can
 //!   print (`Quantity::from_nanos` in each format) and for any text in apimachinery's grammar;
 //!   after one print-and-parse the printed text no longer changes.
+//! - Values paths: any path of non-empty keys (any characters: dots, brackets, backslashes,
+//!   spaces) and list indices, written by `format_path`, reads back as the same segments.
 //! - "Any configuration -> values bundle -> import gives the same plan" is already a proptest
 //!   in `import.rs` (`overrides_survive_bundle_and_import`), so it is not repeated here.
 
 use proptest::prelude::*;
 use tonnage_core::quantity::{Format, Quantity};
+use tonnage_core::values::{format_path, parse_path, Seg};
 
 const NANO: i128 = 1_000_000_000;
 
@@ -97,6 +100,23 @@ proptest! {
             let again = back.to_string();
             prop_assert_eq!(again.parse::<Quantity>().map(|x| x.to_string()), Ok(again.clone()));
         }
+    }
+
+    /// A path written by `format_path` reads back as the same segments, whatever its keys hold.
+    #[test]
+    fn values_path_format_then_parse_is_the_identity(
+        first in "(?s).{1,8}",
+        rest in prop::collection::vec(prop_oneof![
+            "[a-z.\\[\\]\\\\ \t-]{1,6}".prop_map(Seg::Key),
+            any::<String>().prop_filter("non-empty", |k| !k.is_empty()).prop_map(Seg::Key),
+            (0usize..=1000).prop_map(Seg::Index),
+        ], 0..6),
+    ) {
+        let mut segs = vec![Seg::Key(first)];
+        segs.extend(rest);
+        let text = format_path(&segs);
+        let back = parse_path(&text).map_err(|e| TestCaseError::fail(format!("{segs:?} written as {text:?}: {e}")))?;
+        prop_assert_eq!(back, segs, "written as {:?}", text);
     }
 }
 
