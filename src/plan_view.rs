@@ -7,29 +7,32 @@ use tonnage_core::quantity::{human_bytes, human_cpu};
 
 use crate::state::use_state;
 
+/// One figure of the totals. Its memo compares, so an edit that leaves the figure alone
+/// touches neither its text nor its attributes (the totals are 12 of these).
 fn metric(
     prefix: &'static str,
     what: &'static str,
     label: &'static str,
-    raw: i64,
-    text: String,
+    raw: Memo<i64>,
+    text: fn(i64) -> String,
 ) -> impl IntoView {
     view! {
-        <div class="metric" data-testid=format!("total-{prefix}-{what}") data-value=raw.to_string()>
-            <span class="metric-value">{text}</span>
+        <div class="metric" data-testid=format!("total-{prefix}-{what}") data-value=move || raw.get().to_string()>
+            <span class="metric-value">{move || text(raw.get())}</span>
             <span class="metric-label">{label}</span>
         </div>
     }
 }
 
-fn total_cells(prefix: &'static str, t: Total) -> impl IntoView {
+fn total_cells(prefix: &'static str, total: Memo<Total>) -> impl IntoView {
+    let figure = move |f: fn(&Total) -> i64| Memo::new(move |_| total.with(f));
     view! {
-        {metric(prefix, "replicas", "Pods", t.replicas, t.replicas.to_string())}
-        {metric(prefix, "requests-cpu", "CPU requested", t.requests.cpu_millicores, human_cpu(t.requests.cpu_millicores))}
-        {metric(prefix, "limits-cpu", "CPU limit", t.limits.cpu_millicores, human_cpu(t.limits.cpu_millicores))}
-        {metric(prefix, "requests-memory", "Memory requested", t.requests.memory_bytes, human_bytes(t.requests.memory_bytes))}
-        {metric(prefix, "limits-memory", "Memory limit", t.limits.memory_bytes, human_bytes(t.limits.memory_bytes))}
-        {metric(prefix, "storage", "Storage", t.storage_bytes, human_bytes(t.storage_bytes))}
+        {metric(prefix, "replicas", "Pods", figure(|t| t.replicas), |n| n.to_string())}
+        {metric(prefix, "requests-cpu", "CPU requested", figure(|t| t.requests.cpu_millicores), human_cpu)}
+        {metric(prefix, "limits-cpu", "CPU limit", figure(|t| t.limits.cpu_millicores), human_cpu)}
+        {metric(prefix, "requests-memory", "Memory requested", figure(|t| t.requests.memory_bytes), human_bytes)}
+        {metric(prefix, "limits-memory", "Memory limit", figure(|t| t.limits.memory_bytes), human_bytes)}
+        {metric(prefix, "storage", "Storage", figure(|t| t.storage_bytes), human_bytes)}
     }
 }
 
@@ -37,15 +40,17 @@ fn total_cells(prefix: &'static str, t: Total) -> impl IntoView {
 #[component]
 pub fn Totals() -> impl IntoView {
     let plan = use_state().plan;
+    let baseline = Memo::new(move |_| plan.with(|p| p.totals.baseline));
+    let peak = Memo::new(move |_| plan.with(|p| p.totals.peak));
     view! {
         <section class="card totals" data-testid="plan" aria-label="Totals">
             <div class="totals-row">
                 <h2 class="section-title">"Baseline"</h2>
-                <div class="metrics">{move || total_cells("baseline", plan.with(|p| p.totals.baseline))}</div>
+                <div class="metrics">{total_cells("baseline", baseline)}</div>
             </div>
             <div class="totals-row">
                 <h2 class="section-title">"Peak (autoscaling at max)"</h2>
-                <div class="metrics">{move || total_cells("peak", plan.with(|p| p.totals.peak))}</div>
+                <div class="metrics">{total_cells("peak", peak)}</div>
             </div>
         </section>
     }
