@@ -64,8 +64,15 @@ pub fn CompareView() -> impl IntoView {
             Some(plan(catalog(), &o))
         })
     });
-    let comparison =
-        Memo::new(move |_| other.with(|a| a.as_ref().map(|a| state.plan.with(|b| compare(a, b)))));
+    // Worked out only while the panel is open: closed, an edit neither replans the other side
+    // nor rebuilds the table nobody sees.
+    let open = RwSignal::new(false);
+    let comparison = Memo::new(move |_| {
+        if !open.get() {
+            return None;
+        }
+        other.with(|a| a.as_ref().map(|a| state.plan.with(|b| compare(a, b))))
+    });
     let envs = move || {
         state
             .charts()
@@ -79,7 +86,10 @@ pub fn CompareView() -> impl IntoView {
             .unwrap_or_default()
     };
     view! {
-        <details class="card compare" data-testid="compare">
+        <details class="card compare" data-testid="compare" on:toggle=move |ev| {
+            let el: web_sys::HtmlDetailsElement = wasm_bindgen::JsCast::unchecked_into(event_target::<web_sys::EventTarget>(&ev));
+            open.set(el.open());
+        }>
             <summary>"Compare"</summary>
             <label class="compare-pick">
                 "Compare this configuration with "
