@@ -87,3 +87,11 @@ pub fn download(name: &str, mime: &str, bytes: &[u8]) -> bool {
     let _ = web_sys::Url::revoke_object_url(&url);
     ok
 }
+
+/// Whether the `<details>` element a `toggle` event came from is now open (false if the event
+/// has no such target).
+pub fn details_open(ev: &web_sys::Event) -> bool {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok())
+        .is_some_and(|d| d.open())
+}

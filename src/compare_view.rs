@@ -86,10 +86,7 @@ pub fn CompareView() -> impl IntoView {
             .unwrap_or_default()
     };
     view! {
-        <details class="card compare" data-testid="compare" on:toggle=move |ev| {
-            let el: web_sys::HtmlDetailsElement = wasm_bindgen::JsCast::unchecked_into(event_target::<web_sys::EventTarget>(&ev));
-            open.set(el.open());
-        }>
+        <details class="card compare" data-testid="compare" on:toggle=move |ev| open.set(crate::browser::details_open(&ev))>
             <summary>"Compare"</summary>
             <label class="compare-pick">
                 "Compare this configuration with "

@@ -290,10 +290,7 @@ pub fn FilesView() -> impl IntoView {
         passwords.set(pw);
     };
     view! {
-        <details class="card files" data-testid="files" on:toggle=move |ev| {
-            let el: web_sys::HtmlDetailsElement = wasm_bindgen::JsCast::unchecked_into(event_target::<web_sys::EventTarget>(&ev));
-            open.set(el.open());
-        }>
+        <details class="card files" data-testid="files" on:toggle=move |ev| open.set(crate::browser::details_open(&ev))>
             <summary>"Files: values bundle and rendered manifests"</summary>
             <div class="downloads">
                 <span>"Download"</span>
