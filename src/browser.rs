@@ -1,6 +1,6 @@
-//! The thin boundary to the browser: storage, the address bar, clipboard, downloads. Every
-//! function degrades to a no-op (or `None`) outside a browser or when the browser refuses, so the
-//! app never panics on a locked-down profile.
+//! The thin boundary to the browser: storage, the address bar, clipboard, downloads, the
+//! state of a `<details>`. Every function degrades to a no-op (or `None`) outside a browser or
+//! when the browser refuses, so the app never panics on a locked-down profile.
 
 use wasm_bindgen::{JsCast, JsValue};
 
