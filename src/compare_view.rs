@@ -30,8 +30,16 @@ fn delta_cells(d: Delta) -> impl IntoView {
     }
 }
 
+/// Worked out only while the panel is open: closed, an edit neither replans the other side nor
+/// rebuilds the table nobody sees. Its code is fetched when it first opens (src/lazy.rs).
 #[component]
 pub fn CompareView() -> impl IntoView {
+    crate::lazy::panel("card compare", "compare", "Compare", compare_body)
+}
+
+/// The panel's body: the choice of the other side and the table of what differs.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn compare_body(open: RwSignal<bool>) -> AnyView {
     let state = use_state();
     // "" = the current preset without the user's changes; else an environment id (with them).
     let against = RwSignal::new(String::new());
@@ -64,9 +72,6 @@ pub fn CompareView() -> impl IntoView {
             Some(plan(catalog(), &o))
         })
     });
-    // Worked out only while the panel is open: closed, an edit neither replans the other side
-    // nor rebuilds the table nobody sees.
-    let open = RwSignal::new(false);
     let comparison = Memo::new(move |_| {
         if !open.get() {
             return None;
@@ -86,8 +91,6 @@ pub fn CompareView() -> impl IntoView {
             .unwrap_or_default()
     };
     view! {
-        <details class="card compare" data-testid="compare" on:toggle=move |ev| open.set(crate::browser::details_open(&ev))>
-            <summary>"Compare"</summary>
             <label class="compare-pick">
                 "Compare this configuration with "
                 <select data-testid="compare-with" on:change=move |ev| against.set(event_target_value(&ev))>
@@ -136,6 +139,6 @@ pub fn CompareView() -> impl IntoView {
                 </table>
                 </div>
             })}
-        </details>
     }
+    .into_any()
 }

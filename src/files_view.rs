@@ -204,10 +204,21 @@ fn strong_password() -> Option<String> {
     Some(out)
 }
 
+/// Its code is fetched when the panel first opens (src/lazy.rs).
 #[component]
 pub fn FilesView() -> impl IntoView {
+    crate::lazy::panel(
+        "card files",
+        "files",
+        "Files: values bundle and rendered manifests",
+        files_body,
+    )
+}
+
+/// The panel's body: downloads, passwords and the preview, with the worker requests behind them.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn files_body(open: RwSignal<bool>) -> AnyView {
     let state = use_state();
-    let open = RwSignal::new(false);
     let selected = RwSignal::new(String::new());
     // Generated passwords live only here, in memory: never in a link or localStorage.
     let passwords = RwSignal::new(Passwords::new());
@@ -290,8 +301,6 @@ pub fn FilesView() -> impl IntoView {
         passwords.set(pw);
     };
     view! {
-        <details class="card files" data-testid="files" on:toggle=move |ev| open.set(crate::browser::details_open(&ev))>
-            <summary>"Files: values bundle and rendered manifests"</summary>
             <div class="downloads">
                 <span>"Download"</span>
                 <button class="primary" data-testid="download-values-zip" on:click=move |_| download(Contents::Values, Format::Zip)>"Values bundle .zip"</button>
@@ -335,6 +344,6 @@ pub fn FilesView() -> impl IntoView {
                     </Show>
                 </div>
             </div>
-        </details>
     }
+    .into_any()
 }

@@ -12,8 +12,15 @@ use tonnage_core::values::display_value;
 use crate::state::{catalog, use_state, Notice, NoticeKind};
 use crate::worker;
 
+/// Its code is fetched when the panel first opens (src/lazy.rs).
 #[component]
 pub fn ImportView() -> impl IntoView {
+    crate::lazy::panel("card import", "import", "Import a values file", import_body)
+}
+
+/// The panel's body: the chart, the text or file, and the worker's reading of it.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn import_body(_open: RwSignal<bool>) -> AnyView {
     let state = use_state();
     let text = RwSignal::new(String::new());
     let chart = RwSignal::new(String::new());
@@ -99,8 +106,6 @@ pub fn ImportView() -> impl IntoView {
         }
     };
     view! {
-        <details class="card import" data-testid="import">
-            <summary>"Import a values file"</summary>
             <div class="import-form">
                 <label>
                     "Chart "
@@ -140,6 +145,6 @@ pub fn ImportView() -> impl IntoView {
                     }.into_any()
                 }
             })}
-        </details>
     }
+    .into_any()
 }

@@ -10,6 +10,7 @@ pub mod editor;
 pub mod files_view;
 pub mod findings_view;
 pub mod import_view;
+pub mod lazy;
 pub mod panic;
 pub mod plan_view;
 pub mod share_view;

@@ -1044,6 +1044,91 @@ async fn preview_and_download_files() {
     s.close().await;
 }
 
+/// The names of the files the page has fetched so far (Resource Timing).
+async fn fetched(s: &Session) -> Vec<String> {
+    let v = s
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)",
+            vec![],
+        )
+        .await
+        .expect("resource entries");
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Code splitting (src/lazy.rs): the first load fetches the page's wasm and the chunk loader but
+/// no chunk; each panel's chunk comes when the panel first opens, and the panel works.
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn panel_code_is_fetched_when_the_panel_opens() {
+    let chunks: Vec<String> = std::fs::read_dir(root().join("dist"))
+        .expect("dist/")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("split_") && n.ends_with(".wasm"))
+        .collect();
+    for body in ["compare_body", "files_body", "import_body"] {
+        assert!(
+            chunks
+                .iter()
+                .any(|c| c.starts_with(&format!("split_{body}_"))),
+            "dist/ has no chunk for {body}: {chunks:?}"
+        );
+    }
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.wait_for("[data-testid=total-baseline-replicas]").await;
+    let first = fetched(&s).await;
+    assert!(
+        first.iter().any(|f| f.starts_with("/__wasm_split-")),
+        "{first:?}"
+    );
+    assert!(
+        !first
+            .iter()
+            .any(|f| f.contains("/split_") || f.contains("/chunk_")),
+        "the first load fetched a chunk: {first:?}"
+    );
+    let has = |files: &[String], body: &str| {
+        files
+            .iter()
+            .any(|f| f.starts_with(&format!("/split_{body}_")))
+    };
+    s.click("[data-testid=compare] summary").await;
+    s.wait_for("[data-testid=compare-with]").await;
+    let now = fetched(&s).await;
+    assert!(has(&now, "compare_body"), "{now:?}");
+    assert!(
+        !has(&now, "files_body") && !has(&now, "import_body"),
+        "{now:?}"
+    );
+    s.click("[data-testid=files] summary").await;
+    s.wait_for("[data-testid=preview]").await;
+    s.click("[data-testid=import] summary").await;
+    s.wait_for("[data-testid=import-text]").await;
+    let now = fetched(&s).await;
+    assert!(
+        has(&now, "files_body") && has(&now, "import_body"),
+        "{now:?}"
+    );
+    // Closed and opened again, a panel keeps what it showed and is not fetched twice.
+    s.click("[data-testid=compare] summary").await;
+    s.click("[data-testid=compare] summary").await;
+    s.wait_for("[data-testid=compare-with]").await;
+    let again = fetched(&s).await;
+    let n = again
+        .iter()
+        .filter(|f| f.starts_with("/split_compare_body_"))
+        .count();
+    assert_eq!(n, 1, "{again:?}");
+}
+
 #[tokio::test]
 #[ignore = "needs dist/ and chromedriver: run scripts/test"]
 async fn import_a_values_file() {

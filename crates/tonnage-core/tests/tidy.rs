@@ -104,19 +104,23 @@ fn core_does_no_io() {
     }
 }
 
-#[test]
-fn trunk_pins_the_locked_wasm_bindgen() {
-    let lock = read("Cargo.lock");
-    let locked = lock
+/// The version of a package in Cargo.lock.
+fn locked_version(name: &str) -> String {
+    read("Cargo.lock")
         .split("[[package]]")
-        .find(|p| p.contains("name = \"wasm-bindgen\"\n"))
+        .find(|p| p.contains(&format!("name = \"{name}\"\n")))
         .and_then(|p| p.lines().find(|l| l.starts_with("version = ")))
         .map(|l| {
             l.trim_start_matches("version = ")
                 .trim_matches('"')
                 .to_string()
         })
-        .expect("wasm-bindgen in Cargo.lock");
+        .unwrap_or_else(|| panic!("{name} in Cargo.lock"))
+}
+
+#[test]
+fn trunk_pins_the_locked_wasm_bindgen() {
+    let locked = locked_version("wasm-bindgen");
     let trunk = read("Trunk.toml");
     assert!(
         trunk.contains(&format!("wasm_bindgen = \"{locked}\"")),
@@ -172,6 +176,41 @@ fn release_profiles_are_tuned_for_speed_natively_and_size_in_the_browser() {
             "index.html rust link without the wasm-release profile: <link{l}"
         );
     }
+}
+
+/// Code splitting (src/lazy.rs): trunk builds the page with the `split` feature; the wasm-split
+/// CLI that scripts/setup installs (run by scripts/bin/wasm-bindgen) reads the split points of
+/// the locked `wasm_split_helpers`, so both have the same minor version; and the post-build hook
+/// puts the chunks into dist before the CSP is written.
+#[test]
+fn the_page_is_split_by_a_matching_wasm_split() {
+    let html = read("index.html");
+    let page = html
+        .split("<link")
+        .find(|l| l.contains("rel=\"rust\"") && l.contains("data-bin=\"tonnage-web\""))
+        .expect("index.html builds tonnage-web");
+    assert!(
+        page.contains("data-cargo-features=\"split\""),
+        "the page's rust link must turn on the split feature: <link{page}"
+    );
+    let setup = read("scripts/setup");
+    let cli = setup
+        .lines()
+        .find_map(|l| l.strip_prefix("WASM_SPLIT_VERSION="))
+        .expect("scripts/setup sets WASM_SPLIT_VERSION");
+    let minor = |v: &str| v.split('.').take(2).collect::<Vec<_>>().join(".");
+    let helpers = locked_version("wasm_split_helpers");
+    assert_eq!(
+        minor(cli),
+        minor(&helpers),
+        "wasm-split CLI {cli} against wasm_split_helpers {helpers}"
+    );
+    let trunk = read("Trunk.toml");
+    assert!(
+        trunk.contains("python3 scripts/split.py && python3 scripts/csp.py"),
+        "Trunk.toml's post_build hook runs split.py, then csp.py"
+    );
+    assert!(setup.contains("export PATH=\"$ROOT/scripts/bin:"));
 }
 
 #[test]
