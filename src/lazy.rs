@@ -6,6 +6,7 @@
 //! time the panel opens. Without the feature (tests, `cargo check`) the same body is a plain
 //! `async fn` in the page's wasm, so every build behaves the same but for where the code is.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 
 use leptos::prelude::*;
@@ -70,5 +71,153 @@ where
     move || {
         body.track();
         body.try_update_untracked(Option::take).flatten()
+    }
+}
+
+/// Whether the page has woken its deferred sections (see [`deferred`]), and how many are still
+/// on their way. Thread-local: the page has one thread.
+struct Wake {
+    woken: ArcRwSignal<bool>,
+    pending: Cell<usize>,
+    /// Run once no section is pending (a print the page held back).
+    when_all: RefCell<Vec<Box<dyn FnOnce()>>>,
+}
+
+thread_local! {
+    static WAKE: Wake = Wake {
+        woken: ArcRwSignal::new(false),
+        pending: Cell::new(0),
+        when_all: RefCell::new(Vec::new()),
+    };
+}
+
+/// Load every deferred section now (idempotent).
+pub fn wake() {
+    WAKE.with(|w| {
+        if !w.woken.get_untracked() {
+            w.woken.set(true);
+        }
+    });
+}
+
+/// Whether a deferred section has still to arrive.
+pub fn any_pending() -> bool {
+    WAKE.with(|w| w.pending.get() > 0)
+}
+
+/// Run `f` once every deferred section has arrived (now if none is on its way).
+pub fn when_all_loaded(f: Box<dyn FnOnce()>) {
+    let now = WAKE.with(|w| {
+        if w.pending.get() == 0 {
+            Some(f)
+        } else {
+            w.when_all.borrow_mut().push(f);
+            None
+        }
+    });
+    if let Some(f) = now {
+        f();
+    }
+}
+
+fn arrived() {
+    let ready = WAKE.with(|w| {
+        w.pending.set(w.pending.get().saturating_sub(1));
+        if w.pending.get() == 0 {
+            std::mem::take(&mut *w.when_all.borrow_mut())
+        } else {
+            Vec::new()
+        }
+    });
+    for f in ready {
+        f();
+    }
+}
+
+/// Wake the deferred sections on the first sign of a user: a pointer press, a key, a wheel, a
+/// touch, a scroll, a resize, focus moving into the page, or a print. Call once, from the page.
+/// Ctrl/Cmd+P while a section is on its way is held until every section has arrived, then
+/// printed, so the report is whole; a print from the browser's menu before anything else
+/// prints the sections still loading as a line saying so (and wakes them for the next print).
+pub fn wake_on_first_use() {
+    use leptos::ev;
+    // The handles are kept for the page's life (dropping one does not remove its listener).
+    let _ = window_event_listener(ev::pointerdown, |_| wake());
+    let _ = window_event_listener(ev::wheel, |_| wake());
+    let _ = window_event_listener(ev::touchstart, |_| wake());
+    let _ = window_event_listener(ev::scroll, |_| wake());
+    let _ = window_event_listener(ev::resize, |_| wake());
+    let _ = window_event_listener(ev::focusin, |_| wake());
+    let _ = window_event_listener(ev::beforeprint, |_| wake());
+    let _ = window_event_listener(ev::keydown, |ev| {
+        let print = (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("p");
+        if print && any_pending() {
+            ev.prevent_default();
+            when_all_loaded(Box::new(|| {
+                if let Some(w) = web_sys::window() {
+                    // After the sections' views are mounted (the next frame).
+                    request_animation_frame(move || {
+                        let _ = w.print();
+                    });
+                }
+            }));
+        }
+        wake();
+    });
+}
+
+/// A section of the page below the first screen whose code is fetched later (with the `split`
+/// feature; without it, at once): when the user first does anything ([`wake_on_first_use`]),
+/// or at once if the section is in the viewport when the page is first laid out. Until then it is a placeholder line (`.deferred-note`), which a print shows as a
+/// section still loading.
+pub fn deferred<F, Fut>(name: &'static str, load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = AnyView> + 'static,
+{
+    let go = RwSignal::new(!cfg!(feature = "split"));
+    let arrived_here = RwSignal::new(false);
+    WAKE.with(|w| w.pending.set(w.pending.get() + 1));
+    let woken = WAKE.with(|w| w.woken.clone());
+    Effect::new(move |_| {
+        if woken.get() {
+            go.set(true);
+        }
+    });
+    let note: NodeRef<leptos::html::P> = NodeRef::new();
+    // In the viewport once laid out (a tall window): load now, the user sees it at once.
+    request_animation_frame(move || {
+        let near = note
+            .get_untracked()
+            .zip(web_sys::window())
+            .is_some_and(|(el, w)| {
+                let height = w
+                    .inner_height()
+                    .ok()
+                    .and_then(|h| h.as_f64())
+                    .unwrap_or(0.0);
+                el.get_bounding_client_rect().top() < height
+            });
+        if near {
+            go.set(true);
+        }
+    });
+    let body = when_opened(go, move || {
+        let fut = load();
+        async move {
+            let view = fut.await;
+            arrived_here.set(true);
+            // After this view is mounted, for a held print.
+            request_animation_frame(arrived);
+            view
+        }
+    });
+    view! {
+        <div class="deferred" data-deferred=name>
+            {body}
+            {move || (!arrived_here.get()).then(|| view! {
+                <p class="deferred-note muted" node_ref=note><span>"The rest of the page comes as soon as you scroll, click or press a key."</span></p>
+            })}
+        </div>
     }
 }

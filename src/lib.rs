@@ -29,10 +29,29 @@ use crate::plan_view::{Assumptions, Bars, PlanTable, Totals};
 use crate::stacks::{EnvPicker, StackList};
 use crate::state::{AppState, NoticeKind, SAVE_KEY};
 
-/// The whole page, starting from the autosaved configuration (or the default).
+/// Start the page: read the link in the address bar if there is one and it is not the one the
+/// page itself last wrote there (its reader is fetched first, see
+/// [`share_view::decode_link`]), then mount [`App`] with what it gave.
+pub fn start() {
+    let hash = browser::location_hash();
+    // The page's own trailing link is not a shared one: the autosave is as new or newer.
+    if hash.is_empty() || share_view::is_own_link(&hash) {
+        leptos::mount::mount_to_body(|| view! { <App/> });
+        return;
+    }
+    // Leptos's executor is set up by the mount, which comes after: wasm-bindgen's own here.
+    wasm_bindgen_futures::spawn_local(async move {
+        let decoded = share_view::decode_link(hash.clone()).await;
+        let start = share_view::link_start(hash, decoded);
+        leptos::mount::mount_to_body(move || view! { <App start/> });
+    });
+}
+
+/// The whole page, starting from `start` (see [`start`]); without it, from the autosaved
+/// configuration (or the default).
 #[component]
-pub fn App() -> impl IntoView {
-    let start = share_view::initial();
+pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView {
+    let start = start.unwrap_or_else(|| share_view::saved_start(None));
     let state = AppState::new(start.config);
     provide_context(state);
     state.notice.set(start.notice);
@@ -80,6 +99,7 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    lazy::wake_on_first_use();
     // Printing opens the collapsed sections that belong in the report.
     let _print = window_event_listener(leptos::ev::beforeprint, move |_| {
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
@@ -164,15 +184,45 @@ pub fn App() -> impl IntoView {
                 <Totals/>
                 <Bars/>
                 <capacity_view::CapacityPanel/>
-                <findings_view::Findings/>
-                <PlanTable/>
-                <DiagramView/>
-                <Assumptions/>
-                <CompareView/>
-                <FilesView/>
-                <ImportView/>
-                <Editor/>
+                {lazy::deferred("below", below_first_screen)}
             </section>
         </main>
     }
+}
+
+/// Everything below the first screen: the report's sections, the Compare, Files and Import
+/// panels, and the editor. One deferred region (src/lazy.rs), so nothing the user can click
+/// sits below a section that is still to arrive and would push it down; its two chunks are
+/// fetched together.
+async fn below_first_screen() -> AnyView {
+    let (report, editor) = futures::future::join(report_body(), editor_body()).await;
+    view! {
+        {report}
+        <CompareView/>
+        <FilesView/>
+        <ImportView/>
+        {editor}
+    }
+    .into_any()
+}
+
+/// The sections below the first screen that belong to the review report: findings, the plan
+/// per component, the architecture diagram and the assumptions. A chunk fetched when the user
+/// first does anything ([`below_first_screen`]).
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn report_body() -> AnyView {
+    view! {
+        <findings_view::Findings/>
+        <PlanTable/>
+        <DiagramView/>
+        <Assumptions/>
+    }
+    .into_any()
+}
+
+/// The editor of every component and chart setting, at the foot of the page: a chunk fetched
+/// as [`report_body`] is.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn editor_body() -> AnyView {
+    view! { <Editor/> }.into_any()
 }

@@ -1,6 +1,6 @@
-//! Entry point of the web app: installs the panic banner and mounts. Everything else is in the
+//! Entry point of the web app: installs the panic banner and starts the page ([`tonnage::start`]). Everything else is in the
 //! library.
 fn main() {
     tonnage::panic::install();
-    leptos::mount::mount_to_body(tonnage::App);
+    tonnage::start();
 }

@@ -15,6 +15,18 @@ use crate::worker;
 /// localStorage key where the user's own configuration is kept when a shared link replaces it.
 pub const PREVIOUS_KEY: &str = "tonnage.config.before-link.v1";
 
+/// localStorage key holding the fragment the page last wrote to its own address bar.
+const SHOWN_KEY: &str = "tonnage.link-shown.v1";
+
+/// Whether `hash` is the link the page itself last put in the address bar, so the autosave
+/// holds the same configuration or a newer one: the bar follows the edits once they pause
+/// ([`sync_address_bar`]), the autosave follows every edit, and a reload within that pause
+/// must not open the older link over the newer work.
+pub fn is_own_link(hash: &str) -> bool {
+    browser::storage_get(SAVE_KEY).is_some()
+        && browser::storage_get(SHOWN_KEY).is_some_and(|shown| shown == hash)
+}
+
 /// How the page starts: the configuration, what to tell the user, the configuration a link
 /// replaced (one Undo away), and a link left for the worker to read.
 pub struct Start {
@@ -33,20 +45,29 @@ fn not_opened(problem: &str) -> String {
     format!("This link could not be opened: {problem}. Your saved configuration is shown instead; nothing was lost.")
 }
 
-/// The configuration to start with, and what to tell the user about it: the link in the
-/// address bar if there is one and it reads, else the autosaved configuration.
-pub fn initial() -> Start {
-    let hash = browser::location_hash();
-    let saved_start = |notice| Start {
+/// The autosaved configuration (or the default), as the page starts without a link.
+pub fn saved_start(notice: Option<Notice>) -> Start {
+    Start {
         config: saved_or_default(),
         notice,
         previous: None,
         in_worker: None,
-    };
-    if hash.is_empty() {
-        return saved_start(None);
     }
-    match share::decode_without_yaml(catalog(), &hash) {
+}
+
+/// The link's reader. With the `split` feature it is a chunk of its own (src/lazy.rs),
+/// fetched before the page mounts, and only when the address holds a link: a plain visit
+/// never downloads it.
+#[cfg_attr(feature = "split", leptos::lazy)]
+pub async fn decode_link(fragment: String) -> Result<Configuration, ShareError> {
+    share::decode_without_yaml(catalog(), &fragment)
+}
+
+/// The configuration to start with when the address holds the link `hash`, and what to tell
+/// the user about it, given what [`decode_link`] made of it: the link's configuration if it
+/// reads, else the autosaved one and the reason.
+pub fn link_start(hash: String, decoded: Result<Configuration, ShareError>) -> Start {
+    match decoded {
         Err(ShareError::NeedsYaml) => Start {
             in_worker: Some(hash),
             ..saved_start(Some(Notice {
@@ -82,7 +103,7 @@ pub fn initial() -> Start {
     }
 }
 
-/// Have the worker read a link [`initial`] left to it, then open it as `initial` opens the
+/// Have the worker read a link [`link_start`] left to it, then open it as `link_start` opens the
 /// others: the configuration shown until then (the saved one) is one Undo away.
 pub fn open_in_worker(state: AppState, fragment: String) {
     worker::send(&Request::DecodeLink { fragment }, move |reply, _| {
@@ -92,7 +113,7 @@ pub fn open_in_worker(state: AppState, fragment: String) {
                     None
                 } else {
                     if let Some(saved) = browser::storage_get(SAVE_KEY) {
-                        // As `initial` does: the autosave is about to hold the link's.
+                        // As `link_start` does: the autosave is about to hold the link's.
                         browser::storage_set(PREVIOUS_KEY, &saved);
                     }
                     let _ = state.apply(|now| {
@@ -123,7 +144,11 @@ pub fn open_in_worker(state: AppState, fragment: String) {
 pub fn sync_address_bar() {
     let state = use_state();
     let fragment = Memo::new(move |_| state.settled.with(|c| share::encode(catalog(), c)));
-    Effect::new(move |_| browser::replace_hash(&fragment.get()));
+    Effect::new(move |_| {
+        let fragment = fragment.get();
+        browser::replace_hash(&fragment);
+        browser::storage_set(SHOWN_KEY, &fragment);
+    });
 }
 
 #[component]

@@ -77,14 +77,53 @@ fn on_message(ev: MessageEvent) {
         .ok()
         .filter(|v| !v.is_undefined())
         .map(|v| js_sys::Uint8Array::new(&v).to_vec());
-    let reply = serde_json::from_str::<Reply>(&json).unwrap_or_else(|e| Reply::Error {
-        message: format!("files worker reply: {e}"),
-    });
     let callback = CLIENT.with(|c| c.borrow_mut().as_mut().and_then(|c| c.waiting.pop_front()));
-    // Called outside the borrow: the callback may send the next request.
-    if let Some(cb) = callback {
-        cb(reply, bytes);
+    let Some(cb) = callback else { return };
+    // Replies are read in the order they came, one at a time: a preview reply is a delta on
+    // the one before it.
+    let start = INBOX.with(|i| {
+        let mut i = i.borrow_mut();
+        i.replies.push_back((json, bytes, cb));
+        !std::mem::replace(&mut i.reading, true)
+    });
+    if start {
+        wasm_bindgen_futures::spawn_local(async {
+            loop {
+                let Some((json, bytes, cb)) = INBOX.with(|i| {
+                    let mut i = i.borrow_mut();
+                    let next = i.replies.pop_front();
+                    i.reading = next.is_some();
+                    next
+                }) else {
+                    break;
+                };
+                let reply = read_reply(json).await;
+                // Called outside any borrow: the callback may send the next request.
+                cb(reply, bytes);
+            }
+        });
     }
+}
+
+/// Replies received and not yet read, and whether a task is reading them.
+#[derive(Default)]
+struct Inbox {
+    replies: VecDeque<(String, Option<Vec<u8>>, Callback)>,
+    reading: bool,
+}
+
+thread_local! {
+    static INBOX: RefCell<Inbox> = RefCell::default();
+}
+
+/// A reply's JSON, read. Its deserializer (every reply the worker gives: previews, archives,
+/// import reports, configurations) is a chunk of its own with the `split` feature, fetched with
+/// the first reply: a page that never starts the worker never downloads it (src/lazy.rs).
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn read_reply(json: String) -> Reply {
+    serde_json::from_str::<Reply>(&json).unwrap_or_else(|e| Reply::Error {
+        message: format!("files worker reply: {e}"),
+    })
 }
 
 /// The worker is gone: answer everything waiting with `message`, and forget the worker.

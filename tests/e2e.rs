@@ -213,6 +213,13 @@ impl Session {
         self.wait_for("[data-testid=stack-list] li").await;
     }
 
+    /// What a user does first on a page they just opened (a press on its title): the page then
+    /// brings what is below its first screen (src/lazy.rs).
+    pub async fn first_use(&self) {
+        self.click("[data-testid=stack-title]").await;
+        self.wait_for("[data-testid=editor]").await;
+    }
+
     pub async fn wait_for(&self, css: &str) -> Element {
         self.client
             .wait()
@@ -237,8 +244,22 @@ impl Session {
             .expect("animation frames");
     }
 
+    /// Click `css` as a user does: scroll it to the middle of the window, let two frames pass
+    /// (what the scroll brings, such as the sections below the first screen, is laid out),
+    /// then press it.
     pub async fn click(&self, css: &str) {
-        self.wait_for(css).await.click().await.expect("click");
+        let el = self.wait_for(css).await;
+        let arg = serde_json::to_value(&el).expect("element reference");
+        self.client
+            .execute_async(
+                "var el = arguments[0], done = arguments[arguments.length - 1];\n\
+                 el.scrollIntoView({ block: 'center' });\n\
+                 requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });",
+                vec![arg],
+            )
+            .await
+            .expect("scroll into view");
+        el.click().await.expect("click");
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -573,6 +594,8 @@ async fn configure_validate_reset_undo_and_autosave() {
     let before = s
         .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
         .await;
+    // At once after the last edit: the address bar may still hold the link of the edits
+    // before it, and the page must not open that over the newer autosave.
     s.client.refresh().await.expect("reload");
     s.wait_for("[data-testid=stack-list] li").await;
     s.wait_attr("[data-testid=change-count]", "data-value", "4")
@@ -1100,6 +1123,10 @@ async fn panel_code_is_fetched_when_the_panel_opens() {
             .iter()
             .any(|f| f.starts_with(&format!("/split_{body}_")))
     };
+    s.first_use().await;
+    s.wait_for("[data-testid=compare] summary").await;
+    let now = fetched(&s).await;
+    assert!(!has(&now, "compare_body"), "{now:?}");
     s.click("[data-testid=compare] summary").await;
     s.wait_for("[data-testid=compare-with]").await;
     let now = fetched(&s).await;
@@ -1127,6 +1154,88 @@ async fn panel_code_is_fetched_when_the_panel_opens() {
         .filter(|f| f.starts_with("/split_compare_body_"))
         .count();
     assert_eq!(n, 1, "{again:?}");
+}
+
+/// Deferred sections (src/lazy.rs): a first load at a laptop's window fetches neither the
+/// sections below the first screen (the report: findings, plan table, diagram, assumptions; the
+/// editor) nor the link reader nor the worker-reply reader; the first use of the page (a key
+/// here) brings the sections, which then work; a link brings its reader before the page mounts;
+/// a window tall enough to show the sections loads them at once.
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn sections_below_the_first_screen_come_on_first_use() {
+    let has = |files: &[String], body: &str| {
+        files
+            .iter()
+            .any(|f| f.starts_with(&format!("/split_{body}_")))
+    };
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.wait_for("[data-testid=total-baseline-replicas]").await;
+    // Past the first frames: nothing more comes without the user.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let first = fetched(&s).await;
+    for body in ["report_body", "editor_body", "decode_link", "read_reply"] {
+        assert!(
+            !has(&first, body),
+            "the first load fetched {body}: {first:?}"
+        );
+    }
+    assert_eq!(s.count("[data-testid=findings]").await, 0);
+    assert_eq!(s.count("[data-deferred] .deferred-note").await, 1);
+    assert_eq!(s.count("[data-testid=compare]").await, 0);
+    // A key press (Tab: focus moves into the page) is a first use.
+    s.client
+        .active_element()
+        .await
+        .expect("active element")
+        .send_keys("\u{E004}")
+        .await
+        .expect("Tab");
+    s.wait_for("[data-testid=findings]").await;
+    s.wait_for("[data-testid=plan-table]").await;
+    let field = "[data-testid=field-rhesis-frontend-replicas]";
+    s.wait_for(field).await;
+    wait_count(&s, "[data-deferred] .deferred-note", 0).await;
+    let now = fetched(&s).await;
+    assert!(
+        has(&now, "report_body") && has(&now, "editor_body"),
+        "{now:?}"
+    );
+    assert!(
+        !has(&now, "decode_link") && !has(&now, "read_reply"),
+        "{now:?}"
+    );
+    // The editor that came later edits the plan.
+    scroll_to(&s, field).await;
+    type_into(&s, field, "3").await;
+    s.wait_attr("[data-testid=total-baseline-replicas]", "data-value", "7")
+        .await;
+    // The Files preview: the first worker reply brings the reply reader.
+    s.click("[data-testid=files] summary").await;
+    s.wait_for("[data-testid=preview]").await;
+    let now = fetched(&s).await;
+    assert!(has(&now, "read_reply"), "{now:?}");
+    let link = fragment_with(&s, 1).await;
+    s.close().await;
+
+    // A link: its reader comes first, then the page shows the link's configuration.
+    let s = Session::start(1280, 900).await;
+    s.open(&format!("#{link}")).await;
+    s.wait_attr("[data-testid=total-baseline-replicas]", "data-value", "7")
+        .await;
+    let now = fetched(&s).await;
+    assert!(has(&now, "decode_link"), "{now:?}");
+    assert!(!has(&now, "report_body"), "{now:?}");
+    s.close().await;
+
+    // A tall window shows the sections without any use.
+    let s = Session::start(1280, 4000).await;
+    s.open("").await;
+    s.wait_for("[data-testid=findings]").await;
+    s.wait_for("[data-testid=editor]").await;
+    s.screenshot("27-tall-window").await;
+    s.close().await;
 }
 
 #[tokio::test]
@@ -1289,6 +1398,7 @@ async fn a_panic_shows_a_banner_and_the_configuration_survives() {
     s.screenshot("16-crash-banner").await;
     // A normal reload continues where the user was.
     s.open("").await;
+    s.first_use().await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
     s.wait_attr("[data-testid=field-caracal-gateway-replicas]", "value", "7")
