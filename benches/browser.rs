@@ -11,7 +11,9 @@
 //!   totals' `data-testid=total-baseline-requests-cpu` element inserted, seen by a
 //!   MutationObserver that a script injected at the top of `<head>` installs before anything
 //!   else runs). Every load is a fresh navigation with an empty localStorage and
-//!   `Cache-Control: no-store`, so nothing comes from a cache.
+//!   `Cache-Control: no-store`, so nothing comes from a cache. Then the first use of that page
+//!   (a pointer press) -> the sections below the first screen shown (their code is fetched
+//!   then, src/lazy.rs), and what that fetches.
 //! - **edit**: a replica count typed into the editor (its value set and an `input` event
 //!   dispatched, as a keystroke does) -> the baseline CPU total's `data-value` changed and the
 //!   Files preview of the chart's manifests re-rendered, plus a forced layout: the work that
@@ -375,10 +377,41 @@ check();
                     )
                     .await;
                 if v["b"]["frame"].is_number() || Instant::now() > deadline {
+                    let mut v = v;
+                    v["use"] = self.first_use().await;
                     return v;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+        }
+    }
+
+    impl Session {
+        /// The first use of a page just loaded (a pointer press, as a click starts): the time
+        /// until the sections below the first screen (src/lazy.rs: the review's findings and
+        /// the editor) are in the page and a frame has followed, and the files that fetched.
+        async fn first_use(&self) -> Json {
+            self.client
+                .execute_async(
+                    "var done = arguments[arguments.length - 1];\n\
+                     var shown = function () { return document.querySelector('[data-testid=editor]') \
+                       && document.querySelector('[data-testid=findings]'); };\n\
+                     if (shown()) { done(null); return; }\n\
+                     var before = performance.getEntriesByType('resource').length;\n\
+                     var t0 = performance.now();\n\
+                     var obs = new MutationObserver(function () {\n\
+                       if (!shown()) return;\n\
+                       obs.disconnect();\n\
+                       requestAnimationFrame(function () { done({ ms: performance.now() - t0, \
+                         res: performance.getEntriesByType('resource').slice(before).map(function (r) { \
+                           return new URL(r.name).pathname; }) }); });\n\
+                     });\n\
+                     obs.observe(document.body, { childList: true, subtree: true });\n\
+                     window.dispatchEvent(new PointerEvent('pointerdown'));",
+                    vec![],
+                )
+                .await
+                .unwrap_or_else(|e| panic!("first use: {e}"))
         }
     }
 
@@ -400,6 +433,11 @@ check();
             pct(&xs, 95.0),
             xs.last().copied().unwrap_or(f64::NAN)
         )
+    }
+
+    /// The strings of a JSON array (resource paths).
+    fn paths(v: &Json) -> Vec<String> {
+        serde_json::from_value(v.clone()).unwrap_or_default()
     }
 
     fn gzip9(bytes: &[u8]) -> usize {
@@ -545,22 +583,21 @@ check();
             let mut inserted = Vec::new();
             let mut framed = Vec::new();
             let mut fetched: Vec<String> = Vec::new();
+            let mut used = Vec::new();
+            let mut use_fetched: Vec<String> = Vec::new();
             for _ in 0..loads.max(1) {
                 let v = s.load().await;
+                if let Some(t) = v["use"]["ms"].as_f64() {
+                    used.push(t);
+                }
+                use_fetched = paths(&v["use"]["res"]);
                 if let Some(t) = v["b"]["inserted"].as_f64() {
                     inserted.push(t);
                 }
                 if let Some(t) = v["b"]["frame"].as_f64() {
                     framed.push(t);
                 }
-                fetched = v["res"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|x| x.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                fetched = paths(&v["res"]);
             }
             println!();
             println!("first load downloads (gzip -9 of the files in dist/):");
@@ -607,6 +644,20 @@ check();
                 summary("navigation -> first plan in the page", inserted)
             );
             println!("{}", summary("navigation -> next frame after it", framed));
+            let use_gz: usize = use_fetched
+                .iter()
+                .filter_map(|f| std::fs::read(dist().join(f.trim_start_matches('/'))).ok())
+                .map(|b| gzip9(&b))
+                .sum();
+            println!(
+                "{}",
+                summary("first use -> sections below the first screen", used)
+            );
+            println!(
+                "  (which fetches {} files, gzip {:.1} KB)",
+                use_fetched.len(),
+                use_gz as f64 / 1000.0
+            );
 
             for (stacks, with_preview) in [
                 (&["cauldron-infra"][..], true),
