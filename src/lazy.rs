@@ -1,9 +1,11 @@
-//! Panels whose code is fetched only when they are first opened.
+//! Parts of the page whose code is fetched only when needed: panels when they are first opened
+//! ([`panel`]), the sections below the first screen on the first use of the page
+//! ([`deferred`]).
 //!
 //! With the `split` feature (the release build, index.html), a body function carries Leptos's
 //! `#[lazy]`: its code goes to a wasm chunk of its own, cut from the page's wasm by
 //! `scripts/wasm-bindgen` (wasm-split between cargo and wasm-bindgen) and fetched the first
-//! time the panel opens. Without the feature (tests, `cargo check`) the same body is a plain
+//! time it is called. Without the feature (tests, `cargo check`) the same body is a plain
 //! `async fn` in the page's wasm, so every build behaves the same but for where the code is.
 
 use std::cell::{Cell, RefCell};
@@ -168,8 +170,9 @@ pub fn wake_on_first_use() {
 
 /// A section of the page below the first screen whose code is fetched later (with the `split`
 /// feature; without it, at once): when the user first does anything ([`wake_on_first_use`]),
-/// or at once if the section is in the viewport when the page is first laid out. Until then it is a placeholder line (`.deferred-note`), which a print shows as a
-/// section still loading.
+/// or at once if the section is in the viewport when the page is first laid out. Until then
+/// it is a placeholder line (`.deferred-note`), which a print shows as a section still
+/// loading.
 pub fn deferred<F, Fut>(name: &'static str, load: F) -> impl IntoView
 where
     F: Fn() -> Fut + 'static,
