@@ -59,14 +59,33 @@ pub fn saved_start(notice: Option<Notice>) -> Start {
 /// fetched before the page mounts, and only when the address holds a link: a plain visit
 /// never downloads it.
 #[cfg_attr(feature = "split", leptos::lazy)]
-pub async fn decode_link(fragment: String) -> Result<Configuration, ShareError> {
-    share::decode_without_yaml(catalog(), &fragment)
+pub async fn decode_link(fragment: String) -> Result<(Configuration, Vec<String>), ShareError> {
+    share::decode_without_yaml_noting(catalog(), &fragment)
+        .map(|(c, m)| (c, m.iter().map(ToString::to_string).collect()))
+}
+
+/// The notice for an opened link: [`OPENED`] (when it replaced other work) and what decoding did
+/// to an older link's overrides (moved to the chart's real key, or dropped, and why).
+fn opened_notice(replaced: bool, notes: &[String]) -> Option<Notice> {
+    if notes.is_empty() {
+        return replaced.then(|| Notice {
+            kind: NoticeKind::Info,
+            text: OPENED.into(),
+        });
+    }
+    let mut text = if replaced { format!("{OPENED} ") } else { String::new() };
+    text.push_str("This link was made before Tonnage spoke the real charts' keys: ");
+    text.push_str(&notes.join("; "));
+    Some(Notice {
+        kind: NoticeKind::Info,
+        text,
+    })
 }
 
 /// The configuration to start with when the address holds the link `hash`, and what to tell
 /// the user about it, given what [`decode_link`] made of it: the link's configuration if it
 /// reads, else the autosaved one and the reason.
-pub fn link_start(hash: String, decoded: Result<Configuration, ShareError>) -> Start {
+pub fn link_start(hash: String, decoded: Result<(Configuration, Vec<String>), ShareError>) -> Start {
     match decoded {
         Err(ShareError::NeedsYaml) => Start {
             in_worker: Some(hash),
@@ -75,7 +94,7 @@ pub fn link_start(hash: String, decoded: Result<Configuration, ShareError>) -> S
                 text: "Opening the shared link…".into(),
             }))
         },
-        Ok(c) => {
+        Ok((c, notes)) => {
             let saved = browser::storage_get(SAVE_KEY);
             let previous = saved
                 .as_deref()
@@ -85,10 +104,7 @@ pub fn link_start(hash: String, decoded: Result<Configuration, ShareError>) -> S
                 // Kept in storage too: the autosave is about to hold the link's configuration.
                 browser::storage_set(PREVIOUS_KEY, saved);
             }
-            let notice = previous.is_some().then(|| Notice {
-                kind: NoticeKind::Info,
-                text: OPENED.into(),
-            });
+            let notice = opened_notice(previous.is_some(), &notes);
             Start {
                 config: c,
                 notice,
@@ -108,9 +124,9 @@ pub fn link_start(hash: String, decoded: Result<Configuration, ShareError>) -> S
 pub fn open_in_worker(state: AppState, fragment: String) {
     worker::send(&Request::DecodeLink { fragment }, move |reply, _| {
         let notice = match reply {
-            Reply::Config { config: c } => {
+            Reply::Config { config: c, notes } => {
                 if state.config.with_untracked(|now| *now == c) {
-                    None
+                    opened_notice(false, &notes)
                 } else {
                     if let Some(saved) = browser::storage_get(SAVE_KEY) {
                         // As `link_start` does: the autosave is about to hold the link's.

@@ -49,6 +49,8 @@ enum Command {
         #[arg(long, default_value = "table")]
         format: String,
         /// Plan the configuration a share link carries (the whole URL or its #v1.… part).
+        /// An older link's overrides of paths the charts' real keys replaced are moved to those
+        /// keys or dropped, each with a note on stderr.
         #[arg(long = "from-url", conflicts_with_all = ["stacks", "env", "sets"])]
         from_url: Option<String>,
         #[command(flatten)]

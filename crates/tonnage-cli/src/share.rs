@@ -37,7 +37,12 @@ pub fn run(catalog: &Catalog, args: ShareArgs) -> Result<String, String> {
     Ok(format!("{}\n", share::link(&args.base_url, &fragment)))
 }
 
-/// The configuration a link carries, or why it cannot be read.
+/// The configuration a link carries, or why it cannot be read. A `note:` line on stderr says
+/// what became of each override of an older link whose path the catalog moved or removed.
 pub fn from_link(catalog: &Catalog, link: &str) -> Result<Configuration, String> {
-    share::decode(catalog, link).map_err(|e| e.to_string())
+    let (config, migrations) = share::decode_noting(catalog, link).map_err(|e| e.to_string())?;
+    for m in migrations {
+        eprintln!("note: {m}");
+    }
+    Ok(config)
 }

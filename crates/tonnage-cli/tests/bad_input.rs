@@ -282,3 +282,8 @@ fn b24_malformed_external_endpoint() {
 fn b25_external_endpoint_for_an_unknown_component() {
     cli_row("B25");
 }
+
+#[test]
+fn b26_old_catalog_path() {
+    cli_row("B26");
+}

@@ -213,7 +213,27 @@ fn bad_capacity_flags_exit_2() {
 
 #[test]
 fn review_clean_configuration_exits_0() {
+    // caracal's prod preset keeps the chart's default passwords (the chart has no existing-Secret
+    // key: Secret caracal-secrets takes postgresql/redis.auth.password), an error in prod; with
+    // both set the configuration is clean.
     let o = tonnage(&["review", "--stack", "caracal", "--env", "prod"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("ERROR    caracal/postgresql  [default-password]"),
+        "{}",
+        stdout(&o)
+    );
+    let o = tonnage(&[
+        "review",
+        "--stack",
+        "caracal",
+        "--env",
+        "prod",
+        "--set",
+        "postgresql.auth.password=S3cure-pg-9",
+        "--set",
+        "redis.auth.password=S3cure-rd-9",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let t = stdout(&o);
     assert!(

@@ -40,16 +40,38 @@ fn with(cmd: &str, endpoint: &str, extra: &[&str]) -> Output {
 }
 
 #[test]
-fn render_writes_the_endpoint_into_values_and_manifests() {
-    let o = with("render", ENDPOINT, &["--what", "all", "--out", "-"]);
+fn render_writes_the_endpoint_into_values() {
+    let o = with("render", ENDPOINT, &["--what", "values", "--out", "-"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     let values = out
         .split("---\n# Source: ")
         .find(|d| d.starts_with("cauldron-frappe/values-prod.yaml"))
         .expect("values-prod.yaml");
-    assert!(values.contains("host: db.example.com\n"), "{values}");
-    assert!(values.contains("port: 3306\n"), "{values}");
+    // frappe.db.host and frappe.db.port, the chart's keys.
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(values.split_once('\n').expect("a header line").1).unwrap();
+    assert_eq!(
+        doc["frappe"]["db"]["host"],
+        serde_yaml::Value::from("db.example.com"),
+        "{values}"
+    );
+    assert_eq!(
+        doc["frappe"]["db"]["port"],
+        serde_yaml::Value::from(3306),
+        "{values}"
+    );
+    assert!(
+        values.contains("#   cauldron-infra/postgresql = db.example.com:3306 -> frappe.db.host, frappe.db.port\n"),
+        "{values}"
+    );
+}
+
+#[test]
+fn render_writes_the_endpoint_into_manifests() {
+    let o = with("render", ENDPOINT, &["--what", "all", "--out", "-"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
     // The ConfigMap's common_site_config.json and the init container.
     assert!(out.contains("\"db_host\": \"db.example.com\""), "{out}");
     assert!(out.contains("\"db_port\": 3306"), "{out}");

@@ -54,18 +54,52 @@ fn render_all_writes_values_and_manifests() {
     assert!(o.status.success(), "{}", stderr(&o));
     let files = listing(&dir);
     for expected in [
-        "rhesis/values.yaml",
         "rhesis/values-prod.yaml",
-        "manifests/rhesis/templates/deployment-rhesis-backend.yaml",
-        "manifests/rhesis/templates/statefulset-rhesis-postgresql.yaml",
-        "manifests/rhesis/templates/service-rhesis-postgresql-headless.yaml",
-        "manifests/rhesis/templates/poddisruptionbudget-rhesis-worker.yaml",
+        "helmfile.yaml",
+        "install.sh",
+        "README.md",
     ] {
         assert!(
             files.iter().any(|f| f == expected),
             "{expected} missing: {files:?}"
         );
     }
+    // One manifest per workload and per standalone claim, named as the real chart names them
+    // (the catalog's `workload`, `kind` and `claim`: the chart's PostgreSQL and Redis are
+    // Deployments with standalone claims).
+    let chart = tonnage_core::Catalog::builtin().chart("rhesis").unwrap();
+    let mut expected: Vec<String> = chart
+        .components
+        .iter()
+        .map(|c| {
+            format!(
+                "manifests/rhesis/templates/{}-{}.yaml",
+                c.kind.as_str().to_lowercase(),
+                c.workload.as_deref().expect("a workload name")
+            )
+        })
+        .collect();
+    expected.extend(chart.volumes.iter().map(|v| {
+        format!(
+            "manifests/rhesis/templates/persistentvolumeclaim-{}.yaml",
+            v.claim.as_deref().expect("a claim name")
+        )
+    }));
+    assert_eq!(expected.len(), 7, "{expected:?}");
+    for e in &expected {
+        assert!(files.contains(e), "{e} missing: {files:?}");
+    }
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("manifests/rhesis/templates/deployment-postgres")),
+        "{files:?}"
+    );
+    // The chart's own values.yaml comes from the chart, not from the bundle.
+    assert!(
+        !files.iter().any(|f| f == "rhesis/values.yaml"),
+        "{files:?}"
+    );
     assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
     // Only manifests: nothing else.
     let dir2 = scratch("manifests");
@@ -109,7 +143,7 @@ fn archives_are_byte_identical_across_runs() {
                 "--env",
                 "staging",
                 "--set",
-                "cauldron-frappe:web.replicaCount=3",
+                "cauldron-frappe:frappe.replicas.web=3",
                 "--archive",
                 &p,
             ]);
@@ -159,7 +193,9 @@ fn out_dash_prints_one_multi_document_yaml_stream() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("# Source: rhesis/values.yaml"), "{text}");
+    assert!(text.contains("# Source: rhesis/values-dev.yaml"), "{text}");
+    assert!(text.contains("# Source: helmfile.yaml"), "{text}");
+    assert!(!text.contains("# Source: rhesis/values.yaml"), "{text}");
     let mut docs = 0;
     for d in serde_yaml::Deserializer::from_str(&text) {
         serde_yaml::Value::deserialize(d).expect("a YAML document");

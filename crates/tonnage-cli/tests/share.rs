@@ -23,7 +23,7 @@ const SETS: [&str; 6] = [
     "--set",
     "qdrant.persistence.size=500Gi",
     "--set",
-    "reranker.enabled=false",
+    "rerankerService.enabled=false",
 ];
 
 fn share_link(extra: &[&str]) -> String {
@@ -63,6 +63,61 @@ fn share_then_plan_from_url_gives_the_same_plan() {
     let fragment = link.split_once('#').unwrap().1;
     let o = tonnage(&["plan", "--from-url", fragment, "--format", "json"]);
     assert_eq!(stdout(&o), stdout(&direct));
+}
+
+/// A frozen link made before the catalog spoke the real charts' keys
+/// (crates/tonnage-core/tests/data/links-v1.yaml, "cauldron-infra + cauldron-frappe staging"):
+/// it carries cauldron-infra `redis-cache.architecture=replication` (dropped: the catalog's
+/// `removed`) and cauldron-frappe `socketio.resources.limits.memory=1536Mi` and
+/// `web.replicaCount=4` (the catalog's `moved`), besides the real key
+/// `postgresql.primary.persistence.size=200Gi`.
+const OLD_LINK: &str = "http://127.0.0.1:8080/#v1.-og70wEwAM__uSy6fr4KnpKEPTIwMEdpCq-WPXJlcGxpY2F0aW9uCjoxCqyDPTE1MzZNaQqpjD00";
+
+#[test]
+fn plan_from_an_old_link_notes_each_moved_or_dropped_override() {
+    let o = tonnage(&["plan", "--from-url", OLD_LINK, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let notes: Vec<&str> = err.lines().filter(|l| l.starts_with("note: ")).collect();
+    assert_eq!(notes.len(), 3, "{err}");
+    assert!(
+        notes[0].starts_with("note: cauldron-infra:redis-cache.architecture was dropped: "),
+        "{notes:?}"
+    );
+    assert!(
+        notes.contains(&"note: cauldron-frappe:web.replicaCount now sets frappe.replicas.web: replicas of cauldron-frappe-web"),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.starts_with(
+            "note: cauldron-frappe:socketio.resources.limits.memory now sets frappe.resources.socketio.limits.memory: "
+        )),
+        "{notes:?}"
+    );
+    // The plan is the one of the same settings under the real keys, the dropped one left out.
+    let direct = tonnage(&[
+        "plan",
+        "--stack",
+        "cauldron-infra",
+        "--stack",
+        "cauldron-frappe",
+        "--env",
+        "staging",
+        "--set",
+        "cauldron-infra:postgresql.primary.persistence.size=200Gi",
+        "--set",
+        "cauldron-frappe:frappe.replicas.web=4",
+        "--set",
+        "cauldron-frappe:frappe.resources.socketio.limits.memory=1536Mi",
+        "--format",
+        "json",
+    ]);
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    assert_eq!(stdout(&o), stdout(&direct));
+    // A link of today's catalog has nothing to note.
+    let o = tonnage(&["plan", "--from-url", &share_link(&[])]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("note: "), "{}", stderr(&o));
 }
 
 #[test]

@@ -1,11 +1,19 @@
-//! The values bundle: what a configuration deploys, as files Helm and helmfile read.
+//! The values bundle: what a configuration deploys, as files Helm and helmfile read, for the real
+//! charts (the catalog's `real_chart`: repository, commit, folder).
 //!
 //! For each chart of the configuration (catalog order):
-//! - `<chart>/values.yaml`: the chart's values tree exactly as the catalog holds it;
 //! - `<chart>/values-<env>.yaml`: only what the environment preset and the user's overrides
-//!   change, as a structural diff such that Helm's merge (maps key by key, lists whole, `null`
+//!   change from the chart's own `values.yaml` (which the chart has; the bundle never writes
+//!   over it), as a structural diff such that Helm's merge (maps key by key, lists whole, `null`
 //!   deletes a default: shared/reference/sizing-facts.md, "Helm merges values files left to
-//!   right") of the two files gives the configuration's effective values.
+//!   right") gives the configuration's effective values. Where the preset is the chart's own
+//!   environment file (`values-prod.yaml` in the chart folder), install.sh applies that file from
+//!   the chart checkout first and the diff is from it. Keys no template reads (`dead`) are never
+//!   written.
+//! - `<chart>-<key>/values-<env>.yaml` for a subchart installed as a release of its own
+//!   (`subcharts[].release`: rae-memory's PostgreSQL, Redis and Qdrant): that subtree whole.
+//! - For a chart deployed from raw manifests (`real_chart.deploy: kustomize`): the overlay
+//!   ([`crate::kustomize`]); its values file stays for when the chart renders the stack.
 //!
 //! Then `helmfile.yaml` and `install.sh` (the same releases in dependency order, `requires`
 //! first) and a `README.md` with the plan's totals, the assumptions, how to install and the
@@ -54,10 +62,9 @@ const GUIDE_REPOS: &[(&str, &str, &str)] = &[
         "bitnami",
         "https://charts.bitnami.com/bitnami",
     ),
-    // seed 003, "1. Add Helm Repository": helm repo add caracal https://charts.caracal.dev
-    ("caracal", "caracal", "https://charts.caracal.dev"),
-    // seed 004, "Quick Start": helm repo add rae https://charts.rae.memory
-    ("rae-memory", "rae", "https://charts.rae.memory"),
+    // The guides of caracal (seed 003) and rae-memory (seed 004) add repositories
+    // (charts.caracal.dev, charts.rae.memory) that serve no chart the catalog was checked
+    // against: those stacks install from a checkout of their repository at the catalog's commit.
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -451,8 +458,10 @@ fn walk_keys<'v>(v: &'v Value, segs: &mut Vec<At<'v>>, f: &mut KeyVisitor<'_>) {
                     Value::String(s) => Cow::Borrowed(s.as_str()),
                     other => Cow::Owned(display_value(other)),
                 };
-                // External Secrets key maps hold store references, not credentials.
-                if key == "externalSecrets" {
+                // External Secrets key maps hold store references, and `secretKeys` maps (rhesis's
+                // `auth.secretKeys.password: POSTGRES_PASSWORD`) the names of keys in a Secret:
+                // not credentials.
+                if key == "externalSecrets" || ends_with_ci(&key, "secretkeys") {
                     continue;
                 }
                 segs.push(At::Key(key));
@@ -726,6 +735,14 @@ fn sh_quote(s: &str) -> String {
 struct ChartValues<'a> {
     chart: &'a Chart,
     env_file: String,
+    /// The chart's own values file for the environment (`values-prod.yaml` in the chart
+    /// folder), applied before `env_file` when the preset is that file.
+    chart_file: Option<String>,
+    /// The releases of `release: true` subcharts that are switched on: (release name, key,
+    /// values file).
+    releases: Vec<(String, &'a crate::catalog::Subchart, String)>,
+    /// Paths the user set that the bundle does not write: no template reads them.
+    dropped: Vec<String>,
     effective: Cow<'a, Value>,
     /// [`credential_paths`] of `effective` (the same before and after the generated passwords
     /// are set: they replace strings at these paths, and the search looks only at keys, at the
@@ -766,9 +783,37 @@ fn chart_values<'a>(
             format!("{} = {e} -> {}", c.target, paths.join(", "))
         })
         .collect();
+    let env = file_safe(&config.env);
+    let chart_file = chart.environment(&config.env).and_then(|e| e.file.clone());
+    let releases = chart
+        .subcharts
+        .iter()
+        .filter(|s| s.release)
+        .filter(|s| {
+            s.enabled
+                .as_deref()
+                .is_none_or(|p| crate::values::lookup(&effective, p) != Some(&Value::Bool(false)))
+        })
+        .map(|s| {
+            let name = format!("{}-{}", chart.id, s.key);
+            let file = format!("{name}/values-{env}.yaml");
+            (name, s, file)
+        })
+        .collect();
+    let dropped = config
+        .overrides
+        .get(&chart.id)
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|p| chart.is_dead(p))
+        .cloned()
+        .collect();
     ChartValues {
         chart,
-        env_file: format!("{}/values-{}.yaml", chart.id, file_safe(&config.env)),
+        env_file: format!("{}/values-{env}.yaml", chart.id),
+        chart_file,
+        releases,
+        dropped,
         effective,
         creds,
         generated,
@@ -777,21 +822,31 @@ fn chart_values<'a>(
     }
 }
 
-fn values_yaml(chart: &Chart) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# {} ({}): the chart's values.yaml as its guide states it.",
-        comment_text(&chart.name),
-        chart.id
-    );
-    let _ = writeln!(out, "# Source: {}", comment_text(&chart.source));
-    let _ = writeln!(
-        out,
-        "# Generated by Tonnage. Layer the environment's file on top: -f values.yaml -f values-<env>.yaml"
-    );
-    out.push_str(&to_yaml(&chart.values));
-    out
+/// `tree` without what the chart's own values file must not get: the keys no template reads
+/// (`dead`) and the subtrees installed as releases of their own.
+fn writable(chart: &Chart, tree: &Value) -> Value {
+    let mut t = tree.clone();
+    for p in chart.dead.iter().map(String::as_str).chain(
+        chart
+            .subcharts
+            .iter()
+            .filter(|s| s.release)
+            .map(|s| s.key.as_str()),
+    ) {
+        if let Ok(segs) = parse_path(p) {
+            crate::values::remove_path(&mut t, &segs);
+        }
+    }
+    t
+}
+
+/// The tree the chart's bundle file is a difference from: the chart's values, and the chart's
+/// own environment file when the preset is that file (the install applies it first).
+fn base_of<'c>(chart: &'c Chart, config: &Configuration) -> &'c Value {
+    match chart.environment(&config.env) {
+        Some(e) if e.file.is_some() => chart.preset(&config.env),
+        _ => &chart.values,
+    }
 }
 
 fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
@@ -801,14 +856,29 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
         Some(env) => {
             let _ = writeln!(
                 out,
-                "# {} ({}): environment {} ({}), layered on values.yaml.",
+                "# {} ({}): environment {} ({}).",
                 comment_text(&chart.name),
                 chart.id,
                 env.id,
                 comment_text(&env.name)
             );
-            if !env.source.is_empty() {
-                let _ = writeln!(out, "# Preset source: {}", comment_text(&env.source));
+            match &env.file {
+                Some(f) => {
+                    let _ = writeln!(
+                        out,
+                        "# Preset: the chart's own {}, applied first from the chart folder (-f <chart>/{} -f this file).",
+                        comment_text(f),
+                        comment_text(f)
+                    );
+                }
+                None if !env.source.is_empty() => {
+                    let _ = writeln!(
+                        out,
+                        "# Preset: the guide's figures in the chart's keys ({}).",
+                        comment_text(&env.source)
+                    );
+                }
+                None => {}
             }
         }
         None => {
@@ -823,7 +893,8 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
     }
     let _ = writeln!(
         out,
-        "# Only what differs from values.yaml. Helm merges -f values.yaml -f this file: maps key by"
+        "# Only what differs from the chart's values.yaml{}. Helm merges the files in order: maps key by",
+        if cv.chart_file.is_some() { " and that file" } else { "" }
     );
     let _ = writeln!(out, "# key, lists replaced whole, null deletes a default.");
     if cv.overrides.is_empty() && cv.endpoints.is_empty() {
@@ -840,6 +911,16 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
             cv.overrides.len()
         );
         for p in &cv.overrides {
+            let _ = writeln!(out, "#   {}", comment_text(p));
+        }
+    }
+    if !cv.dropped.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Not written ({}): no template of the chart reads them:",
+            cv.dropped.len()
+        );
+        for p in &cv.dropped {
             let _ = writeln!(out, "#   {}", comment_text(p));
         }
     }
@@ -864,8 +945,113 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
         }
     }
     let _ = writeln!(out, "# Generated by Tonnage.");
-    out.push_str(&diff_yaml(&chart.values, &cv.effective));
+    out.push_str(&diff_yaml(
+        &writable(chart, base_of(chart, config)),
+        &writable(chart, &cv.effective),
+    ));
     out
+}
+
+/// The values file of a subchart installed as a release of its own: the whole subtree under its
+/// key (the catalog holds only keys the subchart reads), without the switch that installs it.
+fn release_yaml(
+    cv: &ChartValues<'_>,
+    sub: &crate::catalog::Subchart,
+    config: &Configuration,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {} ({}): the {} chart {} installed as its own release, {}-{} ({}).",
+        comment_text(&cv.chart.name),
+        cv.chart.id,
+        comment_text(&sub.chart),
+        comment_text(&sub.version),
+        cv.chart.id,
+        sub.key,
+        comment_text(&config.env)
+    );
+    let _ = writeln!(
+        out,
+        "# The chart {} has no templates for it; these are the values under `{}` in Tonnage's",
+        cv.chart.id, sub.key
+    );
+    let _ = writeln!(
+        out,
+        "# configuration, in that chart's own keys. Generated by Tonnage."
+    );
+    let generated: Vec<&String> = cv
+        .generated
+        .iter()
+        .filter(|p| crate::catalog::path_covers(&sub.key, p))
+        .collect();
+    if !generated.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Generated passwords ({}); keep this file private:",
+            generated.len()
+        );
+        for p in generated {
+            let _ = writeln!(out, "#   {}", comment_text(p));
+        }
+    }
+    let mut tree = crate::values::lookup(&cv.effective, &sub.key)
+        .cloned()
+        .unwrap_or(Value::Mapping(Mapping::new()));
+    if let Value::Mapping(m) = &mut tree {
+        m.remove("enabled");
+    }
+    // Keys the subchart's templates do not read (`dead`) are not written either.
+    for d in &cv.chart.dead {
+        if let Some(rest) = d.strip_prefix(&format!("{}.", sub.key)) {
+            if let Ok(segs) = parse_path(rest) {
+                crate::values::remove_path(&mut tree, &segs);
+            }
+        }
+    }
+    // Text the chart's authors wrote (a script...) is a placeholder in the catalog: never
+    // written, or it would replace the real text.
+    let mut left_out = Vec::new();
+    drop_placeholders(&mut tree, &mut String::new(), &mut left_out);
+    for p in &left_out {
+        let _ = writeln!(
+            out,
+            "# Not written: {}.{p} is text of the chart's values.yaml that Tonnage does not copy; pass it",
+            sub.key
+        );
+        let _ = writeln!(out, "#   from your checkout of {} if you need it.", cv.chart.id);
+    }
+    out.push_str(&to_yaml(&tree));
+    out
+}
+
+/// Whether a catalog value is a placeholder for text the chart's authors wrote (`<source: what
+/// it is>`), which the catalog does not copy.
+pub fn is_placeholder(v: &Value) -> bool {
+    v.as_str()
+        .is_some_and(|s| s.len() > 2 && s.starts_with('<') && s.ends_with('>'))
+}
+
+fn drop_placeholders(v: &mut Value, at: &mut String, out: &mut Vec<String>) {
+    if let Value::Mapping(m) = v {
+        let keys: Vec<Value> = m.keys().cloned().collect();
+        for k in keys {
+            let name = k.as_str().map(str::to_string).unwrap_or_default();
+            let len = at.len();
+            if !at.is_empty() {
+                at.push('.');
+            }
+            crate::values::push_key(at, &name);
+            let remove = m.get(&k).is_some_and(is_placeholder);
+            if remove {
+                m.remove(&k);
+                out.push(at.clone());
+            } else if let Some(child) = m.get_mut(&k) {
+                drop_placeholders(child, at, out);
+            }
+            at.truncate(len);
+        }
+    }
 }
 
 fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
@@ -881,39 +1067,40 @@ fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
                 add_repo(name, url);
             }
         }
-        if let Some((n, u)) = chart_ref(cv.chart).repo {
+        if let Some((n, u)) = chart_ref(cv.chart).repo.filter(|_| !cv.chart.is_kustomize()) {
             add_repo(&n, &u);
         }
-    }
-    let required = required_in(order);
-    let mut releases = Vec::new();
-    for cv in order {
-        let chart = cv.chart;
-        let r = chart_ref(chart);
-        let mut m = Mapping::new();
-        m.insert("name".into(), chart.id.clone().into());
-        m.insert("namespace".into(), chart.chart.namespace.clone().into());
-        m.insert("chart".into(), r.helmfile.into());
-        m.insert("version".into(), chart.chart.version.clone().into());
-        let needs: Vec<Value> = chart
-            .requires
-            .iter()
-            .filter_map(|req| order.iter().find(|o| o.chart.id == *req))
-            .map(|o| Value::from(format!("{}/{}", o.chart.chart.namespace, o.chart.id)))
-            .collect();
-        if !needs.is_empty() {
-            m.insert("needs".into(), Value::Sequence(needs));
+        for (_, sub, _) in &cv.releases {
+            if let Some(u) = &sub.repository {
+                add_repo(&repo_name_from_url(u, &sub.chart), u);
+            }
         }
-        if required.contains(&chart.id) {
-            // Charts that others need: wait until ready before installing those.
+    }
+    let mut releases = Vec::new();
+    for r in releases_of(order) {
+        let mut m = Mapping::new();
+        m.insert("name".into(), r.name.clone().into());
+        m.insert("namespace".into(), r.namespace.clone().into());
+        m.insert("chart".into(), r.chart_helmfile.clone().into());
+        m.insert("version".into(), r.version.clone().into());
+        if !r.needs.is_empty() {
+            m.insert(
+                "needs".into(),
+                Value::Sequence(r.needs.iter().map(|n| Value::from(n.clone())).collect()),
+            );
+        }
+        if r.wait {
+            // Releases that others need: wait until ready before installing those.
             m.insert("wait".into(), Value::Bool(true));
         }
         m.insert(
             "values".into(),
-            Value::Sequence(vec![
-                format!("{}/values.yaml", chart.id).into(),
-                cv.env_file.clone().into(),
-            ]),
+            Value::Sequence(
+                r.values
+                    .iter()
+                    .map(|(h, _)| Value::from(h.clone()))
+                    .collect(),
+            ),
         );
         releases.push(Value::Mapping(m));
     }
@@ -969,6 +1156,91 @@ fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
     out
 }
 
+/// One `helm upgrade --install` of the bundle (a helmfile release).
+struct Release {
+    name: String,
+    title: String,
+    namespace: String,
+    chart_helmfile: String,
+    chart_shell: String,
+    version: String,
+    local: bool,
+    /// Values files in order: (helmfile path relative to the bundle, install.sh word).
+    values: Vec<(String, String)>,
+    /// helmfile `needs`: `<namespace>/<release>`.
+    needs: Vec<String>,
+    wait: bool,
+}
+
+/// The releases of the bundle in install order: per chart, the subcharts it installs as
+/// releases of their own, then the chart itself (which needs them).
+fn releases_of(order: &[&ChartValues<'_>]) -> Vec<Release> {
+    let required = required_in(order);
+    let mut out = Vec::new();
+    for cv in order {
+        let chart = cv.chart;
+        if chart.is_kustomize() {
+            // Raw manifests with an overlay: not a Helm release (install.sh builds it).
+            continue;
+        }
+        let ns = chart.chart.namespace.clone();
+        let mut own_needs = Vec::new();
+        for (name, sub, file) in &cv.releases {
+            let repo = sub
+                .repository
+                .as_deref()
+                .map(|u| repo_name_from_url(u, &sub.chart))
+                .unwrap_or_else(|| sub.chart.clone());
+            let r = format!("{repo}/{}", sub.chart);
+            out.push(Release {
+                name: name.clone(),
+                title: format!("{} for {}", sub.chart, chart.name),
+                namespace: ns.clone(),
+                chart_shell: sh_quote(&r),
+                chart_helmfile: r,
+                version: sub.version.clone(),
+                local: false,
+                values: vec![(file.clone(), format!("\"$BUNDLE_DIR\"/{}", sh_quote(file)))],
+                needs: Vec::new(),
+                wait: true,
+            });
+            own_needs.push(format!("{ns}/{name}"));
+        }
+        let r = chart_ref(chart);
+        let mut values = Vec::new();
+        if let Some(f) = &cv.chart_file {
+            values.push((
+                format!("{}/{f}", r.helmfile),
+                format!("{}/{}", r.shell, sh_quote(f)),
+            ));
+        }
+        values.push((
+            cv.env_file.clone(),
+            format!("\"$BUNDLE_DIR\"/{}", sh_quote(&cv.env_file)),
+        ));
+        let mut needs: Vec<String> = chart
+            .requires
+            .iter()
+            .filter_map(|req| order.iter().find(|o| o.chart.id == *req))
+            .map(|o| format!("{}/{}", o.chart.chart.namespace, o.chart.id))
+            .collect();
+        needs.extend(own_needs);
+        out.push(Release {
+            name: chart.id.clone(),
+            title: chart.name.clone(),
+            namespace: ns,
+            chart_helmfile: r.helmfile,
+            chart_shell: r.shell,
+            version: chart.chart.version.clone(),
+            local: r.local,
+            values,
+            needs,
+            wait: required.contains(&chart.id),
+        });
+    }
+    out
+}
+
 fn required_in(order: &[&ChartValues<'_>]) -> BTreeSet<String> {
     order
         .iter()
@@ -1010,8 +1282,13 @@ fn install_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
                 add(name, url);
             }
         }
-        if let Some((n, u)) = chart_ref(cv.chart).repo {
+        if let Some((n, u)) = chart_ref(cv.chart).repo.filter(|_| !cv.chart.is_kustomize()) {
             add(&n, &u);
+        }
+        for (_, sub, _) in &cv.releases {
+            if let Some(u) = &sub.repository {
+                add(&repo_name_from_url(u, &sub.chart), u);
+            }
         }
     }
     if !repos.is_empty() {
@@ -1025,32 +1302,36 @@ fn install_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
         }
         out.push_str("helm repo update\n\n");
     }
-    let required = required_in(order);
-    for cv in order {
-        let chart = cv.chart;
-        let r = chart_ref(chart);
-        let _ = writeln!(out, "# {}", comment_text(&chart.name));
+    for r in releases_of(order) {
+        let _ = writeln!(out, "# {}", comment_text(&r.title));
         if r.local {
-            let _ = writeln!(out, "helm dependency build {}", r.shell);
+            let _ = writeln!(out, "helm dependency build {}", r.chart_shell);
         }
-        let _ = writeln!(out, "helm upgrade --install {} {} \\", chart.id, r.shell);
+        let _ = writeln!(
+            out,
+            "helm upgrade --install {} {} \\",
+            r.name, r.chart_shell
+        );
         if !r.local {
-            let _ = writeln!(out, "  --version {} \\", sh_quote(&chart.chart.version));
+            let _ = writeln!(out, "  --version {} \\", sh_quote(&r.version));
         }
         let _ = writeln!(
             out,
             "  --namespace {} --create-namespace \\",
-            sh_quote(&chart.chart.namespace)
+            sh_quote(&r.namespace)
         );
-        if required.contains(&chart.id) {
+        if r.wait {
             out.push_str("  --wait --timeout 15m \\\n");
         }
-        let _ = writeln!(
-            out,
-            "  -f \"$BUNDLE_DIR\"/{} \\",
-            sh_quote(&format!("{}/values.yaml", chart.id))
-        );
-        let _ = writeln!(out, "  -f \"$BUNDLE_DIR\"/{}", sh_quote(&cv.env_file));
+        let n = r.values.len();
+        for (i, (_, sh)) in r.values.iter().enumerate() {
+            let _ = writeln!(out, "  -f {sh}{}", if i + 1 < n { " \\" } else { "" });
+        }
+        out.push('\n');
+    }
+    for cv in order.iter().filter(|cv| cv.chart.is_kustomize()) {
+        let _ = writeln!(out, "# {}", comment_text(&cv.chart.name));
+        out.push_str(&crate::kustomize::install_sh_section(cv.chart));
         out.push('\n');
     }
     while out.ends_with("\n\n") {
@@ -1083,10 +1364,12 @@ fn readme(
     let stacks: Vec<String> = all.iter().map(|cv| cv.chart.name.clone()).collect();
     let _ = writeln!(out, "# Values bundle: {}\n", stacks.join(" + "));
     out.push_str(
-        "Generated by Tonnage from the configuration below. It holds, for each chart, the chart's\n\
-         `values.yaml` as its guide states it and `values-<env>.yaml` with only what the environment\n\
-         preset and your overrides change (Helm merges them in that order), plus `helmfile.yaml` and\n\
-         `install.sh`, two equivalent ways to install the releases in dependency order.\n\n",
+        "Generated by Tonnage from the configuration below, for the real charts named under Install.\n\
+         It holds, for each chart, `values-<env>.yaml` with only what the environment preset and your\n\
+         overrides change from the chart's own `values.yaml` (and from the chart's own environment file,\n\
+         where the preset is that file: the install applies it first, from your chart checkout), plus\n\
+         `helmfile.yaml` and `install.sh`, two equivalent ways to install the releases in dependency\n\
+         order. Keys that no template of the chart reads are never written.\n\n",
     );
 
     out.push_str("## Configuration\n\n");
@@ -1202,17 +1485,43 @@ fn readme(
     if any_local {
         out.push_str("Some charts install from local chart folders, as their guides do:\n\n");
         for cv in order.iter().filter(|cv| chart_ref(cv.chart).local) {
-            let _ = writeln!(out, "- `{}`", chart_ref(cv.chart).given);
+            match &cv.chart.real_chart {
+                Some(rc) => {
+                    let _ = writeln!(
+                        out,
+                        "- `{}`: `{}` of github.com/{} at commit `{}`",
+                        chart_ref(cv.chart).given,
+                        comment_text(&rc.path),
+                        comment_text(&rc.repository),
+                        comment_text(&rc.commit)
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "- `{}`", chart_ref(cv.chart).given);
+                }
+            }
         }
         out.push_str(
-            "\nUnpack this bundle into its own folder inside the folder the guides run `helm install`\n\
-             from (the one that holds those chart folders), e.g. `tonnage/`. Do not unpack it over the\n\
-             charts themselves: `<chart>/values.yaml` here would replace the chart's own.\n\n",
+            "\nUnpack this bundle into its own folder inside the folder that holds those chart folders\n\
+             (or set CHARTS_DIR), e.g. `tonnage/`. The plan is what real Helm renders from the charts at\n\
+             those commits with these files; another version of a chart may deploy something else.\n\n",
         );
     }
-    out.push_str("With [helmfile](https://helmfile.readthedocs.io), from this folder:\n\n");
-    out.push_str("```sh\nhelmfile apply\n```\n\n");
-    out.push_str("Or with Helm alone (the same releases, in the same order):\n\n");
+    let helm_releases = order.iter().any(|cv| !cv.chart.is_kustomize());
+    let kustomized = order.iter().any(|cv| cv.chart.is_kustomize());
+    if helm_releases {
+        out.push_str("With [helmfile](https://helmfile.readthedocs.io), from this folder:\n\n");
+        out.push_str("```sh\nhelmfile apply\n```\n\n");
+        if kustomized {
+            out.push_str(
+                "helmfile installs the Helm releases only; the stacks deployed from raw manifests\n\
+                 (below) are applied by install.sh.\n\n",
+            );
+        }
+        out.push_str("Or with Helm alone (the same releases, in the same order):\n\n");
+    } else {
+        out.push_str("With install.sh, which builds the overlay and applies it with kubectl:\n\n");
+    }
     if any_local {
         out.push_str(
             "```sh\n./install.sh                      # or: CHARTS_DIR=/path/to/charts ./install.sh\n```\n\n",
@@ -1221,17 +1530,51 @@ fn readme(
         out.push_str("```sh\n./install.sh\n```\n\n");
     }
     out.push_str("Order and namespaces:\n\n");
-    for (i, cv) in order.iter().enumerate() {
+    let mut n = 0;
+    for cv in order.iter() {
+        for (name, sub, _) in &cv.releases {
+            n += 1;
+            let _ = writeln!(
+                out,
+                "{n}. `{name}`: chart `{}` {} (the {} `{}` documents; its own release), namespace `{}`",
+                sub.chart,
+                sub.version,
+                cv.chart.id,
+                sub.key,
+                cv.chart.chart.namespace
+            );
+        }
+        n += 1;
+        let i = n - 1;
         let r = chart_ref(cv.chart);
-        let needs: Vec<&str> = cv.chart.requires.iter().map(String::as_str).collect();
+        let needs: Vec<String> = cv
+            .chart
+            .requires
+            .iter()
+            .cloned()
+            .chain(cv.releases.iter().map(|(name, _, _)| name.clone()))
+            .collect();
+        let (what, ns) = match cv.chart.real_chart.as_ref().filter(|_| cv.chart.is_kustomize()) {
+            // Raw manifests with an overlay (see the chart's paragraph below).
+            Some(rc) => (
+                format!(
+                    "raw manifests of `{}` at `{}` with the overlay `{}/` (install.sh; not in helmfile.yaml)",
+                    rc.repository,
+                    &rc.commit[..rc.commit.len().min(7)],
+                    cv.chart.id
+                ),
+                crate::kustomize::target_namespace(cv.chart, &cv.effective),
+            ),
+            None => (
+                format!("chart `{}` {}", r.given, cv.chart.chart.version),
+                cv.chart.chart.namespace.clone(),
+            ),
+        };
         let _ = writeln!(
             out,
-            "{}. `{}`: chart `{}` {}, namespace `{}`{}",
+            "{}. `{}`: {what}, namespace `{ns}`{}",
             i + 1,
             cv.chart.id,
-            r.given,
-            cv.chart.chart.version,
-            cv.chart.chart.namespace,
             if needs.is_empty() {
                 String::new()
             } else {
@@ -1255,6 +1598,15 @@ fn readme(
         }
     }
     out.push('\n');
+    // Charts deployed from raw manifests: why their values file is not installed, how the
+    // overlay is built, the Secrets to create first.
+    for cv in order.iter().filter(|cv| cv.chart.is_kustomize()) {
+        out.push_str(&crate::kustomize::readme_section(
+            cv.chart,
+            &cv.effective,
+            &cv.env_file,
+        ));
+    }
 
     out.push_str("## Secrets\n\n");
     let mut refs = Vec::new();
@@ -1335,7 +1687,7 @@ fn readme(
             let Ok(segs) = parse_path(p) else { continue };
             if get_path(&cv.effective, &segs)
                 .and_then(Value::as_str)
-                .is_some_and(|s| s.contains("CHANGE_ME"))
+                .is_some_and(crate::review::is_default_secret)
             {
                 placeholders.push(format!("`{}:{p}`", cv.chart.id));
             }
@@ -1343,9 +1695,9 @@ fn readme(
     }
     if !placeholders.is_empty() {
         out.push_str(
-            "Placeholder passwords (marked `CHANGE_ME`) are in effect: fine for a throwaway cluster,\n\
-             never for one that holds real data. Set them, generate them, or use existing Secrets as\n\
-             the `prod` environment does:\n\n",
+            "Placeholder or default passwords (such as `CHANGE_ME`, or the chart's published default)\n\
+             are in effect: fine for a throwaway cluster, never for one that holds real data. Set them,\n\
+             generate them, or point the chart at an existing Secret where it has such a key:\n\n",
         );
         for p in &placeholders {
             let _ = writeln!(out, "- {p}");
@@ -1376,8 +1728,10 @@ fn readme(
     out
 }
 
-/// The values bundle of a configuration: per chart (catalog order) `<chart>/values.yaml` and
-/// `<chart>/values-<env>.yaml`, then `helmfile.yaml`, `install.sh` (executable) and `README.md`.
+/// The values bundle of a configuration: per chart (catalog order) `<chart>/values-<env>.yaml`
+/// (with a kustomize chart's overlay before it, and the files of its subcharts installed as
+/// releases of their own after it), then `helmfile.yaml`, `install.sh` (executable) and
+/// `README.md`.
 /// Deterministic; never panics (charts the catalog lacks are skipped).
 pub fn values_bundle(
     catalog: &Catalog,
@@ -1395,11 +1749,13 @@ pub fn values_bundle(
         .collect();
     let mut files = Vec::new();
     for cv in &all {
-        files.push(OutFile::new(
-            format!("{}/values.yaml", cv.chart.id),
-            values_yaml(cv.chart),
-        ));
+        if cv.chart.is_kustomize() {
+            files.extend(crate::kustomize::overlay_files(cv.chart, &cv.effective, config));
+        }
         files.push(OutFile::new(cv.env_file.clone(), env_yaml(cv, config)));
+        for (_, sub, file) in &cv.releases {
+            files.push(OutFile::new(file.clone(), release_yaml(cv, sub, config)));
+        }
     }
     files.push(OutFile::new("helmfile.yaml", helmfile_yaml(&order, config)));
     files.push(OutFile::new("install.sh", install_sh(&order, config)).executable());
@@ -1412,7 +1768,7 @@ pub fn values_bundle(
 }
 
 /// One file of [`values_bundle`], computing only what that file needs: a chart's
-/// `values.yaml` or `values-<env>.yaml` alone, the other files through the whole bundle. The
+/// `values-<env>.yaml` or a release's values file alone, the other files through the whole bundle. The
 /// same bytes as the bundle's file of that path; `None` when the bundle has no such file. For
 /// previews, which show one file at a time.
 pub fn values_bundle_file(
@@ -1422,12 +1778,14 @@ pub fn values_bundle_file(
     path: &str,
 ) -> Option<OutFile> {
     for chart in charts_of(catalog, config) {
-        if path.strip_prefix(chart.id.as_str()) == Some("/values.yaml") {
-            return Some(OutFile::new(path, values_yaml(chart)));
-        }
         let cv = chart_values(chart, config, opts);
         if cv.env_file == path {
             return Some(OutFile::new(path, env_yaml(&cv, config)));
+        }
+        for (_, sub, file) in &cv.releases {
+            if file == path {
+                return Some(OutFile::new(path, release_yaml(&cv, sub, config)));
+            }
         }
     }
     values_bundle(catalog, config, opts)
@@ -1495,15 +1853,21 @@ mod tests {
         s
     }
 
-    /// merge(values.yaml, values-<env>.yaml), both read back from the files' text.
+    /// What Helm merges for the chart's release, as install.sh applies it: the chart's
+    /// values.yaml (the catalog's tree), the chart's own environment file when the preset is that
+    /// file, then the bundle's values-<env>.yaml read back from its text. Without the keys the
+    /// bundle does not write (dead keys, subtrees installed as releases of their own).
     fn merged_files(files: &[OutFile], chart: &str, env: &str) -> Value {
-        let mut base: Value =
-            serde_yaml::from_str(&file(files, &format!("{chart}/values.yaml")).contents).unwrap();
+        let c = cat().chart(chart).unwrap();
+        let mut base = c.values.clone();
+        if let Some(e) = c.environment(env).filter(|e| e.file.is_some()) {
+            merge(&mut base, &e.values);
+        }
         let overlay: Value =
             serde_yaml::from_str(&file(files, &format!("{chart}/values-{env}.yaml")).contents)
                 .unwrap();
         merge(&mut base, &overlay);
-        base
+        writable(c, &base)
     }
 
     #[test]
@@ -1514,8 +1878,8 @@ mod tests {
             .collect();
         let mut both =
             Configuration::new(cat(), &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
-        both.set_str(cat(), "cauldron-frappe:worker.replicas=7")
-            .ok();
+        both.set_str(cat(), "cauldron-frappe:frappe.replicas.worker=7")
+            .unwrap();
         configs.push(both);
         for c in &configs {
             let files = values_bundle(cat(), c, &BundleOptions::default());
@@ -1826,14 +2190,14 @@ mod tests {
             let effective = config.effective_values(c);
             assert_eq!(
                 merged_files(&files, chart, env),
-                strip_nulls(&effective),
+                strip_nulls(&writable(c, &effective)),
                 "{chart}/{env}"
             );
-            // Nothing but values.yaml when the preset changes nothing.
-            let base: Value =
-                serde_yaml::from_str(&file(&files, &format!("{chart}/values.yaml")).contents)
-                    .unwrap();
-            assert_eq!(base, c.values, "{chart}: values.yaml is the catalog's tree");
+            // The chart's own values.yaml is never written over: the chart has it.
+            assert!(
+                files.iter().all(|f| !f.path.ends_with("/values.yaml")),
+                "{chart}/{env}"
+            );
         }
     }
 
@@ -1879,10 +2243,11 @@ mod tests {
                 config.set(cat(), chart, p, y(v)).unwrap();
             }
             let files = values_bundle(cat(), &config, &BundleOptions::default());
-            let effective = config.effective_values(cat().chart(chart).unwrap());
+            let c = cat().chart(chart).unwrap();
+            let effective = config.effective_values(c);
             assert_eq!(
                 merged_files(&files, chart, env),
-                strip_nulls(&effective),
+                strip_nulls(&writable(c, &effective)),
                 "{chart}/{env}"
             );
             let env_file = &file(&files, &format!("{chart}/values-{env}.yaml")).contents;
@@ -1952,9 +2317,7 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "cauldron-infra/values.yaml",
                 "cauldron-infra/values-dev.yaml",
-                "cauldron-frappe/values.yaml",
                 "cauldron-frappe/values-dev.yaml",
                 "helmfile.yaml",
                 "install.sh",
@@ -1987,30 +2350,84 @@ mod tests {
         assert_eq!(rel[1]["needs"], y("[cauldron/cauldron-infra]"));
         assert_eq!(rel[1]["version"], y("'0.1.0'"));
         for r in rel {
-            for v in r["values"].as_sequence().unwrap() {
-                let p = v.as_str().unwrap();
-                assert!(files.iter().any(|f| f.path == p), "{p} is in the bundle");
-            }
+            let id = r["name"].as_str().unwrap();
+            let values: Vec<&str> = r["values"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            // The prod preset is the chart's own values-prod.yaml: taken from the chart folder
+            // (beside `chart:`), then the bundle's file of what differs from it.
+            assert_eq!(
+                values,
+                [
+                    format!("../{id}/values-prod.yaml"),
+                    format!("{id}/values-prod.yaml")
+                ]
+            );
+            assert!(files.iter().all(|f| f.path != values[0]), "{id}");
+            assert!(files.iter().any(|f| f.path == values[1]), "{id}");
             assert_eq!(r["namespace"], y("cauldron"));
         }
 
+        // rae-memory: the PostgreSQL, Redis and Qdrant charts are releases of their own, from
+        // their repositories, installed (and waited for) before the chart that needs them.
+        let config = Configuration::new(cat(), &["rae-memory"], "prod").unwrap();
+        let files = values_bundle(cat(), &config, &BundleOptions::default());
+        let hf = y(&file(&files, "helmfile.yaml").contents);
+        let rel = hf["releases"].as_sequence().unwrap();
+        let names: Vec<&str> = rel.iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "rae-memory-postgresql",
+                "rae-memory-redis",
+                "rae-memory-qdrant",
+                "rae-memory"
+            ]
+        );
+        for (r, chart, version) in [
+            (&rel[0], "bitnami/postgresql", "'12.5.9'"),
+            (&rel[1], "bitnami/redis", "'17.11.8'"),
+            (&rel[2], "qdrant/qdrant", "'1.17.0'"),
+        ] {
+            assert_eq!(r["chart"], y(chart));
+            assert_eq!(r["version"], y(version));
+            assert_eq!(r["wait"], y("true"));
+            let name = r["name"].as_str().unwrap();
+            assert_eq!(r["values"], y(&format!("['{name}/values-prod.yaml']")));
+            assert!(files
+                .iter()
+                .any(|f| f.path == format!("{name}/values-prod.yaml")));
+        }
+        assert_eq!(
+            rel[3]["needs"],
+            y("[rae-memory/rae-memory-postgresql, rae-memory/rae-memory-redis, rae-memory/rae-memory-qdrant]")
+        );
+        assert_eq!(rel[3]["values"], y("['rae-memory/values-prod.yaml']"));
+        let sh = &file(&files, "install.sh").contents;
+        assert!(
+            sh.contains("helm upgrade --install rae-memory-postgresql bitnami/postgresql \\\n  --version 12.5.9"),
+            "{sh}"
+        );
+        let pg = sh
+            .find("helm upgrade --install rae-memory-postgresql")
+            .unwrap();
+        let app = sh.find("helm upgrade --install rae-memory ").unwrap();
+        assert!(pg < app, "{sh}");
+
+        // caracal is raw manifests with a kustomize overlay: no Helm release.
         let config = Configuration::new(cat(), &["caracal"], "dev").unwrap();
         let files = values_bundle(cat(), &config, &BundleOptions::default());
         let hf = y(&file(&files, "helmfile.yaml").contents);
-        assert_eq!(hf["releases"][0]["chart"], y("caracal/caracal"));
-        assert_eq!(
-            hf["repositories"],
-            y("[{name: caracal, url: 'https://charts.caracal.dev'}]")
-        );
+        assert_eq!(hf["releases"], y("[]"));
         let sh = &file(&files, "install.sh").contents;
-        assert!(
-            sh.contains("helm repo add caracal https://charts.caracal.dev"),
-            "{sh}"
-        );
-        assert!(
-            sh.contains("helm upgrade --install caracal caracal/caracal \\\n  --version 0.3.0"),
-            "{sh}"
-        );
+        assert!(!sh.contains("helm upgrade --install"), "{sh}");
+        assert!(sh.contains("kubectl kustomize"), "{sh}");
+        assert!(file(&files, "caracal/kustomization.yaml")
+            .contents
+            .contains("kind: Kustomization"));
     }
 
     #[test]
@@ -2068,64 +2485,121 @@ mod tests {
             "{md}"
         );
 
-        let config = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
-        let files = values_bundle(cat(), &config, &BundleOptions::default());
-        let md = &file(&files, "README.md").contents;
+        // Secrets: the real charts' prod files name none; named by overrides, they are listed
+        // to be created first, in the release's namespace.
+        let mut config = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
+        let md = readme_of(&config);
+        assert!(
+            md.contains("The values name no existing Secret for credentials"),
+            "{md}"
+        );
         for s in [
-            "cauldron-postgresql",
-            "cauldron-rabbitmq",
-            "cauldron-redis-cache",
+            "postgresql.auth.existingSecret=cauldron-postgresql",
+            "rabbitmq.auth.existingPasswordSecret=cauldron-rabbitmq",
+            "redis.auth.existingSecret=cauldron-redis",
         ] {
+            config.set_str(cat(), s).unwrap();
+        }
+        let md = readme_of(&config);
+        for s in ["cauldron-postgresql", "cauldron-rabbitmq", "cauldron-redis"] {
             assert!(
                 md.contains(&format!("| `{s}` | `cauldron` |")),
                 "{s}:\n{md}"
             );
         }
+        assert!(!md.contains("The values name no existing Secret"), "{md}");
+
+        // Placeholders in effect are named: caracal's values.yaml passwords end in CHANGE_ME,
+        // and its prod preset keeps them; set, they are no longer listed.
+        let mut config = Configuration::new(cat(), &["caracal"], "prod").unwrap();
+        let md = readme_of(&config);
         assert!(
-            !md.contains("CHANGE_ME"),
-            "prod has no placeholder in effect:\n{md}"
+            md.contains("Placeholder or default passwords (such as `CHANGE_ME`"),
+            "{md}"
         );
+        assert!(
+            md.contains("- `caracal:postgresql.auth.password`\n"),
+            "{md}"
+        );
+        assert!(md.contains("- `caracal:redis.auth.password`\n"), "{md}");
+        config
+            .set_str(cat(), "postgresql.auth.password=Zq8-v!r2-x")
+            .unwrap();
+        config
+            .set_str(cat(), "redis.auth.password=Zq8-v!r2-y")
+            .unwrap();
+        let md = readme_of(&config);
+        assert!(!md.contains("CHANGE_ME"), "{md}");
+    }
+
+    fn readme_of(config: &Configuration) -> String {
+        let files = values_bundle(cat(), config, &BundleOptions::default());
+        file(&files, "README.md").contents.clone()
     }
 
     #[test]
     fn credential_paths_are_found() {
         let c = cat().chart("cauldron-infra").unwrap();
         let paths = credential_paths(c, &c.values);
-        for p in [
-            "postgresql.auth.postgresPassword",
-            "postgresql.auth.password",
-            "postgresql.auth.replicationPassword",
-            "rabbitmq.auth.password",
-            "rabbitmq.auth.erlangCookie",
-            "redis-cache.auth.password",
-        ] {
-            assert!(paths.iter().any(|x| x == p), "{p} in {paths:?}");
-        }
+        // Bitnami's auth keys as the chart passes them, and the chart's own TimescaleDB
+        // password (its three Frappe Redis Deployments take none).
+        assert_eq!(
+            paths,
+            [
+                "postgresql.auth.postgresPassword",
+                "postgresql.auth.password",
+                "postgresql.auth.replicationPassword",
+                "timescaledb.auth.password",
+                "rabbitmq.auth.password",
+                "rabbitmq.auth.erlangCookie",
+                "redis.auth.password",
+            ]
+        );
         assert!(paths.iter().all(|p| !p.contains("existing")), "{paths:?}");
+        // An existing Secret beside a credential supplies it: no longer one to generate (the
+        // Erlang cookie has a Secret key of its own).
+        let mut config = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
+        config
+            .set_str(cat(), "postgresql.auth.existingSecret=pg")
+            .unwrap();
+        config
+            .set_str(cat(), "rabbitmq.auth.existingPasswordSecret=rmq")
+            .unwrap();
+        assert_eq!(
+            credential_paths(c, &config.effective_values(c)),
+            [
+                "timescaledb.auth.password",
+                "rabbitmq.auth.erlangCookie",
+                "redis.auth.password"
+            ]
+        );
         let rae = cat().chart("rae-memory").unwrap();
         let paths = credential_paths(rae, &rae.values);
-        assert_eq!(paths, ["postgresql.auth.password", "redis.auth.password"]);
+        assert_eq!(
+            paths,
+            [
+                "secrets.jwtSecret",
+                "postgresql.auth.password",
+                "redis.auth.password"
+            ]
+        );
+        // Rhesis names its Secret rhesis-secrets beside the database password.
         let rhesis = cat().chart("rhesis").unwrap();
-        assert!(credential_paths(rhesis, &rhesis.values).is_empty());
-        // prod: every credential comes from an existing Secret, nothing to generate.
-        for chart in &cat().charts {
-            let config = Configuration::new(cat(), &[&chart.id], "prod").unwrap();
-            let effective = config.effective_values(chart);
-            assert_eq!(
-                credential_paths(chart, &effective),
-                Vec::<String>::new(),
-                "{}",
-                chart.id
-            );
-        }
+        let paths = credential_paths(rhesis, &rhesis.values);
+        assert!(
+            !paths
+                .iter()
+                .any(|p| p == "database.postgresql.auth.password"),
+            "{paths:?}"
+        );
         let m = y("existingPasswordSecret: s\nexistingErlangSecret: ''");
         let m = m.as_mapping().unwrap();
         assert!(from_existing_secret("password", m));
         assert!(!from_existing_secret("erlangCookie", m));
     }
 
-    /// Whether a credential value is acceptable in a production bundle: empty, or an obvious
-    /// placeholder.
+    /// Whether a credential value is acceptable in a bundle Tonnage writes on its own: empty, or
+    /// an obvious placeholder.
     fn harmless(v: &Value) -> bool {
         match v {
             Value::Null => true,
@@ -2134,60 +2608,101 @@ mod tests {
         }
     }
 
+    /// No bundle holds a password Tonnage made up: without generated passwords, every credential
+    /// key of every file is empty, a marked placeholder, or the chart's own published default
+    /// (its values.yaml holds it; a subchart installed as a release of its own gets the value
+    /// the chart gives it, e.g. rae-memory's `postgresql.auth.password: changeme`).
     #[test]
-    fn prod_bundles_hold_no_real_looking_password() {
+    fn bundles_hold_no_password_of_their_own() {
         let mut violations = Vec::new();
-        for chart in &cat().charts {
-            let Some(env) = chart.environment("prod") else {
-                continue;
-            };
-            let config = Configuration::new(cat(), &[&chart.id], &env.id).unwrap();
-            // Even when the user asks to generate passwords (for every credential path, and a
-            // known password path besides), prod keeps none.
-            let mut opts = BundleOptions::default();
-            let effective = config.effective_values(chart);
-            let mut paths = credential_paths(chart, &effective);
-            paths.push("postgresql.auth.password".into());
-            for p in paths {
-                opts.passwords
-                    .insert((chart.id.clone(), p), "Gen3rated-Pw".into());
-            }
-            let files = values_bundle(cat(), &config, &opts);
-            // Every file's credential keys: empty or a marked placeholder.
+        let mut defaults = 0;
+        for (id, env) in all_chart_envs() {
+            let chart = cat().chart(id).unwrap();
+            let config = Configuration::new(cat(), &[id], env).unwrap();
+            let files = values_bundle(cat(), &config, &BundleOptions::default());
             for f in files.iter().filter(|f| f.path.ends_with(".yaml")) {
                 let v: Value = serde_yaml::from_str(&f.contents).unwrap();
-                let mut found = Vec::new();
+                // Where the file's keys sit in the chart's values.
+                let prefix = chart
+                    .subcharts
+                    .iter()
+                    .filter(|s| s.release)
+                    .find(|s| f.path.starts_with(&format!("{id}-{}/", s.key)))
+                    .map(|s| format!("{}.", s.key))
+                    .unwrap_or_default();
                 walk_keys(&v, &mut Vec::new(), &mut |segs, key, v, _| {
-                    if is_credential_key(key) && !harmless(v) {
-                        found.push(at_path(segs));
+                    if !is_credential_key(key) || harmless(v) {
+                        return;
+                    }
+                    let path = format!("{prefix}{}", at_path(segs));
+                    if crate::values::lookup(&chart.values, &path) == Some(v) {
+                        defaults += 1;
+                    } else {
+                        violations.push(format!("{env}: {}: {path} = {v:?}", f.path));
                     }
                 });
-                violations.extend(found.into_iter().map(|p| format!("{}: {p}", f.path)));
             }
-            // In effect in prod: no password at all, and an existing Secret next to each.
-            let merged = merged_files(&files, &chart.id, &env.id);
-            walk_keys(&merged, &mut Vec::new(), &mut |segs, key, v, parent| {
-                if !is_credential_key(key) {
-                    return;
-                }
-                let empty = v.is_null() || v.as_str() == Some("");
-                let secret = parent.iter().any(|(k, s)| {
-                    k.as_str().is_some_and(|k| {
-                        let k = k.to_ascii_lowercase();
-                        k.starts_with("existing") && k.ends_with("secret")
-                    }) && s.as_str().is_some_and(|s| !s.is_empty())
-                });
-                if !empty || !secret {
-                    violations.push(format!(
-                        "{} prod: {} = {:?} (existing Secret beside it: {secret})",
-                        chart.id,
-                        at_path(segs),
-                        v
-                    ));
-                }
-            });
         }
         assert!(violations.is_empty(), "{violations:#?}");
+        assert!(defaults > 0, "the chart-default case is exercised");
+    }
+
+    /// Generated passwords (offered for every credential path, in prod too: the real charts'
+    /// prod files name no existing Secret) are listed in the chart's file header and in the
+    /// README, whose text never shows them, nor does helmfile.yaml or install.sh.
+    #[test]
+    fn generated_passwords_are_listed_and_never_shown() {
+        for chart in &cat().charts {
+            let config = Configuration::new(cat(), &[&chart.id], "prod").unwrap();
+            let effective = config.effective_values(chart);
+            let paths = credential_paths(chart, &effective);
+            let mut opts = BundleOptions::default();
+            for (i, p) in paths.iter().enumerate() {
+                opts.passwords
+                    .insert((chart.id.clone(), p.clone()), format!("Gen3rated-Pw-{i}"));
+            }
+            let files = values_bundle(cat(), &config, &opts);
+            let env = &file(&files, &format!("{}/values-prod.yaml", chart.id)).contents;
+            let md = &file(&files, "README.md").contents;
+            if paths.is_empty() {
+                assert!(!env.contains("# Generated passwords"), "{}", chart.id);
+                continue;
+            }
+            assert!(
+                env.contains(&format!(
+                    "# Generated passwords ({}); keep this file private:\n",
+                    paths.len()
+                )),
+                "{env}"
+            );
+            for p in &paths {
+                assert!(env.contains(&format!("#   {p}\n")), "{p}: {env}");
+                assert!(md.contains(&format!("- `{}:{p}`\n", chart.id)), "{p}: {md}");
+            }
+            for f in ["README.md", "helmfile.yaml", "install.sh"] {
+                assert!(
+                    !file(&files, f).contents.contains("Gen3rated-Pw"),
+                    "{} {f}",
+                    chart.id
+                );
+            }
+            // Installed with Helm from the chart's own values file: the generated value is in
+            // effect there.
+            if !chart.is_kustomize() {
+                let merged = merged_files(&files, &chart.id, "prod");
+                for (i, p) in paths.iter().enumerate() {
+                    if chart.subchart_of(p).is_some_and(|s| s.release) {
+                        continue;
+                    }
+                    assert_eq!(
+                        crate::values::lookup(&merged, p),
+                        Some(&Value::from(format!("Gen3rated-Pw-{i}"))),
+                        "{} {p}",
+                        chart.id
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -97,6 +97,11 @@ pub struct Environment {
     pub source: String,
     #[serde(default)]
     pub users: Option<String>,
+    /// The chart's own values file for this environment (`values-prod.yaml`): then `values` is
+    /// its content and the preset is that file as it is; the bundle references it from the
+    /// chart checkout instead of writing it.
+    #[serde(default)]
+    pub file: Option<String>,
     #[serde(default = "empty_map")]
     pub values: Value,
     /// The chart's values with these laid over them, once worked out ([`Chart::preset`]).
@@ -203,11 +208,68 @@ pub struct Security {
     pub writable_paths: Vec<String>,
 }
 
+/// A condition on a value (`enabled_when`): the value at `path` equals `equals`, or differs from
+/// `not_equals` (an absent value differs from everything).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnabledWhen {
     pub path: String,
-    pub equals: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equals: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_equals: Option<Value>,
+}
+
+impl EnabledWhen {
+    /// Whether the condition holds for the value in effect (`None`: absent or null).
+    pub fn holds(&self, v: Option<&Value>) -> bool {
+        if let Some(e) = &self.equals {
+            if v != Some(e) {
+                return false;
+            }
+        }
+        match &self.not_equals {
+            Some(n) => v != Some(n),
+            None => true,
+        }
+    }
+
+    /// The value that makes the condition hold, when it is an equality.
+    pub fn wanted(&self) -> Option<&Value> {
+        self.equals.as_ref()
+    }
+}
+
+/// `enabled_when` as written: one condition or a list of them (all must hold).
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EnabledWhen>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(EnabledWhen),
+        Many(Vec<EnabledWhen>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(w)) => vec![w],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+/// A container beside the component's main one in every pod (a metrics exporter...): its
+/// resources count in the pod's figures while it is enabled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sidecar {
+    /// The container's name in the rendered pod.
+    pub name: String,
+    /// Values path of its resources map (requests, limits).
+    #[serde(default)]
+    pub resources: Option<String>,
+    /// Values path of a bool that adds it.
+    #[serde(default)]
+    pub enabled: Option<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub enabled_when: Vec<EnabledWhen>,
 }
 
 /// Where a component's settings live in the chart's values tree.
@@ -216,8 +278,9 @@ pub struct EnabledWhen {
 pub struct ComponentValues {
     #[serde(default)]
     pub enabled: Option<String>,
-    #[serde(default)]
-    pub enabled_when: Option<EnabledWhen>,
+    /// Conditions that must all hold for the workload to be rendered.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub enabled_when: Vec<EnabledWhen>,
     #[serde(default)]
     pub replicas: Option<String>,
     #[serde(default)]
@@ -232,6 +295,13 @@ pub struct ComponentValues {
     pub autoscaling: Option<String>,
     #[serde(default)]
     pub persistence: Option<String>,
+    /// Other containers of the pod whose resources count (metrics exporters...).
+    #[serde(default)]
+    pub sidecars: Vec<Sidecar>,
+    /// Volume claim templates, when the StatefulSet has several (or their names matter): each
+    /// counts per replica while enabled. Instead of `persistence`.
+    #[serde(default)]
+    pub claim_templates: Vec<ClaimTemplate>,
 }
 
 /// How a component keeps its data.
@@ -298,6 +368,27 @@ pub struct Component {
     #[serde(default)]
     pub summary: String,
     pub kind: WorkloadKind,
+    /// `metadata.name` of the workload the real chart renders (release name = chart id).
+    #[serde(default)]
+    pub workload: Option<String>,
+    /// Another `metadata.name` while conditions hold (a Bitnami primary is `<release>-postgresql`
+    /// standalone and `<release>-postgresql-primary` with replication): the first that holds.
+    #[serde(default)]
+    pub workload_when: Vec<WorkloadWhen>,
+    /// With raw manifests: the repository file that holds the workload.
+    #[serde(default)]
+    pub manifest: Option<String>,
+    /// The main container's name in the pod (a patch's target).
+    #[serde(default)]
+    pub container: Option<String>,
+    #[serde(default)]
+    pub init_containers: Vec<InitContainer>,
+    #[serde(default)]
+    pub hpa: Option<ManifestObject>,
+    #[serde(default)]
+    pub pdb: Option<ManifestObject>,
+    #[serde(default)]
+    pub service_monitor: Option<ManifestObject>,
     pub image: String,
     #[serde(default)]
     pub security: Option<Security>,
@@ -325,6 +416,19 @@ pub enum AntiAffinity {
 }
 
 impl Component {
+    /// `metadata.name` of the workload the real chart renders for these effective values.
+    pub fn workload_name<'a>(&'a self, values: &Value) -> Option<&'a str> {
+        self.workload_when
+            .iter()
+            .find(|w| {
+                w.when
+                    .iter()
+                    .all(|c| c.holds(crate::values::lookup(values, &c.path).filter(|v| !v.is_null())))
+            })
+            .map(|w| w.workload.as_str())
+            .or(self.workload.as_deref())
+    }
+
     /// Whether the component holds data of its own (a database, a broker...).
     pub fn is_stateful(&self) -> bool {
         self.kind == WorkloadKind::StatefulSet || self.persistence != Persistence::None
@@ -347,6 +451,9 @@ pub struct SharedVolume {
     pub name: String,
     pub values: String,
     pub used_by: Vec<String>,
+    /// `metadata.name` of the PersistentVolumeClaim the real chart renders.
+    #[serde(default)]
+    pub claim: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -390,6 +497,150 @@ impl Connection {
     }
 }
 
+/// Where the real chart lives (`real_chart`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RealChart {
+    /// `owner/name` on GitHub.
+    pub repository: String,
+    pub commit: String,
+    /// The chart's folder in the repository.
+    pub path: String,
+    /// `helm` (the chart renders the stack) or `kustomize` (raw manifests, sized by an overlay).
+    #[serde(default = "helm")]
+    pub deploy: String,
+    /// With `kustomize`: which raw manifests of the repository the overlay builds on.
+    #[serde(default)]
+    pub manifests: Option<RawManifests>,
+}
+
+/// The raw manifests a `kustomize` chart deploys from (`real_chart.manifests`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManifests {
+    /// Folder of the repository checkout under CHARTS_DIR.
+    pub checkout: String,
+    /// Files listed in the overlay whatever the values.
+    #[serde(default)]
+    pub always: Vec<String>,
+    /// Files of the repository the overlay does not use, and why.
+    #[serde(default)]
+    pub not_used: Vec<NotUsed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotUsed {
+    pub path: String,
+    pub why: String,
+}
+
+/// An object of a shared manifest file that belongs to one component (`hpa`, `pdb`,
+/// `service_monitor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestObject {
+    pub name: String,
+    pub manifest: String,
+    /// Values path of its settings, where the chart has one.
+    #[serde(default)]
+    pub values: Option<String>,
+}
+
+/// An init container of the rendered pod (no figures of its own unless `resources` is given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitContainer {
+    pub name: String,
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+/// A workload name that applies while all `when` conditions hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadWhen {
+    pub when: Vec<EnabledWhen>,
+    pub workload: String,
+}
+
+/// One volume claim template of a StatefulSet (`values.claim_templates`): a claim per replica.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimTemplate {
+    /// `metadata.name` of the template.
+    pub name: String,
+    /// Its position in `volumeClaimTemplates` (patch target).
+    #[serde(default)]
+    pub index: usize,
+    /// Values path of its size.
+    pub size: String,
+    /// Values path of a bool that keeps it (absent: always).
+    #[serde(default)]
+    pub enabled: Option<String>,
+    #[serde(default)]
+    pub storage_class: Option<String>,
+}
+
+fn helm() -> String {
+    "helm".into()
+}
+
+/// Values under `key` configure another chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subchart {
+    pub key: String,
+    pub chart: String,
+    #[serde(default)]
+    pub repository: Option<String>,
+    pub version: String,
+    /// Values path of the bool that installs it.
+    #[serde(default)]
+    pub enabled: Option<String>,
+    /// `false`: a dependency of this chart (its `charts/`). `true`: the bundle installs it as a
+    /// release of its own, `<chart id>-<key>`, whose values are the subtree under `key`.
+    #[serde(default)]
+    pub release: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Moved {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removed {
+    pub path: String,
+    pub why: String,
+}
+
+/// A figure or behaviour the guide states that the real chart does not deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuideClaim {
+    pub id: String,
+    #[serde(default)]
+    pub env: Option<String>,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The guide's words.
+    pub guide: String,
+    /// Where in the guide.
+    pub source: String,
+    /// What the chart really does.
+    pub chart: String,
+    #[serde(default)]
+    pub guide_value: Option<String>,
+    #[serde(default)]
+    pub chart_value: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Assumption {
@@ -429,6 +680,24 @@ pub struct Chart {
     /// The guide's replicas by expected users, if it gives them (see `capacity`).
     #[serde(default)]
     pub users_sizing: Option<crate::capacity::UsersSizing>,
+    /// Where the real chart is: the truth for keys, defaults and template behaviour.
+    #[serde(default)]
+    pub real_chart: Option<RealChart>,
+    /// Charts the values under a key go to (Bitnami dependencies, or releases of their own).
+    #[serde(default)]
+    pub subcharts: Vec<Subchart>,
+    /// Keys the chart's own files set that no template reads: the bundle never writes them.
+    #[serde(default)]
+    pub dead: Vec<String>,
+    /// Paths of earlier catalogs that now live under the chart's real key (old links, imports).
+    #[serde(default)]
+    pub moved: Vec<Moved>,
+    /// Paths of earlier catalogs with no meaning for the real chart: dropped with the reason.
+    #[serde(default)]
+    pub removed: Vec<Removed>,
+    /// What the guide states that the chart does not deliver (shown beside the plan).
+    #[serde(default)]
+    pub claims: Vec<GuideClaim>,
     /// The index [`crate::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
     kinds: Derived<crate::config::KindIndex>,
@@ -462,6 +731,35 @@ impl Chart {
             }),
             None => &self.values,
         }
+    }
+
+    /// The subchart whose values `path` sets (the path is under its key).
+    pub fn subchart_of(&self, path: &str) -> Option<&Subchart> {
+        self.subcharts.iter().find(|s| path_covers(&s.key, path))
+    }
+
+    /// Whether no template reads `path` (it is, or is under, a `dead` key).
+    pub fn is_dead(&self, path: &str) -> bool {
+        self.dead.iter().any(|d| path_covers(d, path))
+    }
+
+    /// Where an earlier catalog's `path` lives now: the real key (with the rest of the path
+    /// kept), or the reason it was dropped. `None` when the path is not an old one.
+    pub fn migrate(&self, path: &str) -> Option<Result<String, &str>> {
+        if let Some(m) = self.moved.iter().find(|m| path_covers(&m.from, path)) {
+            return Some(Ok(format!("{}{}", m.to, &path[m.from.len()..])));
+        }
+        self.removed
+            .iter()
+            .find(|r| path_covers(&r.path, path))
+            .map(|r| Err(r.why.as_str()))
+    }
+
+    /// Whether the bundle installs the chart from raw manifests with a kustomize overlay.
+    pub fn is_kustomize(&self) -> bool {
+        self.real_chart
+            .as_ref()
+            .is_some_and(|r| r.deploy == "kustomize")
     }
 
     pub fn volume(&self, id: &str) -> Option<&SharedVolume> {
@@ -688,6 +986,11 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             return Err(err(file, format!("{at}.values"), "must be a map"));
         }
         for leaf in crate::values::leaf_paths(&e.values) {
+            // A chart's own environment file is taken as it is; a guide's overlay may set keys
+            // values.yaml lacks only for a subchart (passed through) or as a dead one (`dead`).
+            if e.file.is_some() || chart.subchart_of(&leaf).is_some() || chart.is_dead(&leaf) {
+                continue;
+            }
             check_path(file, chart, &format!("{at}.values.{leaf}"), &leaf, None)?;
         }
     }
@@ -727,14 +1030,38 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                 check_path(file, chart, &format!("{at}.values.{field}"), p, None)?;
             }
         }
-        if let Some(w) = &v.enabled_when {
+        for (j, w) in v.enabled_when.iter().enumerate() {
             check_path(
                 file,
                 chart,
-                &format!("{at}.values.enabled_when.path"),
+                &format!("{at}.values.enabled_when[{j}].path"),
                 &w.path,
                 None,
             )?;
+            if w.equals.is_none() == w.not_equals.is_none() {
+                return Err(err(
+                    file,
+                    format!("{at}.values.enabled_when[{j}]"),
+                    "needs exactly one of equals and not_equals",
+                ));
+            }
+        }
+        for (j, sc) in v.sidecars.iter().enumerate() {
+            let at = format!("{at}.values.sidecars[{j}]");
+            for (field, p) in [("resources", &sc.resources), ("enabled", &sc.enabled)] {
+                if let Some(p) = p {
+                    check_path(file, chart, &format!("{at}.{field}"), p, None)?;
+                }
+            }
+            for (k, w) in sc.enabled_when.iter().enumerate() {
+                check_path(
+                    file,
+                    chart,
+                    &format!("{at}.enabled_when[{k}].path"),
+                    &w.path,
+                    None,
+                )?;
+            }
         }
         if v.replicas.is_some() == v.replicas_fixed.is_some() {
             return Err(err(
@@ -751,6 +1078,9 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             ));
         }
         if let Some(r) = &v.resources {
+            // A real chart may leave requests or limits out (Bitnami's empty `resources`): the
+            // map must exist; the figures it holds must be quantities.
+            check_path(file, chart, &format!("{at}.values.resources"), r, None)?;
             for sub in [
                 "requests.cpu",
                 "requests.memory",
@@ -758,7 +1088,6 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                 "limits.memory",
             ] {
                 let p = format!("{r}.{sub}");
-                check_path(file, chart, &format!("{at}.values.resources"), &p, None)?;
                 let segs = parse_path(&p).map_err(|e| err(file, &at, e.to_string()))?;
                 if let Some(q) = get_path(&chart.values, &segs) {
                     crate::values::quantity_of(q)
@@ -778,6 +1107,15 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             }
         }
         match (&c.persistence, &v.persistence) {
+            (Persistence::PerReplica, None) if !v.claim_templates.is_empty() => {
+                for (j, t) in v.claim_templates.iter().enumerate() {
+                    let at = format!("{at}.values.claim_templates[{j}]");
+                    check_path(file, chart, &format!("{at}.size"), &t.size, None)?;
+                    if let Some(p) = &t.enabled {
+                        check_path(file, chart, &format!("{at}.enabled"), p, None)?;
+                    }
+                }
+            }
             (Persistence::PerReplica, None) => {
                 return Err(err(
                     file,
@@ -873,6 +1211,55 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
         check_path(file, chart, &format!("settings[{i}].path"), &s.path, None)?;
     }
     validate_connections(file, chart)?;
+    if let Some(r) = &chart.real_chart {
+        if r.deploy != "helm" && r.deploy != "kustomize" {
+            return Err(err(
+                file,
+                "real_chart.deploy",
+                format!("unknown deploy {:?}: expected helm or kustomize", r.deploy),
+            ));
+        }
+    }
+    for (i, sc) in chart.subcharts.iter().enumerate() {
+        if !is_id(&sc.key) || chart.subcharts[..i].iter().any(|o| o.key == sc.key) {
+            return Err(err(
+                file,
+                format!("subcharts[{i}].key"),
+                format!("{:?} is not a unique lowercase key", sc.key),
+            ));
+        }
+        if let Some(p) = &sc.enabled {
+            check_path(file, chart, &format!("subcharts[{i}].enabled"), p, None)?;
+        }
+    }
+    for (i, m) in chart.moved.iter().enumerate() {
+        if parse_path(&m.from).is_err() || parse_path(&m.to).is_err() {
+            return Err(err(
+                file,
+                format!("moved[{i}]"),
+                "from and to must be values paths",
+            ));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, c) in chart.claims.iter().enumerate() {
+        if !is_id(&c.id) || !seen.insert(c.id.as_str()) {
+            return Err(err(
+                file,
+                format!("claims[{i}].id"),
+                format!("{:?} is not a unique lowercase id", c.id),
+            ));
+        }
+        if let Some(e) = &c.env {
+            if chart.environment(e).is_none() {
+                return Err(err(
+                    file,
+                    format!("claims[{i}].env"),
+                    format!("no environment {e:?}"),
+                ));
+            }
+        }
+    }
     for (i, a) in chart.assumptions.iter().enumerate() {
         let env = match &a.env {
             None => None,
@@ -974,7 +1361,8 @@ fn validate_connections(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             let can_go = match d.split_once('/') {
                 Some(_) => true,
                 None => by_id.get(d.as_str()).is_some_and(|t| {
-                    let switchable = t.values.enabled.is_some() || t.values.enabled_when.is_some();
+                    let switchable =
+                        t.values.enabled.is_some() || !t.values.enabled_when.is_empty();
                     // A replica switched off with its primary (same `enabled` path) never runs
                     // without it.
                     switchable && t.values.enabled != c.values.enabled
@@ -1113,20 +1501,20 @@ mod tests {
         assert!(load_frappe(frappe).is_ok());
         let cases = [
             (
-                "    host: database.host\n",
-                "    host: database.hots\n",
+                "    host: frappe.db.host\n",
+                "    host: frappe.db.hots\n",
                 "connections[0].host",
-                "path \"database.hots\" does not exist in values",
+                "path \"frappe.db.hots\" does not exist in values",
             ),
             (
-                "    port: database.port\n",
-                "    port: database.name\n",
+                "    port: frappe.db.port\n",
+                "    port: frappe.db.name\n",
                 "connections[0].port",
                 "must hold a port number",
             ),
             (
-                "    host: database.host\n",
-                "    host: database.port\n",
+                "    host: frappe.db.host\n",
+                "    host: frappe.db.port\n",
                 "connections[0].host",
                 "must hold a host name (a string)",
             ),
@@ -1143,8 +1531,8 @@ mod tests {
                 "has more than one entry",
             ),
             (
-                "    host: redis.cache.host\n",
-                "    host: redis.cache.host\n    unsupported: no key\n",
+                "    host: frappe.redis.cacheHost\n",
+                "    host: frappe.redis.cacheHost\n    unsupported: no key\n",
                 "connections[1]",
                 "needs host (and optionally port) or unsupported, not both",
             ),
@@ -1157,27 +1545,36 @@ mod tests {
             assert!(e.problem.contains(problem), "{e}");
         }
         // Every dependency that can go away needs an entry.
-        let without = frappe.replacen(
-            "  - target: cauldron-infra/redis-socketio\n    host: redis.socketio.host\n    port: redis.socketio.port\n",
-            "",
-            1,
-        );
-        let e = load_frappe(&without).unwrap_err();
+        let entry = "  - target: cauldron-infra/redis-socketio\n    host: frappe.redis.socketioHost\n    port: frappe.redis.port\n";
+        assert!(frappe.contains(entry));
+        let e = load_frappe(&frappe.replacen(entry, "", 1)).unwrap_err();
         assert_eq!(e.path, "components[0].depends_on[3]", "{e}");
         assert!(
             e.problem
                 .contains("\"cauldron-infra/redis-socketio\" can be switched off or left out but has no connections entry"),
             "{e}"
         );
-        // A probe's {{ .Values.path }} must name a value.
-        let e = load_frappe(&frappe.replacen(
-            "{{ .Values.redis.queue.host }}",
-            "{{ .Values.redis.queue.hots }}",
-            1,
-        ))
-        .unwrap_err();
-        assert_eq!(e.path, "components[1].probes.liveness.exec", "{e}");
-        assert!(e.problem.contains("redis.queue.hots"), "{e}");
+        // A probe's {{ .Values.path }} must name a value (cauldron-infra's TimescaleDB probes
+        // run pg_isready as the configured user; the Frappe chart's probes name no value).
+        let infra = FILES[0].1;
+        let probe = "{{ .Values.timescaledb.auth.username }}";
+        assert!(infra.contains(probe));
+        assert!(Catalog::load(&[FILES[0]]).is_ok());
+        let bad = infra.replacen(probe, "{{ .Values.timescaledb.auth.usernme }}", 1);
+        let e = Catalog::load(&[("cauldron-infra.yaml", &bad)]).unwrap_err();
+        let timescaledb = Catalog::builtin()
+            .chart("cauldron-infra")
+            .unwrap()
+            .components
+            .iter()
+            .position(|c| c.id == "timescaledb")
+            .unwrap();
+        assert_eq!(
+            e.path,
+            format!("components[{timescaledb}].probes.liveness.exec"),
+            "{e}"
+        );
+        assert!(e.problem.contains("timescaledb.auth.usernme"), "{e}");
     }
 
     #[test]
@@ -1207,17 +1604,48 @@ mod tests {
 
     #[test]
     fn quantity_type_is_used_for_resources() {
-        // Every resource figure in every chart and environment parses as a quantity.
+        // Every resource figure (main container and sidecars) in every chart and environment
+        // parses as a quantity. A real chart may leave a map empty (Bitnami's `resources: {}`:
+        // no requests, no limits), so a figure is checked where it is set.
         let c = Catalog::builtin();
+        let mut checked = 0;
         for chart in &c.charts {
-            for comp in &chart.components {
-                let r = comp.values.resources.as_deref().unwrap();
-                for sub in ["requests.cpu", "limits.memory"] {
-                    let segs = parse_path(&format!("{r}.{sub}")).unwrap();
-                    let v = get_path(&chart.values, &segs).unwrap();
-                    let _q: Quantity = crate::values::quantity_of(v).unwrap();
+            let trees = std::iter::once(("values.yaml", &chart.values)).chain(
+                chart
+                    .environments
+                    .iter()
+                    .map(|e| (e.id.as_str(), chart.preset(&e.id))),
+            );
+            for (env, tree) in trees {
+                for comp in &chart.components {
+                    let r = comp.values.resources.as_deref().unwrap();
+                    let maps = std::iter::once(r).chain(
+                        comp.values
+                            .sidecars
+                            .iter()
+                            .filter_map(|s| s.resources.as_deref()),
+                    );
+                    for map in maps {
+                        for sub in [
+                            "requests.cpu",
+                            "requests.memory",
+                            "limits.cpu",
+                            "limits.memory",
+                        ] {
+                            let segs = parse_path(&format!("{map}.{sub}")).unwrap();
+                            let Some(v) = get_path(tree, &segs).filter(|v| !v.is_null()) else {
+                                continue;
+                            };
+                            let _q: Quantity = crate::values::quantity_of(v)
+                                .unwrap_or_else(|e| panic!("{} {env} {map}.{sub}: {e}", chart.id));
+                            checked += 1;
+                        }
+                    }
                 }
             }
         }
+        // Most maps are filled in: the loop above did read figures (Rhesis alone has 5
+        // components x 4 figures x 5 trees).
+        assert!(checked > 300, "{checked}");
     }
 }

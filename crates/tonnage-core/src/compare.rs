@@ -133,13 +133,13 @@ mod tests {
     #[test]
     fn local_vs_prod_deltas() {
         let c = compare(&p("local", &[]), &p("prod", &[]));
-        // 8 - 2.35 cores, 16 - 4.625 GiB, 110 - 1 GiB, 12 - 5 pods.
+        // 8 - 2.35 cores, 16 - 4.625 GiB, 110 - 1.5 GiB, 12 - 5 pods.
         assert_eq!(c.baseline.requests_cpu_millicores, 5650);
         assert_eq!(
             c.baseline.requests_memory_bytes,
             (16 << 30) - (4 << 30) - (640 << 20)
         );
-        assert_eq!(c.baseline.storage_bytes, 109 << 30);
+        assert_eq!(c.baseline.storage_bytes, (109 << 30) - (512 << 20));
         assert_eq!(c.baseline.replicas, 7);
         let backend = c.rows.iter().find(|r| r.id == "backend").unwrap();
         assert!(backend.changed.contains(&"replicas"));

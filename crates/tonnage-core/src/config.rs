@@ -203,11 +203,18 @@ impl Configuration {
             0 => Err(ConfigError::UnknownPath {
                 stack: self.stacks.join(" + "),
                 path: path.to_string(),
+                // A path of an earlier catalog first: the chart's real key for it.
                 suggestions: self
                     .stacks
                     .iter()
                     .filter_map(|s| catalog.chart(s))
-                    .flat_map(|c| suggest(c, path))
+                    .filter_map(|c| c.migrate(path).and_then(Result::ok))
+                    .chain(
+                        self.stacks
+                            .iter()
+                            .filter_map(|s| catalog.chart(s))
+                            .flat_map(|c| suggest(c, path)),
+                    )
                     .take(5)
                     .collect(),
             }),
@@ -234,10 +241,16 @@ impl Configuration {
                 valid: self.stacks.clone(),
             })?;
         if !path_known(chart, path) {
+            // A path of an earlier catalog: name the chart's real key first.
+            let mut suggestions = suggest(chart, path);
+            if let Some(Ok(to)) = chart.migrate(path) {
+                suggestions.retain(|s| s != &to);
+                suggestions.insert(0, to);
+            }
             return Err(ConfigError::UnknownPath {
                 stack: stack.to_string(),
                 path: path.to_string(),
-                suggestions: suggest(chart, path),
+                suggestions,
             });
         }
         check_value(chart, path, &value).map_err(|problem| ConfigError::BadValue {
@@ -400,6 +413,11 @@ pub fn path_known(chart: &Chart, path: &str) -> bool {
     let Ok(segs) = parse_path(path) else {
         return false;
     };
+    // A subchart's keys go to the subchart as `helm --set` passes them: the catalog holds only
+    // the ones the plan reads, not the subchart's whole values file.
+    if chart.subchart_of(path).is_some_and(|s| s.key != path) {
+        return true;
+    }
     let trees = std::iter::once(&chart.values).chain(chart.environments.iter().map(|e| &e.values));
     for tree in trees {
         if get_path(tree, &segs).is_some() {
@@ -539,6 +557,18 @@ impl KindIndex {
                     add(path, i * 4 + rank, role);
                 }
             }
+            // Sidecars' resources and further claim templates (`<map>.size`) rank with the
+            // component's own resources and persistence.
+            for sc in &v.sidecars {
+                if let Some(r) = &sc.resources {
+                    add(r, i * 4, Role::Resources);
+                }
+            }
+            for t in &v.claim_templates {
+                if let Some(map) = t.size.strip_suffix(".size") {
+                    add(map, i * 4 + 3, Role::Size);
+                }
+            }
         }
         let after = chart.components.len() * 4;
         for (i, vol) in chart.volumes.iter().enumerate() {
@@ -617,6 +647,16 @@ fn field_kind_by_scan(chart: &Chart, path: &str) -> FieldKind {
             }
         }
         if v.persistence.as_deref().and_then(|p| below(path, p)) == Some("size") {
+            return FieldKind::Quantity;
+        }
+        for sc in &v.sidecars {
+            if let Some(r) = &sc.resources {
+                if path_covers(r, path) && path != r {
+                    return FieldKind::Quantity;
+                }
+            }
+        }
+        if v.claim_templates.iter().any(|t| t.size == path && path.ends_with(".size")) {
             return FieldKind::Quantity;
         }
     }
@@ -721,13 +761,26 @@ pub fn component_fields(c: &crate::catalog::Component) -> Vec<Field> {
             FieldKind::Quantity,
         );
     }
-    if let (crate::catalog::Persistence::PerReplica, Some(p)) = (&c.persistence, &v.persistence) {
-        push(
+    match (&c.persistence, &v.persistence) {
+        (crate::catalog::Persistence::PerReplica, Some(p)) => push(
             "storage",
             "Storage / replica",
             format!("{p}.size"),
             FieldKind::Quantity,
-        );
+        ),
+        (crate::catalog::Persistence::PerReplica, None) if !v.claim_templates.is_empty() => push(
+            "storage",
+            "Storage / replica",
+            v.claim_templates[0].size.clone(),
+            FieldKind::Quantity,
+        ),
+        (crate::catalog::Persistence::Shared(_), Some(p)) => push(
+            "storage",
+            "Storage (one claim)",
+            format!("{p}.size"),
+            FieldKind::Quantity,
+        ),
+        _ => {}
     }
     if let Some(a) = &v.autoscaling {
         push(

@@ -180,7 +180,7 @@ mod tests {
             .any(|e| e.from == web && d.nodes[e.to].stack == "cauldron-infra"));
         assert!(d.edges.iter().all(|e| !e.broken));
         c.set_str(cat, "cauldron-infra:postgresql.enabled=false")
-            .ok();
+            .unwrap();
         let d = layout(cat, &c, &plan(cat, &c));
         assert!(
             d.edges.iter().any(|e| e.broken),

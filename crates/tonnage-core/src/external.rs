@@ -396,49 +396,60 @@ mod tests {
 
     #[test]
     fn endpoints_are_written_into_the_dependant_values() {
+        // The real chart has one port key for its three Redis hosts (frappe.redis.port): the
+        // Redis endpoints here give the same port.
         let v = frappe_with(&[
             ("external.cauldron-infra.postgresql", "db.example.com:6432"),
-            ("external.cauldron-infra.redis-cache", "cache.example.com"),
+            (
+                "external.cauldron-infra.redis-cache",
+                "cache.example.com:6380",
+            ),
             (
                 "external.cauldron-infra.redis-queue",
                 "queue.example.com:6380",
             ),
             (
                 "external.cauldron-infra.redis-socketio",
-                "io.example.com:6381",
+                "io.example.com:6380",
             ),
         ]);
         let at = |p: &str| lookup(&v, p).cloned();
-        assert_eq!(at("database.host"), Some(Value::from("db.example.com")));
-        assert_eq!(at("database.port"), Some(Value::from(6432)));
+        assert_eq!(at("frappe.db.host"), Some(Value::from("db.example.com")));
+        assert_eq!(at("frappe.db.port"), Some(Value::from(6432)));
         assert_eq!(
-            at("redis.cache.host"),
+            at("frappe.redis.cacheHost"),
             Some(Value::from("cache.example.com"))
         );
-        // No port given: the chart's port stays.
-        assert_eq!(at("redis.cache.port"), Some(Value::from(6379)));
         assert_eq!(
-            at("redis.queue.host"),
+            at("frappe.redis.queueHost"),
             Some(Value::from("queue.example.com"))
         );
-        assert_eq!(at("redis.queue.port"), Some(Value::from(6380)));
         assert_eq!(
-            at("redis.socketio.host"),
+            at("frappe.redis.socketioHost"),
             Some(Value::from("io.example.com"))
         );
-        assert_eq!(at("redis.socketio.port"), Some(Value::from(6381)));
-        // Without options, prod's preset host (replication: the primary Service).
-        let v = frappe_with(&[]);
+        assert_eq!(at("frappe.redis.port"), Some(Value::from(6380)));
+        // No port given: the chart's port stays.
+        let v = frappe_with(&[("external.cauldron-infra.redis-cache", "cache.example.com")]);
         assert_eq!(
-            lookup(&v, "database.host"),
-            Some(&Value::from("cauldron-infra-postgresql-primary"))
+            lookup(&v, "frappe.redis.cacheHost"),
+            Some(&Value::from("cache.example.com"))
+        );
+        assert_eq!(lookup(&v, "frappe.redis.port"), Some(&Value::from(6379)));
+        // Without options, the chart's own host: values.yaml's `postgres` (values-prod.yaml
+        // leaves frappe.db alone).
+        let v = frappe_with(&[]);
+        assert_eq!(lookup(&v, "frappe.db.host"), Some(&Value::from("postgres")));
+        assert_eq!(
+            lookup(&v, "frappe.redis.cacheHost"),
+            Some(&Value::from("redis-cache"))
         );
         // Empty and malformed endpoints write nothing.
         for bad in ["", "db:0"] {
             let v = frappe_with(&[("external.cauldron-infra.postgresql", bad)]);
             assert_eq!(
-                lookup(&v, "database.host"),
-                Some(&Value::from("cauldron-infra-postgresql-primary")),
+                lookup(&v, "frappe.db.host"),
+                Some(&Value::from("postgres")),
                 "{bad:?}"
             );
         }
@@ -447,10 +458,10 @@ mod tests {
     #[test]
     fn an_endpoint_wins_over_an_override_of_the_same_value() {
         let mut c = Configuration::new(cat(), &["cauldron-frappe"], "dev").unwrap();
-        c.set_str(cat(), "database.host=mydb").unwrap();
+        c.set_str(cat(), "frappe.db.host=mydb").unwrap();
         let chart = cat().chart("cauldron-frappe").unwrap();
         assert_eq!(
-            lookup(&c.effective_values(chart), "database.host"),
+            lookup(&c.effective_values(chart), "frappe.db.host"),
             Some(&Value::from("mydb"))
         );
         c.options.insert(
@@ -458,15 +469,15 @@ mod tests {
             "db.example.com".into(),
         );
         assert_eq!(
-            lookup(&c.effective_values(chart), "database.host"),
+            lookup(&c.effective_values(chart), "frappe.db.host"),
             Some(&Value::from("db.example.com"))
         );
         assert_eq!(
-            c.source_of(chart, "database.host"),
+            c.source_of(chart, "frappe.db.host"),
             crate::config::Layer::User
         );
-        assert!(writes_path(chart, &c.options, "database.host"));
-        assert!(!writes_path(chart, &c.options, "database.port"));
+        assert!(writes_path(chart, &c.options, "frappe.db.host"));
+        assert!(!writes_path(chart, &c.options, "frappe.db.port"));
     }
 
     #[test]
@@ -476,7 +487,7 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(
             describe(d[0].0, d[0].1),
-            "cauldron-frappe: database.host and database.port"
+            "cauldron-frappe: frappe.db.host and frappe.db.port"
         );
         let c = Configuration::new(cat(), &["caracal"], "prod").unwrap();
         let d = dependants(cat(), &c.stacks, "caracal", "zookeeper");

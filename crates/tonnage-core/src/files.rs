@@ -223,9 +223,12 @@ pub enum Reply {
     Import {
         report: ImportReport,
     },
-    /// The configuration a [`Request::DecodeLink`] link holds.
+    /// The configuration a [`Request::DecodeLink`] link holds, and what decoding did to the
+    /// overrides of an older link ([`share::Migration`], as text).
     Config {
         config: Configuration,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notes: Vec<String>,
     },
     /// The request could not be read, or the values file or link could not (names what was
     /// wrong, as the core's error says it).
@@ -508,8 +511,11 @@ impl FilesService {
                 None,
             ),
             Ok(Request::DecodeLink { fragment }) => (
-                match share::decode(catalog, &fragment) {
-                    Ok(config) => Reply::Config { config },
+                match share::decode_noting(catalog, &fragment) {
+                    Ok((config, m)) => Reply::Config {
+                        config,
+                        notes: m.iter().map(ToString::to_string).collect(),
+                    },
                     Err(e) => Reply::Error {
                         message: e.to_string(),
                     },
@@ -531,11 +537,13 @@ mod tests {
         Catalog::builtin()
     }
 
+    /// A generated password for a credential the chart takes from its values (caracal's
+    /// values.yaml `postgresql.auth.password`).
     fn pw() -> Vec<Password> {
         vec![(
-            "rhesis".into(),
-            "database.postgresql.password".into(),
-            "x1".into(),
+            "caracal".into(),
+            "postgresql.auth.password".into(),
+            "Gen-x1-pw".into(),
         )]
     }
 
@@ -544,7 +552,7 @@ mod tests {
     fn one_file_equals_the_full_sets_file() {
         let ids: Vec<&str> = catalog().chart_ids();
         let mut all = Configuration::new(catalog(), &ids, "prod").unwrap();
-        all.set_str(catalog(), "cauldron-infra:qdrant.replicaCount=4")
+        all.set_str(catalog(), "cauldron-infra:rabbitmq.replicaCount=5")
             .unwrap();
         for c in [
             all,
@@ -552,6 +560,9 @@ mod tests {
         ] {
             let files = preview_files(catalog(), &c, &pw());
             assert!(files.iter().any(|f| f.path.starts_with("manifests/")));
+            if c.stacks.iter().any(|s| s == "caracal") {
+                assert!(files.iter().any(|f| f.contents.contains("Gen-x1-pw")));
+            }
             for f in &files {
                 assert_eq!(
                     preview_file(catalog(), &c, &pw(), &f.path).as_ref(),
@@ -704,7 +715,8 @@ mod tests {
         assert_eq!(
             reply,
             Reply::Config {
-                config: share::decode(catalog(), &link).unwrap()
+                config: share::decode(catalog(), &link).unwrap(),
+                notes: Vec::new(),
             }
         );
         let reply = ask(Request::DecodeLink {

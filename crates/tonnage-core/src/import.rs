@@ -177,6 +177,7 @@ pub fn import_values(
     let mut report = ImportReport::default();
     match &doc {
         Value::Null => return Ok(report),
+        Value::Mapping(m) if m.is_empty() => return Ok(report),
         Value::Mapping(_) => {}
         other => {
             let (line, column) = first_content(text);
@@ -201,11 +202,22 @@ pub fn import_values(
     };
     walker.walk(&mut Vec::new(), &doc);
     // Where the environment differs from values.yaml and the file says nothing, the file keeps
-    // values.yaml's value: restore it.
-    let env_changes = values_diff(&chart.values, &preset);
+    // values.yaml's value: restore it. An environment that is the chart's own values file
+    // (`values-prod.yaml`) stays: the install applies that file before the imported one.
+    let file_env = chart
+        .environment(&config.env)
+        .is_some_and(|e| e.file.is_some());
+    let restore_from = if file_env { &preset } else { &chart.values };
+    let env_changes = values_diff(restore_from, &preset);
     let mut changed = Vec::new();
     leaves(&env_changes, &mut Vec::new(), &mut changed);
     for segs in changed {
+        // A subtree installed as a release of its own, or a key no template reads, is not in the
+        // chart's file: the file says nothing of it, and nothing is restored.
+        let path = crate::values::format_path(&segs);
+        if chart.subchart_of(&path).is_some_and(|s| s.release) || chart.is_dead(&path) {
+            continue;
+        }
         if walker
             .seen
             .iter()
@@ -448,6 +460,41 @@ mod tests {
         s
     }
 
+    /// Whether `path` is a key of the chart's own values file in the bundle: not under a
+    /// subchart installed as a release of its own (rae-memory's PostgreSQL, Redis and Qdrant),
+    /// whose values travel in that release's file.
+    fn in_chart_file(chart: &Chart, path: &str) -> bool {
+        !chart.subchart_of(path).is_some_and(|s| s.release)
+    }
+
+    /// The chart's own part of its values, as Helm sees them ([`strip_nulls`]).
+    fn own_values(chart: &Chart, v: &Value) -> Value {
+        let mut v = v.clone();
+        if let Value::Mapping(m) = &mut v {
+            for s in chart.subcharts.iter().filter(|s| s.release) {
+                m.remove(s.key.as_str());
+            }
+        }
+        strip_nulls(&v)
+    }
+
+    /// [`figures`] of the components the chart's own values file sizes: all of them and the
+    /// totals, unless a subchart is a release of its own.
+    fn own_figures(chart: &Chart, p: &Plan) -> String {
+        if !chart.subcharts.iter().any(|s| s.release) {
+            return figures(p);
+        }
+        let mut p = p.clone();
+        p.components.retain(|c| {
+            chart
+                .component(&c.id)
+                .and_then(|k| k.values.resources.as_deref())
+                .is_none_or(|r| in_chart_file(chart, r))
+        });
+        p.totals = Default::default();
+        figures(&p)
+    }
+
     fn rhesis(env: &str) -> Configuration {
         Configuration::new(cat(), &["rhesis"], env).unwrap()
     }
@@ -484,13 +531,18 @@ mod tests {
         }
     }
 
+    /// Between environments whose presets are the guide's figures (no chart file of their
+    /// own: the bundle's file then holds the whole preset), a file reproduces its plan: the
+    /// figures and values its chart's file holds (a subchart installed as a release of its own
+    /// has a file of its own).
     #[test]
     fn an_env_file_onto_another_env_reproduces_its_plan() {
         for chart in &cat().charts {
-            for a in &chart.environments {
+            let guide_envs = || chart.environments.iter().filter(|e| e.file.is_none());
+            for a in guide_envs() {
                 let ca = Configuration::new(cat(), &[&chart.id], &a.id).unwrap();
                 let text = env_file(&ca, &chart.id);
-                for b in &chart.environments {
+                for b in guide_envs() {
                     let mut cb = Configuration::new(cat(), &[&chart.id], &b.id).unwrap();
                     let r = import_values(cat(), &cb, &chart.id, &text).unwrap();
                     assert!(r.unknown.is_empty() && r.invalid.is_empty(), "{r:?}");
@@ -499,16 +551,16 @@ mod tests {
                     }
                     r.apply(cat(), &mut cb, &chart.id).unwrap();
                     assert_eq!(
-                        strip_nulls(&cb.effective_values(chart)),
-                        strip_nulls(&ca.effective_values(chart)),
+                        own_values(chart, &cb.effective_values(chart)),
+                        own_values(chart, &ca.effective_values(chart)),
                         "{}: {} file onto {}",
                         chart.id,
                         a.id,
                         b.id
                     );
                     assert_eq!(
-                        figures(&plan(cat(), &cb)),
-                        figures(&plan(cat(), &ca)),
+                        own_figures(chart, &plan(cat(), &cb)),
+                        own_figures(chart, &plan(cat(), &ca)),
                         "{}: {} file onto {}",
                         chart.id,
                         a.id,
@@ -634,7 +686,7 @@ mod tests {
     #[test]
     fn lists_whole_nulls_and_yaml_1_1_booleans() {
         let mut config = Configuration::new(cat(), &["rae-memory"], "dev").unwrap();
-        let text = "ingress:\n  enabled: off\n  hosts:\n    - host: x.example.com\n      paths: [{path: /, pathType: Prefix}]\n  annotations:\n    example.com/team: memory\nreranker: null\n";
+        let text = "ingress:\n  enabled: off\n  hosts:\n    - host: x.example.com\n      paths: [{path: /, pathType: Prefix}]\n  annotations:\n    example.com/team: memory\nrerankerService: null\n";
         let r = import_values(cat(), &config, "rae-memory", text).unwrap();
         let paths: Vec<&str> = r.overrides.iter().map(|(p, _)| p.as_str()).collect();
         assert!(paths.contains(&"ingress.enabled"), "{r:?}");
@@ -643,7 +695,7 @@ mod tests {
             paths.contains(&"ingress.annotations.example\\.com/team"),
             "{r:?}"
         );
-        assert!(paths.contains(&"reranker"), "null deletes: {r:?}");
+        assert!(paths.contains(&"rerankerService"), "null deletes: {r:?}");
         let enabled = r
             .overrides
             .iter()
@@ -742,8 +794,21 @@ mod tests {
             let chart = &cat().charts[ci];
             let envs = &chart.environments;
             let a = &envs[ea % envs.len()].id;
-            let b = &envs[eb % envs.len()].id;
-            let paths = sizing_paths(chart);
+            // Onto another environment only where the file holds the whole preset (the guide's
+            // figures): a bundle file for a chart's own environment file is layered on that file.
+            let b = match envs[ea % envs.len()].file {
+                Some(_) => a,
+                None => &envs[eb % envs.len()].id,
+            };
+            let b = match chart.environment(b).and_then(|e| e.file.as_ref()) {
+                Some(_) => a,
+                None => b,
+            };
+            // What the chart's own file carries (see in_chart_file).
+            let paths: Vec<_> = sizing_paths(chart)
+                .into_iter()
+                .filter(|(p, _)| in_chart_file(chart, p))
+                .collect();
             let mut ca = Configuration::new(cat(), &[&chart.id], a).unwrap();
             for (pi, vi) in picks {
                 let (p, vals) = &paths[pi % paths.len()];
@@ -754,11 +819,16 @@ mod tests {
             let r = import_values(cat(), &cb, &chart.id, &text).unwrap();
             prop_assert!(r.unknown.is_empty() && r.invalid.is_empty(), "{:?}", r);
             r.apply(cat(), &mut cb, &chart.id).unwrap();
-            prop_assert_eq!(figures(&plan(cat(), &cb)), figures(&plan(cat(), &ca)), "{}", text);
+            prop_assert_eq!(
+                own_figures(chart, &plan(cat(), &cb)),
+                own_figures(chart, &plan(cat(), &ca)),
+                "{}",
+                text
+            );
             // The same values as Helm sees them, not only the same figures.
             prop_assert_eq!(
-                strip_nulls(&cb.effective_values(chart)),
-                strip_nulls(&ca.effective_values(chart))
+                own_values(chart, &cb.effective_values(chart)),
+                own_values(chart, &ca.effective_values(chart))
             );
         }
     }

@@ -25,6 +25,7 @@ pub mod diagram;
 pub mod external;
 pub mod files;
 pub mod import;
+pub mod kustomize;
 pub mod manifests;
 pub mod plan;
 pub mod quantity;

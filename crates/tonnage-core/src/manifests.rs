@@ -4,18 +4,22 @@
 //!
 //! Every figure is read from [`Configuration::effective_values`] through the component's
 //! `values` paths of the catalog, with the same rules as [`crate::plan`] (presets, a missing
-//! request defaulting to the limit, HPA minimum as the baseline), so the manifests and the plan
-//! agree; a test parses the YAML back and checks the sums against the plan's totals.
+//! request defaulting to the limit, HPA minimum as the baseline, sidecars counted in their pod,
+//! every claim template per replica, standalone claims once), so the manifests and the plan
+//! agree; a test parses the YAML back and checks the sums against the plan, per workload and in
+//! total. The chart-specific parts (secrets, ConfigMaps, Ingress, network policies, monitoring)
+//! read the real charts' keys and render what their templates render, in Tonnage's own layout;
+//! they are not yet the charts' exact output.
 //!
-//! Release name = chart id; component objects are `<release>-<component>`, except where the
-//! chart's clients or guide address a Bitnami-style name (`-master`, `-replicas`, `-primary`) or
-//! the guide names the object (Caracal's `caracal-postgres`). Namespace = the catalog's namespace.
+//! Release name = chart id; workloads are named as the real chart names them (the catalog's
+//! `workload` / `workload_when`), else `<release>-<component>`; a StatefulSet's headless
+//! Service is `<workload>-headless`. Namespace = the catalog's namespace.
 //!
 //! Total: never panics; a missing or malformed figure leaves its field out. Deterministic:
 //! charts in configuration (catalog) order, then Helm's install order of kinds, then name.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use k8s_openapi::api::apps::v1::{
@@ -45,18 +49,17 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
-    LabelSelector, LabelSelectorRequirement, ObjectMeta,
-};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::archive::OutFile;
 use crate::catalog::{
-    AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, WorkloadKind,
+    AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
+    WorkloadKind,
 };
-use crate::config::{Configuration, Layer};
+use crate::config::Configuration;
 use crate::plan::bitnami_preset;
 use crate::quantity::Quantity;
 use crate::values::{display_value, lookup, quantity_of};
@@ -185,9 +188,7 @@ pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<
         .filter(|_| config.stacks.iter().any(|s| s == id))
     {
         let ctx = Ctx {
-            catalog,
             chart,
-            config,
             values: config.effective(chart),
             release: chart.id.clone(),
             namespace: chart.chart.namespace.clone(),
@@ -235,9 +236,7 @@ impl<P: AsRef<str>> ValuesPath for (P, &str) {
 }
 
 struct Ctx<'a> {
-    catalog: &'a Catalog,
     chart: &'a Chart,
-    config: &'a Configuration,
     values: Cow<'a, Value>,
     release: String,
     namespace: String,
@@ -316,6 +315,15 @@ impl Ctx<'_> {
 
     fn has(&self, path: impl ValuesPath) -> bool {
         self.get(path).is_some()
+    }
+
+    /// [`Self::text`], but `None` for a key no template of the real chart reads (`dead`).
+    fn live_text(&self, path: &str) -> Option<String> {
+        if self.chart.is_dead(path) {
+            None
+        } else {
+            self.text(path)
+        }
     }
 
     fn component(&self, id: &str) -> Option<&Component> {
@@ -842,12 +850,14 @@ fn family(c: &Component) -> Family {
         "qdrant" => Family::Qdrant,
         "cp-kafka" | "kafka" => Family::Kafka,
         "cp-zookeeper" | "zookeeper" => Family::Zookeeper,
+        // cauldron-frappe runs Frappe's bench image (frappe/bench).
         "erpnext" | "frappe" => Family::Frappe,
+        "bench" if repo.contains("frappe") => Family::Frappe,
         _ => Family::App,
     }
 }
 
-/// Where the image keeps its data (the claim or the shared volume is mounted there).
+/// Where the image keeps its data (the first claim or the shared volume is mounted there).
 fn data_path(f: Family) -> &'static str {
     match f {
         Family::BitnamiPostgres => "/bitnami/postgresql",
@@ -863,13 +873,25 @@ fn data_path(f: Family) -> &'static str {
     }
 }
 
-/// Replicas that must stay up for the system to keep a quorum (PDB minAvailable).
-fn is_quorum(ctx: &Ctx, c: &Component) -> bool {
-    match family(c) {
-        Family::Zookeeper | Family::Kafka | Family::BitnamiRabbitmq => true,
-        Family::Qdrant => ctx.bool_at((base(c), "config.cluster.enabled"), false),
-        _ => false,
+/// Where a claim template after the first is mounted (`values.claim_templates`).
+fn claim_path(name: &str) -> String {
+    match name {
+        // Zookeeper's transaction log (cp-zookeeper's dataLogDir).
+        "zookeeper-log" => "/var/lib/zookeeper/log".into(),
+        // The Qdrant chart's snapshots volume.
+        "qdrant-snapshots" => "/qdrant/snapshots".into(),
+        // Bitnami Redis Sentinel's configuration volume.
+        "sentinel-data" => "/opt/bitnami/redis-sentinel/etc".into(),
+        other => format!("/mnt/{}", dns_label(other)),
     }
+}
+
+/// Replicas that must stay up for the system to keep a quorum (PDB minAvailable).
+fn is_quorum(c: &Component) -> bool {
+    matches!(
+        family(c),
+        Family::Zookeeper | Family::Kafka | Family::BitnamiRabbitmq
+    )
 }
 
 /// The component's key in the values tree: the first segment of its image path (the Bitnami
@@ -885,37 +907,47 @@ fn base(c: &Component) -> String {
     p.split('.').next().unwrap_or("").to_string()
 }
 
-/// The values prefix that holds the component's own settings (`web` for `web.resources`,
-/// `consumers.ledgerWriter` for `consumers.ledgerWriter.resources`).
-fn settings_prefix(c: &Component) -> Option<String> {
+/// The values prefix of the component's own settings: the parent of its image map
+/// (`database.postgresql` for `database.postgresql.image`, `frappe` for `frappe.image`), else of
+/// its resources map (`web` for `web.resources`).
+fn own_prefix(c: &Component) -> Option<&str> {
+    let v = &c.values;
+    v.image
+        .as_deref()
+        .and_then(|p| p.strip_suffix(".image"))
+        .or_else(|| {
+            v.resources
+                .as_deref()
+                .and_then(|r| r.strip_suffix(".resources"))
+        })
+}
+
+/// The values prefix that holds the component's resources map's siblings (`web` for
+/// `web.resources`, `consumers.ledgerWriter` for `consumers.ledgerWriter.resources`).
+fn settings_prefix(c: &Component) -> Option<&str> {
     c.values
         .resources
         .as_deref()
         .and_then(|r| r.strip_suffix(".resources"))
-        .map(str::to_string)
 }
 
-/// The name of a component's workload and client Service.
+/// Whether the component belongs to a chart installed from the chart's values under a subchart
+/// key (Bitnami's PostgreSQL in cauldron-infra, RAE's PostgreSQL/Redis/Qdrant releases): the
+/// chart's own pod settings do not reach it.
+fn in_subchart(ctx: &Ctx, c: &Component) -> bool {
+    c.values
+        .image
+        .as_deref()
+        .or(c.values.resources.as_deref())
+        .is_some_and(|p| ctx.chart.subchart_of(p).is_some())
+}
+
+/// The name of a component's workload and client Service: the workload the real chart renders
+/// (catalog `workload` / `workload_when`), else `<release>-<component>`.
 fn object_name(ctx: &Ctx, c: &Component) -> String {
-    let r = &ctx.release;
-    match family(c) {
-        Family::BitnamiRedis => match c.id.strip_suffix("-replica") {
-            Some(master) => format!("{r}-{master}-replicas"),
-            None => format!("{r}-{}-master", c.id),
-        },
-        Family::BitnamiPostgres if !c.id.ends_with("-read") => {
-            let arch = ctx.text((base(c), "architecture"));
-            if arch.as_deref() == Some("replication") {
-                format!("{r}-{}-primary", c.id)
-            } else {
-                format!("{r}-{}", c.id)
-            }
-        }
-        // The Caracal guide addresses svc/caracal-postgres and pod caracal-postgres-0.
-        Family::Postgres if ctx.chart.id == "caracal" && c.id == "postgresql" => {
-            format!("{r}-postgres")
-        }
-        _ => format!("{r}-{}", c.id),
+    match c.workload_name(&ctx.values) {
+        Some(n) => n.to_string(),
+        None => format!("{}-{}", ctx.release, c.id),
     }
 }
 
@@ -932,6 +964,28 @@ struct Hpa {
     memory: Option<i64>,
 }
 
+/// A per-replica volume of a StatefulSet: a claim template, or what replaces it.
+struct Claim {
+    /// The claim template's (and the pod volume's) name.
+    name: String,
+    /// Where the main container mounts it.
+    path: String,
+    /// The claim's size; `None` while switched off or sized 0 (an emptyDir takes its place).
+    size: Option<Quantity>,
+    storage_class: Option<String>,
+    /// An existing claim to mount instead of a template (Bitnami `existingClaim`).
+    existing: Option<String>,
+}
+
+/// A container beside the main one (`values.sidecars`), while enabled.
+struct Side<'a> {
+    sc: &'a Sidecar,
+    image: String,
+    pull_policy: String,
+    requests: BTreeMap<String, K8sQuantity>,
+    limits: BTreeMap<String, K8sQuantity>,
+}
+
 /// One enabled component with the figures the plan counts.
 struct Work<'a> {
     c: &'a Component,
@@ -942,8 +996,9 @@ struct Work<'a> {
     hpa: Option<Hpa>,
     requests: BTreeMap<String, K8sQuantity>,
     limits: BTreeMap<String, K8sQuantity>,
-    /// Per-replica claim (volumeClaimTemplates), when persistence is on with a size.
-    claim: Option<Quantity>,
+    /// Per-replica volumes: the persistence map's claim, then `values.claim_templates`.
+    claims: Vec<Claim>,
+    sidecars: Vec<Side<'a>>,
     image: String,
     pull_policy: String,
 }
@@ -953,18 +1008,27 @@ impl Work<'_> {
     fn peak(&self) -> i64 {
         self.hpa.map_or(self.replicas, |h| h.max)
     }
+
+    /// Whether a claim template holds the data (Redis's append-only file is then worth it).
+    fn persisted(&self) -> bool {
+        self.claims
+            .first()
+            .is_some_and(|c| c.size.is_some() || c.existing.is_some())
+    }
+}
+
+/// Whether a list of conditions (`enabled_when`) all hold.
+fn all_hold(ctx: &Ctx, conditions: &[crate::catalog::EnabledWhen]) -> bool {
+    conditions.iter().all(|w| w.holds(ctx.get(&w.path)))
 }
 
 fn enabled(ctx: &Ctx, c: &Component) -> bool {
     let v = &c.values;
-    let mut on = match &v.enabled {
+    let on = match &v.enabled {
         Some(p) => ctx.bool_at(p, true),
         None => true,
     };
-    if let Some(w) = &v.enabled_when {
-        on &= ctx.get(&w.path) == Some(&w.equals);
-    }
-    on
+    on && all_hold(ctx, &v.enabled_when)
 }
 
 fn k8s_q(q: Quantity) -> K8sQuantity {
@@ -972,25 +1036,21 @@ fn k8s_q(q: Quantity) -> K8sQuantity {
     K8sQuantity(q.canonical())
 }
 
-/// Requests and limits exactly as the plan counts them: the explicit figures (a missing request
-/// defaults to the limit, as Kubernetes does), or the Bitnami preset when none is set.
-fn resources(
+/// One container's requests and limits from the resources map at `res`, exactly as the plan
+/// counts them: the explicit figures (a missing request defaults to the limit, as Kubernetes
+/// does), or the Bitnami preset at `preset` when none is set.
+fn container_resources(
     ctx: &Ctx,
-    c: &Component,
+    res: &str,
+    preset: Option<&str>,
 ) -> (BTreeMap<String, K8sQuantity>, BTreeMap<String, K8sQuantity>) {
     let mut requests = BTreeMap::new();
     let mut limits = BTreeMap::new();
-    let Some(res) = &c.values.resources else {
-        return (requests, limits);
-    };
-    let rc = ctx.quantity_at((&res, "requests.cpu"));
-    let rm = ctx.quantity_at((&res, "requests.memory"));
-    let lc = ctx.quantity_at((&res, "limits.cpu"));
-    let lm = ctx.quantity_at((&res, "limits.memory"));
-    let preset = c
-        .values
-        .resources_preset
-        .as_ref()
+    let rc = ctx.quantity_at((res, "requests.cpu"));
+    let rm = ctx.quantity_at((res, "requests.memory"));
+    let lc = ctx.quantity_at((res, "limits.cpu"));
+    let lm = ctx.quantity_at((res, "limits.memory"));
+    let preset = preset
         .and_then(|p| ctx.get(p))
         .and_then(Value::as_str)
         .and_then(bitnami_preset);
@@ -1030,14 +1090,16 @@ fn resources(
     (requests, limits)
 }
 
-fn image_of(ctx: &Ctx, c: &Component) -> (String, String) {
-    let mut image = c.image.clone();
+/// `repository:tag` (with `registry/` first, Bitnami's layout) and the pull policy of the image
+/// map at `path`; `fallback` (the catalog's image) when the map names no repository.
+fn image_at(ctx: &Ctx, path: Option<&str>, fallback: &str) -> (String, String) {
+    let mut image = fallback.to_string();
     let mut pull = None;
-    if let Some(p) = &c.values.image {
-        let repo = ctx.text((&p, "repository"));
-        let (_, catalog_tag) = split_image(&c.image);
-        let tag = ctx.text((&p, "tag")).or(catalog_tag.map(str::to_string));
-        let registry = ctx.text((&p, "registry"));
+    if let Some(p) = path {
+        let repo = ctx.text((p, "repository"));
+        let (_, catalog_tag) = split_image(fallback);
+        let tag = ctx.text((p, "tag")).or(catalog_tag.map(str::to_string));
+        let registry = ctx.text((p, "registry"));
         if let Some(repo) = repo {
             image = match registry {
                 Some(r) => format!("{r}/{repo}"),
@@ -1047,12 +1109,108 @@ fn image_of(ctx: &Ctx, c: &Component) -> (String, String) {
                 image = format!("{image}:{t}");
             }
         }
-        pull = ctx.text((&p, "pullPolicy"));
+        pull = ctx.text((p, "pullPolicy"));
     }
     let pull = pull
-        .or_else(|| ctx.text("global.imagePullPolicy"))
+        .or_else(|| ctx.live_text("global.imagePullPolicy"))
         .unwrap_or_else(|| "IfNotPresent".into());
     (image, pull)
+}
+
+fn image_of(ctx: &Ctx, c: &Component) -> (String, String) {
+    // Rhesis keeps its application images under `images.<component>`.
+    let own = format!("images.{}", c.id);
+    let path = c.values.image.as_deref().or_else(|| {
+        lookup(&ctx.chart.values, &format!("{own}.repository"))
+            .is_some()
+            .then_some(own.as_str())
+    });
+    image_at(ctx, path, &c.image)
+}
+
+/// The per-replica volumes of a component, as the plan counts them: the persistence map's claim
+/// (`data`; none with an existing claim), then each claim template.
+fn claims(ctx: &Ctx, c: &Component, family: Family) -> Vec<Claim> {
+    let v = &c.values;
+    let mut out: Vec<Claim> = Vec::new();
+    let next_path = |out: &Vec<Claim>, name: &str| {
+        if out.is_empty() {
+            data_path(family).to_string()
+        } else {
+            claim_path(name)
+        }
+    };
+    if let (Persistence::PerReplica, Some(p)) = (&c.persistence, &v.persistence) {
+        let on = ctx.bool_at((p, "enabled"), true);
+        let existing = ctx
+            .get((p, "existingClaim"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let path = next_path(&out, "data");
+        out.push(Claim {
+            name: "data".into(),
+            path,
+            size: if on && existing.is_none() {
+                ctx.quantity_at((p, "size")).filter(|q| q.value() > 0)
+            } else {
+                None
+            },
+            storage_class: storage_class(ctx, Some(p)),
+            existing: existing.filter(|_| on),
+        });
+    }
+    for t in &v.claim_templates {
+        let on = t.enabled.as_deref().is_none_or(|p| ctx.bool_at(p, true));
+        let path = next_path(&out, &t.name);
+        let storage_class = t
+            .storage_class
+            .as_deref()
+            .and_then(|p| ctx.text(p))
+            .or_else(|| ctx.text("global.storageClass"));
+        out.push(Claim {
+            name: dns_label(&t.name),
+            path,
+            size: if on {
+                ctx.quantity_at(t.size.as_str()).filter(|q| q.value() > 0)
+            } else {
+                None
+            },
+            storage_class,
+            existing: None,
+        });
+    }
+    out
+}
+
+/// The component's sidecars that are on, with their figures (as the plan counts them).
+fn sidecars<'a>(ctx: &Ctx, c: &'a Component, main_image: &str) -> Vec<Side<'a>> {
+    let mut out = Vec::new();
+    for sc in &c.values.sidecars {
+        let on = sc.enabled.as_deref().is_none_or(|p| ctx.bool_at(p, false));
+        if !on || !all_hold(ctx, &sc.enabled_when) {
+            continue;
+        }
+        let (requests, limits) = match &sc.resources {
+            Some(res) => container_resources(ctx, res, None),
+            None => Default::default(),
+        };
+        // The exporter's image map sits beside its resources (`metrics.image`).
+        let image_path = sc
+            .resources
+            .as_deref()
+            .and_then(|r| r.strip_suffix(".resources"))
+            .map(|p| format!("{p}.image"));
+        let (image, pull_policy) = image_at(ctx, image_path.as_deref(), main_image);
+        out.push(Side {
+            sc,
+            image,
+            pull_policy,
+            requests,
+            limits,
+        });
+    }
+    out
 }
 
 fn work<'a>(ctx: &Ctx, c: &'a Component) -> Work<'a> {
@@ -1063,35 +1221,39 @@ fn work<'a>(ctx: &Ctx, c: &'a Component) -> Work<'a> {
         (None, None) => 1,
     };
     let hpa = v.autoscaling.as_ref().and_then(|a| {
-        if !ctx.bool_at((&a, "enabled"), false) {
+        if !ctx.bool_at((a, "enabled"), false) {
             return None;
         }
-        let min = ctx.count_at((&a, "minReplicas"), replicas.max(1));
-        let max = ctx.count_at((&a, "maxReplicas"), min).max(min);
+        let min = ctx.count_at((a, "minReplicas"), replicas.max(1));
+        let max = ctx.count_at((a, "maxReplicas"), min).max(min);
+        // Bitnami's Redis names its targets targetCPU / targetMemory.
         Some(Hpa {
             min,
             max,
-            cpu: ctx.int_at((&a, "targetCPUUtilizationPercentage")),
-            memory: ctx.int_at((&a, "targetMemoryUtilizationPercentage")),
+            cpu: ctx
+                .int_at((a, "targetCPUUtilizationPercentage"))
+                .or_else(|| ctx.int_at((a, "targetCPU"))),
+            memory: ctx
+                .int_at((a, "targetMemoryUtilizationPercentage"))
+                .or_else(|| ctx.int_at((a, "targetMemory"))),
         })
     });
-    let claim = match (&c.persistence, &v.persistence) {
-        (Persistence::PerReplica, Some(p)) if ctx.bool_at((&p, "enabled"), true) => {
-            ctx.quantity_at((&p, "size")).filter(|q| q.value() > 0)
-        }
-        _ => None,
+    let (requests, limits) = match &v.resources {
+        Some(res) => container_resources(ctx, res, v.resources_preset.as_deref()),
+        None => Default::default(),
     };
-    let (requests, limits) = resources(ctx, c);
+    let family = family(c);
     let (image, pull_policy) = image_of(ctx, c);
     Work {
         c,
-        family: family(c),
+        family,
         name: object_name(ctx, c),
         replicas: hpa.map_or(replicas, |h| h.min),
         hpa,
         requests,
         limits,
-        claim,
+        claims: claims(ctx, c, family),
+        sidecars: sidecars(ctx, c, &image),
         image,
         pull_policy,
     }
@@ -1103,7 +1265,7 @@ fn i32_of(n: i64) -> i32 {
 
 fn storage_class(ctx: &Ctx, persistence_path: Option<&str>) -> Option<String> {
     persistence_path
-        .and_then(|p| ctx.text((&p, "storageClass")))
+        .and_then(|p| ctx.text((p, "storageClass")))
         .or_else(|| ctx.text("global.storageClass"))
 }
 
@@ -1292,12 +1454,12 @@ fn container_security(ctx: &Ctx, c: &Component) -> SecurityContext {
 }
 
 /// The root filesystem is read-only when the image allows it and the chart does not switch it
-/// off (`securityContext.readOnlyRootFilesystem`, RAE).
+/// off (`securityContext.readOnlyRootFilesystem`, RAE's own pods; not its releases' pods).
 fn read_only_root(ctx: &Ctx, c: &Component) -> bool {
     c.security
         .as_ref()
         .is_some_and(|s| s.read_only_root_filesystem)
-        && ctx.bool_at("securityContext.readOnlyRootFilesystem", true)
+        && (in_subchart(ctx, c) || ctx.bool_at("securityContext.readOnlyRootFilesystem", true))
 }
 
 fn pod_security(c: &Component) -> PodSecurityContext {
@@ -1348,115 +1510,121 @@ struct Extras {
     init: Vec<Container>,
     /// A ServiceAccount of its own (with RBAC): its token is mounted.
     service_account: Option<String>,
-    /// Data volume: set when the component has one that is not a claim template.
-    data_volume: Option<Volume>,
     /// Probes for a component the catalog gives none (it serves no port): used only where the
     /// catalog's `probes` has no entry.
     liveness: Option<Probe>,
     readiness: Option<Probe>,
 }
 
-fn frappe_env(ctx: &Ctx, sink: &mut Sink, web: bool) -> Vec<EnvVar> {
-    let secret = ctx.release.clone();
+/// The chart's own Secret of cauldron-frappe (templates/secret.yaml): `admin-password`.
+fn frappe_secret(ctx: &Ctx) -> String {
+    format!("{}-secret", ctx.release)
+}
+
+/// Where cauldron-frappe's containers read the database password: the Secret and key
+/// `frappe.db.passwordSecret` / `frappe.db.passwordKey` name (cauldron-infra's cauldron-secrets).
+fn frappe_db_password(ctx: &Ctx) -> Option<SecretRef> {
+    Some(SecretRef {
+        name: ctx.text("frappe.db.passwordSecret")?,
+        key: ctx.text("frappe.db.passwordKey")?,
+    })
+}
+
+/// The queues of `frappe.worker.queues`, comma-separated.
+fn frappe_queues(ctx: &Ctx) -> String {
+    let queues: Vec<String> = ctx
+        .list("frappe.worker.queues")
+        .into_iter()
+        .filter_map(scalar_text)
+        .collect();
+    if queues.is_empty() {
+        "default,short,long".to_string()
+    } else {
+        queues.join(",")
+    }
+}
+
+/// cauldron-frappe's container environment (templates/*deployment.yaml): the site, the
+/// database address and user, the database password from the Secret the values name, the admin
+/// password (web) from the chart's Secret, the worker's queues.
+fn frappe_env(ctx: &Ctx, c: &Component) -> Vec<EnvVar> {
     let mut e = Vec::new();
-    if let Some(site) = ctx.text("site.name") {
+    if let Some(site) = ctx.text("frappe.site.name") {
         e.push(env("SITE_NAME", site));
     }
-    let db = credential(
-        ctx,
-        sink,
-        Some("database.existingSecret"),
-        Some("database.existingSecretPasswordKey"),
-        &secret,
-        "db-root-password",
-        PLACEHOLDER,
-    );
-    e.push(env_secret("DB_ROOT_PASSWORD", &db));
-    if web {
-        let admin = credential(
-            ctx,
-            sink,
-            Some("site.existingSecret"),
-            None,
-            &secret,
-            "admin-password",
-            PLACEHOLDER,
-        );
+    if c.role == "app" {
+        let admin = SecretRef {
+            name: frappe_secret(ctx),
+            key: "admin-password".into(),
+        };
         e.push(env_secret("ADMIN_PASSWORD", &admin));
     }
-    for which in ["cache", "queue", "socketio"] {
-        let r = credential(
-            ctx,
-            sink,
-            Some(&format!("redis.{which}.existingSecret")),
-            Some(&format!("redis.{which}.existingSecretPasswordKey")),
-            &secret,
-            &format!("redis-{which}-password"),
-            PLACEHOLDER,
-        );
-        e.push(env_secret(
-            &format!("REDIS_{}_PASSWORD", which.to_ascii_uppercase()),
-            &r,
-        ));
+    for (name, path) in [
+        ("DB_HOST", "frappe.db.host"),
+        ("DB_PORT", "frappe.db.port"),
+        ("DB_NAME", "frappe.db.name"),
+        ("DB_USER", "frappe.db.user"),
+    ] {
+        if let Some(v) = ctx.text(path) {
+            e.push(env(name, v));
+        }
+    }
+    if let Some(r) = frappe_db_password(ctx) {
+        e.push(env_secret("DB_PASSWORD", &r));
+    }
+    if c.role == "worker" {
+        e.push(env("WORKER_QUEUES", frappe_queues(ctx)));
     }
     e
 }
 
-/// Frappe's init containers: wait for PostgreSQL and the Redis instances with a small loop.
+/// cauldron-frappe's init containers (`frappe.initContainers`): wait for PostgreSQL
+/// (`frappe.db.*`), then, nested in the same switch as the chart has it, for the three Redis
+/// hosts (`frappe.redis.*`). The images are the values' `repository:tag` strings; the waiting
+/// loops are Tonnage's own (the chart's commands render as one string and fail to start).
 fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
     let mut out = Vec::new();
-    let image = |p: &str| -> Option<String> {
-        let repo = ctx.text((&p, "image.repository"))?;
-        Some(match ctx.text((&p, "image.tag")) {
-            Some(t) => format!("{repo}:{t}"),
-            None => repo,
-        })
-    };
+    let p = "frappe.initContainers";
+    if !ctx.bool_at((p, "waitForDb.enabled"), false) {
+        return out;
+    }
     let security = SecurityContext {
-        run_as_non_root: c
-            .security
-            .as_ref()
-            .and_then(|s| s.run_as_user)
-            .map(|_| true),
         read_only_root_filesystem: Some(true),
         ..container_security(ctx, c)
     };
-    let p = "initContainers.waitForDb";
-    if ctx.bool_at((&p, "enabled"), false) {
-        if let (Some(img), Some(host)) = (image(p), ctx.text("database.host")) {
-            let port = ctx.text("database.port").unwrap_or_else(|| "5432".into());
-            let script = format!(
-                "until pg_isready -h {} -p {}; do echo waiting for PostgreSQL; sleep 2; done",
-                sh_quote(&host),
-                sh_quote(&port)
-            );
-            out.push(Container {
-                name: "wait-for-db".into(),
-                image: Some(img),
-                image_pull_policy: Some("IfNotPresent".into()),
-                command: Some(vec!["sh".into(), "-c".into(), script]),
-                resources: Some(init_resources()),
-                security_context: Some(security.clone()),
-                ..Default::default()
-            });
-        }
+    if let (Some(img), Some(host)) = (ctx.text((p, "waitForDb.image")), ctx.text("frappe.db.host"))
+    {
+        let port = ctx.text("frappe.db.port").unwrap_or_else(|| "5432".into());
+        let script = format!(
+            "until pg_isready -h {} -p {}; do echo waiting for PostgreSQL; sleep 2; done",
+            sh_quote(&host),
+            sh_quote(&port)
+        );
+        out.push(Container {
+            name: "wait-for-db".into(),
+            image: Some(img),
+            image_pull_policy: Some("IfNotPresent".into()),
+            command: Some(vec!["sh".into(), "-c".into(), script]),
+            resources: Some(init_resources()),
+            security_context: Some(security.clone()),
+            ..Default::default()
+        });
     }
-    let p = "initContainers.waitForRedis";
-    if ctx.bool_at((&p, "enabled"), false) {
-        if let Some(img) = image(p) {
+    if ctx.bool_at((p, "waitForRedis.enabled"), false) {
+        if let Some(img) = ctx.text((p, "waitForRedis.image")) {
+            let port = ctx
+                .text("frappe.redis.port")
+                .unwrap_or_else(|| "6379".into());
             let mut script = String::new();
-            for which in ["cache", "queue", "socketio"] {
-                let Some(host) = ctx.text(&format!("redis.{which}.host")) else {
+            for key in ["cacheHost", "queueHost", "socketioHost"] {
+                let Some(host) = ctx.text(("frappe.redis", key)) else {
                     continue;
                 };
-                let port = ctx
-                    .text(&format!("redis.{which}.port"))
-                    .unwrap_or_else(|| "6379".into());
                 if !script.is_empty() {
                     script.push_str("; ");
                 }
                 script.push_str(&format!(
-                    "until nc -z {h} {p}; do echo waiting for {h}; sleep 2; done",
+                    "until redis-cli -h {h} -p {p} ping; do echo waiting for {h}; sleep 2; done",
                     h = sh_quote(&host),
                     p = sh_quote(&port)
                 ));
@@ -1477,61 +1645,109 @@ fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
     out
 }
 
-/// RAE's application Secret (the guide's `kubectl create secret generic rae-secrets`).
-const RAE_SECRET: &str = "rae-secrets";
-
-fn rae_env(ctx: &Ctx, sink: &mut Sink) -> (Vec<EnvVar>, Vec<EnvFromSource>) {
-    let secret = RAE_SECRET;
-    let external = ctx.bool_at("externalSecrets.enabled", false);
-    let mut e = Vec::new();
-    let pg = ctx
-        .component("postgresql")
-        .map(|c| object_name(ctx, c))
-        .unwrap_or_default();
-    let redis = ctx
-        .component("redis")
-        .map(|c| object_name(ctx, c))
-        .unwrap_or_default();
-    let user = ctx.text("postgresql.auth.username").unwrap_or_default();
-    let db = ctx.text("postgresql.auth.database").unwrap_or_default();
-    let keys = [
-        (
-            "DATABASE_URL",
-            "database-url",
-            format!("postgresql://{user}:{PLACEHOLDER}@{pg}:5432/{db}"),
-        ),
-        (
-            "REDIS_URL",
-            "redis-url",
-            format!("redis://:{PLACEHOLDER}@{redis}:6379/0"),
-        ),
-        ("OPENAI_API_KEY", "openai-api-key", PLACEHOLDER.to_string()),
-        (
-            "ANTHROPIC_API_KEY",
-            "anthropic-api-key",
-            PLACEHOLDER.to_string(),
-        ),
-    ];
-    for (name, key, placeholder) in keys {
-        let r = if external {
-            // The ExternalSecret creates rae-secrets.
-            SecretRef {
-                name: secret.into(),
-                key: key.into(),
+/// An `env` list of the values (`memoryApi.env`, Rhesis's `backend.env`...) as the chart passes
+/// it through: entries with a name and a value or a `valueFrom`; malformed entries are left out.
+fn env_list(ctx: &Ctx, path: &str) -> Vec<EnvVar> {
+    ctx.list(path)
+        .into_iter()
+        .filter_map(|e| {
+            let name = entry(e, "name").and_then(scalar_text)?;
+            if let Some(from) = entry(e, "valueFrom") {
+                let from: EnvVarSource = serde_yaml::from_value(from.clone()).ok()?;
+                return Some(EnvVar {
+                    name,
+                    value_from: Some(from),
+                    ..Default::default()
+                });
             }
-        } else {
-            credential(ctx, sink, None, None, secret, key, &placeholder)
-        };
-        e.push(env_secret(name, &r));
-    }
-    let from = vec![EnvFromSource {
+            Some(EnvVar {
+                name,
+                value: entry(e, "value").and_then(scalar_text),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// RAE's Secret (templates/secret.yaml, or the ExternalSecret that fills it): the Celery
+/// workers' URLs and keys.
+fn rae_secret(ctx: &Ctx) -> String {
+    format!("{}-secrets", ctx.release)
+}
+
+/// The RAE Celery worker (templates/deployment-celery-worker.yaml): the chart's command with
+/// `celeryWorker.concurrency` and `maxTasksPerChild` (the template's defaults 4 and 1000), its
+/// ConfigMap and its Secret. It serves no port: Tonnage probes it through the broker.
+fn rae_celery(ctx: &Ctx, x: &mut Extras) {
+    const APP: &str = "apps.memory_api.tasks.celery_app";
+    let mut args: Vec<String> = ["celery", "-A", APP, "worker", "--loglevel=info"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let n = ctx
+        .text("celeryWorker.concurrency")
+        .unwrap_or_else(|| "4".into());
+    args.push(format!("--concurrency={n}"));
+    let n = ctx
+        .text("celeryWorker.maxTasksPerChild")
+        .unwrap_or_else(|| "1000".into());
+    args.push(format!("--max-tasks-per-child={n}"));
+    x.command = Some(args);
+    x.env_from.push(EnvFromSource {
         config_map_ref: Some(ConfigMapEnvSource {
-            name: format!("{}-config", ctx.release),
+            name: ctx.release.clone(),
             ..Default::default()
         }),
         ..Default::default()
-    }];
-    (e, from)
+    });
+    let secret = rae_secret(ctx);
+    for (name, key) in [
+        ("DATABASE_URL", "database-url"),
+        ("REDIS_URL", "redis-url"),
+        ("OPENAI_API_KEY", "openai-api-key"),
+        ("ANTHROPIC_API_KEY", "anthropic-api-key"),
+    ] {
+        let r = SecretRef {
+            name: secret.clone(),
+            key: key.into(),
+        };
+        x.env.push(env_secret(name, &r));
+    }
+    let (liveness, readiness) = celery_probes(APP);
+    x.liveness = Some(liveness);
+    x.readiness = Some(readiness);
+}
+
+/// Where a plain PostgreSQL or Redis image (the chart's own templates or manifests) reads its
+/// password when the values name no existing Secret: the chart's own Secret and key.
+fn own_password(ctx: &Ctx, c: &Component, family: Family) -> SecretRef {
+    let (name, key) = match (ctx.chart.id.as_str(), family) {
+        // k8s/v03/secret.yaml: Secret caracal-secrets, keys DB_PASSWORD and REDIS_PASSWORD.
+        ("caracal", Family::Redis) => ("caracal-secrets".to_string(), "REDIS_PASSWORD"),
+        ("caracal", _) => ("caracal-secrets".to_string(), "DB_PASSWORD"),
+        // templates/secret.yaml: Secret cauldron-secrets, TimescaleDB's key timescale-password.
+        ("cauldron-infra", Family::Postgres) => {
+            ("cauldron-secrets".to_string(), "timescale-password")
+        }
+        (_, Family::Redis) => (format!("{}-{}", ctx.release, c.id), "redis-password"),
+        _ => (format!("{}-{}", ctx.release, c.id), "postgresql-password"),
+    };
+    SecretRef {
+        name,
+        key: key.into(),
+    }
+}
+
+/// A plain image's password: the existing Secret at `<prefix>.auth.existingSecret` (its key at
+/// `<prefix>.auth.secretKeys.password`, Rhesis), else the chart's own Secret (with a placeholder).
+fn plain_password(ctx: &Ctx, sink: &mut Sink, c: &Component, family: Family) -> SecretRef {
+    let own = own_password(ctx, c, family);
+    let p = own_prefix(c).unwrap_or_default();
+    if let Some(name) = ctx.text((p, "auth.existingSecret")) {
+        let key = ctx.text((p, "auth.secretKeys.password")).unwrap_or(own.key);
+        return SecretRef { name, key };
+    }
+    credential(ctx, sink, None, None, &own.name, &own.key, PLACEHOLDER)
 }
 
 fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
@@ -1573,8 +1789,8 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             if let Some(d) = ctx.text((&b, "auth.database")) {
                 x.env.push(env("POSTGRES_DATABASE", d));
             }
+            let read = c.id.ends_with("-read");
             if ctx.text((&b, "architecture")).as_deref() == Some("replication") {
-                let read = c.id.ends_with("-read");
                 x.env.push(env(
                     "POSTGRES_REPLICATION_MODE",
                     if read { "slave" } else { "master" },
@@ -1585,25 +1801,25 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 let rp = cred(sink, "replication-password");
                 x.env.push(env_secret("POSTGRES_REPLICATION_PASSWORD", &rp));
                 if read {
-                    let primary =
-                        c.id.strip_suffix("-read")
-                            .and_then(|id| ctx.component(id))
-                            .map(|p| object_name(ctx, p))
-                            .unwrap_or_default();
+                    let primary = depends_on_family(ctx, c, Family::BitnamiPostgres)
+                        .map(|p| object_name(ctx, p))
+                        .unwrap_or_default();
                     x.env.push(env("POSTGRES_MASTER_HOST", primary));
                     x.env.push(env("POSTGRES_MASTER_PORT_NUMBER", "5432"));
                 }
             }
-            // cauldron-infra: the initialization scripts ConfigMap (Bitnami runs
-            // /docker-entrypoint-initdb.d on first start of the primary).
-            if !c.id.ends_with("-read") && ctx.bool_at("initdb.enabled", false) {
-                let cm = init_scripts_name(ctx, &b);
-                x.volumes
-                    .push(config_map_volume("initdb-scripts", &cm, None));
-                x.mounts.push(read_only_mount(
-                    "initdb-scripts",
-                    "/docker-entrypoint-initdb.d",
-                ));
+            // The primary runs /docker-entrypoint-initdb.d on its first start: the ConfigMap
+            // `primary.initdb.scriptsConfigMap` names (cauldron-infra: postgres-init-scripts,
+            // its own template), else Bitnami's own from `primary.initdb.scripts` (RAE).
+            if !read {
+                if let Some(cm) = bitnami_init_scripts(ctx, &b).map(|(name, _)| name) {
+                    x.volumes
+                        .push(config_map_volume("custom-init-scripts", &cm, None));
+                    x.mounts.push(read_only_mount(
+                        "custom-init-scripts",
+                        "/docker-entrypoint-initdb.d",
+                    ));
+                }
             }
         }
         Family::BitnamiRedis => {
@@ -1628,7 +1844,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             if let Some(s) = &secret {
                 x.env.push(env_secret("REDIS_PASSWORD", s));
             }
-            match c.id.strip_suffix("-replica").and_then(|m| ctx.component(m)) {
+            match depends_on_family(ctx, c, Family::BitnamiRedis) {
                 Some(master) => {
                     let m = object_name(ctx, master);
                     x.env.push(env("REDIS_REPLICATION_MODE", "replica"));
@@ -1713,48 +1929,35 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             }
         }
         Family::Postgres => {
+            let p = own_prefix(c).unwrap_or_default();
             let user = ctx
-                .text((&b, "auth.username"))
+                .text((p, "auth.username"))
                 .unwrap_or_else(|| "postgres".into());
-            let secret = match ctx.chart.id.as_str() {
-                // The Caracal guide reads its credentials from Secret caracal-secrets.
-                "caracal" => format!("{}-secrets", ctx.release),
-                _ => format!("{}-{}", ctx.release, c.id),
-            };
-            let pw = credential(
-                ctx,
-                sink,
-                Some(&format!("{b}.auth.existingSecret")),
-                None,
-                &secret,
-                "postgresql-password",
-                PLACEHOLDER,
-            );
+            let pw = plain_password(ctx, sink, c, w.family);
             x.env.push(env("POSTGRES_USER", user));
             x.env.push(env_secret("POSTGRES_PASSWORD", &pw));
-            if let Some(d) = ctx.text((&b, "auth.database")) {
+            if let Some(d) = ctx.text((p, "auth.database")) {
                 x.env.push(env("POSTGRES_DB", d));
             }
             // A subdirectory, so a fresh volume's lost+found does not stop initdb.
             x.env.push(env("PGDATA", "/var/lib/postgresql/data/pgdata"));
         }
         Family::Redis => {
+            let p = own_prefix(c).unwrap_or_default();
+            // Rhesis switches the password with `redis.auth.enabled`; Caracal's values only
+            // carry one (`redis.auth.password`); cauldron-infra's Frappe instances have none.
+            let auth = match ctx.get((p, "auth.enabled")) {
+                Some(_) => ctx.bool_at((p, "auth.enabled"), false),
+                None => ctx.has((p, "auth.password")) || ctx.has((p, "auth.existingSecret")),
+            };
             let mut args = Vec::new();
-            if ctx.has((&b, "auth.password")) || ctx.has((&b, "auth.existingSecret")) {
-                let pw = credential(
-                    ctx,
-                    sink,
-                    Some(&format!("{b}.auth.existingSecret")),
-                    None,
-                    &format!("{}-secrets", ctx.release),
-                    "redis-password",
-                    PLACEHOLDER,
-                );
+            if auth {
+                let pw = plain_password(ctx, sink, c, w.family);
                 x.env.push(env_secret("REDIS_PASSWORD", &pw));
                 args.push("--requirepass".to_string());
                 args.push("$(REDIS_PASSWORD)".to_string());
             }
-            if w.claim.is_some() {
+            if w.persisted() {
                 args.push("--appendonly".into());
                 args.push("yes".into());
             }
@@ -1769,21 +1972,6 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 // Qdrant writes its init marker into the working directory unless told.
                 x.env
                     .push(env("QDRANT_INIT_FILE_PATH", "/tmp/.qdrant-initialized"));
-            }
-            if ctx.bool_at((&b, "config.cluster.enabled"), false) {
-                let p2p = ctx
-                    .text((&b, "config.cluster.p2p.port"))
-                    .unwrap_or_else(|| "6335".into());
-                x.env.push(env("QDRANT__CLUSTER__ENABLED", "true"));
-                x.env.push(env("QDRANT__CLUSTER__P2P__PORT", p2p.clone()));
-                // As the official chart's initialize.sh: pod 0 starts the Raft cluster, the
-                // others join it.
-                let first = format!("http://{}-0.{headless}:{p2p}", w.name);
-                let script = format!(
-                    "if [ \"${{HOSTNAME##*-}}\" = 0 ]; then exec ./entrypoint.sh --uri {first}; \
-                     else exec ./entrypoint.sh --bootstrap {first} --uri \"http://${{HOSTNAME}}.{headless}:{p2p}\"; fi"
-                );
-                x.command = Some(vec!["sh".into(), "-c".into(), script]);
             }
         }
         Family::Kafka => {
@@ -1832,7 +2020,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             x.command = Some(vec!["sh".into(), "-c".into(), script]);
         }
         Family::Frappe => {
-            x.env = frappe_env(ctx, sink, c.role == "app");
+            x.env = frappe_env(ctx, c);
             x.volumes.push(config_map_volume(
                 "frappe-config",
                 &format!("{}-config", ctx.release),
@@ -1849,42 +2037,26 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             x.command = Some(vec!["bash".into(), format!("/opt/cauldron/{script}")]);
             x.init = frappe_init(ctx, c);
         }
-        Family::App => match ctx.chart.id.as_str() {
-            "rae-memory" => {
-                let (e, from) = rae_env(ctx, sink);
-                x.env = e;
-                x.env_from = from;
-                if c.id == "memory-api" && ctx.bool_at("serviceAccount.create", true) {
-                    x.service_account = Some(format!("{}-api", ctx.release));
-                }
-                if c.id == "celery-worker" {
-                    let mut args: Vec<String> = [
-                        "celery",
-                        "-A",
-                        "apps.memory_api.celery_app",
-                        "worker",
-                        "--loglevel=info",
-                    ]
-                    .into_iter()
-                    .map(String::from)
-                    .collect();
-                    if let Some(n) = ctx.text("celeryWorker.concurrency") {
-                        args.push(format!("--concurrency={n}"));
-                    }
-                    if let Some(n) = ctx.text("celeryWorker.maxTasksPerChild") {
-                        args.push(format!("--max-tasks-per-child={n}"));
-                    }
-                    x.command = Some(args);
-                    let (liveness, readiness) = celery_probes("apps.memory_api.celery_app");
-                    x.liveness = Some(liveness);
-                    x.readiness = Some(readiness);
-                }
+        Family::App => {
+            if let Some(p) = own_prefix(c) {
+                x.env = env_list(ctx, &format!("{p}.env"));
             }
-            "caracal" => caracal_extras(ctx, sink, c, &mut x),
-            _ => {}
-        },
+            match ctx.chart.id.as_str() {
+                "rae-memory" if c.id == "celery-worker" => rae_celery(ctx, &mut x),
+                "caracal" => caracal_extras(ctx, sink, c, &mut x),
+                _ => {}
+            }
+        }
     }
     x
+}
+
+/// The component of `family` that `c` depends on in the same chart (a replica's primary).
+fn depends_on_family<'a>(ctx: &Ctx<'a>, c: &Component, family_of: Family) -> Option<&'a Component> {
+    c.depends_on
+        .iter()
+        .filter_map(|d| ctx.chart.component(d))
+        .find(|d| family(d) == family_of)
 }
 
 /// A Celery worker serves no port, so its probes ask the worker itself through the broker:
@@ -1914,13 +2086,14 @@ fn celery_probes(app: &str) -> (Probe, Probe) {
     (probe(30, 60, 5), probe(10, 30, 3))
 }
 
+/// Caracal's services (the raw manifests): the database and Redis addresses and their passwords
+/// from Secret caracal-secrets, Kafka's bootstrap servers, the gateway's TLS Secret
+/// (`gateway.tls.secretName`, always mounted: the raw gateway has no switch) and the ledger
+/// writer's Merkle signing key (`consumers.ledgerWriter.merkle.signingKeySecretName`).
 fn caracal_extras(ctx: &Ctx, sink: &mut Sink, c: &Component, x: &mut Extras) {
-    let secrets = format!("{}-secrets", ctx.release);
     let name = |id: &str| ctx.component(id).map(|c| object_name(ctx, c));
     let uses = |id: &str| c.depends_on.iter().any(|d| d == id);
-    if uses("postgresql") {
-        // The guide's `caracal db init` environment: DB_HOST, DB_PORT, DB_NAME, DB_USER,
-        // DB_PASSWORD.
+    if let (true, Some(pg)) = (uses("postgresql"), ctx.component("postgresql")) {
         if let Some(host) = name("postgresql") {
             x.env.push(env("DB_HOST", host));
         }
@@ -1931,31 +2104,15 @@ fn caracal_extras(ctx: &Ctx, sink: &mut Sink, c: &Component, x: &mut Extras) {
         if let Some(u) = ctx.text("postgresql.auth.username") {
             x.env.push(env("DB_USER", u));
         }
-        let pw = credential(
-            ctx,
-            sink,
-            Some("postgresql.auth.existingSecret"),
-            None,
-            &secrets,
-            "postgresql-password",
-            PLACEHOLDER,
-        );
+        let pw = plain_password(ctx, sink, pg, Family::Postgres);
         x.env.push(env_secret("DB_PASSWORD", &pw));
     }
-    if uses("redis") {
+    if let (true, Some(redis)) = (uses("redis"), ctx.component("redis")) {
         if let Some(host) = name("redis") {
             x.env.push(env("REDIS_HOST", host));
         }
         x.env.push(env("REDIS_PORT", "6379"));
-        let pw = credential(
-            ctx,
-            sink,
-            Some("redis.auth.existingSecret"),
-            None,
-            &secrets,
-            "redis-password",
-            PLACEHOLDER,
-        );
+        let pw = plain_password(ctx, sink, redis, Family::Redis);
         x.env.push(env_secret("REDIS_PASSWORD", &pw));
     }
     if uses("kafka") {
@@ -1964,7 +2121,7 @@ fn caracal_extras(ctx: &Ctx, sink: &mut Sink, c: &Component, x: &mut Extras) {
                 .push(env("KAFKA_BOOTSTRAP_SERVERS", format!("{k}:9092")));
         }
     }
-    if c.id == "gateway" && ctx.bool_at("gateway.tls.enabled", false) {
+    if c.id == "gateway" {
         if let Some(s) = ctx.text("gateway.tls.secretName") {
             // server.crt, server.key, ca.crt and jwt_public.pem (the guide's caracal-tls).
             x.volumes.push(secret_volume("tls", &s));
@@ -2008,12 +2165,24 @@ fn kebab(s: &str) -> String {
     out
 }
 
-fn init_scripts_name(ctx: &Ctx, b: &str) -> String {
-    ctx.text((&b, "primary.initdb.scriptsConfigMap"))
-        .unwrap_or_else(|| format!("{}-postgres-init-scripts", ctx.release))
+/// The init-scripts ConfigMap a Bitnami PostgreSQL primary mounts, and whether Bitnami renders
+/// it itself: `<key>.primary.initdb.scriptsConfigMap` (another template's, `false`), else
+/// `<fullname>-init-scripts` from a non-empty `<key>.primary.initdb.scripts` (`true`).
+fn bitnami_init_scripts(ctx: &Ctx, b: &str) -> Option<(String, bool)> {
+    if let Some(name) = ctx.text((b, "primary.initdb.scriptsConfigMap")) {
+        return Some((name, false));
+    }
+    match ctx.get((b, "primary.initdb.scripts")) {
+        Some(Value::Mapping(m)) if !m.is_empty() => {
+            Some((format!("{}-{b}-init-scripts", ctx.release), true))
+        }
+        _ => None,
+    }
 }
 
-/// Shared volumes in effect: volume id -> the claim to mount (None: an emptyDir).
+/// Shared volumes in effect: volume id -> the claim to mount (None: an emptyDir). The claim is
+/// the standalone PersistentVolumeClaim the chart renders (catalog `claim`, else
+/// `<release>-<volume>`), created while a user is enabled and the volume's `enabled` holds.
 fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String, Option<String>> {
     let mut out = BTreeMap::new();
     for vol in &ctx.chart.volumes {
@@ -2030,32 +2199,28 @@ fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String,
             .filter(|q| q.value() > 0);
         let claim = match (on, size) {
             (true, Some(size)) => {
-                if let Some(existing) = ctx.text((&vol.values, "existingClaim")) {
-                    Some(existing)
-                } else {
-                    let name = format!("{}-{}", ctx.release, vol.id);
-                    let mode = ctx
-                        .text((&vol.values, "accessMode"))
-                        .unwrap_or_else(|| "ReadWriteOnce".into());
-                    let pvc = PersistentVolumeClaim {
-                        metadata: meta(ctx, &name, Some(&vol.id)),
-                        spec: Some(PersistentVolumeClaimSpec {
-                            access_modes: Some(vec![mode]),
-                            storage_class_name: storage_class(ctx, Some(&vol.values)),
-                            resources: Some(VolumeResourceRequirements {
-                                requests: Some(BTreeMap::from([(
-                                    "storage".to_string(),
-                                    k8s_q(size),
-                                )])),
-                                ..Default::default()
-                            }),
+                let name = vol
+                    .claim
+                    .clone()
+                    .unwrap_or_else(|| format!("{}-{}", ctx.release, vol.id));
+                let mode = ctx
+                    .text((&vol.values, "accessMode"))
+                    .unwrap_or_else(|| "ReadWriteOnce".into());
+                let pvc = PersistentVolumeClaim {
+                    metadata: meta(ctx, &name, Some(&vol.id)),
+                    spec: Some(PersistentVolumeClaimSpec {
+                        access_modes: Some(vec![mode]),
+                        storage_class_name: storage_class(ctx, Some(&vol.values)),
+                        resources: Some(VolumeResourceRequirements {
+                            requests: Some(BTreeMap::from([("storage".to_string(), k8s_q(size))])),
                             ..Default::default()
                         }),
                         ..Default::default()
-                    };
-                    sink.push("PersistentVolumeClaim", &name, pvc);
-                    Some(name)
-                }
+                    }),
+                    ..Default::default()
+                };
+                sink.push("PersistentVolumeClaim", &name, pvc);
+                Some(name)
             }
             _ => None,
         };
@@ -2063,7 +2228,6 @@ fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String,
     }
     out
 }
-
 fn pod_affinity(ctx: &Ctx, w: &Work) -> (Option<Affinity>, Option<Vec<TopologySpreadConstraint>>) {
     if w.peak() <= 1 {
         return (None, None);
@@ -2115,58 +2279,56 @@ fn pod_template(
     let mut x = extras(ctx, sink, w);
     let mut volumes = std::mem::take(&mut x.volumes);
     let mut mounts = std::mem::take(&mut x.mounts);
-    let mut claims = Vec::new();
-    let data = data_path(w.family);
+    let mut templates = Vec::new();
 
-    match &c.persistence {
-        Persistence::PerReplica => {
-            mounts.push(mount("data", data));
-            match w.claim {
-                Some(size) => {
-                    let p = c.values.persistence.as_deref();
-                    claims.push(PersistentVolumeClaim {
-                        metadata: ObjectMeta {
-                            name: Some("data".into()),
-                            labels: Some(selector_labels(ctx, &c.id)),
-                            ..Default::default()
-                        },
-                        spec: Some(PersistentVolumeClaimSpec {
-                            access_modes: Some(vec!["ReadWriteOnce".into()]),
-                            storage_class_name: storage_class(ctx, p),
-                            resources: Some(VolumeResourceRequirements {
-                                requests: Some(BTreeMap::from([(
-                                    "storage".to_string(),
-                                    k8s_q(size),
-                                )])),
-                                ..Default::default()
-                            }),
+    // Per-replica volumes: a claim template each, an existing claim, or (off) an emptyDir: the
+    // data then lives as long as the pod.
+    for claim in &w.claims {
+        mounts.push(mount(&claim.name, &claim.path));
+        match (&claim.existing, claim.size) {
+            (Some(existing), _) => volumes.push(Volume {
+                name: claim.name.clone(),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: existing.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            (None, Some(size)) if c.kind == WorkloadKind::StatefulSet => {
+                templates.push(PersistentVolumeClaim {
+                    metadata: ObjectMeta {
+                        name: Some(claim.name.clone()),
+                        labels: Some(selector_labels(ctx, &c.id)),
+                        ..Default::default()
+                    },
+                    spec: Some(PersistentVolumeClaimSpec {
+                        access_modes: Some(vec!["ReadWriteOnce".into()]),
+                        storage_class_name: claim.storage_class.clone(),
+                        resources: Some(VolumeResourceRequirements {
+                            requests: Some(BTreeMap::from([("storage".to_string(), k8s_q(size))])),
                             ..Default::default()
                         }),
                         ..Default::default()
-                    });
-                }
-                // Persistence off: the data lives as long as the pod.
-                None => volumes.push(empty_dir("data", false)),
-            }
-        }
-        Persistence::Shared(id) => {
-            mounts.push(mount(&dns_label(id), data));
-            volumes.push(match shared.get(id).cloned().flatten() {
-                Some(claim) => Volume {
-                    name: dns_label(id),
-                    persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                        claim_name: claim,
-                        ..Default::default()
                     }),
                     ..Default::default()
-                },
-                None => empty_dir(&dns_label(id), false),
-            });
+                });
+            }
+            _ => volumes.push(empty_dir(&claim.name, false)),
         }
-        Persistence::None => {}
     }
-    if let Some(v) = x.data_volume.take() {
-        volumes.push(v);
+    if let Persistence::Shared(id) = &c.persistence {
+        mounts.push(mount(&dns_label(id), data_path(w.family)));
+        volumes.push(match shared.get(id).cloned().flatten() {
+            Some(claim) => Volume {
+                name: dns_label(id),
+                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                    claim_name: claim,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            None => empty_dir(&dns_label(id), false),
+        });
     }
 
     // Writable paths of a read-only root filesystem: an emptyDir each.
@@ -2202,8 +2364,8 @@ fn pod_template(
             ..Default::default()
         })
         .collect();
-    let container = Container {
-        name: c.id.clone(),
+    let main = Container {
+        name: c.container.clone().unwrap_or_else(|| c.id.clone()),
         image: Some(w.image.clone()),
         image_pull_policy: Some(w.pull_policy.clone()),
         command: x.command.take(),
@@ -2216,36 +2378,30 @@ fn pod_template(
             limits: (!w.limits.is_empty()).then(|| w.limits.clone()),
             ..Default::default()
         }),
-        liveness_probe: c
-            .probes
-            .liveness
-            .as_ref()
-            .map(|p| probe(ctx, c, p, true, timeout))
-            .or(x.liveness.take()),
-        readiness_probe: c
-            .probes
-            .readiness
-            .as_ref()
-            .map(|p| probe(ctx, c, p, false, timeout))
-            .or(x.readiness.take()),
+        liveness_probe: match &c.probes.liveness {
+            Some(p) => tune_probe(ctx, c, probe(ctx, c, p, true, timeout), "livenessProbe"),
+            None => x.liveness.take(),
+        },
+        readiness_probe: match &c.probes.readiness {
+            Some(p) => tune_probe(ctx, c, probe(ctx, c, p, false, timeout), "readinessProbe"),
+            None => x.readiness.take(),
+        },
         security_context: Some(container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
         ..Default::default()
     };
+    let mut containers = vec![main];
+    containers.extend(w.sidecars.iter().map(|s| sidecar_container(ctx, w, s)));
     let (affinity, spread) = pod_affinity(ctx, w);
-    let sa = x
-        .service_account
-        .clone()
-        .or_else(|| chart_service_account(ctx));
     let spec = PodSpec {
-        service_account_name: sa,
+        service_account_name: x.service_account.clone(),
         automount_service_account_token: Some(x.service_account.is_some()),
         enable_service_links: Some(false),
         security_context: Some(pod_security(c)),
         affinity,
         topology_spread_constraints: spread,
         init_containers: (!x.init.is_empty()).then(|| std::mem::take(&mut x.init)),
-        containers: vec![container],
+        containers,
         volumes: (!volumes.is_empty()).then_some(volumes),
         ..Default::default()
     };
@@ -2256,13 +2412,159 @@ fn pod_template(
         }),
         spec: Some(spec),
     };
-    (template, claims)
+    (template, templates)
 }
 
-/// The chart's own ServiceAccount, when the chart creates one.
-fn chart_service_account(ctx: &Ctx) -> Option<String> {
-    ctx.bool_at("serviceAccount.create", true)
-        .then(|| ctx.release.clone())
+/// A probe as the chart's `<prefix>.livenessProbe` / `readinessProbe` map has it, where the
+/// chart has one (cauldron-frappe's `frappe.livenessProbe`): `enabled` false drops it, its
+/// timings replace Tonnage's.
+fn tune_probe(ctx: &Ctx, c: &Component, mut p: Probe, key: &str) -> Option<Probe> {
+    let Some(prefix) = own_prefix(c) else {
+        return Some(p);
+    };
+    let path = format!("{prefix}.{key}");
+    if !matches!(ctx.get(&path), Some(Value::Mapping(_))) {
+        return Some(p);
+    }
+    if !ctx.bool_at((&path, "enabled"), true) {
+        return None;
+    }
+    for (field, slot) in [
+        ("initialDelaySeconds", &mut p.initial_delay_seconds),
+        ("periodSeconds", &mut p.period_seconds),
+        ("timeoutSeconds", &mut p.timeout_seconds),
+        ("failureThreshold", &mut p.failure_threshold),
+        ("successThreshold", &mut p.success_threshold),
+    ] {
+        if let Some(n) = ctx.int_at((&path, field)).filter(|n| *n > 0) {
+            *slot = Some(i32_of(n));
+        }
+    }
+    Some(p)
+}
+
+/// A probe of a sidecar: an HTTP GET, a TCP connect or a command.
+fn sidecar_probe(
+    liveness: bool,
+    http: Option<(&str, &str)>,
+    tcp: Option<&str>,
+    exec: Option<&str>,
+) -> Probe {
+    Probe {
+        initial_delay_seconds: Some(if liveness { 30 } else { 5 }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(if liveness { 6 } else { 3 }),
+        http_get: http.map(|(path, port)| HTTPGetAction {
+            path: Some(path.into()),
+            port: IntOrString::String(port.into()),
+            ..Default::default()
+        }),
+        tcp_socket: tcp.map(|port| TCPSocketAction {
+            port: IntOrString::String(port.into()),
+            ..Default::default()
+        }),
+        exec: exec.map(|cmd| ExecAction {
+            command: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
+        }),
+        ..Default::default()
+    }
+}
+
+/// A sidecar container (`values.sidecars`) with its figures. The Bitnami exporters and Sentinel
+/// get their charts' ports and probes (postgres-exporter: HTTP on http-metrics 9187;
+/// redis-exporter: TCP on metrics 9121; Sentinel: its ping script).
+fn sidecar_container(ctx: &Ctx, w: &Work, s: &Side) -> Container {
+    let port = |name: &str, n: i32| {
+        Some(vec![ContainerPort {
+            name: Some(name.into()),
+            container_port: n,
+            protocol: Some("TCP".into()),
+            ..Default::default()
+        }])
+    };
+    let (ports, liveness, readiness) = match (s.sc.name.as_str(), w.family) {
+        ("metrics", Family::BitnamiPostgres) => (
+            port("http-metrics", 9187),
+            Some(sidecar_probe(true, Some(("/", "http-metrics")), None, None)),
+            Some(sidecar_probe(
+                false,
+                Some(("/", "http-metrics")),
+                None,
+                None,
+            )),
+        ),
+        ("metrics", Family::BitnamiRedis) => (
+            port("metrics", 9121),
+            Some(sidecar_probe(true, None, Some("metrics"), None)),
+            Some(sidecar_probe(false, None, Some("metrics"), None)),
+        ),
+        ("sentinel", _) => (
+            None,
+            Some(sidecar_probe(
+                true,
+                None,
+                None,
+                Some("/health/ping_sentinel.sh 5"),
+            )),
+            Some(sidecar_probe(
+                false,
+                None,
+                None,
+                Some("/health/ping_sentinel.sh 1"),
+            )),
+        ),
+        _ => (None, None, None),
+    };
+    // The exporters reach the database in the same pod, with the Bitnami chart's Secret.
+    let b = base(w.c);
+    let bitnami_secret = ctx
+        .text((&b, "auth.existingSecret"))
+        .unwrap_or_else(|| format!("{}-{b}", ctx.release));
+    let mut env_vars = Vec::new();
+    match (s.sc.name.as_str(), w.family) {
+        ("metrics", Family::BitnamiPostgres) => {
+            env_vars.push(env(
+                "DATA_SOURCE_URI",
+                "127.0.0.1:5432/postgres?sslmode=disable",
+            ));
+            env_vars.push(env("DATA_SOURCE_USER", "postgres"));
+            let r = SecretRef {
+                name: bitnami_secret,
+                key: "postgres-password".into(),
+            };
+            env_vars.push(env_secret("DATA_SOURCE_PASS", &r));
+        }
+        ("metrics", Family::BitnamiRedis) => {
+            env_vars.push(env("REDIS_ADDR", "redis://127.0.0.1:6379"));
+            if ctx.bool_at((&b, "auth.enabled"), true) {
+                let r = SecretRef {
+                    name: bitnami_secret,
+                    key: ctx
+                        .text((&b, "auth.existingSecretPasswordKey"))
+                        .unwrap_or_else(|| "redis-password".into()),
+                };
+                env_vars.push(env_secret("REDIS_PASSWORD", &r));
+            }
+        }
+        _ => {}
+    }
+    Container {
+        name: s.sc.name.clone(),
+        image: Some(s.image.clone()),
+        image_pull_policy: Some(s.pull_policy.clone()),
+        env: (!env_vars.is_empty()).then_some(env_vars),
+        ports,
+        resources: Some(ResourceRequirements {
+            requests: (!s.requests.is_empty()).then(|| s.requests.clone()),
+            limits: (!s.limits.is_empty()).then(|| s.limits.clone()),
+            ..Default::default()
+        }),
+        liveness_probe: liveness,
+        readiness_probe: readiness,
+        security_context: Some(container_security(ctx, w.c)),
+        ..Default::default()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2277,15 +2579,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
         .map(|c| work(ctx, c))
         .collect();
 
-    if let Some(sa) = chart_service_account(ctx) {
-        let obj = ServiceAccount {
-            metadata: meta(ctx, &sa, None),
-            automount_service_account_token: Some(false),
-            ..Default::default()
-        };
-        sink.push("ServiceAccount", &sa, obj);
-    }
-
+    chart_secrets(ctx, sink);
     let shared = shared_claims(ctx, &works, sink);
     for w in &works {
         render_workload(ctx, sink, w, &shared);
@@ -2295,7 +2589,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
     ingress(ctx, sink, &works);
     network_policies(ctx, sink, &works);
     monitoring(ctx, sink, &works);
-    external_secrets(ctx, sink, &works);
+    external_secrets(ctx, sink);
 
     let secrets = std::mem::take(&mut sink.secrets);
     for (name, data) in secrets {
@@ -2315,6 +2609,55 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
     }
 }
 
+/// The Secrets the chart's own templates (or manifests) create, every value a placeholder:
+/// cauldron-infra's cauldron-secrets (its passwords), cauldron-frappe's `<release>-secret`
+/// (admin-password), Caracal's caracal-secrets (k8s/v03/secret.yaml) and RAE's
+/// `<release>-secrets` (unless the External Secrets Operator fills it).
+fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
+    let p = PLACEHOLDER;
+    let (name, data): (String, Vec<(&str, String)>) = match ctx.chart.id.as_str() {
+        "cauldron-infra" => (
+            "cauldron-secrets".into(),
+            vec![
+                ("db-root-password", p.into()),
+                ("timescale-password", p.into()),
+                ("rabbitmq-password", p.into()),
+            ],
+        ),
+        "cauldron-frappe" => (frappe_secret(ctx), vec![("admin-password", p.into())]),
+        "caracal" => (
+            "caracal-secrets".into(),
+            vec![("DB_PASSWORD", p.into()), ("REDIS_PASSWORD", p.into())],
+        ),
+        "rae-memory" if !ctx.bool_at("externalSecrets.enabled", false) => {
+            // The chart composes the URLs from fixed Service names of the releases.
+            let user = ctx.text("postgresql.auth.username").unwrap_or_default();
+            let db = ctx.text("postgresql.auth.database").unwrap_or_default();
+            let r = &ctx.release;
+            (
+                rae_secret(ctx),
+                vec![
+                    (
+                        "database-url",
+                        format!("postgresql://{user}:{p}@{r}-postgresql:5432/{db}"),
+                    ),
+                    ("redis-url", format!("redis://:{p}@{r}-redis-master:6379/0")),
+                    ("openai-api-key", p.into()),
+                    ("anthropic-api-key", p.into()),
+                    ("gemini-api-key", p.into()),
+                    ("jwt-secret", p.into()),
+                    ("api-master-key", p.into()),
+                ],
+            )
+        }
+        _ => return,
+    };
+    let entry = sink.secrets.entry(name).or_default();
+    for (k, v) in data {
+        entry.insert(k.to_string(), v);
+    }
+}
+
 fn service_ports(c: &Component) -> Vec<ServicePort> {
     c.ports
         .iter()
@@ -2326,6 +2669,15 @@ fn service_ports(c: &Component) -> Vec<ServicePort> {
             ..Default::default()
         })
         .collect()
+}
+
+/// The type of a component's client Service: `<prefix>.service.type` of its own settings
+/// (`memoryApi.service.type`, cauldron-frappe's shared `frappe.service.type`), else ClusterIP.
+fn service_type(ctx: &Ctx, c: &Component) -> Option<String> {
+    [settings_prefix(c), own_prefix(c)]
+        .into_iter()
+        .flatten()
+        .find_map(|p| ctx.live_text(&format!("{p}.service.type")))
 }
 
 fn render_workload(
@@ -2392,13 +2744,10 @@ fn render_workload(
     }
     // The Service clients connect to.
     if !c.ports.is_empty() {
-        let type_ = settings_prefix(c)
-            .and_then(|p| ctx.text((&p, "service.type")))
-            .unwrap_or_else(|| "ClusterIP".into());
         let svc = Service {
             metadata: meta(ctx, &w.name, Some(&c.id)),
             spec: Some(ServiceSpec {
-                type_: Some(type_),
+                type_: Some(service_type(ctx, c).unwrap_or_else(|| "ClusterIP".into())),
                 ports: Some(service_ports(c)),
                 selector: Some(selector_labels(ctx, &c.id)),
                 ..Default::default()
@@ -2411,7 +2760,7 @@ fn render_workload(
         hpa(ctx, sink, w, h);
     }
     if w.replicas > 1 {
-        let (min_available, max_unavailable) = if is_quorum(ctx, c) {
+        let (min_available, max_unavailable) = if is_quorum(c) {
             (Some(IntOrString::Int(i32_of(w.replicas / 2 + 1))), None)
         } else {
             (None, Some(IntOrString::Int(1)))
@@ -2450,8 +2799,9 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
     if let Some(p) = h.memory {
         metrics.push(metric("memory", p));
     }
-    // RAE guide, Celery Workers, Worker Behavior: "Scale-up: 100% increase per 30s (max 2 pods
-    // at once); Scale-down: 50% decrease per 60s (300s stabilization)".
+    // RAE's Celery worker HPA (templates/hpa-celery-worker.yaml): scale down 50% per 60s after
+    // 300s of stabilization; scale up by the larger of 100% and 2 pods per 30s (selectPolicy
+    // Max; the guide says "max 2 pods at once").
     let behavior = (ctx.chart.id == "rae-memory" && w.c.id == "celery-worker").then(|| {
         let policy = |type_: &str, value: i32, period: i32| HPAScalingPolicy {
             type_: type_.into(),
@@ -2460,8 +2810,9 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
         };
         HorizontalPodAutoscalerBehavior {
             scale_up: Some(HPAScalingRules {
+                stabilization_window_seconds: Some(0),
                 policies: Some(vec![policy("Percent", 100, 30), policy("Pods", 2, 30)]),
-                select_policy: Some("Min".into()),
+                select_policy: Some("Max".into()),
                 ..Default::default()
             }),
             scale_down: Some(HPAScalingRules {
@@ -2471,8 +2822,13 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
             }),
         }
     });
+    // The manifests' own HPA name where they have one (Caracal's caracal-gateway-hpa).
+    let name =
+        w.c.hpa
+            .as_ref()
+            .map_or(w.name.as_str(), |h| h.name.as_str());
     let obj = HorizontalPodAutoscaler {
-        metadata: meta(ctx, &w.name, Some(&w.c.id)),
+        metadata: meta(ctx, name, Some(&w.c.id)),
         spec: HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
                 api_version: Some("apps/v1".into()),
@@ -2486,20 +2842,12 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
         },
         ..Default::default()
     };
-    sink.push("HorizontalPodAutoscaler", &w.name, obj);
+    sink.push("HorizontalPodAutoscaler", name, obj);
 }
 
 fn role(ctx: &Ctx, sink: &mut Sink, name: &str, component: &str, rules: Vec<PolicyRule>) {
-    let annotations = if ctx.chart.id == "rae-memory" {
-        Some(ctx.string_map("serviceAccount.annotations")).filter(|m| !m.is_empty())
-    } else {
-        None
-    };
     let sa = ServiceAccount {
-        metadata: ObjectMeta {
-            annotations,
-            ..meta(ctx, name, Some(component))
-        },
+        metadata: meta(ctx, name, Some(component)),
         automount_service_account_token: Some(false),
         ..Default::default()
     };
@@ -2535,29 +2883,13 @@ fn rule(resources: &[&str], verbs: &[&str]) -> PolicyRule {
     }
 }
 
-/// RBAC where a component needs the API: RAE's memory API (its guide's "minimal RBAC": get and
-/// list on configmaps, and on secrets narrowed here to `get` of the app's own Secret
-/// `rae-secrets` by name, so the API's token cannot read the database passwords or any other
-/// Secret of the namespace; checkov CKV2_K8S_5) and RabbitMQ's Kubernetes peer discovery.
+/// RBAC where a component needs the API: RabbitMQ's Kubernetes peer discovery (Bitnami's
+/// ServiceAccount, Role and RoleBinding: `get` endpoints, `create` events).
 fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     for w in works {
-        let rae_api = w.family == Family::App
-            && ctx.chart.id == "rae-memory"
-            && w.c.id == "memory-api"
-            && ctx.bool_at("serviceAccount.create", true);
-        let rabbit = w.family == Family::BitnamiRabbitmq
-            && ctx.bool_at((base(w.c), "clustering.enabled"), true);
-        if rae_api {
-            let name = format!("{}-api", ctx.release);
-            let rules = vec![
-                PolicyRule {
-                    resource_names: Some(vec![RAE_SECRET.to_string()]),
-                    ..rule(&["secrets"], &["get"])
-                },
-                rule(&["configmaps"], &["get", "list"]),
-            ];
-            role(ctx, sink, &name, &w.c.id, rules);
-        } else if rabbit {
+        if w.family == Family::BitnamiRabbitmq
+            && ctx.bool_at((base(w.c), "clustering.enabled"), true)
+        {
             let rules = vec![
                 rule(&["endpoints"], &["get"]),
                 rule(&["events"], &["create"]),
@@ -2583,14 +2915,42 @@ fn config_map(
     }
 }
 
+/// A map of file name -> text of the values (init scripts), as the chart writes it into a
+/// ConfigMap.
+fn text_map(ctx: &Ctx, path: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(Value::Mapping(m)) = ctx.get(path) {
+        for (k, v) in m {
+            if let (Some(k), Some(v)) = (scalar_text(k), scalar_text(v)) {
+                out.insert(k, v);
+            }
+        }
+    }
+    out
+}
+
 fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
+    // cauldron-infra's templates/configmap.yaml: ConfigMap postgres-init-scripts holds
+    // `postgresInitScripts.scripts` (file name -> SQL) while `postgresInitScripts.enabled`.
+    if ctx.bool_at("postgresInitScripts.enabled", false) {
+        let name = "postgres-init-scripts";
+        let cm = config_map(
+            ctx,
+            name,
+            None,
+            text_map(ctx, "postgresInitScripts.scripts"),
+        );
+        sink.push("ConfigMap", name, cm);
+    }
+    // Bitnami PostgreSQL's own init-scripts ConfigMap (`primary.initdb.scripts`, RAE's release).
     for w in works {
-        if w.family == Family::BitnamiPostgres
-            && !w.c.id.ends_with("-read")
-            && ctx.bool_at("initdb.enabled", false)
-        {
-            let name = init_scripts_name(ctx, &base(w.c));
-            let cm = config_map(ctx, &name, Some(&w.c.id), init_scripts(ctx));
+        if w.family != Family::BitnamiPostgres || w.c.id.ends_with("-read") {
+            continue;
+        }
+        let b = base(w.c);
+        if let Some((name, true)) = bitnami_init_scripts(ctx, &b) {
+            let data = text_map(ctx, &format!("{b}.primary.initdb.scripts"));
+            let cm = config_map(ctx, &name, Some(&w.c.id), data);
             sink.push("ConfigMap", &name, cm);
         }
     }
@@ -2599,114 +2959,77 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         let cm = config_map(ctx, &name, None, frappe_config(ctx));
         sink.push("ConfigMap", &name, cm);
     }
-    if ctx.chart.id == "rae-memory" && works.iter().any(|w| w.family == Family::App) {
-        let name = format!("{}-config", ctx.release);
+    if ctx.chart.id == "rae-memory" {
+        let name = ctx.release.clone();
         let cm = config_map(ctx, &name, None, rae_config(ctx));
         sink.push("ConfigMap", &name, cm);
     }
 }
 
-fn sql_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-fn sql_literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-/// cauldron-infra's PostgreSQL initialization: extensions, module schemas, extra databases
-/// (guide 000, "PostgreSQL Initialization"), from `initdb.*`.
-fn init_scripts(ctx: &Ctx) -> BTreeMap<String, String> {
-    let items =
-        |p: &str| -> Vec<String> { ctx.list(p).into_iter().filter_map(scalar_text).collect() };
-    let mut data = BTreeMap::new();
-    let mut ext = String::from("-- Extensions (initdb.extensions)\n");
-    for e in items("initdb.extensions") {
-        ext.push_str(&format!(
-            "CREATE EXTENSION IF NOT EXISTS {};\n",
-            sql_ident(&e)
-        ));
-    }
-    data.insert("01-extensions.sql".to_string(), ext);
-    let mut sch = String::from("-- Schemas of the Cauldron modules (initdb.schemas)\n");
-    for s in items("initdb.schemas") {
-        sch.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", sql_ident(&s)));
-    }
-    data.insert("02-schemas.sql".to_string(), sch);
-    let mut dbs = String::from(
-        "-- Additional databases (initdb.databases); CREATE DATABASE has no IF NOT EXISTS\n",
-    );
-    for d in items("initdb.databases") {
-        dbs.push_str(&format!(
-            "SELECT {} WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = {})\\gexec\n",
-            sql_literal(&format!("CREATE DATABASE {}", sql_ident(&d))),
-            sql_literal(&d)
-        ));
-    }
-    data.insert("03-databases.sql".to_string(), dbs);
-    data
-}
-
-/// Frappe's ConfigMap: common_site_config.json and the four entrypoint scripts (guide 001,
-/// "ConfigMap for Configuration").
+/// cauldron-frappe's ConfigMap (templates/configmap.yaml): common_site_config.json from
+/// `frappe.db.*`, `frappe.redis.*`, `frappe.service.*` and `frappe.bench.*`, and Tonnage's own
+/// four entrypoint scripts (the site, the apps of `frappe.apps` / `frappe.customApps`, the
+/// worker's queues), which read the container environment (`frappe_env`).
 fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
     let mut cfg = serde_json::Map::new();
-    if let Some(Value::Mapping(m)) = ctx.get("commonSiteConfig") {
-        for (k, v) in m {
-            if let (Some(k), Ok(v)) = (k.as_str(), serde_json::to_value(v)) {
-                cfg.insert(k.to_string(), v);
-            }
+    let text = |p: &str| ctx.text(p).unwrap_or_default();
+    cfg.insert("db_host".into(), text("frappe.db.host").into());
+    cfg.insert(
+        "db_port".into(),
+        ctx.int_at("frappe.db.port").unwrap_or(5432).into(),
+    );
+    let redis_port = ctx
+        .text("frappe.redis.port")
+        .unwrap_or_else(|| "6379".into());
+    for (key, host, db) in [
+        ("redis_cache", "frappe.redis.cacheHost", 0),
+        ("redis_queue", "frappe.redis.queueHost", 1),
+        ("redis_socketio", "frappe.redis.socketioHost", 2),
+    ] {
+        cfg.insert(
+            key.into(),
+            format!("redis://{}:{redis_port}/{db}", text(host)).into(),
+        );
+    }
+    for (key, path) in [
+        ("socketio_port", "frappe.service.socketioPort"),
+        ("webserver_port", "frappe.service.webPort"),
+    ] {
+        if let Some(p) = ctx.int_at(path) {
+            cfg.insert(key.into(), p.into());
         }
     }
-    let db_host = ctx.text("database.host").unwrap_or_default();
-    let db_port = ctx.int_at("database.port").unwrap_or(5432);
-    let db_name = ctx.text("database.name").unwrap_or_else(|| "frappe".into());
-    let db_user = ctx
-        .text("database.rootUser")
-        .unwrap_or_else(|| "postgres".into());
-    let site = ctx.text("site.name").unwrap_or_default();
-    if let Some(t) = ctx.text("database.type") {
-        cfg.insert("db_type".into(), t.into());
-    }
-    cfg.insert("db_host".into(), db_host.clone().into());
-    cfg.insert("db_port".into(), db_port.into());
-    if !site.is_empty() {
-        cfg.insert("default_site".into(), site.clone().into());
-    }
-    let redis = |which: &str| -> (String, String) {
-        (
-            ctx.text(&format!("redis.{which}.host")).unwrap_or_default(),
-            ctx.text(&format!("redis.{which}.port"))
-                .unwrap_or_else(|| "6379".into()),
-        )
-    };
-    for which in ["cache", "queue", "socketio"] {
-        let (h, p) = redis(which);
-        cfg.insert(format!("redis_{which}"), format!("redis://{h}:{p}").into());
-    }
-    if let Some(p) = ctx.int_at("socketio.service.port") {
-        cfg.insert("socketio_port".into(), p.into());
+    for (key, path) in [
+        ("developer_mode", "frappe.bench.developerMode"),
+        ("serve_default_site", "frappe.bench.serveDefaultSite"),
+        ("auto_update", "frappe.bench.autoUpdate"),
+        ("shallow_clone", "frappe.bench.shallowClone"),
+    ] {
+        if let Some(v) = ctx.get(path).and_then(|v| serde_json::to_value(v).ok()) {
+            cfg.insert(key.into(), v);
+        }
     }
     let json = serde_json::to_string_pretty(&serde_json::Value::Object(cfg)).unwrap_or_default();
 
-    // Every script: the config from this ConfigMap, the Redis URLs with their passwords from the
-    // Secret, and the custom apps fetched into this pod's bench.
+    // Every script: the config from this ConfigMap and the apps fetched into this pod's bench.
     let mut prelude = String::from(
         "#!/bin/bash\n\
          set -euo pipefail\n\
          cd /home/frappe/frappe-bench\n\
          cp /opt/cauldron/common_site_config.json sites/common_site_config.json\n",
     );
-    for which in ["cache", "queue", "socketio"] {
-        let (h, p) = redis(which);
-        prelude.push_str(&format!(
-            "bench set-config -g redis_{which} \"redis://:${{REDIS_{}_PASSWORD}}@\"{}\n",
-            which.to_ascii_uppercase(),
-            sh_quote(&format!("{h}:{p}"))
-        ));
-    }
+    let apps: Vec<(String, String)> = ctx
+        .list("frappe.apps")
+        .into_iter()
+        .filter_map(|a| {
+            Some((
+                entry(a, "name").and_then(scalar_text)?,
+                entry(a, "branch").and_then(scalar_text)?,
+            ))
+        })
+        .collect();
     let custom: Vec<(String, String, String)> = ctx
-        .list("customApps")
+        .list("frappe.customApps")
         .into_iter()
         .filter_map(|a| {
             Some((
@@ -2718,10 +3041,17 @@ fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
             ))
         })
         .collect();
-    if !custom.is_empty() {
+    if !apps.is_empty() || !custom.is_empty() {
         prelude.push_str(
-            "# Custom Cauldron apps (customApps); bake them into the image for production\n",
+            "# Apps (frappe.apps, frappe.customApps); bake them into the image for production\n",
         );
+    }
+    for (name, branch) in &apps {
+        prelude.push_str(&format!(
+            "[ -d apps/{n} ] || bench get-app --skip-assets --branch {b} {n}\n",
+            n = sh_quote(name),
+            b = sh_quote(branch),
+        ));
     }
     for (name, repo, branch) in &custom {
         prelude.push_str(&format!(
@@ -2733,31 +3063,18 @@ fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
     }
     prelude.push_str("ls -1 apps > sites/apps.txt\n");
 
-    let web_port = ctx
-        .component("web")
-        .and_then(|c| c.ports.first())
-        .map_or(8000, |p| p.port);
+    let web_port = ctx.int_at("frappe.service.webPort").unwrap_or(8000);
     let mut web = prelude.clone();
-    web.push_str("# Create the site on first start (database.*, site.*, apps, customApps)\n");
+    web.push_str("# Create the site on first start (frappe.site.*, frappe.db.*, the apps)\n");
     web.push_str("if [ ! -f \"sites/${SITE_NAME}/site_config.json\" ]; then\n");
-    let mut new_site = format!(
-        "  bench new-site \"${{SITE_NAME}}\" --db-type postgres --db-host {} --db-port {} \
-         --db-name {} --db-root-username {} --db-root-password \"${{DB_ROOT_PASSWORD}}\" \
-         --admin-password \"${{ADMIN_PASSWORD}}\"",
-        sh_quote(&db_host),
-        db_port,
-        sh_quote(&db_name),
-        sh_quote(&db_user)
+    web.push_str(
+        "  bench new-site \"${SITE_NAME}\" --db-type postgres --db-host \"${DB_HOST}\" \
+         --db-port \"${DB_PORT}\" --db-name \"${DB_NAME}\" --db-root-username \"${DB_USER}\" \
+         --db-root-password \"${DB_PASSWORD}\" --admin-password \"${ADMIN_PASSWORD}\"",
     );
-    for app in ctx.list("apps") {
-        if let Some(n) = entry(app, "name")
-            .and_then(scalar_text)
-            .or_else(|| scalar_text(app))
-        {
-            new_site.push_str(&format!(" --install-app {}", sh_quote(&n)));
-        }
+    for (name, _) in &apps {
+        web.push_str(&format!(" --install-app {}", sh_quote(name)));
     }
-    web.push_str(&new_site);
     web.push('\n');
     for (name, _, _) in &custom {
         web.push_str(&format!(
@@ -2766,22 +3083,13 @@ fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
         ));
     }
     web.push_str("fi\n");
+    web.push_str("bench use \"${SITE_NAME}\"\n");
     web.push_str(&format!(
         "exec gunicorn --chdir=/home/frappe/frappe-bench/sites --bind=0.0.0.0:{web_port} \
          --threads=4 --workers=2 --worker-class=gthread --worker-tmp-dir=/dev/shm \
          --timeout=120 --preload frappe.app:application\n"
     ));
-    let queues: Vec<String> = ctx
-        .list("worker.queues")
-        .into_iter()
-        .filter_map(scalar_text)
-        .collect();
-    let queues = if queues.is_empty() {
-        "default,short,long".to_string()
-    } else {
-        queues.join(",")
-    };
-    let worker = format!("{prelude}exec bench worker --queue {}\n", sh_quote(&queues));
+    let worker = format!("{prelude}exec bench worker --queue \"${{WORKER_QUEUES}}\"\n");
     let scheduler = format!("{prelude}exec bench schedule\n");
     let socketio =
         format!("{prelude}exec node /home/frappe/frappe-bench/apps/frappe/socketio.js\n");
@@ -2794,38 +3102,46 @@ fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
     ])
 }
 
-/// RAE's ConfigMap: the `configMap` keys, with the cost-control keys taken from `cost.*` when
-/// the environment or the user changed those (the settings edit `cost.*`).
+/// RAE's ConfigMap (templates/configmap.yaml, named after the release; the Celery workers load
+/// it): the service URLs of the chart's and the Qdrant release's Services, and the cost-control
+/// settings, which the chart fixes (it has no key for them).
 fn rae_config(ctx: &Ctx) -> BTreeMap<String, String> {
-    let mut data = BTreeMap::new();
-    if let Some(Value::Mapping(m)) = ctx.get("configMap") {
-        for (k, v) in m {
-            if let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) {
-                data.insert(k.to_string(), v);
-            }
-        }
-    }
-    for (key, path) in [
-        ("ENABLE_COST_TRACKING", "cost.enableTracking"),
-        ("DEFAULT_DAILY_LIMIT", "cost.defaultDailyLimit"),
-        ("DEFAULT_MONTHLY_LIMIT", "cost.defaultMonthlyLimit"),
-        ("BUDGET_WARNING_THRESHOLD", "cost.warningThreshold"),
-    ] {
-        let changed = ctx.config.source_of(ctx.chart, path) != Layer::Chart;
-        if changed || !data.contains_key(key) {
-            if let Some(v) = ctx.text(path) {
-                data.insert(key.to_string(), v);
-            }
-        }
-    }
-    data
+    let r = &ctx.release;
+    BTreeMap::from([
+        ("RAE_VECTOR_BACKEND".to_string(), "qdrant".to_string()),
+        ("QDRANT_URL".to_string(), format!("http://{r}-qdrant:6333")),
+        (
+            "ML_SERVICE_URL".to_string(),
+            format!("http://{r}-ml-service:8001"),
+        ),
+        (
+            "RERANKER_SERVICE_URL".to_string(),
+            format!("http://{r}-reranker:8002"),
+        ),
+        ("ENABLE_COST_TRACKING".to_string(), "true".to_string()),
+        ("DEFAULT_DAILY_LIMIT".to_string(), "10.00".to_string()),
+        ("DEFAULT_MONTHLY_LIMIT".to_string(), "100.00".to_string()),
+        ("BUDGET_WARNING_THRESHOLD".to_string(), "0.8".to_string()),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
 // Ingress
 
+/// The values map of the chart's Ingress: `frappe.ingress` (cauldron-frappe) or `ingress`
+/// (RAE); none where the chart has no Ingress template (no such key, or a `dead` one: Rhesis,
+/// Caracal).
+fn ingress_prefix(ctx: &Ctx) -> Option<&'static str> {
+    ["frappe.ingress", "ingress"].into_iter().find(|p| {
+        lookup(&ctx.chart.values, &format!("{p}.enabled")).is_some() && !ctx.chart.is_dead(p)
+    })
+}
+
 fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    if !ctx.bool_at("ingress.enabled", false) {
+    let Some(p) = ingress_prefix(ctx) else {
+        return;
+    };
+    if !ctx.bool_at((p, "enabled"), false) {
         return;
     }
     let Some(front) = exposed(works) else {
@@ -2834,39 +3150,26 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let Some(port) = front.c.ports.first() else {
         return;
     };
-    let backend = |w: &Work, port: &str| IngressBackend {
+    let backend = IngressBackend {
         service: Some(IngressServiceBackend {
-            name: w.name.clone(),
+            name: front.name.clone(),
             port: Some(ServiceBackendPort {
-                name: Some(port.to_string()),
+                name: Some(port.name.clone()),
                 ..Default::default()
             }),
         }),
         ..Default::default()
     };
-    // Frappe: Socket.IO is served under /socket.io on the same host.
-    let realtime = works
-        .iter()
-        .find(|w| w.c.role == "realtime" && !w.c.ports.is_empty());
     let mut rules = Vec::new();
-    for h in ctx.list("ingress.hosts") {
+    for h in ctx.list((p, "hosts")) {
         let host = entry(h, "host").and_then(scalar_text);
-        let mut paths = Vec::new();
-        if let Some(rt) = realtime {
-            if let Some(p) = rt.c.ports.first() {
-                paths.push(HTTPIngressPath {
-                    path: Some("/socket.io".into()),
-                    path_type: "Prefix".into(),
-                    backend: backend(rt, &p.name),
-                });
-            }
-        }
         let listed = entry(h, "paths")
             .and_then(Value::as_sequence)
             .cloned()
             .unwrap_or_default();
-        for p in &listed {
-            paths.push(HTTPIngressPath {
+        let mut paths: Vec<HTTPIngressPath> = listed
+            .iter()
+            .map(|p| HTTPIngressPath {
                 path: Some(
                     entry(p, "path")
                         .and_then(scalar_text)
@@ -2875,14 +3178,14 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                 path_type: entry(p, "pathType")
                     .and_then(scalar_text)
                     .unwrap_or_else(|| "Prefix".into()),
-                backend: backend(front, &port.name),
-            });
-        }
-        if listed.is_empty() {
+                backend: backend.clone(),
+            })
+            .collect();
+        if paths.is_empty() {
             paths.push(HTTPIngressPath {
                 path: Some("/".into()),
                 path_type: "Prefix".into(),
-                backend: backend(front, &port.name),
+                backend: backend.clone(),
             });
         }
         rules.push(IngressRule {
@@ -2891,7 +3194,7 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         });
     }
     let tls: Vec<IngressTLS> = ctx
-        .list("ingress.tls")
+        .list((p, "tls"))
         .into_iter()
         .map(|t| IngressTLS {
             secret_name: entry(t, "secretName").and_then(scalar_text),
@@ -2900,21 +3203,27 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                 .map(|hs| hs.iter().filter_map(scalar_text).collect()),
         })
         .collect();
-    let annotations = ctx.string_map("ingress.annotations");
+    let annotations = ctx.string_map((p, "annotations"));
+    // cauldron-frappe names its Ingress after the web Service, RAE after the release.
+    let name = if p == "frappe.ingress" {
+        front.name.clone()
+    } else {
+        ctx.release.clone()
+    };
     let obj = Ingress {
         metadata: ObjectMeta {
             annotations: (!annotations.is_empty()).then_some(annotations),
-            ..meta(ctx, &ctx.release, Some(&front.c.id))
+            ..meta(ctx, &name, Some(&front.c.id))
         },
         spec: Some(IngressSpec {
-            ingress_class_name: ctx.text("ingress.className"),
+            ingress_class_name: ctx.text((p, "className")),
             rules: (!rules.is_empty()).then_some(rules),
             tls: (!tls.is_empty()).then_some(tls),
             default_backend: None,
         }),
         ..Default::default()
     };
-    sink.push("Ingress", &ctx.release, obj);
+    sink.push("Ingress", &name, obj);
 }
 
 /// The component an Ingress points at: the first with a port among frontends, gateways and apps.
@@ -3006,139 +3315,15 @@ fn network_policy(
 }
 
 fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    if !ctx.bool_at("networkPolicy.enabled", false) || works.is_empty() {
-        return;
-    }
-    if ctx.chart.id == "rae-memory" {
+    // Of the five charts only RAE has a NetworkPolicy template (`networkPolicy.*`); the others
+    // have no such key, or a dead one.
+    if ctx.chart.id == "rae-memory" && ctx.bool_at("networkPolicy.enabled", false) {
         rae_network_policies(ctx, sink, works);
-        return;
-    }
-    // Default deny for the release's pods, then traffic within the release (and the releases it
-    // works with: cauldron-frappe uses cauldron-infra's PostgreSQL and Redis), and DNS.
-    let release_pods = match_labels(BTreeMap::from([(
-        "app.kubernetes.io/instance".to_string(),
-        ctx.release.clone(),
-    )]));
-    let mut related: BTreeSet<String> = BTreeSet::from([ctx.release.clone()]);
-    related.extend(ctx.chart.requires.iter().cloned());
-    for other in &ctx.catalog.charts {
-        if other.requires.contains(&ctx.release) {
-            related.insert(other.id.clone());
-        }
-    }
-    let peers = vec![NetworkPolicyPeer {
-        pod_selector: Some(LabelSelector {
-            match_expressions: Some(vec![LabelSelectorRequirement {
-                key: "app.kubernetes.io/instance".into(),
-                operator: "In".into(),
-                values: Some(related.into_iter().collect()),
-            }]),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }];
-    let both = vec!["Ingress".to_string(), "Egress".to_string()];
-    let name = format!("{}-default-deny", ctx.release);
-    let deny = network_policy(
-        ctx,
-        &name,
-        None,
-        release_pods.clone(),
-        both.clone(),
-        vec![],
-        vec![],
-    );
-    sink.push("NetworkPolicy", &name, deny);
-    let name = format!("{}-allow-release", ctx.release);
-    let mut egress = vec![
-        NetworkPolicyEgressRule {
-            to: Some(peers.clone()),
-            ports: None,
-        },
-        dns_egress(),
-    ];
-    // External endpoints (`crate::external`) live outside the cluster: allow their ports.
-    let mut external_ports: Vec<i64> = crate::external::writes(ctx.chart, &ctx.config.options)
-        .iter()
-        .filter_map(|(c, _, _)| c.port.as_deref().and_then(|p| ctx.int_at(p)))
-        .collect();
-    external_ports.sort_unstable();
-    external_ports.dedup();
-    if !external_ports.is_empty() {
-        egress.push(NetworkPolicyEgressRule {
-            to: None,
-            ports: Some(
-                external_ports
-                    .into_iter()
-                    .map(|p| np_port(p, "TCP"))
-                    .collect(),
-            ),
-        });
-    }
-    let allow = network_policy(
-        ctx,
-        &name,
-        None,
-        release_pods,
-        both,
-        vec![NetworkPolicyIngressRule {
-            from: Some(peers),
-            ports: None,
-        }],
-        egress,
-    );
-    sink.push("NetworkPolicy", &name, allow);
-    // What is reached from outside the release: the component behind the Ingress or a
-    // LoadBalancer/NodePort Service on its ports, and metrics ports scraped by Prometheus.
-    let mut open: BTreeMap<String, (String, Vec<i64>)> = BTreeMap::new();
-    if ctx.bool_at("ingress.enabled", false) {
-        for w in works
-            .iter()
-            .filter(|w| w.c.role == "realtime" && !w.c.ports.is_empty())
-            .chain(exposed(works))
-        {
-            let e = open
-                .entry(w.c.id.clone())
-                .or_insert((w.name.clone(), vec![]));
-            e.1.extend(w.c.ports.first().map(|p| i64::from(p.port)));
-        }
-    }
-    for w in works {
-        let type_ = settings_prefix(w.c).and_then(|p| ctx.text((&p, "service.type")));
-        if matches!(type_.as_deref(), Some("LoadBalancer" | "NodePort")) {
-            let e = open
-                .entry(w.c.id.clone())
-                .or_insert((w.name.clone(), vec![]));
-            e.1.extend(w.c.ports.iter().map(|p| i64::from(p.port)));
-        }
-    }
-    for (w, port) in scraped(ctx, works) {
-        let e = open
-            .entry(w.c.id.clone())
-            .or_insert((w.name.clone(), vec![]));
-        e.1.push(port);
-    }
-    for (component, (name, mut ports)) in open {
-        ports.sort_unstable();
-        ports.dedup();
-        let name = format!("{name}-external");
-        let np = network_policy(
-            ctx,
-            &name,
-            Some(&component),
-            component_selector(ctx, &component),
-            vec!["Ingress".into()],
-            vec![NetworkPolicyIngressRule {
-                from: None,
-                ports: Some(ports.into_iter().map(|p| np_port(p, "TCP")).collect()),
-            }],
-            vec![],
-        );
-        sink.push("NetworkPolicy", &name, np);
     }
 }
 
-/// RAE's network rules exactly as its guide lists them (Security, Network Policies).
+/// RAE's network rules as its guide lists them (Security, Network Policies), for every pod of
+/// the chart and of its PostgreSQL, Redis and Qdrant releases.
 fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let types: Vec<String> = {
         let listed: Vec<String> = ctx
@@ -3268,29 +3453,55 @@ fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         );
         sink.push("NetworkPolicy", &ml.name, np);
     }
-    // Database/Storage: only from API, ML Service, Celery Worker; no outbound traffic.
-    for id in ["postgresql", "redis", "qdrant"] {
+    // Database/Storage: only from API, ML Service, Celery Worker; no outbound traffic. Pods of
+    // one store (a primary and its replicas, Sentinel nodes, Qdrant peers) also reach each
+    // other (replication), and then resolve each other's names (DNS).
+    let stores = [
+        ("postgresql", Family::BitnamiPostgres),
+        ("postgresql-read", Family::BitnamiPostgres),
+        ("redis", Family::BitnamiRedis),
+        ("redis-replicas", Family::BitnamiRedis),
+        ("redis-node", Family::BitnamiRedis),
+        ("qdrant", Family::Qdrant),
+    ];
+    for (id, fam) in stores {
         let Some(w) = find(id) else { continue };
         let from: Vec<NetworkPolicyPeer> = ["memory-api", "ml-service", "celery-worker"]
             .iter()
             .filter(|id| find(id).is_some())
             .map(|id| pod(id))
             .collect();
+        let group: Vec<&str> = stores
+            .iter()
+            .filter(|(other, f)| *f == fam && find(other).is_some())
+            .map(|(other, _)| *other)
+            .collect();
+        let mut ingress = ingress_from(from, None);
+        let mut egress = Vec::new();
+        if group.len() > 1 || w.peak() > 1 {
+            let peers: Vec<NetworkPolicyPeer> = group.iter().map(|id| pod(id)).collect();
+            ingress.extend(ingress_from(peers.clone(), None));
+            egress.push(dns_egress());
+            egress.push(NetworkPolicyEgressRule {
+                to: Some(peers),
+                ports: None,
+            });
+        }
         let np = network_policy(
             ctx,
             &w.name,
             Some(id),
             component_selector(ctx, id),
             vec!["Ingress".into(), "Egress".into()],
-            ingress_from(from, None),
-            vec![],
+            ingress,
+            egress,
         );
         sink.push("NetworkPolicy", &w.name, np);
     }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Monitoring (Prometheus Operator ServiceMonitor, Grafana dashboard)
+// Monitoring (Prometheus Operator ServiceMonitor)
 
 /// `monitoring.coreos.com/v1` ServiceMonitor: the fields Tonnage sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3318,12 +3529,12 @@ pub struct ServiceMonitorEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrape_timeout: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relabelings: Vec<RelabelConfig>,
 }
-
-/// A Prometheus relabel rule (`monitoring.coreos.com/v1` RelabelConfig).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RelabelConfig {
@@ -3343,166 +3554,67 @@ pub struct RelabelConfig {
     pub action: Option<String>,
 }
 
-/// The components Prometheus scrapes, with their metrics port.
-fn scraped<'a, 'b>(ctx: &Ctx, works: &'b [Work<'a>]) -> Vec<(&'b Work<'a>, i64)> {
-    let mut out = Vec::new();
-    match ctx.chart.id.as_str() {
-        "rae-memory" => {
-            if ctx.bool_at("monitoring.enabled", false)
-                && ctx.bool_at("monitoring.serviceMonitor.enabled", false)
-            {
-                if let Some(w) = works.iter().find(|w| w.c.id == "memory-api") {
-                    if let Some(p) = w.c.ports.first() {
-                        out.push((w, i64::from(p.port)));
-                    }
-                }
-            }
-        }
-        _ => {
-            if ctx.bool_at("monitoring.prometheus.serviceMonitor.enabled", false) {
-                for w in works {
-                    if let Some(p) = w.c.ports.iter().find(|p| p.name == "metrics") {
-                        out.push((w, i64::from(p.port)));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
+/// ServiceMonitors where the chart (or its manifests) has them: RAE's for the API
+/// (templates/servicemonitor.yaml, named after the release, with `monitoring.enabled` and
+/// `monitoring.serviceMonitor.*`), and Caracal's k8s/servicemonitor.yaml (a component's
+/// `service_monitor`, with `monitoring.prometheus.serviceMonitor.enabled`).
 fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    let targets = scraped(ctx, works);
-    let (interval, relabelings) = if ctx.chart.id == "rae-memory" {
-        (
-            ctx.text("monitoring.serviceMonitor.interval"),
-            ctx.get("monitoring.serviceMonitor.relabelings")
-                .cloned()
-                .and_then(|v| serde_yaml::from_value::<Vec<RelabelConfig>>(v).ok())
-                .unwrap_or_default(),
-        )
+    let rae = ctx.chart.id == "rae-memory";
+    let on = if rae {
+        ctx.bool_at("monitoring.enabled", false)
+            && ctx.bool_at("monitoring.serviceMonitor.enabled", false)
     } else {
-        (None, Vec::new())
+        !ctx.chart
+            .is_dead("monitoring.prometheus.serviceMonitor.enabled")
+            && ctx.bool_at("monitoring.prometheus.serviceMonitor.enabled", false)
     };
-    for (w, port) in &targets {
-        let port_name =
+    if !on {
+        return;
+    }
+    for w in works {
+        let name = match (&w.c.service_monitor, rae) {
+            (_, true) if w.c.id == "memory-api" => ctx.release.clone(),
+            (Some(sm), false) => sm.name.clone(),
+            _ => continue,
+        };
+        let Some(first) = w.c.ports.first() else {
+            continue;
+        };
+        let port =
             w.c.ports
                 .iter()
-                .find(|p| i64::from(p.port) == *port)
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
+                .find(|p| p.name == "metrics")
+                .unwrap_or(first);
+        let (interval, timeout, relabelings) = if rae {
+            (
+                ctx.text("monitoring.serviceMonitor.interval"),
+                ctx.text("monitoring.serviceMonitor.scrapeTimeout"),
+                ctx.get("monitoring.serviceMonitor.relabelings")
+                    .cloned()
+                    .and_then(|v| serde_yaml::from_value::<Vec<RelabelConfig>>(v).ok())
+                    .unwrap_or_default(),
+            )
+        } else {
+            (Some("30s".into()), Some("10s".into()), Vec::new())
+        };
         let sm = ServiceMonitor {
             api_version: "monitoring.coreos.com/v1".into(),
             kind: "ServiceMonitor".into(),
-            metadata: meta(ctx, &w.name, Some(&w.c.id)),
+            metadata: meta(ctx, &name, Some(&w.c.id)),
             spec: ServiceMonitorSpec {
                 selector: component_selector(ctx, &w.c.id),
                 endpoints: vec![ServiceMonitorEndpoint {
-                    port: port_name,
+                    port: port.name.clone(),
                     path: Some("/metrics".into()),
-                    interval: interval.clone(),
-                    scheme: None,
-                    relabelings: relabelings.clone(),
+                    interval: interval.or_else(|| Some("30s".into())),
+                    scrape_timeout: timeout.or_else(|| Some("10s".into())),
+                    scheme: Some("http".into()),
+                    relabelings,
                 }],
             },
         };
-        sink.push("ServiceMonitor", &w.name, sm);
+        sink.push("ServiceMonitor", &name, sm);
     }
-    let dashboard = match ctx.chart.id.as_str() {
-        "rae-memory" => {
-            ctx.bool_at("monitoring.enabled", false)
-                && ctx.bool_at("monitoring.grafanaDashboard.enabled", false)
-        }
-        _ => !targets.is_empty(),
-    };
-    if dashboard {
-        let name = format!("{}-grafana-dashboard", ctx.release);
-        let mut cm = config_map(
-            ctx,
-            &name,
-            None,
-            BTreeMap::from([(format!("{}.json", ctx.release), dashboard_json(ctx))]),
-        );
-        if let Some(l) = cm.metadata.labels.as_mut() {
-            // The Grafana sidecar's default label for dashboards to import.
-            l.insert("grafana_dashboard".into(), "1".into());
-        }
-        sink.push("ConfigMap", &name, cm);
-    }
-}
-
-/// A small Grafana dashboard: one time-series panel per metric the guide names.
-fn dashboard_json(ctx: &Ctx) -> String {
-    let panels: Vec<(&str, String)> = match ctx.chart.id.as_str() {
-        // RAE guide, Monitoring & Observability: Prometheus Metrics.
-        "rae-memory" => vec![
-            ("Request rate", "sum(rate(rae_api_requests_total[5m]))".into()),
-            (
-                "Request latency p95",
-                "histogram_quantile(0.95, sum(rate(rae_api_request_duration_seconds_bucket[5m])) by (le))"
-                    .into(),
-            ),
-            (
-                "Memory operations",
-                "sum(rate(rae_memory_operations_total[5m]))".into(),
-            ),
-            ("LLM cost", "sum(increase(rae_llm_cost_total[1h]))".into()),
-            ("Budget remaining", "min(rae_budget_remaining)".into()),
-            ("Search cache hit ratio", "avg(rae_search_cache_hit_ratio)".into()),
-        ],
-        _ => vec![
-            (
-                "Request rate",
-                format!(
-                    "sum(rate(http_requests_total{{namespace=\"{}\"}}[5m]))",
-                    ctx.namespace
-                ),
-            ),
-            (
-                "CPU by pod",
-                format!(
-                    "sum(rate(container_cpu_usage_seconds_total{{namespace=\"{}\"}}[5m])) by (pod)",
-                    ctx.namespace
-                ),
-            ),
-            (
-                "Memory by pod",
-                format!(
-                    "sum(container_memory_working_set_bytes{{namespace=\"{}\"}}) by (pod)",
-                    ctx.namespace
-                ),
-            ),
-        ],
-    };
-    let panels: Vec<serde_json::Value> = panels
-        .into_iter()
-        .enumerate()
-        .map(|(i, (title, expr))| {
-            let i = i64::try_from(i).unwrap_or(0);
-            serde_json::json!({
-                "id": i + 1,
-                "type": "timeseries",
-                "title": title,
-                "datasource": {"type": "prometheus", "uid": "${datasource}"},
-                "gridPos": {"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8},
-                "targets": [{"expr": expr, "refId": "A"}],
-            })
-        })
-        .collect();
-    let dash = serde_json::json!({
-        "title": ctx.chart.name,
-        "uid": ctx.release,
-        "schemaVersion": 39,
-        "tags": [ctx.release],
-        "time": {"from": "now-6h", "to": "now"},
-        "templating": {"list": [{
-            "name": "datasource",
-            "type": "datasource",
-            "query": "prometheus",
-        }]},
-        "panels": panels,
-    });
-    serde_json::to_string_pretty(&dash).unwrap_or_default() + "\n"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3555,13 +3667,11 @@ pub struct RemoteRef {
     pub key: String,
 }
 
-/// RAE: with `externalSecrets.enabled`, the app Secret rae-secrets comes from the store (guide,
-/// External Secrets Operator): `keys.databaseUrl` -> key `database-url`, and so on.
-fn external_secrets(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    if ctx.chart.id != "rae-memory"
-        || !ctx.bool_at("externalSecrets.enabled", false)
-        || !works.iter().any(|w| w.family == Family::App)
-    {
+/// RAE (templates/secret.yaml): with `externalSecrets.enabled` the chart's Secret
+/// `<release>-secrets` comes from the store instead: `keys.databaseUrl` -> key `database-url`,
+/// and so on.
+fn external_secrets(ctx: &Ctx, sink: &mut Sink) {
+    if ctx.chart.id != "rae-memory" || !ctx.bool_at("externalSecrets.enabled", false) {
         return;
     }
     let mut data = Vec::new();
@@ -3575,13 +3685,15 @@ fn external_secrets(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             }
         }
     }
-    let name = RAE_SECRET;
+    let name = rae_secret(ctx);
     let es = ExternalSecret {
         api_version: "external-secrets.io/v1beta1".into(),
         kind: "ExternalSecret".into(),
-        metadata: meta(ctx, name, None),
+        metadata: meta(ctx, &name, None),
         spec: ExternalSecretSpec {
-            refresh_interval: ctx.text("externalSecrets.refreshInterval"),
+            refresh_interval: ctx
+                .text("externalSecrets.refreshInterval")
+                .or_else(|| Some("1h".into())),
             secret_store_ref: SecretStoreRef {
                 name: ctx
                     .text("externalSecrets.secretStore")
@@ -3591,20 +3703,22 @@ fn external_secrets(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                     .unwrap_or_else(|| "SecretStore".into()),
             },
             target: ExternalSecretTarget {
-                name: name.into(),
+                name: name.clone(),
                 creation_policy: "Owner".into(),
             },
             data,
         },
     };
-    sink.push("ExternalSecret", name, es);
+    sink.push("ExternalSecret", &name, es);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Plan;
     use k8s_openapi::api::core::v1::PodSpec;
     use proptest::prelude::*;
+    use std::collections::BTreeSet;
 
     fn cat() -> &'static Catalog {
         Catalog::builtin()
@@ -3628,6 +3742,16 @@ mod tests {
 
     fn typed<T: serde::de::DeserializeOwned>(m: &Manifest) -> T {
         serde_yaml::from_str(&m.yaml).unwrap_or_else(|e| panic!("{} {}: {e}", m.kind, m.name))
+    }
+
+    /// The pod spec of a Deployment or StatefulSet.
+    fn pod_of(m: &Manifest) -> PodSpec {
+        match m.kind.as_str() {
+            "Deployment" => typed::<Deployment>(m).spec.template.spec,
+            "StatefulSet" => typed::<StatefulSet>(m).spec.template.spec,
+            other => panic!("{other} {} has no pod", m.name),
+        }
+        .unwrap()
     }
 
     fn every_chart_env() -> Vec<(String, String)> {
@@ -3684,12 +3808,18 @@ mod tests {
             .unwrap_or(0)
     }
 
+    /// Adds `n` pods: every container counts (the main one and its sidecars). A request left
+    /// out counts as its limit, as Kubernetes defaults it per container.
     fn add_pod(s: &mut Sums, pod: &PodSpec, n: i64) {
         s.replicas += n;
         for c in &pod.containers {
             let r = c.resources.clone().unwrap_or_default();
-            s.req_cpu += n * q(&r.requests, "cpu", true);
-            s.req_mem += n * q(&r.requests, "memory", false);
+            let req = |key: &str, milli: bool| match q(&r.requests, key, milli) {
+                0 => q(&r.limits, key, milli),
+                v => v,
+            };
+            s.req_cpu += n * req("cpu", true);
+            s.req_mem += n * req("memory", false);
             s.lim_cpu += n * q(&r.limits, "cpu", true);
             s.lim_mem += n * q(&r.limits, "memory", false);
         }
@@ -3751,9 +3881,16 @@ mod tests {
                     let s: StatefulSet = typed(m);
                     let n = i64::from(s.spec.replicas.unwrap_or(1));
                     let pod = s.spec.template.spec.clone().unwrap_or_default();
-                    assert!(!hpas.contains_key(&m.name));
+                    let p = match hpas.get(&m.name) {
+                        Some((min, max)) => {
+                            assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
+                            *max
+                        }
+                        None => n,
+                    };
                     add_pod(&mut base, &pod, n);
-                    add_pod(&mut peak, &pod, n);
+                    add_pod(&mut peak, &pod, p);
+                    // Every claim template, once per replica.
                     let claim: i64 = s
                         .spec
                         .volume_claim_templates
@@ -3762,8 +3899,9 @@ mod tests {
                         .map(pvc_storage)
                         .sum();
                     base.storage += claim * n;
-                    peak.storage += claim * n;
+                    peak.storage += claim * p;
                 }
+                // Standalone claims, once.
                 "PersistentVolumeClaim" => {
                     let p: PersistentVolumeClaim = typed(m);
                     base.storage += pvc_storage(&p);
@@ -3786,6 +3924,101 @@ mod tests {
         }
     }
 
+    /// Whether a sidecar is on, read from the values independently of the rendering: its
+    /// `enabled` bool (absent: on) and every `enabled_when`.
+    fn sidecar_on(values: &Value, sc: &Sidecar) -> bool {
+        let get = |p: &str| crate::values::lookup(values, p).filter(|v| !v.is_null());
+        let on = sc
+            .enabled
+            .as_deref()
+            .is_none_or(|p| matches!(get(p), Some(Value::Bool(true))));
+        on && sc.enabled_when.iter().all(|w| w.holds(get(&w.path)))
+    }
+
+    /// Per enabled component of the plan: its workload is rendered with the catalog's kind and
+    /// the name the real chart gives it, with the plan's replicas; its pod holds the main
+    /// container and exactly the sidecars that are on, whose figures add up to the plan's per
+    /// replica; its claim templates add up to the plan's storage per replica. Per enabled
+    /// standalone volume: the PersistentVolumeClaim the chart names, with the plan's size.
+    fn assert_workloads(c: &Configuration, ms: &[Manifest], p: &Plan) {
+        for cp in p.components.iter().filter(|cp| cp.enabled) {
+            let chart = cat().chart(&cp.stack).unwrap();
+            let comp = chart.component(&cp.id).unwrap();
+            let values = c.effective(chart);
+            let name = comp
+                .workload_name(&values)
+                .map_or_else(|| format!("{}-{}", chart.id, comp.id), str::to_string);
+            let kind = comp.kind.as_str();
+            let m = ms
+                .iter()
+                .find(|m| m.chart == chart.id && m.kind == kind && m.name == name)
+                .unwrap_or_else(|| panic!("{} {}: no {kind} {name}", cp.stack, cp.id));
+            let (replicas, pod, claim) = match comp.kind {
+                WorkloadKind::Deployment => {
+                    let d: Deployment = typed(m);
+                    (d.spec.replicas, d.spec.template.spec.unwrap(), 0)
+                }
+                WorkloadKind::StatefulSet => {
+                    let s: StatefulSet = typed(m);
+                    let claim = s
+                        .spec
+                        .volume_claim_templates
+                        .iter()
+                        .flatten()
+                        .map(pvc_storage)
+                        .sum();
+                    (s.spec.replicas, s.spec.template.spec.unwrap(), claim)
+                }
+            };
+            let at = format!("{} {} ({kind} {name})", cp.stack, cp.id);
+            assert_eq!(
+                i64::from(replicas.unwrap_or(1)),
+                cp.replicas.baseline,
+                "{at}"
+            );
+            let sidecars: Vec<&str> = pod.containers[1..]
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            let expected: Vec<&str> = comp
+                .values
+                .sidecars
+                .iter()
+                .filter(|sc| sidecar_on(&values, sc))
+                .map(|sc| sc.name.as_str())
+                .collect();
+            assert_eq!(sidecars, expected, "{at}: sidecars");
+            let mut s = Sums::default();
+            add_pod(&mut s, &pod, 1);
+            assert_eq!(
+                (s.req_cpu, s.req_mem, s.lim_cpu, s.lim_mem),
+                (
+                    cp.requests.cpu_millicores,
+                    cp.requests.memory_bytes,
+                    cp.limits.cpu_millicores,
+                    cp.limits.memory_bytes
+                ),
+                "{at}: per-pod requests and limits"
+            );
+            assert_eq!(claim, cp.storage_bytes, "{at}: claim templates per replica");
+        }
+        for vp in p
+            .volumes
+            .iter()
+            .filter(|v| v.enabled && v.storage_bytes > 0)
+        {
+            let chart = cat().chart(&vp.stack).unwrap();
+            let vol = chart.volume(&vp.id).unwrap();
+            let name = vol
+                .claim
+                .clone()
+                .unwrap_or_else(|| format!("{}-{}", chart.id, vol.id));
+            let m = find(ms, "PersistentVolumeClaim", &name)
+                .unwrap_or_else(|| panic!("{} {}: no claim {name}", vp.stack, vp.id));
+            assert_eq!(pvc_storage(&typed(m)), vp.storage_bytes, "{name}");
+        }
+    }
+
     fn assert_agrees(stacks: &[&str], env: &str, sets: &[&str]) {
         let c = config(stacks, env, sets);
         let ms = render(cat(), &c);
@@ -3794,9 +4027,14 @@ mod tests {
         assert_eq!(
             base,
             plan_sums(&p.totals.baseline),
-            "{stacks:?} {env} baseline"
+            "{stacks:?} {env} {sets:?} baseline"
         );
-        assert_eq!(peak, plan_sums(&p.totals.peak), "{stacks:?} {env} peak");
+        assert_eq!(
+            peak,
+            plan_sums(&p.totals.peak),
+            "{stacks:?} {env} {sets:?} peak"
+        );
+        assert_workloads(&c, &ms, &p);
     }
 
     #[test]
@@ -3814,6 +4052,8 @@ mod tests {
             "prod",
             &["backend.replicas=4", "worker.enabled=false"],
         );
+        // Rhesis's standalone Redis claim switched off: no claim, no storage.
+        assert_agrees(&["rhesis"], "local", &["redis.persistence.enabled=false"]);
         assert_agrees(
             &["rae-memory"],
             "prod",
@@ -3822,17 +4062,41 @@ mod tests {
                 "mlService.resources.requests.cpu=3",
             ],
         );
-        // A Bitnami preset: no explicit resources.
+        // RAE's releases: PostgreSQL replication with exporters (sized), Qdrant's second
+        // claim template, Redis with Sentinel (a sidecar and a second claim per node).
+        assert_agrees(
+            &["rae-memory"],
+            "dev",
+            &[
+                "postgresql.architecture=replication",
+                "postgresql.readReplicas.replicaCount=2",
+                "postgresql.metrics.enabled=true",
+                "postgresql.metrics.resources.requests.cpu=50m",
+                "postgresql.metrics.resources.limits.memory=64Mi",
+                "qdrant.snapshotPersistence.enabled=true",
+                "redis.sentinel.enabled=true",
+                "redis.sentinel.persistence.enabled=true",
+                "redis.sentinel.resources.limits.cpu=100m",
+            ],
+        );
+        // cauldron-infra: exporters with figures (a request left out defaults to the limit),
+        // an existing claim (no template, no storage), the Bitnami Redis master persisted, the
+        // Frappe Redis instances off.
         assert_agrees(
             &["cauldron-infra"],
             "dev",
             &[
-                "postgresql.primary.resources.requests.cpu=null",
-                "postgresql.primary.resources.requests.memory=null",
-                "postgresql.primary.resources.limits.cpu=null",
-                "postgresql.primary.resources.limits.memory=null",
-                "redis-cache.master.persistence.enabled=true",
+                "redis.metrics.resources.limits.cpu=20m",
+                "redis.metrics.resources.limits.memory=32Mi",
+                "postgresql.primary.persistence.existingClaim=pg-data",
+                "redis.master.persistence.enabled=true",
+                "redisInstances.enabled=false",
             ],
+        );
+        assert_agrees(
+            &["cauldron-frappe"],
+            "staging",
+            &["frappe.persistence.enabled=false", "frappe.replicas.web=5"],
         );
         // A request left out defaults to the limit.
         assert_agrees(
@@ -3840,8 +4104,20 @@ mod tests {
             "staging",
             &["redis.resources.requests.memory=null"],
         );
-        // Persistence off: no claim, no storage.
-        assert_agrees(&["caracal"], "prod", &["kafka.persistence.enabled=false"]);
+        // Persistence off: no claim, no storage; Zookeeper's two templates go together.
+        assert_agrees(
+            &["caracal"],
+            "prod",
+            &[
+                "kafka.persistence.enabled=false",
+                "zookeeper.persistence.logSize=3Gi",
+            ],
+        );
+        assert_agrees(
+            &["caracal"],
+            "dev",
+            &["zookeeper.persistence.enabled=false"],
+        );
     }
 
     #[test]
@@ -3850,7 +4126,7 @@ mod tests {
         let mut ms = render(cat(), &c);
         let d = ms
             .iter_mut()
-            .find(|m| m.kind == "Deployment" && m.name == "rhesis-backend")
+            .find(|m| m.kind == "Deployment" && m.name == "backend")
             .unwrap();
         d.yaml = d.yaml.replace("replicas: 3", "replicas: 2");
         let (base, _) = sums(&ms);
@@ -3858,6 +4134,27 @@ mod tests {
             base,
             plan_sums(&crate::plan::plan(cat(), &c).totals.baseline)
         );
+        // And the per-workload check catches a sidecar that is not rendered (its figures are
+        // none, so the totals cannot tell).
+        let c = config(&["cauldron-infra"], "prod", &[]);
+        let mut ms = render(cat(), &c);
+        let sts = ms
+            .iter_mut()
+            .find(|m| m.kind == "StatefulSet" && m.name == "cauldron-infra-postgresql-primary")
+            .unwrap();
+        let mut s: StatefulSet = typed(sts);
+        s.spec
+            .template
+            .spec
+            .as_mut()
+            .unwrap()
+            .containers
+            .truncate(1);
+        sts.yaml = serde_yaml::to_string(&s).unwrap();
+        let p = crate::plan::plan(cat(), &c);
+        assert_eq!(sums(&ms).0, plan_sums(&p.totals.baseline));
+        let caught = std::panic::catch_unwind(|| assert_workloads(&c, &ms, &p));
+        assert!(caught.is_err());
     }
 
     #[test]
@@ -3929,15 +4226,18 @@ mod tests {
 
     #[test]
     fn files_follow_helm_template_layout() {
+        // Rhesis names its objects without the release (templates/*-deployment.yaml,
+        // *-pvc.yaml): Deployments backend and postgres, claim postgres-pvc.
         let ms = rendered(&["rhesis"], "dev", &[]);
         let files = per_object_files(&ms);
         assert_eq!(files.len(), ms.len());
-        assert!(files
-            .iter()
-            .any(|f| f.path == "rhesis/templates/deployment-rhesis-backend.yaml"));
-        assert!(files
-            .iter()
-            .any(|f| f.path == "rhesis/templates/statefulset-rhesis-postgresql.yaml"));
+        for path in [
+            "rhesis/templates/deployment-backend.yaml",
+            "rhesis/templates/deployment-postgres.yaml",
+            "rhesis/templates/persistentvolumeclaim-postgres-pvc.yaml",
+        ] {
+            assert!(files.iter().any(|f| f.path == path), "{path}");
+        }
         let multi = multi_doc_files(&ms);
         assert_eq!(multi.len(), 1);
         assert_eq!(multi[0].path, "rhesis.yaml");
@@ -3956,12 +4256,39 @@ mod tests {
             "{:?}",
             ms.iter().map(|m| &m.name).collect::<Vec<_>>()
         );
+        // cauldron-infra dev: Bitnami PostgreSQL standalone (no read replicas, the primary is
+        // named without -primary).
         let ms = rendered(&["cauldron-infra"], "dev", &[]);
         assert!(find(&ms, "StatefulSet", "cauldron-infra-postgresql-read").is_none());
+        assert!(find(&ms, "StatefulSet", "cauldron-infra-postgresql").is_some());
+        assert!(find(&ms, "StatefulSet", "cauldron-infra-redis-replicas").is_none());
+        // prod (values-prod.yaml: architecture replication for both Bitnami charts).
         let ms = rendered(&["cauldron-infra"], "prod", &[]);
         assert!(find(&ms, "StatefulSet", "cauldron-infra-postgresql-read").is_some());
         assert!(find(&ms, "StatefulSet", "cauldron-infra-postgresql-primary").is_some());
-        assert!(find(&ms, "StatefulSet", "cauldron-infra-redis-cache-replicas").is_some());
+        assert!(find(&ms, "StatefulSet", "cauldron-infra-redis-replicas").is_some());
+        assert!(find(&ms, "Deployment", "cauldron-infra-redis-cache").is_some());
+        // The three Frappe Redis Deployments have one switch above their own.
+        let ms = rendered(
+            &["cauldron-infra"],
+            "prod",
+            &["redisInstances.enabled=false"],
+        );
+        for id in ["redis-cache", "redis-queue", "redis-socketio"] {
+            assert!(
+                ms.iter().all(|m| m.name != format!("cauldron-infra-{id}")),
+                "{id}"
+            );
+        }
+        // Sentinel replaces the Bitnami master and replicas with the -node StatefulSet.
+        let ms = rendered(
+            &["cauldron-infra"],
+            "prod",
+            &["redis.sentinel.enabled=true"],
+        );
+        assert!(find(&ms, "StatefulSet", "cauldron-infra-redis-master").is_none());
+        assert!(find(&ms, "StatefulSet", "cauldron-infra-redis-replicas").is_none());
+        assert!(find(&ms, "StatefulSet", "cauldron-infra-redis-node").is_some());
     }
 
     #[test]
@@ -3978,7 +4305,14 @@ mod tests {
                 }
             }
         }
+        // Bitnami PostgreSQL: its own Secret, unless auth.existingSecret names one.
         let ms = rendered(&["cauldron-infra"], "prod", &[]);
+        assert!(find(&ms, "Secret", "cauldron-infra-postgresql").is_some());
+        let ms = rendered(
+            &["cauldron-infra"],
+            "prod",
+            &["postgresql.auth.existingSecret=cauldron-postgresql"],
+        );
         assert!(find(&ms, "Secret", "cauldron-infra-postgresql").is_none());
         let sts = find(&ms, "StatefulSet", "cauldron-infra-postgresql-primary").unwrap();
         assert!(
@@ -3986,53 +4320,122 @@ mod tests {
             "{}",
             sts.yaml
         );
-        let ms = rendered(&["cauldron-infra"], "dev", &[]);
-        assert!(find(&ms, "Secret", "cauldron-infra-postgresql").is_some());
+        // cauldron-infra's own Secret: TimescaleDB's password.
+        let ts = find(&ms, "Deployment", "cauldron-infra-timescaledb").unwrap();
+        assert!(ts.yaml.contains("name: cauldron-secrets"), "{}", ts.yaml);
+        assert!(ts.yaml.contains("key: timescale-password"), "{}", ts.yaml);
+        assert!(find(&ms, "Secret", "cauldron-secrets").is_some());
+        // cauldron-frappe: its own Secret for the admin password; the database password comes
+        // from cauldron-infra's Secret (frappe.db.passwordSecret), which it does not render.
         let ms = rendered(&["cauldron-frappe"], "prod", &[]);
+        let secrets: Vec<&str> = ms
+            .iter()
+            .filter(|m| m.kind == "Secret")
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(secrets, ["cauldron-frappe-secret"]);
+        let web = find(&ms, "Deployment", "cauldron-frappe-web").unwrap();
+        assert!(web.yaml.contains("name: cauldron-secrets"), "{}", web.yaml);
+        assert!(web.yaml.contains("key: db-root-password"), "{}", web.yaml);
+        // Rhesis: the existing Secret rhesis-secrets and its keys (secretKeys.*); none rendered.
+        let ms = rendered(&["rhesis"], "local", &[]);
         assert!(ms.iter().all(|m| m.kind != "Secret"));
-        // RAE: rae-secrets comes from the External Secrets Operator in prod.
+        let pg = find(&ms, "Deployment", "postgres").unwrap();
+        assert!(pg.yaml.contains("name: rhesis-secrets"), "{}", pg.yaml);
+        assert!(pg.yaml.contains("key: POSTGRES_PASSWORD"), "{}", pg.yaml);
+        // RAE: rae-memory-secrets comes from the External Secrets Operator in prod.
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        let es: ExternalSecret = typed(find(&ms, "ExternalSecret", "rae-secrets").unwrap());
+        let es: ExternalSecret = typed(find(&ms, "ExternalSecret", "rae-memory-secrets").unwrap());
         assert_eq!(es.spec.secret_store_ref.name, "aws-secrets-manager");
-        assert_eq!(es.spec.target.name, "rae-secrets");
+        assert_eq!(es.spec.target.name, "rae-memory-secrets");
+        assert_eq!(es.spec.data.len(), 7);
         assert_eq!(es.spec.data[0].secret_key, "database-url");
         assert_eq!(es.spec.data[0].remote_ref.key, "rae/database-url");
-        assert!(find(&ms, "Secret", "rae-secrets").is_none());
+        assert!(find(&ms, "Secret", "rae-memory-secrets").is_none());
         let ms = rendered(&["rae-memory"], "dev", &[]);
-        assert!(find(&ms, "Secret", "rae-secrets").is_some());
+        let s: Secret = typed(find(&ms, "Secret", "rae-memory-secrets").unwrap());
+        let data = s.string_data.unwrap();
+        assert_eq!(
+            data["database-url"],
+            format!("postgresql://rae:{PLACEHOLDER}@rae-memory-postgresql:5432/rae_memory")
+        );
         assert!(ms.iter().all(|m| m.kind != "ExternalSecret"));
+    }
+
+    /// The resources map a container's figures come from: the component's, or its sidecar's.
+    fn resources_path<'a>(comp: &'a Component, container: usize, name: &str) -> Option<&'a str> {
+        if container == 0 {
+            comp.values.resources.as_deref()
+        } else {
+            comp.values
+                .sidecars
+                .iter()
+                .find(|s| s.name == name)
+                .and_then(|s| s.resources.as_deref())
+        }
     }
 
     #[test]
     fn containers_carry_resources_probes_and_restricted_security() {
-        for (chart, env) in every_chart_env() {
-            for m in rendered(&[&chart], &env, &[]) {
-                let pod = match m.kind.as_str() {
-                    "Deployment" => typed::<Deployment>(&m).spec.template.spec,
-                    "StatefulSet" => typed::<StatefulSet>(&m).spec.template.spec,
-                    _ => continue,
+        for (chart_id, env) in every_chart_env() {
+            let chart = cat().chart(&chart_id).unwrap();
+            let values = config(&[&chart_id], &env, &[])
+                .effective(chart)
+                .into_owned();
+            for m in rendered(&[&chart_id], &env, &[]) {
+                if m.kind != "Deployment" && m.kind != "StatefulSet" {
+                    continue;
                 }
-                .unwrap();
+                let pod = pod_of(&m);
                 let psc = pod.security_context.clone().unwrap();
                 assert_eq!(psc.run_as_non_root, Some(true), "{}", m.name);
                 assert_eq!(psc.seccomp_profile.unwrap().type_, "RuntimeDefault");
+                let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
+                let id = v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let comp = chart.component(&id).unwrap();
+                for (i, c) in pod.containers.iter().enumerate() {
+                    // Every figure the values give is on the container; a map the values
+                    // leave empty (Bitnami's exporters, its read replicas' limits) stays empty.
+                    let r = c.resources.clone().unwrap();
+                    let res = resources_path(comp, i, &c.name);
+                    for (kind, map) in [("requests", &r.requests), ("limits", &r.limits)] {
+                        for key in ["cpu", "memory"] {
+                            let given = res.is_some_and(|p| {
+                                crate::values::lookup(&values, &format!("{p}.{kind}.{key}"))
+                                    .is_some_and(|v| !v.is_null())
+                            });
+                            let limit = res.is_some_and(|p| {
+                                crate::values::lookup(&values, &format!("{p}.limits.{key}"))
+                                    .is_some_and(|v| !v.is_null())
+                            });
+                            let expect = given || (kind == "requests" && limit);
+                            let has = map.as_ref().is_some_and(|m| m.contains_key(key));
+                            assert_eq!(has, expect, "{} {}: {kind}.{key}", m.name, c.name);
+                        }
+                    }
+                }
                 for c in pod
                     .containers
                     .iter()
                     .chain(pod.init_containers.iter().flatten())
                 {
-                    let r = c.resources.clone().unwrap();
-                    assert!(r.requests.is_some() && r.limits.is_some(), "{}", m.name);
                     let sc = c.security_context.clone().unwrap();
                     assert_eq!(sc.allow_privilege_escalation, Some(false));
                     assert_eq!(sc.capabilities.unwrap().drop.unwrap(), ["ALL"]);
                     let image = c.image.clone().unwrap();
                     assert!(image.contains(':'), "{image} has a tag");
                 }
+                for c in pod.init_containers.iter().flatten() {
+                    let r = c.resources.clone().unwrap();
+                    assert!(r.requests.is_some() && r.limits.is_some(), "{}", m.name);
+                }
                 let main = &pod.containers[0];
-                let comp = cat().chart(&chart).unwrap().component(&main.name).unwrap();
+                assert_eq!(main.name, *comp.container.as_ref().unwrap_or(&comp.id));
                 // The Celery worker serves no port: its probes ping it through the broker.
-                let celery = main.name == "celery-worker";
+                let celery = comp.id == "celery-worker";
                 assert_eq!(
                     main.liveness_probe.is_some(),
                     comp.probes.liveness.is_some() || celery
@@ -4041,10 +4444,11 @@ mod tests {
                     main.readiness_probe.is_some(),
                     comp.probes.readiness.is_some() || celery
                 );
+                // Only RabbitMQ's peer discovery talks to the API: only its pods get a token.
                 let rbac = pod
                     .service_account_name
                     .as_deref()
-                    .is_some_and(|s| s == "rae-memory-api" || s.ends_with("rabbitmq"));
+                    .is_some_and(|s| s.ends_with("rabbitmq"));
                 assert_eq!(
                     pod.automount_service_account_token,
                     Some(rbac),
@@ -4056,9 +4460,167 @@ mod tests {
     }
 
     #[test]
+    fn sidecars_render_as_containers_with_their_resources() {
+        // cauldron-infra prod: postgres-exporter beside every PostgreSQL pod, redis-exporter
+        // beside every Bitnami Redis pod; neither the chart nor Bitnami gives them resources.
+        let ms = rendered(&["cauldron-infra"], "prod", &[]);
+        for (name, port) in [
+            ("cauldron-infra-postgresql-primary", 9187),
+            ("cauldron-infra-postgresql-read", 9187),
+            ("cauldron-infra-redis-master", 9121),
+            ("cauldron-infra-redis-replicas", 9121),
+        ] {
+            let pod = pod_of(find(&ms, "StatefulSet", name).unwrap());
+            assert_eq!(pod.containers.len(), 2, "{name}");
+            let m = &pod.containers[1];
+            assert_eq!(m.name, "metrics");
+            assert!(m.image.as_deref().unwrap().contains("exporter"), "{name}");
+            assert_eq!(m.ports.as_ref().unwrap()[0].container_port, port);
+            let r = m.resources.clone().unwrap();
+            assert!(r.requests.is_none() && r.limits.is_none(), "{name}");
+        }
+        // Switched off, the exporter goes; sized, it carries its figures.
+        let ms = rendered(
+            &["cauldron-infra"],
+            "prod",
+            &[
+                "redis.metrics.enabled=false",
+                "postgresql.metrics.resources.requests.cpu=50m",
+                "postgresql.metrics.resources.limits.memory=64Mi",
+            ],
+        );
+        let pod = pod_of(find(&ms, "StatefulSet", "cauldron-infra-redis-master").unwrap());
+        assert_eq!(pod.containers.len(), 1);
+        let pod = pod_of(find(&ms, "StatefulSet", "cauldron-infra-postgresql-primary").unwrap());
+        let r = pod.containers[1].resources.clone().unwrap();
+        assert_eq!(r.requests.unwrap()["cpu"].0, "50m");
+        assert_eq!(r.limits.unwrap()["memory"].0, "64Mi");
+        // Sentinel: a container of every -node pod, with its own claim template.
+        let ms = rendered(
+            &["rae-memory"],
+            "prod",
+            &[
+                "redis.sentinel.enabled=true",
+                "redis.sentinel.persistence.enabled=true",
+            ],
+        );
+        let s: StatefulSet = typed(find(&ms, "StatefulSet", "rae-memory-redis-node").unwrap());
+        let names: Vec<String> = s
+            .spec
+            .template
+            .spec
+            .unwrap()
+            .containers
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(names, ["redis", "sentinel"]);
+        let claims: Vec<String> = s
+            .spec
+            .volume_claim_templates
+            .unwrap()
+            .into_iter()
+            .filter_map(|c| c.metadata.name)
+            .collect();
+        assert_eq!(claims, ["data", "sentinel-data"]);
+    }
+
+    #[test]
+    fn claim_templates_and_standalone_claims_are_the_charts() {
+        // Caracal's Zookeeper: two claims per node (k8s/v03/zookeeper-statefulset.yaml).
+        let ms = rendered(&["caracal"], "prod", &[]);
+        let zk: StatefulSet = typed(find(&ms, "StatefulSet", "caracal-zookeeper").unwrap());
+        let templates = zk.spec.volume_claim_templates.unwrap();
+        let named: Vec<(String, i64)> = templates
+            .iter()
+            .map(|t| (t.metadata.name.clone().unwrap(), pvc_storage(t)))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("zookeeper-data".to_string(), 10 << 30),
+                ("zookeeper-log".to_string(), 10 << 30)
+            ]
+        );
+        let mounts: Vec<String> = zk.spec.template.spec.unwrap().containers[0]
+            .volume_mounts
+            .clone()
+            .unwrap()
+            .into_iter()
+            .map(|m| m.mount_path)
+            .collect();
+        assert!(mounts.contains(&"/var/lib/zookeeper/log".to_string()));
+        // Off: no template, the pod keeps an emptyDir under the same name.
+        let ms = rendered(
+            &["caracal"],
+            "prod",
+            &["zookeeper.persistence.enabled=false"],
+        );
+        let zk: StatefulSet = typed(find(&ms, "StatefulSet", "caracal-zookeeper").unwrap());
+        assert!(zk.spec.volume_claim_templates.is_none());
+        let volumes = zk.spec.template.spec.unwrap().volumes.unwrap();
+        assert!(volumes
+            .iter()
+            .any(|v| v.name == "zookeeper-log" && v.empty_dir.is_some()));
+        // Rhesis: Deployments with the standalone claims the chart names.
+        let ms = rendered(&["rhesis"], "prod", &[]);
+        for (deployment, claim, size) in [
+            ("postgres", "postgres-pvc", 100i64 << 30),
+            ("redis", "redis-pvc", 10 << 30),
+        ] {
+            let pvc: PersistentVolumeClaim =
+                typed(find(&ms, "PersistentVolumeClaim", claim).unwrap());
+            assert_eq!(pvc_storage(&pvc), size);
+            let pod = pod_of(find(&ms, "Deployment", deployment).unwrap());
+            assert!(pod.volumes.unwrap().iter().any(|v| v
+                .persistent_volume_claim
+                .as_ref()
+                .is_some_and(|c| c.claim_name == claim)));
+        }
+        // cauldron-infra: TimescaleDB and Qdrant are Deployments with standalone claims.
+        let ms = rendered(&["cauldron-infra"], "dev", &[]);
+        for (deployment, claim) in [
+            (
+                "cauldron-infra-timescaledb",
+                "cauldron-infra-timescaledb-data",
+            ),
+            ("cauldron-infra-qdrant", "cauldron-infra-qdrant-data"),
+        ] {
+            assert!(
+                find(&ms, "Deployment", deployment).is_some(),
+                "{deployment}"
+            );
+            assert!(
+                find(&ms, "PersistentVolumeClaim", claim).is_some(),
+                "{claim}"
+            );
+        }
+        // An existing claim replaces the Bitnami primary's template.
+        let ms = rendered(
+            &["cauldron-infra"],
+            "dev",
+            &["postgresql.primary.persistence.existingClaim=pg-data"],
+        );
+        let s: StatefulSet = typed(find(&ms, "StatefulSet", "cauldron-infra-postgresql").unwrap());
+        assert!(s.spec.volume_claim_templates.is_none());
+        assert!(s
+            .spec
+            .template
+            .spec
+            .unwrap()
+            .volumes
+            .unwrap()
+            .iter()
+            .any(|v| v
+                .persistent_volume_claim
+                .as_ref()
+                .is_some_and(|c| c.claim_name == "pg-data")));
+    }
+
+    #[test]
     fn read_only_root_gets_writable_empty_dirs() {
         let ms = rendered(&["rae-memory"], "dev", &[]);
-        let d: Deployment = typed(find(&ms, "Deployment", "rae-memory-memory-api").unwrap());
+        let d: Deployment = typed(find(&ms, "Deployment", "rae-memory-api").unwrap());
         let pod = d.spec.template.spec.unwrap();
         let c = &pod.containers[0];
         assert_eq!(
@@ -4075,7 +4637,7 @@ mod tests {
             "dev",
             &["securityContext.readOnlyRootFilesystem=false"],
         );
-        let d: Deployment = typed(find(&ms, "Deployment", "rae-memory-memory-api").unwrap());
+        let d: Deployment = typed(find(&ms, "Deployment", "rae-memory-api").unwrap());
         let c = &d.spec.template.spec.unwrap().containers[0];
         assert_eq!(
             c.security_context
@@ -4083,6 +4645,16 @@ mod tests {
                 .unwrap()
                 .read_only_root_filesystem,
             Some(false)
+        );
+        // The chart's securityContext is not passed to the Qdrant release.
+        let s: StatefulSet = typed(find(&ms, "StatefulSet", "rae-memory-qdrant").unwrap());
+        let c = &s.spec.template.spec.unwrap().containers[0];
+        assert_eq!(
+            c.security_context
+                .as_ref()
+                .unwrap()
+                .read_only_root_filesystem,
+            Some(true)
         );
     }
 
@@ -4128,35 +4700,46 @@ mod tests {
     }
 
     #[test]
-    fn autoscalers_follow_the_values_and_the_rae_guide() {
+    fn autoscalers_follow_the_values_and_the_rae_chart() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
         let h: HorizontalPodAutoscaler =
-            typed(find(&ms, "HorizontalPodAutoscaler", "rae-memory-memory-api").unwrap());
+            typed(find(&ms, "HorizontalPodAutoscaler", "rae-memory-api").unwrap());
+        assert_eq!(h.spec.scale_target_ref.name, "rae-memory-api");
         assert_eq!((h.spec.min_replicas, h.spec.max_replicas), (Some(5), 20));
         let cpu = &h.spec.metrics.as_ref().unwrap()[0];
         assert_eq!(
             cpu.resource.as_ref().unwrap().target.average_utilization,
             Some(60)
         );
+        // The ML service's HPA (1-5) is on in the chart's values.yaml.
+        assert!(find(&ms, "HorizontalPodAutoscaler", "rae-memory-ml-service").is_some());
         let h: HorizontalPodAutoscaler =
             typed(find(&ms, "HorizontalPodAutoscaler", "rae-memory-celery-worker").unwrap());
         let metrics = h.spec.metrics.unwrap();
         assert_eq!(metrics.len(), 2, "CPU 80% and memory 75%");
         assert_eq!(metrics[1].resource.as_ref().unwrap().name, "memory");
+        // templates/hpa-celery-worker.yaml: scale up by the larger of 100% and 2 pods per 30s
+        // (selectPolicy Max, not the guide's "max 2 pods at once": catalog claim
+        // celery-scale-up), scale down 50% per 60s after 300s.
         let b = h.spec.behavior.unwrap();
         let up = b.scale_up.unwrap();
-        assert_eq!(up.select_policy.as_deref(), Some("Min"));
+        assert_eq!(up.select_policy.as_deref(), Some("Max"));
         assert_eq!(up.policies.unwrap()[1].value, 2);
         let down = b.scale_down.unwrap();
         assert_eq!(down.stabilization_window_seconds, Some(300));
         let ms = rendered(&["rae-memory"], "dev", &[]);
-        assert!(find(&ms, "HorizontalPodAutoscaler", "rae-memory-memory-api").is_none());
+        assert!(find(&ms, "HorizontalPodAutoscaler", "rae-memory-api").is_none());
+        // Caracal's HPA keeps the manifest's name.
+        let ms = rendered(&["caracal"], "prod", &[]);
+        let h: HorizontalPodAutoscaler =
+            typed(find(&ms, "HorizontalPodAutoscaler", "caracal-gateway-hpa").unwrap());
+        assert_eq!(h.spec.scale_target_ref.name, "caracal-gateway");
     }
 
     #[test]
     fn rae_network_policies_are_the_guides_rules() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        let np: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-memory-api").unwrap());
+        let np: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-api").unwrap());
         let spec = np.spec.unwrap();
         let ports: BTreeSet<i32> = spec
             .egress
@@ -4177,27 +4760,27 @@ mod tests {
         let ml: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-ml-service").unwrap());
         let from = ml.spec.unwrap().ingress.unwrap()[0].from.clone().unwrap();
         assert_eq!(from.len(), 2, "only from the API and the Celery worker");
+        // A standalone PostgreSQL: only from the three app components, no outbound traffic.
         let db: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-postgresql").unwrap());
         let spec = db.spec.unwrap();
         assert_eq!(spec.egress, Some(vec![]), "no outbound traffic");
         assert_eq!(spec.ingress.unwrap()[0].from.as_ref().unwrap().len(), 3);
+        // Redis master and replicas (Bitnami's default replication) reach each other.
+        let np: NetworkPolicy =
+            typed(find(&ms, "NetworkPolicy", "rae-memory-redis-replicas").unwrap());
+        let spec = np.spec.unwrap();
+        let egress = spec.egress.unwrap();
+        assert_eq!(egress.len(), 2, "DNS and the other Redis pods");
+        assert_eq!(egress[1].to.as_ref().unwrap().len(), 2);
         let ms = rendered(&["rae-memory"], "prod", &["networkPolicy.enabled=false"]);
         assert!(ms.iter().all(|m| m.kind != "NetworkPolicy"));
-    }
-
-    #[test]
-    fn other_charts_deny_by_default_when_asked() {
-        let ms = rendered(&["caracal"], "prod", &[]);
-        let deny: NetworkPolicy =
-            typed(find(&ms, "NetworkPolicy", "caracal-default-deny").unwrap());
-        let spec = deny.spec.unwrap();
-        assert_eq!(spec.ingress, Some(vec![]));
-        assert_eq!(spec.egress, Some(vec![]));
-        assert!(find(&ms, "NetworkPolicy", "caracal-allow-release").is_some());
-        // The LoadBalancer gateway and the scraped metrics ports stay reachable.
-        assert!(find(&ms, "NetworkPolicy", "caracal-gateway-external").is_some());
-        let ms = rendered(&["caracal"], "dev", &[]);
-        assert!(ms.iter().all(|m| m.kind != "NetworkPolicy"));
+        // The other charts have no NetworkPolicy template.
+        for chart in ["cauldron-infra", "cauldron-frappe", "rhesis", "caracal"] {
+            let env = if chart == "rhesis" { "local" } else { "prod" };
+            assert!(rendered(&[chart], env, &[])
+                .iter()
+                .all(|m| m.kind != "NetworkPolicy"));
+        }
     }
 
     #[test]
@@ -4218,79 +4801,195 @@ mod tests {
         );
         let cfg: serde_json::Value =
             serde_json::from_str(&data["common_site_config.json"]).unwrap();
-        assert_eq!(cfg["db_host"], "cauldron-infra-postgresql-primary");
-        assert_eq!(cfg["developer_mode"], 0);
+        // The chart's frappe.db.host "postgres" (values.yaml; no env file changes it) and
+        // values-prod.yaml's frappe.bench.developerMode false.
+        assert_eq!(cfg["db_host"], "postgres");
+        assert_eq!(cfg["db_port"], 5432);
+        assert_eq!(cfg["redis_queue"], "redis://redis-queue:6379/1");
+        assert_eq!(cfg["developer_mode"], false);
+        assert_eq!(cfg["socketio_port"], 9000);
+        assert!(data["entrypoint.sh"].contains("--install-app 'hrms'"));
+        assert!(data["entrypoint.sh"].contains("https://github.com/seemslegit42/cauldron_lore.git"));
+        // The sites volume: the chart's PVC cauldron-frappe-data, ReadWriteOnce in every file.
         let pvc: PersistentVolumeClaim =
-            typed(find(&ms, "PersistentVolumeClaim", "cauldron-frappe-sites").unwrap());
-        assert_eq!(pvc.spec.unwrap().access_modes.unwrap(), ["ReadWriteMany"]);
+            typed(find(&ms, "PersistentVolumeClaim", "cauldron-frappe-data").unwrap());
+        let spec = pvc.spec.unwrap();
+        assert_eq!(spec.access_modes.unwrap(), ["ReadWriteOnce"]);
+        assert_eq!(
+            pvc_storage(&typed(
+                find(&ms, "PersistentVolumeClaim", "cauldron-frappe-data").unwrap()
+            )),
+            50 << 30
+        );
         let web: Deployment = typed(find(&ms, "Deployment", "cauldron-frappe-web").unwrap());
-        let init = web.spec.template.spec.unwrap().init_containers.unwrap();
-        assert_eq!(init.len(), 2);
-        assert_eq!(init[0].image.as_deref(), Some("postgres:15.4-alpine"));
-        let ing: Ingress = typed(find(&ms, "Ingress", "cauldron-frappe").unwrap());
+        // ReadWriteOnce: the Deployments recreate their pods.
+        assert_eq!(
+            web.spec.strategy.clone().unwrap().type_.as_deref(),
+            Some("Recreate")
+        );
+        let pod = web.spec.template.spec.unwrap();
+        let init = pod.init_containers.unwrap();
+        let names: Vec<&str> = init.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["wait-for-db", "wait-for-redis"]);
+        assert_eq!(init[0].image.as_deref(), Some("postgres:15-alpine"));
+        assert!(init[1].command.as_ref().unwrap()[2].contains("'redis-socketio'"));
+        let env: Vec<&str> = pod.containers[0]
+            .env
+            .iter()
+            .flatten()
+            .map(|e| e.name.as_str())
+            .collect();
+        assert!(
+            env.contains(&"ADMIN_PASSWORD") && env.contains(&"DB_HOST"),
+            "{env:?}"
+        );
+        // frappe.livenessProbe / readinessProbe: the web container's probe timings.
+        let live = pod.containers[0].liveness_probe.clone().unwrap();
+        assert_eq!(live.initial_delay_seconds, Some(60));
+        let ready = pod.containers[0].readiness_probe.clone().unwrap();
+        assert_eq!(ready.failure_threshold, Some(6));
+        let worker = pod_of(find(&ms, "Deployment", "cauldron-frappe-worker").unwrap());
+        let queues = worker.containers[0]
+            .env
+            .iter()
+            .flatten()
+            .find(|e| e.name == "WORKER_QUEUES")
+            .and_then(|e| e.value.clone());
+        assert_eq!(queues.as_deref(), Some("default,short,long"));
+        // The Ingress: named after the web Service, no Socket.IO route.
+        let ing: Ingress = typed(find(&ms, "Ingress", "cauldron-frappe-web").unwrap());
         let spec = ing.spec.unwrap();
         assert_eq!(spec.ingress_class_name.as_deref(), Some("traefik"));
         assert_eq!(
             spec.tls.unwrap()[0].secret_name.as_deref(),
             Some("cauldron-prod-tls")
         );
-        // ReadWriteOnce: the Deployments recreate their pods.
+        let rules = spec.rules.unwrap();
+        let paths = &rules[0].http.as_ref().unwrap().paths;
+        assert_eq!(paths.len(), 1);
+        assert_eq!(
+            paths[0].backend.service.as_ref().unwrap().name,
+            "cauldron-frappe-web"
+        );
+        // The values move what they name: the database host, the wait-for-db switch (which
+        // also drops wait-for-redis, nested in it), ReadWriteMany (no Recreate).
         let ms = rendered(
             &["cauldron-frappe"],
             "dev",
-            &["persistence.accessMode=ReadWriteOnce"],
+            &[
+                "frappe.db.host=cauldron-infra-postgresql",
+                "frappe.initContainers.waitForDb.enabled=false",
+                "frappe.persistence.accessMode=ReadWriteMany",
+                "frappe.livenessProbe.enabled=false",
+            ],
         );
+        let cm: ConfigMap = typed(find(&ms, "ConfigMap", "cauldron-frappe-config").unwrap());
+        let cfg: serde_json::Value =
+            serde_json::from_str(&cm.data.unwrap()["common_site_config.json"]).unwrap();
+        assert_eq!(cfg["db_host"], "cauldron-infra-postgresql");
         let web: Deployment = typed(find(&ms, "Deployment", "cauldron-frappe-web").unwrap());
-        assert_eq!(
-            web.spec.strategy.unwrap().type_.as_deref(),
-            Some("Recreate")
-        );
+        assert!(web.spec.strategy.is_none());
+        let pod = web.spec.template.spec.unwrap();
+        assert!(pod.init_containers.is_none());
+        assert!(pod.containers[0].liveness_probe.is_none());
+        assert!(pod.containers[0].readiness_probe.is_some());
     }
 
     #[test]
-    fn infra_init_scripts_come_from_initdb_values() {
+    fn infra_init_scripts_come_from_the_charts_values() {
+        // templates/configmap.yaml: ConfigMap postgres-init-scripts holds
+        // postgresInitScripts.scripts; the Bitnami primary mounts the ConfigMap
+        // postgresql.primary.initdb.scriptsConfigMap names (the same one).
         let ms = rendered(&["cauldron-infra"], "dev", &[]);
         let cm: ConfigMap = typed(find(&ms, "ConfigMap", "postgres-init-scripts").unwrap());
         let data = cm.data.unwrap();
-        assert!(data["01-extensions.sql"].contains("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";"));
-        assert!(
-            data["02-schemas.sql"].contains("CREATE SCHEMA IF NOT EXISTS \"command_cauldron\";")
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["00-extensions.sql", "01-schemas.sql"]);
+        let pod = pod_of(find(&ms, "StatefulSet", "cauldron-infra-postgresql").unwrap());
+        let v = pod
+            .volumes
+            .unwrap()
+            .into_iter()
+            .find(|v| v.name == "custom-init-scripts")
+            .unwrap();
+        assert_eq!(v.config_map.unwrap().name, "postgres-init-scripts");
+        let ms = rendered(
+            &["cauldron-infra"],
+            "dev",
+            &["postgresInitScripts.enabled=false"],
         );
-        assert!(data["03-databases.sql"].contains("'CREATE DATABASE \"superagi\"'"));
-        let ms = rendered(&["cauldron-infra"], "dev", &["initdb.enabled=false"]);
         assert!(find(&ms, "ConfigMap", "postgres-init-scripts").is_none());
+        // RAE's PostgreSQL release: Bitnami's own ConfigMap from primary.initdb.scripts.
+        let ms = rendered(&["rae-memory"], "dev", &[]);
+        let cm: ConfigMap =
+            typed(find(&ms, "ConfigMap", "rae-memory-postgresql-init-scripts").unwrap());
+        assert!(cm.data.unwrap().contains_key("init.sql"));
     }
 
     #[test]
-    fn rae_rbac_monitoring_and_config() {
+    fn rae_monitoring_config_and_secret() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        let role: Role = typed(find(&ms, "Role", "rae-memory-api").unwrap());
-        let rules = role.rules.unwrap();
-        // Secrets: only the app's own, by name, read-only (not every Secret: CKV2_K8S_5).
-        assert_eq!(rules[0].resources.clone().unwrap(), ["secrets"]);
-        assert_eq!(rules[0].resource_names.clone().unwrap(), ["rae-secrets"]);
-        assert_eq!(rules[0].verbs, ["get"]);
-        assert_eq!(rules[1].resources.clone().unwrap(), ["configmaps"]);
-        assert_eq!(rules[1].verbs, ["get", "list"]);
-        assert!(rules.iter().all(|r| !r.verbs.iter().any(|v| v == "list")
-            || !r.resources.iter().flatten().any(|x| x == "secrets")));
-        assert!(find(&ms, "RoleBinding", "rae-memory-api").is_some());
-        let sm: ServiceMonitor =
-            typed(find(&ms, "ServiceMonitor", "rae-memory-memory-api").unwrap());
+        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac).
+        assert!(ms
+            .iter()
+            .all(|m| !matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding")));
+        // templates/servicemonitor.yaml: named after the release, scraping the API.
+        let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
+        assert_eq!(sm.spec.endpoints[0].port, "http");
         assert_eq!(sm.spec.endpoints[0].interval.as_deref(), Some("30s"));
+        assert_eq!(sm.spec.endpoints[0].scrape_timeout.as_deref(), Some("10s"));
+        assert!(sm.spec.endpoints[0].relabelings.is_empty());
+        // No dashboard: monitoring.grafanaDashboard.enabled is read by no template.
+        assert!(ms.iter().all(|m| !m.name.contains("dashboard")));
+        // templates/configmap.yaml: fixed cost settings, the releases' Service URLs; the
+        // Celery workers load it and read the chart's Secret.
+        let cm: ConfigMap = typed(find(&ms, "ConfigMap", "rae-memory").unwrap());
+        let data = cm.data.unwrap();
+        assert_eq!(data["DEFAULT_DAILY_LIMIT"], "10.00");
+        assert_eq!(data["QDRANT_URL"], "http://rae-memory-qdrant:6333");
+        let worker = pod_of(find(&ms, "Deployment", "rae-memory-celery-worker").unwrap());
+        let c = &worker.containers[0];
         assert_eq!(
-            sm.spec.endpoints[0].relabelings[0].target_label.as_deref(),
-            Some("pod")
+            c.env_from.as_ref().unwrap()[0]
+                .config_map_ref
+                .as_ref()
+                .unwrap()
+                .name,
+            "rae-memory"
         );
-        let dash: ConfigMap =
-            typed(find(&ms, "ConfigMap", "rae-memory-grafana-dashboard").unwrap());
-        assert!(dash.data.unwrap()["rae-memory.json"].contains("rae_llm_cost_total"));
-        let cm: ConfigMap = typed(find(&ms, "ConfigMap", "rae-memory-config").unwrap());
-        assert_eq!(cm.data.unwrap()["DEFAULT_DAILY_LIMIT"], "10.00");
-        let ms = rendered(&["rae-memory"], "prod", &["cost.defaultDailyLimit=25"]);
-        let cm: ConfigMap = typed(find(&ms, "ConfigMap", "rae-memory-config").unwrap());
-        assert_eq!(cm.data.unwrap()["DEFAULT_DAILY_LIMIT"], "25");
+        assert!(c
+            .command
+            .as_ref()
+            .unwrap()
+            .contains(&"--concurrency=4".to_string()));
+        // The API's env is memoryApi.env as it is (Secret rae-secrets, which no template
+        // creates: catalog claim secret-hosts).
+        let api = pod_of(find(&ms, "Deployment", "rae-memory-api").unwrap());
+        let env = api.containers[0].env.clone().unwrap();
+        assert_eq!(env[0].name, "DATABASE_URL");
+        let from = env[0].value_from.as_ref().unwrap().secret_key_ref.as_ref();
+        assert_eq!(from.unwrap().name, "rae-secrets");
+        assert!(env
+            .iter()
+            .any(|e| e.name == "QDRANT_URL" && e.value.as_deref() == Some("http://qdrant:6333")));
+        let ms = rendered(
+            &["rae-memory"],
+            "prod",
+            &["monitoring.serviceMonitor.interval=15s"],
+        );
+        let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
+        assert_eq!(sm.spec.endpoints[0].interval.as_deref(), Some("15s"));
         let ms = rendered(&["rae-memory"], "prod", &["monitoring.enabled=false"]);
+        assert!(ms.iter().all(|m| m.kind != "ServiceMonitor"));
+        // Caracal: k8s/servicemonitor.yaml's two, with monitoring.prometheus.serviceMonitor.
+        let ms = rendered(&["caracal"], "prod", &[]);
+        let names: Vec<&str> = ms
+            .iter()
+            .filter(|m| m.kind == "ServiceMonitor")
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(names, ["caracal-gateway", "caracal-mcp-adapter"]);
+        let ms = rendered(&["caracal"], "staging", &[]);
         assert!(ms.iter().all(|m| m.kind != "ServiceMonitor"));
     }
 
@@ -4371,9 +5070,10 @@ mod tests {
             let p = p.unwrap();
             let cmd = p.exec.unwrap().command.unwrap();
             assert_eq!(cmd[..2], ["sh", "-c"]);
+            // The chart's Celery app (templates/deployment-celery-worker.yaml).
             assert_eq!(
                 cmd[2],
-                "exec celery -A 'apps.memory_api.celery_app' inspect ping -d \"celery@${HOSTNAME}\" --timeout 10"
+                "exec celery -A 'apps.memory_api.tasks.celery_app' inspect ping -d \"celery@${HOSTNAME}\" --timeout 10"
             );
             // Longer than the ping's own timeout: the probe reports the ping's answer.
             assert!(p.timeout_seconds.unwrap() > 10);
@@ -4382,21 +5082,37 @@ mod tests {
 
     #[test]
     fn every_rae_pod_has_a_network_policy_and_empty_peer_lists_admit_nothing() {
-        let ms = rendered(&["rae-memory"], "prod", &[]);
-        let policies: Vec<NetworkPolicy> = ms
-            .iter()
-            .filter(|m| m.kind == "NetworkPolicy")
-            .map(typed)
-            .collect();
-        let covered = |component: &str| {
-            policies.iter().any(|np| {
-                let sel = np.spec.as_ref().unwrap().pod_selector.clone().unwrap();
-                sel.match_labels.unwrap_or_default()["app.kubernetes.io/component"] == component
-            })
-        };
-        for c in &cat().chart("rae-memory").unwrap().components {
-            assert!(covered(&c.id), "no NetworkPolicy selects {}", c.id);
+        for sets in [
+            &[][..],
+            &[
+                "postgresql.architecture=replication",
+                "redis.sentinel.enabled=true",
+            ][..],
+        ] {
+            let ms = rendered(&["rae-memory"], "prod", sets);
+            let policies: Vec<NetworkPolicy> = ms
+                .iter()
+                .filter(|m| m.kind == "NetworkPolicy")
+                .map(typed)
+                .collect();
+            let covered = |component: &str| {
+                policies.iter().any(|np| {
+                    let sel = np.spec.as_ref().unwrap().pod_selector.clone().unwrap();
+                    sel.match_labels.unwrap_or_default()["app.kubernetes.io/component"] == component
+                })
+            };
+            for m in ms
+                .iter()
+                .filter(|m| m.kind == "Deployment" || m.kind == "StatefulSet")
+            {
+                let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
+                let id = v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+                    .as_str()
+                    .unwrap();
+                assert!(covered(id), "{sets:?}: no NetworkPolicy selects {id}");
+            }
         }
+        let ms = rendered(&["rae-memory"], "prod", &[]);
         let worker = find(&ms, "NetworkPolicy", "rae-memory-celery-worker").unwrap();
         let worker: NetworkPolicy = typed(worker);
         let spec = worker.spec.unwrap();

@@ -459,12 +459,34 @@ fn single_replica_stateful(ctx: &mut Ctx<'_>) {
     for (chart, c, cp) in ctx.running() {
         // Data of its own: a StatefulSet or a claim per replica. A pod on a shared volume (Frappe's
         // scheduler on the sites volume) keeps nothing a second replica would protect.
-        let own_data =
-            c.kind == WorkloadKind::StatefulSet || c.persistence == Persistence::PerReplica;
-        if !own_data || cp.replicas.baseline != 1 || has_replica_component(ctx, chart, c) {
+        // A Deployment with a standalone claim of its own (rhesis's postgres, cauldron's
+        // TimescaleDB) keeps data too, but a second replica would mount the same ReadWriteOnce
+        // claim: no replica fix for it.
+        let own_claim = match &c.persistence {
+            Persistence::Shared(id) => chart
+                .volume(id)
+                .is_some_and(|v| v.used_by.len() == 1 && v.used_by[0] == c.id),
+            _ => false,
+        };
+        let own_data = c.kind == WorkloadKind::StatefulSet
+            || c.persistence == Persistence::PerReplica
+            || own_claim;
+        // A read replica of another component (Bitnami's readReplicas) is a copy, not the only one.
+        let copy_of_another = c.depends_on.iter().any(|d| {
+            chart
+                .component(d)
+                .is_some_and(|o| o.role == c.role && o.id != c.id)
+        });
+        if !own_data
+            || copy_of_another
+            || cp.replicas.baseline != 1
+            || has_replica_component(ctx, chart, c)
+        {
             continue;
         }
-        let fix_ = if let Some(p) = &c.values.replicas {
+        let fix_ = if own_claim {
+            None
+        } else if let Some(p) = &c.values.replicas {
             fix(
                 "Run 3 replicas (check the chart's clustering settings: replicas of a data \
                  service only share data in its cluster or replication mode)",
@@ -476,15 +498,16 @@ fn single_replica_stateful(ctx: &mut Ctx<'_>) {
                 .components
                 .iter()
                 .filter(|o| o.depends_on.iter().any(|d| d == &c.id) && o.role == c.role)
-                .find_map(|o| o.values.enabled_when.as_ref())
-                .and_then(|w| {
+                .find_map(|o| {
+                    o.values
+                        .enabled_when
+                        .iter()
+                        .find_map(|w| Some((w, w.wanted()?)))
+                })
+                .and_then(|(w, want)| {
                     fix(
-                        format!(
-                            "Turn on replication: {}={}",
-                            w.path,
-                            display_value(&w.equals)
-                        ),
-                        vec![set(&chart.id, &w.path, w.equals.clone())],
+                        format!("Turn on replication: {}={}", w.path, display_value(want)),
+                        vec![set(&chart.id, &w.path, want.clone())],
                     )
                 })
         };
@@ -914,12 +937,17 @@ fn is_secret_key(key: &str) -> bool {
     (k.contains("password") || k == "erlangcookie") && !k.contains("secret") && !k.ends_with("key")
 }
 
-fn is_default_secret(value: &str) -> bool {
+/// Whether a credential's value is a placeholder or a published default (`CHANGE_ME`,
+/// cauldron-infra's `please_change_in_env`, `guest`, `admin`...): one definition for the review
+/// and the bundle's README.
+pub(crate) fn is_default_secret(value: &str) -> bool {
     let v = value.trim().to_ascii_lowercase();
     !v.is_empty()
         && (v.contains("change_me")
             || v.contains("changeme")
             || v.contains("change-me")
+            || v.contains("change_in")
+            || v.contains("please_change")
             || WEAK_PASSWORDS.contains(&v.as_str()))
 }
 
@@ -1089,7 +1117,12 @@ fn qdrant_memory(ctx: &mut Ctx<'_>, planning: &Planning) {
 
 fn redis_headroom(ctx: &mut Ctx<'_>) {
     for (chart, c, cp) in ctx.running() {
-        if !is_kind(c, "redis") || cp.storage_bytes <= 0 {
+        // Its own claims, or a standalone claim it mounts.
+        let persists = cp.storage_bytes > 0
+            || ctx.plan.volumes.iter().any(|v| {
+                v.stack == chart.id && v.enabled && v.storage_bytes > 0 && v.used_by.contains(&c.id)
+            });
+        if !is_kind(c, "redis") || !persists {
             continue;
         }
         let Resources {
@@ -1177,8 +1210,10 @@ fn dependencies(ctx: &mut Ctx<'_>) {
             if let Some(e) = &target.values.enabled {
                 sets.push(set(other, e, Value::Bool(true)));
             }
-            if let Some(w) = &target.values.enabled_when {
-                sets.push(set(other, &w.path, w.equals.clone()));
+            for w in &target.values.enabled_when {
+                if let Some(want) = w.wanted() {
+                    sets.push(set(other, &w.path, want.clone()));
+                }
             }
             let where_ = if other == chart.id {
                 String::new()
@@ -1519,15 +1554,17 @@ mod tests {
             with(&frappe, "single-replica-stateful").is_empty(),
             "{frappe:?}"
         );
+        // cauldron-infra prod: the chart's values-prod.yaml turns replication on, and the
+        // Bitnami primary has its read replica (postgresql.readReplicas.replicaCount, Bitnami's
+        // default 1: the file's replication.readReplicas is read by no template).
         let infra = run(&["cauldron-infra"], "prod", &[], &[]);
         let comps: Vec<_> = with(&infra, "single-replica-stateful")
             .iter()
             .filter_map(|h| h.component.clone())
             .collect();
-        assert_eq!(
-            comps,
-            ["timescaledb"],
-            "postgresql has read replicas in prod"
+        assert!(
+            !comps.iter().any(|c| c == "postgresql"),
+            "postgresql has read replicas in prod: {comps:?}"
         );
         // Standalone in prod: the fix turns replication on.
         let sets = ["postgresql.architecture=standalone"];
@@ -1670,9 +1707,29 @@ mod tests {
         )
         .is_empty());
         for env in ["dev", "staging", "prod"] {
-            for s in ["caracal", "rae-memory"] {
-                assert!(with(&run(&[s], env, &[], &[]), "hpa-replicas-mismatch").is_empty());
-            }
+            assert!(with(&run(&["caracal"], env, &[], &[]), "hpa-replicas-mismatch").is_empty());
+        }
+        // rae-memory's values.yaml turns the ML service's HPA on (1-5) beside replicaCount 2,
+        // which the Deployment then ignores; the prod guide's replicaCount 3 is ignored too
+        // (the catalog's claims ml-replicas, ml-replicas-prod). Dev sets replicaCount 1 = min.
+        assert!(with(
+            &run(&["rae-memory"], "dev", &[], &[]),
+            "hpa-replicas-mismatch"
+        )
+        .is_empty());
+        for (env, n) in [("staging", 2), ("prod", 3)] {
+            let f = run(&["rae-memory"], env, &[], &[]);
+            let hits = with(&f, "hpa-replicas-mismatch");
+            let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+            assert_eq!(comps, ["ml-service"], "{env}");
+            assert!(
+                hits[0].message.contains("(min 1)")
+                    && hits[0]
+                        .message
+                        .contains(&format!("mlService.replicaCount is {n}")),
+                "{}",
+                hits[0].message
+            );
         }
     }
 
@@ -1756,68 +1813,100 @@ mod tests {
 
     #[test]
     fn default_password_in_prod() {
-        let sets = ["postgresql.auth.password=caracal_dev_password_CHANGE_ME"];
-        let f = run(&["caracal"], "prod", &sets, &[]);
+        // rae-memory's values.yaml gives the Bitnami PostgreSQL and Redis the password
+        // `changeme`, and its prod preset keeps it; each has an existingSecret beside it.
+        let f = run(&["rae-memory"], "prod", &[], &[]);
         let hits = with(&f, "default-password");
-        assert!(
-            hits.is_empty(),
-            "the Secret is set in prod, so the value is unused: {hits:?}"
-        );
-        let sets = [
-            "postgresql.auth.password=caracal_dev_password_CHANGE_ME",
-            "postgresql.auth.existingSecret=",
-        ];
-        let f = run(&["caracal"], "prod", &sets, &[]);
-        let hits = with(&f, "default-password");
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].component.as_deref(), Some("postgresql"));
+        let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(comps, ["postgresql", "redis"], "{hits:?}");
+        assert!(hits.iter().all(|h| h.severity == Severity::Error));
         assert_eq!(
             hits[0].fix.as_ref().unwrap().sets,
             [
-                set("caracal", "postgresql.auth.password", Value::from("")),
+                set("rae-memory", "postgresql.auth.password", Value::from("")),
                 set(
-                    "caracal",
+                    "rae-memory",
                     "postgresql.auth.existingSecret",
-                    Value::from("caracal-postgresql")
+                    Value::from("rae-memory-postgresql")
                 ),
             ]
         );
-        let after = fixed(&["caracal"], "prod", &sets, &[], hits[0]);
-        assert!(with(&after, "default-password").is_empty());
-        // A weak word counts too; dev keeps its defaults without a finding.
-        let f = run(
-            &["caracal"],
-            "prod",
-            &["redis.auth.password=admin", "redis.auth.existingSecret="],
-            &[],
+        let after = fixed(&["rae-memory"], "prod", &[], &[], hits[0]);
+        let left: Vec<_> = with(&after, "default-password")
+            .iter()
+            .filter_map(|h| h.component.clone())
+            .collect();
+        assert_eq!(left, ["redis"]);
+        // The Secret set, the value is unused.
+        let sets = ["postgresql.auth.existingSecret=rae-pg"];
+        let f = run(&["rae-memory"], "prod", &sets, &[]);
+        assert!(
+            !with(&f, "default-password")
+                .iter()
+                .any(|h| h.component.as_deref() == Some("postgresql")),
+            "the Secret is set, so the value is unused"
         );
-        assert_eq!(with(&f, "default-password").len(), 1);
-        let weak = ["redis.auth.password=123456", "redis.auth.existingSecret="];
-        let f = run(&["caracal"], "prod", &weak, &[]);
+        // A weak word counts too, and a number; a real password does not.
+        let redis_hits = |sets: &[&str]| {
+            with(&run(&["rae-memory"], "prod", sets, &[]), "default-password")
+                .iter()
+                .filter(|h| h.component.as_deref() == Some("redis"))
+                .count()
+        };
+        assert_eq!(redis_hits(&["redis.auth.password=admin"]), 1);
         assert_eq!(
-            with(&f, "default-password").len(),
+            redis_hits(&["redis.auth.password=123456"]),
             1,
             "a number is a password too"
         );
-        let strong = ["redis.auth.password=Zq8-v!r2", "redis.auth.existingSecret="];
-        let f = run(&["caracal"], "prod", &strong, &[]);
-        assert!(
-            with(&f, "default-password").is_empty(),
+        assert_eq!(
+            redis_hits(&["redis.auth.password=Zq8-v!r2"]),
+            0,
             "a real password is not flagged"
         );
-        assert!(with(&run(&["caracal"], "dev", &[], &[]), "default-password").is_empty());
-        for s in [
-            "cauldron-infra",
-            "cauldron-frappe",
-            "rhesis",
-            "caracal",
-            "rae-memory",
-        ] {
-            assert!(
-                with(&run(&[s], "prod", &[], &[]), "default-password").is_empty(),
-                "{s}"
-            );
+        // Caracal's values.yaml passwords end in CHANGE_ME; the chart has no existingSecret
+        // key (the raw manifests' Secret caracal-secrets holds them), so no fix is offered.
+        let f = run(&["caracal"], "prod", &[], &[]);
+        let hits = with(&f, "default-password");
+        let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(comps, ["postgresql", "redis"]);
+        assert!(hits.iter().all(|h| h.fix.is_none()));
+        let strong = [
+            "postgresql.auth.password=Zq8-v!r2-a",
+            "redis.auth.password=Zq8-v!r2-b",
+        ];
+        assert!(with(&run(&["caracal"], "prod", &strong, &[]), "default-password").is_empty());
+        // Dev keeps its defaults without a finding.
+        for s in ["caracal", "rae-memory"] {
+            assert!(with(&run(&[s], "dev", &[], &[]), "default-password").is_empty());
         }
+        // The other charts' prod: Rhesis reads its passwords from Secret rhesis-secrets;
+        // Frappe's values.yaml admin password is `admin`, cauldron-infra's RabbitMQ password
+        // `guest`, its PostgreSQL and TimescaleDB passwords the published
+        // `please_change_in_env` (the charts' prod files keep them all).
+        assert!(with(&run(&["rhesis"], "prod", &[], &[]), "default-password").is_empty());
+        let f = run(&["cauldron-frappe"], "prod", &[], &[]);
+        let hits = with(&f, "default-password");
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0]
+            .message
+            .starts_with("frappe.site.adminPassword keeps a default"));
+        let f = run(&["cauldron-infra"], "prod", &[], &[]);
+        let hits = with(&f, "default-password");
+        let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(comps, ["postgresql", "timescaledb", "rabbitmq"]);
+        let hits: Vec<_> = hits
+            .into_iter()
+            .filter(|h| h.component.as_deref() == Some("rabbitmq"))
+            .collect();
+        assert_eq!(
+            hits[0].fix.as_ref().unwrap().sets[1],
+            set(
+                "cauldron-infra",
+                "rabbitmq.auth.existingPasswordSecret",
+                Value::from("cauldron-infra-rabbitmq")
+            )
+        );
     }
 
     #[test]
@@ -1889,7 +1978,7 @@ mod tests {
     fn dependency_across_charts() {
         // Both charts: infra's redis-queue switched off is an error for frappe's components.
         let stacks = ["cauldron-infra", "cauldron-frappe"];
-        let sets = ["cauldron-infra:redis-queue.enabled=false"];
+        let sets = ["cauldron-infra:redisInstances.queue.enabled=false"];
         let f = run(&stacks, "prod", &sets, &[]);
         let hits = with(&f, "dependency-disabled");
         assert!(hits.iter().all(|h| h.severity == Severity::Error));
@@ -1903,7 +1992,7 @@ mod tests {
         assert!(
             hits[0]
                 .explanation
-                .contains("cauldron-frappe: redis.queue.host and redis.queue.port"),
+                .contains("cauldron-frappe: frappe.redis.queueHost and frappe.redis.port"),
             "{}",
             hits[0].explanation
         );
@@ -1934,9 +2023,13 @@ mod tests {
         let f = run(&stacks, "prod", &sets, &[]);
         let hits = with(&f, "dependency-disabled");
         let comps: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
-        // Frappe's four components need PostgreSQL (the socket.io server does not); infra's read
-        // replicas go off with their primary.
-        assert_eq!(comps, ["web", "worker", "scheduler"], "{hits:?}");
+        // All four Frappe Deployments wait for PostgreSQL in their init containers (socketio
+        // too); infra's read replicas go off with their primary.
+        assert_eq!(
+            comps,
+            ["web", "worker", "scheduler", "socketio"],
+            "{hits:?}"
+        );
         assert!(hits.iter().all(|h| h.severity == Severity::Error));
         let ext = [("external.cauldron-infra.postgresql", "db.example.com:5432")];
         let f = run(&stacks, "prod", &sets, &ext);
@@ -1948,7 +2041,7 @@ mod tests {
             "db.example.com:5432/frappe",
         )];
         let f = run(&stacks, "prod", &sets, &bad);
-        assert_eq!(with(&f, "dependency-disabled").len(), 3);
+        assert_eq!(with(&f, "dependency-disabled").len(), 4);
         let inv = with(&f, "invalid-option");
         assert_eq!(inv.len(), 1);
         assert!(
@@ -2007,12 +2100,12 @@ mod tests {
         assert_eq!(hits[0].component.as_deref(), Some("redis-cache"));
         assert!(hits[0]
             .explanation
-            .contains("cauldron-frappe: redis.cache.host"));
+            .contains("cauldron-frappe: frappe.redis.cacheHost"));
         let after = fixed(&stacks, "prod", &[], &ext, hits[0]);
         assert!(with(&after, "external-endpoint-unused").is_empty());
         assert!(with(&after, "dependency-disabled").is_empty());
         // Switched off, the endpoint is what the dependants need.
-        let off = ["cauldron-infra:redis-cache.enabled=false"];
+        let off = ["cauldron-infra:redisInstances.cache.enabled=false"];
         let f = run(&stacks, "prod", &off, &ext);
         assert!(with(&f, "external-endpoint-unused").is_empty());
         assert!(with(&f, "dependency-disabled").is_empty());

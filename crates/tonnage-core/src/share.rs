@@ -28,12 +28,12 @@
 //! **Text.** UTF-8 lines separated by `\n`, no trailing newline, no empty line:
 //!
 //! ```text
-//! rae-memory~prod                          header: STACK[,STACK...]~ENV
-//! memoryApi.replicaCount=4                 override of the current stack: PATH=VALUE
-//! postgresql.primary.persistence.size=200Gi
-//! :1                                       the following overrides are for the header's
-//!                                          stack number 1 (0-based); the first is current
-//! @cloud=aws                               planning option: @KEY=VALUE
+//! cauldron-infra,cauldron-frappe~prod        header: STACK[,STACK...]~ENV
+//! postgresql.primary.persistence.size=200Gi  override of the current stack: PATH=VALUE
+//! :1                                         the following overrides are for the header's
+//!                                            stack number 1 (0-based); the first is current
+//! frappe.replicas.web=5                      (an override of cauldron-frappe)
+//! @cloud=aws                                 planning option: @KEY=VALUE
 //! ```
 //!
 //! - The header lists [`Configuration::stacks`] in order and [`Configuration::env`].
@@ -51,6 +51,8 @@
 //! Every decoded override goes through [`Configuration::set`], so it is checked exactly like
 //! user input (unknown stack, environment or path, bad value) and quantities come back in
 //! canonical form.
+//! A path of an earlier catalog that the chart's catalog lists under `moved` sets the real key
+//! instead, and one under `removed` is dropped; [`decode_noting`] says which.
 //!
 //! # What a link leaves out
 //!
@@ -493,6 +495,39 @@ fn longest_entry(rest: &str) -> Option<(u8, usize)> {
 /// Read a configuration from a link: the fragment with or without its `#`, or a whole URL
 /// (the part after `#` is read). Every override is checked as user input is.
 pub fn decode(catalog: &Catalog, fragment: &str) -> Result<Configuration, ShareError> {
+    decode_with(catalog, fragment, Some(read_yaml)).map(|(c, _)| c)
+}
+
+/// What decoding did to an override of a link made before the catalog spoke the real charts'
+/// keys: moved to the chart's real key, or dropped because the chart has no such setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    pub stack: String,
+    pub path: String,
+    /// The real key it now sets; `None` when dropped.
+    pub to: Option<String>,
+    pub why: String,
+}
+
+impl std::fmt::Display for Migration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.to {
+            Some(to) => write!(
+                f,
+                "{}:{} now sets {to}: {}",
+                self.stack, self.path, self.why
+            ),
+            None => write!(f, "{}:{} was dropped: {}", self.stack, self.path, self.why),
+        }
+    }
+}
+
+/// [`decode`], also saying which overrides of an older link were moved to the chart's real key
+/// or dropped (the catalog's `moved` and `removed`).
+pub fn decode_noting(
+    catalog: &Catalog,
+    fragment: &str,
+) -> Result<(Configuration, Vec<Migration>), ShareError> {
     decode_with(catalog, fragment, Some(read_yaml))
 }
 
@@ -503,6 +538,14 @@ pub fn decode(catalog: &Catalog, fragment: &str) -> Result<Configuration, ShareE
 /// hands to its worker's [`decode`]. Errors found before such a value are reported as
 /// [`decode`] reports them.
 pub fn decode_without_yaml(catalog: &Catalog, fragment: &str) -> Result<Configuration, ShareError> {
+    decode_with(catalog, fragment, None).map(|(c, _)| c)
+}
+
+/// [`decode_without_yaml`] with what it did to an older link's overrides ([`decode_noting`]).
+pub fn decode_without_yaml_noting(
+    catalog: &Catalog,
+    fragment: &str,
+) -> Result<(Configuration, Vec<Migration>), ShareError> {
     decode_with(catalog, fragment, None)
 }
 
@@ -517,7 +560,7 @@ fn decode_with(
     catalog: &Catalog,
     fragment: &str,
     yaml: Option<YamlReader>,
-) -> Result<Configuration, ShareError> {
+) -> Result<(Configuration, Vec<Migration>), ShareError> {
     let text = fragment.trim();
     let fragment = match text.split_once('#') {
         Some((_, after)) => after.trim(),
@@ -674,7 +717,7 @@ fn parse_text(
     catalog: &Catalog,
     text: &str,
     yaml: Option<YamlReader>,
-) -> Result<Configuration, ShareError> {
+) -> Result<(Configuration, Vec<Migration>), ShareError> {
     let mut lines = text.split('\n');
     let header = lines.next().unwrap_or_default();
     let Some((stacks, env)) = header.split_once('~') else {
@@ -687,6 +730,7 @@ fn parse_text(
     let mut config = Configuration::new(catalog, &ids, env)?;
     let mut current = ids.first().copied().unwrap_or_default();
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut migrations = Vec::new();
     for (n, line) in lines.enumerate() {
         let line_no = n + 2;
         if let Some(index) = line.strip_prefix(':') {
@@ -728,9 +772,40 @@ fn parse_text(
                 "line {line_no}: {current}:{path} given twice"
             )));
         }
-        config.set(catalog, current, &path, value)?;
+        // A key of an earlier catalog that the real chart spells otherwise, or lacks.
+        let chart = catalog.chart(current);
+        // `moved` and `removed` never name a key a template reads (tests/real_helm.rs checks
+        // it against the probed keys), so an old path there is migrated even where the chart
+        // still has the key (a dead one, or a subchart key the pinned version ignores).
+        let old = chart.and_then(|c| c.migrate(&path));
+        match old {
+            Some(Ok(to)) => {
+                let why = chart
+                    .and_then(|c| {
+                        c.moved
+                            .iter()
+                            .find(|m| crate::catalog::path_covers(&m.from, &path))
+                    })
+                    .map(|m| m.why.clone())
+                    .unwrap_or_default();
+                migrations.push(Migration {
+                    stack: current.to_string(),
+                    path: path.clone(),
+                    to: Some(to.clone()),
+                    why,
+                });
+                config.set(catalog, current, &to, value)?;
+            }
+            Some(Err(why)) => migrations.push(Migration {
+                stack: current.to_string(),
+                path: path.clone(),
+                to: None,
+                why: why.to_string(),
+            }),
+            None => config.set(catalog, current, &path, value)?,
+        }
     }
-    Ok(config)
+    Ok((config, migrations))
 }
 
 /// A decimal index without sign or leading zeros.
@@ -986,13 +1061,14 @@ mod tests {
             "prod",
             &[
                 "cauldron-infra:postgresql.primary.persistence.size=200Gi",
-                "web.replicaCount=5",
+                "frappe.replicas.web=5",
             ],
         );
         c.options.insert("cloud".into(), "aws".into());
+        // The module documentation's example.
         assert_eq!(
             text_of(cat(), &c),
-            "cauldron-infra,cauldron-frappe~prod\npostgresql.primary.persistence.size=200Gi\n:1\nweb.replicaCount=5\n@cloud=aws"
+            "cauldron-infra,cauldron-frappe~prod\npostgresql.primary.persistence.size=200Gi\n:1\nfrappe.replicas.web=5\n@cloud=aws"
         );
         let packed = pack(&text_of(cat(), &c));
         // cauldron-infra , cauldron-frappe ~ prod \n postgresql. primary. persistence.size =200Gi
@@ -1011,8 +1087,8 @@ mod tests {
             &[
                 "cauldron-infra:postgresql.primary.persistence.size=300Gi",
                 "cauldron-infra:postgresql.architecture=replication",
-                "worker.replicaCount=6",
-                "web.resources.limits.memory=3Gi",
+                "frappe.replicas.worker=6",
+                "frappe.resources.web.limits.memory=3Gi",
             ],
         );
         c.options.insert("cloud".into(), "gcp".into());
@@ -1027,6 +1103,93 @@ mod tests {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
             "{link}"
+        );
+    }
+
+    /// A link in the frozen v1 format, from its text (as [`encode`] writes one).
+    fn link_of_text(text: &str) -> String {
+        let packed = pack(text);
+        let mut e = DeflateEncoder::new(
+            CRC32.checksum(&packed).to_be_bytes().to_vec(),
+            Compression::best(),
+        );
+        e.write_all(&packed).unwrap();
+        format!("v1.{}", URL_SAFE_NO_PAD.encode(e.finish().unwrap()))
+    }
+
+    /// A link made before the catalog spoke the real charts' keys still opens: an old path
+    /// the chart spells otherwise sets the real key (the catalog's `moved`), one the chart has
+    /// no setting for is dropped with the reason (`removed`), and both are reported.
+    #[test]
+    fn an_old_link_moves_to_the_real_keys() {
+        let old = link_of_text(
+            "cauldron-infra,cauldron-frappe~prod\nredis-queue.enabled=false\n:1\nnetworkPolicy.enabled=true\nweb.replicaCount=5",
+        );
+        let (c, notes) = decode_noting(cat(), &old).unwrap();
+        let want = config(
+            &["cauldron-infra", "cauldron-frappe"],
+            "prod",
+            &[
+                "cauldron-infra:redisInstances.queue.enabled=false",
+                "cauldron-frappe:frappe.replicas.web=5",
+            ],
+        );
+        assert_eq!(c, want);
+        assert_eq!(decode(cat(), &old).unwrap(), want);
+        let what: Vec<(&str, &str, Option<&str>)> = notes
+            .iter()
+            .map(|m| (m.stack.as_str(), m.path.as_str(), m.to.as_deref()))
+            .collect();
+        assert_eq!(
+            what,
+            [
+                (
+                    "cauldron-infra",
+                    "redis-queue.enabled",
+                    Some("redisInstances.queue.enabled")
+                ),
+                ("cauldron-frappe", "networkPolicy.enabled", None),
+                (
+                    "cauldron-frappe",
+                    "web.replicaCount",
+                    Some("frappe.replicas.web")
+                ),
+            ]
+        );
+        // The reasons are the catalog's.
+        let frappe = cat().chart("cauldron-frappe").unwrap();
+        let removed = frappe
+            .removed
+            .iter()
+            .find(|r| r.path == "networkPolicy")
+            .unwrap();
+        assert_eq!(notes[1].why, removed.why);
+        assert_eq!(
+            notes[1].to_string(),
+            format!(
+                "cauldron-frappe:networkPolicy.enabled was dropped: {}",
+                removed.why
+            )
+        );
+        assert!(notes[2]
+            .to_string()
+            .starts_with("cauldron-frappe:web.replicaCount now sets frappe.replicas.web"));
+        // The same plan as the link made today, which needs no migration.
+        assert_eq!(
+            crate::plan(cat(), &c).totals.baseline.replicas,
+            crate::plan(cat(), &want).totals.baseline.replicas
+        );
+        let (_, none) = decode_noting(cat(), &encode(cat(), &want)).unwrap();
+        assert!(none.is_empty(), "{none:?}");
+        // A path that never existed is still an error, not a migration.
+        let e = decode_noting(
+            cat(),
+            &link_of_text("cauldron-frappe~prod\nweb.replicaCont=5"),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, ShareError::Config(ConfigError::UnknownPath { .. })),
+            "{e}"
         );
     }
 
@@ -1142,10 +1305,11 @@ mod tests {
                 "redis.auth.password=swordfish",
                 "postgresql.auth.existingSecret=rae-pg",
                 "externalSecrets.keys.openaiApiKey=sk-live-123",
-                "configMap.JWT_SECRET=abc",
-                "configMap.HF_TOKEN=hf_abc",
-                "configMap.DATABASE_URL=postgresql://rae:pw@db:5432/rae",
-                "configMap.MAX_TOKENS=4096",
+                "secrets.jwtSecret=abc",
+                "secrets.apiMasterKey=mk_live",
+                // memoryApi.env[2] is QDRANT_URL, [5] RAE_LOG_LEVEL in the chart's values.yaml.
+                "memoryApi.env[2].value=http://rae:pw@qdrant:6333",
+                "memoryApi.env[5].value=DEBUG",
             ],
         );
         c.options.insert("apiToken".into(), "t0k".into());
@@ -1154,24 +1318,32 @@ mod tests {
         let kept: Vec<&String> = back.overrides["rae-memory"].keys().collect();
         assert_eq!(
             kept,
-            ["configMap.MAX_TOKENS", "postgresql.auth.existingSecret"]
+            ["memoryApi.env[5].value", "postgresql.auth.existingSecret"]
         );
         assert!(back.options.is_empty());
         assert_eq!(
             withheld(&c),
             [
-                "rae-memory:configMap.DATABASE_URL",
-                "rae-memory:configMap.HF_TOKEN",
-                "rae-memory:configMap.JWT_SECRET",
                 "rae-memory:externalSecrets.keys.openaiApiKey",
+                "rae-memory:memoryApi.env[2].value",
                 "rae-memory:postgresql.auth.password",
                 "rae-memory:redis.auth.password",
+                "rae-memory:secrets.apiMasterKey",
+                "rae-memory:secrets.jwtSecret",
                 "option apiToken",
             ]
         );
         let text = expand(&inflate(&URL_SAFE_NO_PAD.decode(&fragment[3..]).unwrap()[4..]).unwrap())
             .unwrap();
-        for secret in ["hunter2", "swordfish", "sk-live", "abc", "pw@", "t0k"] {
+        for secret in [
+            "hunter2",
+            "swordfish",
+            "sk-live",
+            "abc",
+            "mk_live",
+            "pw@",
+            "t0k",
+        ] {
             assert!(!text.contains(secret), "{secret} leaked: {text}");
         }
     }
@@ -1185,7 +1357,10 @@ mod tests {
             ),
             ("rabbit.erlangCookie=x", "rae-memory:rabbit.erlangCookie"),
             ("ingress.tls=~[{key: x}]", "rae-memory:ingress.tls"),
-            ("configMap.URL=https://u:p@h/x", "rae-memory:configMap.URL"),
+            (
+                "memoryApi.env[2].value=https://u:p@h/x",
+                "rae-memory:memoryApi.env[2].value",
+            ),
             ("@secretKey=x", "option secretKey"),
         ] {
             let text = format!("rae-memory~dev\n{line}");

@@ -225,6 +225,30 @@ pub(crate) fn get_key<'v>(m: &'v Mapping, key: &str) -> Option<&'v Value> {
     }
 }
 
+/// Remove the map entry at `segs` (a list element or a missing path: nothing happens).
+pub fn remove_path(root: &mut Value, segs: &[Seg]) {
+    let Some((last, parent)) = segs.split_last() else {
+        return;
+    };
+    let mut cur = root;
+    for s in parent {
+        cur = match (s, cur) {
+            (Seg::Key(k), Value::Mapping(m)) => match m.get_mut(k.as_str()) {
+                Some(c) => c,
+                None => return,
+            },
+            (Seg::Index(i), Value::Sequence(v)) => match v.get_mut(*i) {
+                Some(c) => c,
+                None => return,
+            },
+            _ => return,
+        };
+    }
+    if let (Seg::Key(k), Value::Mapping(m)) = (last, cur) {
+        m.remove(k.as_str());
+    }
+}
+
 /// Set `segs` to `value`, creating maps (and padding lists with nulls) as `helm --set` does.
 pub fn set_path(root: &mut Value, segs: &[Seg], value: Value) {
     let Some((first, rest)) = segs.split_first() else {

@@ -1,7 +1,8 @@
 //! External endpoints end to end: a switched-off dependency replaced by an endpoint reaches the
-//! values bundle (values-<env>.yaml, which Helm merges over values.yaml), the rendered manifests
-//! (ConfigMap, init containers, probes, NetworkPolicy), the share link and the review, for every
-//! connection the catalog maps to values.
+//! values bundle (`<chart>/values-<env>.yaml`, which Helm merges over the chart's own values.yaml
+//! and, where the preset is the chart's own environment file, over that file), the rendered
+//! manifests (ConfigMap, init containers, probes), the share link and the review, for every
+//! connection the catalog maps to values (cauldron-frappe's `frappe.db.*` and `frappe.redis.*`).
 
 use serde_yaml::Value;
 use tonnage_core::bundle::{values_bundle, values_bundle_file, BundleOptions};
@@ -111,13 +112,28 @@ fn values_bundle_carries_every_mapped_endpoint() {
                     .clone()
             };
             let env_file = file(&format!("{dependant}/values-{env}.yaml"));
-            let base: Value =
-                serde_yaml::from_str(&file(&format!("{dependant}/values.yaml"))).unwrap();
+            // The bundle no longer writes the chart's values.yaml: Helm takes it from the chart.
+            assert!(
+                !files
+                    .iter()
+                    .any(|f| f.path == format!("{dependant}/values.yaml")),
+                "{key} {env}"
+            );
             let overlay: Value = serde_yaml::from_str(&env_file).unwrap();
-            let mut merged = base;
-            merge(&mut merged, &overlay);
             let host = c.host.as_deref().unwrap();
             let port = c.port.as_deref().unwrap();
+            // The endpoint differs from the chart's values and its environment file, so the
+            // bundle's file itself carries it...
+            assert_eq!(
+                lookup(&overlay, host),
+                Some(&Value::from("ext-1.example.com")),
+                "{key} {env}: {env_file}"
+            );
+            // ...and what Helm merges (the chart's values, then its environment file or the
+            // guide's preset, then this file) holds it.
+            let chart = cat().chart(dependant).unwrap();
+            let mut merged = cfg.preset_values(chart);
+            merge(&mut merged, &overlay);
             assert_eq!(
                 lookup(&merged, host),
                 Some(&Value::from("ext-1.example.com")),
@@ -156,7 +172,6 @@ fn values_bundle_carries_every_mapped_endpoint() {
             .unwrap();
             assert_eq!(one.contents, env_file);
             // And the effective values the plan reads.
-            let chart = cat().chart(dependant).unwrap();
             assert_eq!(
                 lookup(&cfg.effective_values(chart), host),
                 Some(&Value::from("ext-1.example.com"))
@@ -171,56 +186,128 @@ fn find<'a>(ms: &'a [Manifest], kind: &str, name: &str) -> &'a Manifest {
         .unwrap_or_else(|| panic!("{kind} {name}"))
 }
 
+/// Every container env var of `chart`'s Deployments, as (deployment, container, name, value).
+fn env_vars(ms: &[Manifest], chart: &str) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for m in ms
+        .iter()
+        .filter(|m| m.chart == chart && m.kind == "Deployment")
+    {
+        let d: Value = serde_yaml::from_str(&m.yaml).unwrap();
+        let spec = &d["spec"]["template"]["spec"];
+        for list in ["initContainers", "containers"] {
+            for c in spec[list].as_sequence().into_iter().flatten() {
+                for e in c["env"].as_sequence().into_iter().flatten() {
+                    if let (Some(n), Some(v)) = (e["name"].as_str(), e["value"].as_str()) {
+                        out.push((
+                            m.name.clone(),
+                            c["name"].as_str().unwrap_or_default().to_string(),
+                            n.to_string(),
+                            v.to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn manifests_reach_every_mapped_endpoint() {
+    let mut host_vars_before = 0;
     for (dependant, c) in mapped() {
         let (cfg, key) = with_endpoint(dependant, c, "prod", "ext-2.example.com:7001");
         let ms = manifests::render(cat(), &cfg);
         let config_map = find(&ms, "ConfigMap", "cauldron-frappe-config");
-        let json_key = match c.host.as_deref().unwrap() {
-            "database.host" => "db_host",
-            "redis.cache.host" => "redis_cache",
-            "redis.queue.host" => "redis_queue",
-            "redis.socketio.host" => "redis_socketio",
+        // The chart's templates/configmap.yaml: db_host and db_port, and one redis:// URL per
+        // instance with its database number.
+        let (json_key, redis_db) = match c.host.as_deref().unwrap() {
+            "frappe.db.host" => ("db_host", None),
+            "frappe.redis.cacheHost" => ("redis_cache", Some(0)),
+            "frappe.redis.queueHost" => ("redis_queue", Some(1)),
+            "frappe.redis.socketioHost" => ("redis_socketio", Some(2)),
             other => panic!("a new mapped connection {other}: add its manifest check"),
         };
         let cm: Value = serde_yaml::from_str(&config_map.yaml).unwrap();
         let site: serde_json::Value =
             serde_json::from_str(cm["data"]["common_site_config.json"].as_str().unwrap()).unwrap();
-        let expected = if json_key == "db_host" {
-            assert_eq!(site["db_port"], 7001, "{key}");
-            "ext-2.example.com".to_string()
-        } else {
-            "redis://ext-2.example.com:7001".to_string()
+        let expected = match redis_db {
+            None => {
+                assert_eq!(site["db_port"], 7001, "{key}");
+                "ext-2.example.com".to_string()
+            }
+            Some(n) => format!("redis://ext-2.example.com:7001/{n}"),
         };
         assert_eq!(site[json_key], expected.as_str(), "{key}");
-        // The web server's init containers wait for the external service.
-        let web = &find(&ms, "Deployment", "cauldron-frappe-web").yaml;
-        assert!(web.contains("ext-2.example.com"), "{key}: {web}");
-        // No Frappe object still names the switched-off in-cluster service.
-        let (stack, id) = c.target_of(dependant);
-        let in_cluster = format!("{stack}-{id}");
-        for m in ms.iter().filter(|m| m.chart == dependant) {
-            let hit = m
-                .yaml
-                .lines()
-                .find(|l| l.contains(&in_cluster) && !l.contains("existingSecret"));
+        // Every Frappe Deployment's init container waits for the external service (the chart's
+        // wait-for-db / wait-for-redis).
+        let (stack, _) = c.target_of(dependant);
+        let preset = config(&[stack, dependant], "prod", &[], &[]);
+        let preset_ms = manifests::render(cat(), &preset);
+        let chart = cat().chart(dependant).unwrap();
+        let old = lookup(&preset.effective_values(chart), c.host.as_deref().unwrap())
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string();
+        let init = if redis_db.is_none() {
+            "wait-for-db"
+        } else {
+            "wait-for-redis"
+        };
+        for d in [
+            "cauldron-frappe-web",
+            "cauldron-frappe-worker",
+            "cauldron-frappe-scheduler",
+            "cauldron-frappe-socketio",
+        ] {
+            let w = init_container(&ms, d, init);
             assert!(
-                hit.is_none(),
-                "{key}: {} {} still says {hit:?}",
-                m.kind,
-                m.name
+                w.contains("ext-2.example.com") && w.contains("7001"),
+                "{key}: {d}: {w}"
             );
+            if redis_db.is_some() {
+                // The Redis hosts' default names (redis-cache...) appear nowhere else.
+                assert!(
+                    init_container(&preset_ms, d, init).contains(&old),
+                    "{key}: {d}"
+                );
+                assert!(!w.contains(&old), "{key}: {d}: {w}");
+            }
         }
+        // No host env var (DB_HOST, REDIS_QUEUE_HOST...) of a Frappe Deployment still names the
+        // in-cluster service (the chart's default host, without the endpoint).
+        host_vars_before += env_vars(&preset_ms, dependant)
+            .iter()
+            .filter(|(_, _, n, v)| n.ends_with("_HOST") && *v == old)
+            .count();
+        let left: Vec<_> = env_vars(&ms, dependant)
+            .into_iter()
+            .filter(|(_, _, n, v)| n.ends_with("_HOST") && *v == old)
+            .collect();
+        assert!(left.is_empty(), "{key}: {left:?}");
     }
+    assert!(host_vars_before > 0, "no host env var to check");
+}
+
+/// The init container `name` of Deployment `deployment`, as YAML text.
+fn init_container(ms: &[Manifest], deployment: &str, name: &str) -> String {
+    let d: Value = serde_yaml::from_str(&find(ms, "Deployment", deployment).yaml).unwrap();
+    let c = d["spec"]["template"]["spec"]["initContainers"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("{deployment} has no init container {name}"));
+    serde_yaml::to_string(c).unwrap()
 }
 
 #[test]
-fn worker_probes_follow_the_queue_endpoint() {
+fn worker_and_scheduler_wait_for_the_queue_endpoint() {
     let cfg = config(
         &["cauldron-infra", "cauldron-frappe"],
         "prod",
-        &["cauldron-infra:redis-queue.enabled=false"],
+        &["cauldron-infra:redisInstances.queue.enabled=false"],
         &[(
             "external.cauldron-infra.redis-queue",
             "queue.example.com:6380",
@@ -228,46 +315,19 @@ fn worker_probes_follow_the_queue_endpoint() {
     );
     let ms = manifests::render(cat(), &cfg);
     for name in ["cauldron-frappe-worker", "cauldron-frappe-scheduler"] {
-        let y = &find(&ms, "Deployment", name).yaml;
-        assert_eq!(
-            y.matches("wait-for-it queue.example.com:6380 -t 1").count(),
-            2,
-            "{name}: {y}"
+        let w = init_container(&ms, name, "wait-for-redis");
+        assert!(
+            w.contains("queue.example.com") && w.contains("6380"),
+            "{name}: {w}"
         );
+        assert!(!w.contains("redis-queue"), "{name}: {w}");
     }
-    // Without the endpoint the probes name infra's queue Service, as before.
+    // Without the endpoint they wait for infra's queue Service: the chart's default
+    // frappe.redis.queueHost `redis-queue` (cauldron-infra's fixed Service name), port 6379.
     let ms = manifests::render(cat(), &config(&["cauldron-frappe"], "prod", &[], &[]));
-    let y = &find(&ms, "Deployment", "cauldron-frappe-worker").yaml;
-    assert!(
-        y.contains("wait-for-it cauldron-infra-redis-queue-master:6379 -t 1"),
-        "{y}"
-    );
-}
-
-#[test]
-fn network_policies_let_the_external_ports_out() {
-    let sets = [
-        "cauldron-frappe:networkPolicy.enabled=true",
-        "cauldron-infra:postgresql.enabled=false",
-    ];
-    let stacks = ["cauldron-infra", "cauldron-frappe"];
-    let opts = [("external.cauldron-infra.postgresql", "db.example.com:6432")];
-    let allow = |cfg: &Configuration| -> Value {
-        let ms = manifests::render(cat(), cfg);
-        serde_yaml::from_str(&find(&ms, "NetworkPolicy", "cauldron-frappe-allow-release").yaml)
-            .unwrap()
-    };
-    let np = allow(&config(&stacks, "prod", &sets, &opts));
-    let egress = np["spec"]["egress"].as_sequence().unwrap();
-    let open: Vec<&Value> = egress.iter().filter(|r| r.get("to").is_none()).collect();
-    assert_eq!(open.len(), 1, "{egress:?}");
-    assert_eq!(open[0]["ports"][0]["port"], Value::from(6432));
-    let np = allow(&config(&stacks, "prod", &sets, &[]));
-    assert!(np["spec"]["egress"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .all(|r| r.get("to").is_some() || r["ports"][0]["port"] == 53));
+    let w = init_container(&ms, "cauldron-frappe-worker", "wait-for-redis");
+    assert!(w.contains("redis-queue") && w.contains("6379"), "{w}");
+    assert!(!w.contains("example.com"), "{w}");
 }
 
 #[test]
@@ -291,7 +351,9 @@ fn plan_and_review_agree_with_the_endpoint() {
             .filter(|f| f.rule == "dependency-disabled")
             .count()
     };
-    assert_eq!(rule(&without), 3);
+    // Web, worker, scheduler and Socket.IO: every Frappe Deployment of the real chart has the
+    // wait-for-db init container (the catalog's depends_on).
+    assert_eq!(rule(&without), 4);
     assert_eq!(rule(&with), 0);
 }
 

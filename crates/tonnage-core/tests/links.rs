@@ -42,7 +42,7 @@ const RAE_MEMORY_TEN: [&str; 10] = [
     "postgresql.primary.persistence.size=250Gi",
     "qdrant.persistence.size=500Gi",
     "redis.master.persistence.size=16Gi",
-    "reranker.enabled=false",
+    "rerankerService.enabled=false",
 ];
 
 const CARACAL_TEN: [&str; 10] = [
@@ -107,7 +107,22 @@ struct Frozen {
     name: String,
     link: String,
     config: Configuration,
+    /// What decoding did to the link's old catalog paths, in `decode_noting`'s order.
+    #[serde(default)]
+    migrations: Vec<FrozenMigration>,
     totals: Value,
+}
+
+/// An old path of a frozen link: moved to the chart's real key `to`, or `dropped`.
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct FrozenMigration {
+    stack: String,
+    path: String,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    dropped: bool,
 }
 
 #[test]
@@ -117,9 +132,39 @@ fn frozen_v1_links_still_decode() {
     assert!(frozen.len() >= 7, "{} links", frozen.len());
     let mut charts = std::collections::BTreeSet::new();
     let mut without_yaml_needs = 0;
+    let (mut moved, mut dropped) = (0, 0);
     for f in &frozen {
         let decoded = share::decode(cat(), &f.link).unwrap_or_else(|e| panic!("{}: {e}", f.name));
         assert_eq!(decoded, f.config, "{}: configuration", f.name);
+        // Old catalog paths: each moved to the chart's real key or dropped, as the file records,
+        // each with the catalog's reason.
+        let (noted, migrations) = share::decode_noting(cat(), &f.link).unwrap();
+        assert_eq!(noted, decoded, "{}: decode_noting's configuration", f.name);
+        let got: Vec<FrozenMigration> = migrations
+            .iter()
+            .map(|m| {
+                assert!(m.why.len() > 5, "{}: {m:?} says why", f.name);
+                FrozenMigration {
+                    stack: m.stack.clone(),
+                    path: m.path.clone(),
+                    to: m.to.clone(),
+                    dropped: m.to.is_none(),
+                }
+            })
+            .collect();
+        assert_eq!(got, f.migrations, "{}: migrations", f.name);
+        for m in &f.migrations {
+            assert!(m.dropped != m.to.is_some(), "{}: {m:?}", f.name);
+            // The old path is gone from the configuration; a moved one set its real key.
+            let overrides = &decoded.overrides[&m.stack];
+            assert!(!overrides.contains_key(&m.path), "{}: {m:?}", f.name);
+            if let Some(to) = &m.to {
+                assert!(overrides.contains_key(to), "{}: {m:?}", f.name);
+                moved += 1;
+            } else {
+                dropped += 1;
+            }
+        }
         // The page's first module reads it the same, or leaves it to the worker's full reader.
         match share::decode_without_yaml(cat(), &f.link) {
             Ok(plain) => assert_eq!(plain, decoded, "{}: without YAML", f.name),
@@ -134,6 +179,11 @@ fn frozen_v1_links_still_decode() {
     assert_eq!(charts.len(), cat().charts.len(), "{charts:?}");
     assert!(frozen.iter().any(|f| f.config.stacks.len() > 1));
     assert!(frozen.iter().any(|f| !f.config.options.is_empty()));
+    // Links of the old catalog: some paths move, some are dropped.
+    assert!(
+        moved >= 5 && dropped >= 2,
+        "{moved} moved, {dropped} dropped"
+    );
     // The typed-values link quotes a string; the others are plain.
     assert!(
         (1..frozen.len()).contains(&without_yaml_needs),
@@ -187,9 +237,10 @@ fn settable_paths(stack: &str) -> Vec<String> {
     out
 }
 
-/// A free-form map where any key may be set: rae-memory's `configMap`.
+/// A free-form map where any key may be set: rae-memory's `monitoring.serviceMonitor.labels`
+/// (the chart's values.yaml has it empty; its old `configMap` is no key of the chart).
 fn free_form_path(stack: &str) -> Option<&'static str> {
-    (stack == "rae-memory").then_some("configMap")
+    (stack == "rae-memory").then_some("monitoring.serviceMonitor.labels")
 }
 
 /// A valid value for `path`, by its kind; `n` picks it.
@@ -364,7 +415,7 @@ fn valid_fragment() -> String {
         "prod",
         &[
             "cauldron-infra:postgresql.primary.persistence.size=300Gi",
-            "web.replicaCount=6",
+            "frappe.replicas.web=6",
         ],
     );
     c.options.insert("cloud".into(), "aws".into());
