@@ -62,6 +62,9 @@ pub struct ComponentPlan {
     pub name: String,
     pub role: String,
     pub kind: String,
+    /// `metadata.name` of the workload the real chart renders for it (release name = chart id),
+    /// when the catalog names it.
+    pub workload: Option<String>,
     pub stateful: bool,
     pub enabled: bool,
     /// Replicas that run: 0 when the component is switched off.
@@ -83,6 +86,8 @@ pub struct VolumePlan {
     pub name: String,
     pub enabled: bool,
     pub storage_bytes: i64,
+    /// `metadata.name` of the PersistentVolumeClaim the real chart renders, when known.
+    pub claim: Option<String>,
     pub used_by: Vec<String>,
     pub assumed: Vec<Assumed>,
 }
@@ -241,10 +246,13 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
             return None;
         }
         r.note("autoscaling", a);
-        let min = r.int_at("autoscaling", &format!("{a}.minReplicas"), replicas.max(1));
-        let max = r
-            .int_at("autoscaling", &format!("{a}.maxReplicas"), min)
-            .max(min);
+        // As the rendered HorizontalPodAutoscaler has them: a minimum left out (or under 1, which
+        // the API server does not take without the HPAScaleToZero gate) is 1; a maximum below the minimum is planned as written (the page and the review
+        // flag it: the API server refuses such an autoscaler).
+        let min = r
+            .int_at("autoscaling", &format!("{a}.minReplicas"), 1)
+            .max(1);
+        let max = r.int_at("autoscaling", &format!("{a}.maxReplicas"), min);
         let target = r
             .get(&format!("{a}.targetCPUUtilizationPercentage"))
             .and_then(Value::as_i64);
@@ -290,10 +298,10 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     let own_claim = match (&c.persistence, &v.persistence) {
         (Persistence::PerReplica, Some(p)) => {
             r.bool_at(&format!("{p}.enabled"), true)
-                && !r
+                && r
                     .get(&format!("{p}.existingClaim"))
                     .and_then(Value::as_str)
-                    .is_some_and(|s| !s.is_empty())
+                    .is_none_or(str::is_empty)
         }
         _ => false,
     };
@@ -311,6 +319,7 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
         name: c.name.clone(),
         role: c.role.clone(),
         kind: c.kind.as_str().to_string(),
+        workload: c.workload_name(&r.values).map(str::to_string),
         stateful: c.is_stateful(),
         enabled,
         replicas: Replicas {
@@ -358,6 +367,7 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
                 name: vol.name.clone(),
                 enabled,
                 storage_bytes: if enabled { size } else { 0 },
+                claim: vol.claim.clone(),
                 used_by: vol.used_by.clone(),
                 assumed: std::mem::take(&mut r.assumed),
             });
