@@ -73,7 +73,11 @@ fn opened_notice(replaced: bool, notes: &[String]) -> Option<Notice> {
             text: OPENED.into(),
         });
     }
-    let mut text = if replaced { format!("{OPENED} ") } else { String::new() };
+    let mut text = if replaced {
+        format!("{OPENED} ")
+    } else {
+        String::new()
+    };
     text.push_str("This link was made before Tonnage spoke the real charts' keys: ");
     text.push_str(&notes.join("; "));
     Some(Notice {
@@ -85,7 +89,10 @@ fn opened_notice(replaced: bool, notes: &[String]) -> Option<Notice> {
 /// The configuration to start with when the address holds the link `hash`, and what to tell
 /// the user about it, given what [`decode_link`] made of it: the link's configuration if it
 /// reads, else the autosaved one and the reason.
-pub fn link_start(hash: String, decoded: Result<(Configuration, Vec<String>), ShareError>) -> Start {
+pub fn link_start(
+    hash: String,
+    decoded: Result<(Configuration, Vec<String>), ShareError>,
+) -> Start {
     match decoded {
         Err(ShareError::NeedsYaml) => Start {
             in_worker: Some(hash),

@@ -1019,7 +1019,11 @@ fn release_yaml(
             "# Not written: {}.{p} is text of the chart's values.yaml that Tonnage does not copy; pass it",
             sub.key
         );
-        let _ = writeln!(out, "#   from your checkout of {} if you need it.", cv.chart.id);
+        let _ = writeln!(
+            out,
+            "#   from your checkout of {} if you need it.",
+            cv.chart.id
+        );
     }
     out.push_str(&to_yaml(&tree));
     out
@@ -1067,7 +1071,10 @@ fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
                 add_repo(name, url);
             }
         }
-        if let Some((n, u)) = chart_ref(cv.chart).repo.filter(|_| !cv.chart.is_kustomize()) {
+        if let Some((n, u)) = chart_ref(cv.chart)
+            .repo
+            .filter(|_| !cv.chart.is_kustomize())
+        {
             add_repo(&n, &u);
         }
         for (_, sub, _) in &cv.releases {
@@ -1282,7 +1289,10 @@ fn install_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
                 add(name, url);
             }
         }
-        if let Some((n, u)) = chart_ref(cv.chart).repo.filter(|_| !cv.chart.is_kustomize()) {
+        if let Some((n, u)) = chart_ref(cv.chart)
+            .repo
+            .filter(|_| !cv.chart.is_kustomize())
+        {
             add(&n, &u);
         }
         for (_, sub, _) in &cv.releases {
@@ -1750,7 +1760,11 @@ pub fn values_bundle(
     let mut files = Vec::new();
     for cv in &all {
         if cv.chart.is_kustomize() {
-            files.extend(crate::kustomize::overlay_files(cv.chart, &cv.effective, config));
+            files.extend(crate::kustomize::overlay_files(
+                cv.chart,
+                &cv.effective,
+                config,
+            ));
         }
         files.push(OutFile::new(cv.env_file.clone(), env_yaml(cv, config)));
         for (_, sub, file) in &cv.releases {

@@ -421,9 +421,9 @@ impl Component {
         self.workload_when
             .iter()
             .find(|w| {
-                w.when
-                    .iter()
-                    .all(|c| c.holds(crate::values::lookup(values, &c.path).filter(|v| !v.is_null())))
+                w.when.iter().all(|c| {
+                    c.holds(crate::values::lookup(values, &c.path).filter(|v| !v.is_null()))
+                })
             })
             .map(|w| w.workload.as_str())
             .or(self.workload.as_deref())

@@ -656,7 +656,10 @@ fn field_kind_by_scan(chart: &Chart, path: &str) -> FieldKind {
                 }
             }
         }
-        if v.claim_templates.iter().any(|t| t.size == path && path.ends_with(".size")) {
+        if v.claim_templates
+            .iter()
+            .any(|t| t.size == path && path.ends_with(".size"))
+        {
             return FieldKind::Quantity;
         }
     }

@@ -1224,8 +1224,10 @@ fn work<'a>(ctx: &Ctx, c: &'a Component) -> Work<'a> {
         if !ctx.bool_at((a, "enabled"), false) {
             return None;
         }
-        let min = ctx.count_at((a, "minReplicas"), replicas.max(1));
-        let max = ctx.count_at((a, "maxReplicas"), min).max(min);
+        // As the plan reads them (and the charts render them): a minimum left out or under 1
+        // is 1; a maximum as written, even below the minimum (which the review flags).
+        let min = ctx.count_at((a, "minReplicas"), 1).max(1);
+        let max = ctx.count_at((a, "maxReplicas"), min);
         // Bitnami's Redis names its targets targetCPU / targetMemory.
         Some(Hpa {
             min,
@@ -4060,6 +4062,8 @@ mod tests {
             &[
                 "memoryApi.autoscaling.maxReplicas=30",
                 "mlService.resources.requests.cpu=3",
+                // An autoscaler's minimum under 1 is 1 (as rendered and planned).
+                "celeryWorker.autoscaling.minReplicas=0",
             ],
         );
         // RAE's releases: PostgreSQL replication with exporters (sized), Qdrant's second

@@ -298,8 +298,7 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     let own_claim = match (&c.persistence, &v.persistence) {
         (Persistence::PerReplica, Some(p)) => {
             r.bool_at(&format!("{p}.enabled"), true)
-                && r
-                    .get(&format!("{p}.existingClaim"))
+                && r.get(&format!("{p}.existingClaim"))
                     .and_then(Value::as_str)
                     .is_none_or(str::is_empty)
         }
