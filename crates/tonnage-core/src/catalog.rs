@@ -454,6 +454,10 @@ pub struct SharedVolume {
     /// `metadata.name` of the PersistentVolumeClaim the real chart renders.
     #[serde(default)]
     pub claim: Option<String>,
+    /// The chart's pods mount the claim whether or not its `enabled` renders it: with it off, they
+    /// stay Pending (review rule `claim-not-rendered`).
+    #[serde(default)]
+    pub always_mounted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -125,6 +125,10 @@ pub const RULES: &[(&str, &str)] = &[
         "external-endpoint-unused",
         "an external endpoint for a component that is deployed",
     ),
+    (
+        "claim-not-rendered",
+        "a pod that mounts a claim the chart does not render (it stays Pending)",
+    ),
 ];
 
 fn rule_index(rule: &str) -> usize {
@@ -316,6 +320,7 @@ pub fn review(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
     }
     redis_headroom(&mut ctx);
     dependencies(&mut ctx);
+    claims_not_rendered(&mut ctx);
 
     let stack_pos = |s: &str| config.stacks.iter().position(|x| x == s);
     let comp_pos = |f: &Finding| {
@@ -533,6 +538,42 @@ fn single_replica_stateful(ctx: &mut Ctx<'_>) {
                  guidance\" (RabbitMQ, Kafka, ZooKeeper: 3 nodes)."
             ),
             fix_,
+        );
+    }
+}
+
+/// A running component whose chart mounts a standalone claim always (`always_mounted`) while
+/// the claim's `enabled` stops the chart rendering it: Kubernetes never schedules the pod.
+fn claims_not_rendered(ctx: &mut Ctx<'_>) {
+    for (chart, c, _) in ctx.running() {
+        let Persistence::Shared(id) = &c.persistence else {
+            continue;
+        };
+        let Some(vol) = chart.volume(id).filter(|v| v.always_mounted) else {
+            continue;
+        };
+        let path = format!("{}.enabled", vol.values);
+        if ctx.get(&chart.id, &path) != Some(&Value::Bool(false)) {
+            continue;
+        }
+        let claim = vol.claim.clone().unwrap_or_else(|| vol.id.clone());
+        ctx.push(
+            Severity::Error,
+            "claim-not-rendered",
+            &chart.id,
+            Some(&c.id),
+            format!(
+                "{} mounts the claim {claim}, which {path}=false stops the chart rendering:                  the pod will stay Pending",
+                c.name
+            ),
+            format!(
+                "The chart's {} template always mounts PersistentVolumeClaim {claim}; only the                  claim itself follows {path}. Without it the scheduler cannot place the pod. Keep                  the volume (its size is in the plan), or switch the component off. Source: the                  real chart's templates (catalog: volumes[].always_mounted).",
+                c.kind.as_str()
+            ),
+            fix(
+                format!("Keep the volume: {path}=true"),
+                vec![set(&chart.id, &path, Value::Bool(true))],
+            ),
         );
     }
 }
@@ -1960,6 +2001,42 @@ mod tests {
         ];
         assert!(with(&run(&["rhesis"], "prod", &off, &[]), "redis-save-headroom").is_empty());
         assert!(with(&run(&["rhesis"], "prod", &[], &[]), "redis-save-headroom").is_empty());
+    }
+
+    #[test]
+    fn claim_not_rendered() {
+        // Rhesis mounts redis-pvc whatever redis.persistence.enabled says (seed 002's local
+        // table has no Redis volume; the chart cannot run without one).
+        let sets = ["redis.persistence.enabled=false"];
+        let f = run(&["rhesis"], "dev", &sets, &[]);
+        let hits = with(&f, "claim-not-rendered");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].component.as_deref(), Some("redis"));
+        assert_eq!(hits[0].severity, Severity::Error);
+        let after = fixed(&["rhesis"], "dev", &sets, &[], hits[0]);
+        assert!(with(&after, "claim-not-rendered").is_empty());
+        // Every preset keeps its volumes; Redis switched off mounts nothing.
+        for env in ["local", "dev", "staging", "prod", "enterprise"] {
+            assert!(with(&run(&["rhesis"], env, &[], &[]), "claim-not-rendered").is_empty());
+        }
+        let off = ["redis.persistence.enabled=false", "redis.enabled=false"];
+        assert!(with(&run(&["rhesis"], "dev", &off, &[]), "claim-not-rendered").is_empty());
+        // cauldron-infra's TimescaleDB and Qdrant Deployments too; Frappe falls back to an
+        // emptyDir (no finding).
+        let f = run(
+            &["cauldron-infra"],
+            "prod",
+            &["qdrant.persistence.enabled=false"],
+            &[],
+        );
+        assert_eq!(with(&f, "claim-not-rendered").len(), 1);
+        let f = run(
+            &["cauldron-frappe"],
+            "prod",
+            &["frappe.persistence.enabled=false"],
+            &[],
+        );
+        assert!(with(&f, "claim-not-rendered").is_empty());
     }
 
     #[test]
