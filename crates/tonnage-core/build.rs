@@ -11,6 +11,10 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
+/// Top-level fields of a catalog file left out of the embedded JSON (see `main`); keep in step
+/// with `catalog::DOCUMENTATION_ONLY`.
+const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes"];
+
 fn main() {
     let dir = Path::new("catalog");
     println!("cargo:rerun-if-changed=catalog");
@@ -31,6 +35,15 @@ fn main() {
                 "{}: {at}: JSON cannot carry this value unchanged",
                 path.display()
             );
+        }
+        // `claims` and `notes` are documentation (the guide's words beside what the chart does,
+        // where the guide contradicts itself): nothing reads them at run time, so the page's
+        // first load does not carry them. `Catalog::load` reads and validates them from the YAML.
+        let mut value = value;
+        if let Value::Mapping(m) = &mut value {
+            for k in DOCUMENTATION_ONLY {
+                m.remove(*k);
+            }
         }
         let json = serde_json::to_string(&value).expect("a checked tree converts to JSON");
         let stem = path.file_stem().expect("a file name").to_string_lossy();

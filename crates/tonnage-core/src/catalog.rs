@@ -30,8 +30,9 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 /// The same files as compact JSON, made from the YAML by `build.rs` (no comments, no
-/// indentation): what [`Catalog::builtin`] reads, so the page embeds no YAML and starts without
-/// a YAML parser. A test checks that each gives the chart its YAML gives.
+/// indentation, and without [`DOCUMENTATION_ONLY`] fields): what [`Catalog::builtin`] reads, so
+/// the page embeds no YAML and starts without a YAML parser. A test checks that each gives the
+/// chart its YAML gives, those fields aside.
 const JSON_FILES: &[(&str, &str)] = &[
     (
         "cauldron-infra.yaml",
@@ -54,6 +55,11 @@ const JSON_FILES: &[(&str, &str)] = &[
         include_str!(concat!(env!("OUT_DIR"), "/rae-memory.json")),
     ),
 ];
+
+/// Fields of a catalog file that only document it (the guide's claims, notes): read and
+/// validated by [`Catalog::load`], left out of the embedded JSON [`Catalog::builtin`] reads,
+/// since nothing reads them at run time and the page's first load would carry them.
+pub const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes"];
 
 /// A catalog file that could not be loaded: names the file, the path inside it, the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -240,21 +246,6 @@ impl EnabledWhen {
     }
 }
 
-/// `enabled_when` as written: one condition or a list of them (all must hold).
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EnabledWhen>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(EnabledWhen),
-        Many(Vec<EnabledWhen>),
-    }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(w)) => vec![w],
-        Some(OneOrMany::Many(v)) => v,
-    })
-}
-
 /// A container beside the component's main one in every pod (a metrics exporter...): its
 /// resources count in the pod's figures while it is enabled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,7 +259,7 @@ pub struct Sidecar {
     /// Values path of a bool that adds it.
     #[serde(default)]
     pub enabled: Option<String>,
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(default)]
     pub enabled_when: Vec<EnabledWhen>,
 }
 
@@ -278,8 +269,9 @@ pub struct Sidecar {
 pub struct ComponentValues {
     #[serde(default)]
     pub enabled: Option<String>,
-    /// Conditions that must all hold for the workload to be rendered.
-    #[serde(default, deserialize_with = "one_or_many")]
+    /// Conditions that must all hold for the workload to be rendered (a list: serde's untagged
+    /// "one or many" would put its buffering code in the page's first load).
+    #[serde(default)]
     pub enabled_when: Vec<EnabledWhen>,
     #[serde(default)]
     pub replicas: Option<String>,
@@ -679,6 +671,9 @@ pub struct Chart {
     pub connections: Vec<Connection>,
     #[serde(default)]
     pub assumptions: Vec<Assumption>,
+    /// Documentation only ([`DOCUMENTATION_ONLY`]): not read on wasm32, where the embedded
+    /// JSON leaves it out and the deserializer would only add to the page's first load.
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub notes: Vec<String>,
     /// The guide's replicas by expected users, if it gives them (see `capacity`).
@@ -699,7 +694,9 @@ pub struct Chart {
     /// Paths of earlier catalogs with no meaning for the real chart: dropped with the reason.
     #[serde(default)]
     pub removed: Vec<Removed>,
-    /// What the guide states that the chart does not deliver (shown beside the plan).
+    /// What the guide states that the chart does not deliver. Documentation only
+    /// ([`DOCUMENTATION_ONLY`]): not read on wasm32 (see `notes`).
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub claims: Vec<GuideClaim>,
     /// The index [`crate::config::field_kind`] looks paths up in, built on first use.
@@ -1433,8 +1430,15 @@ mod tests {
         assert_eq!(JSON_FILES.len(), FILES.len());
         for ((file, yaml), (json_file, json)) in FILES.iter().zip(JSON_FILES) {
             assert_eq!(file, json_file);
-            let from_yaml = parse_chart(file, yaml).unwrap_or_else(|e| panic!("{e}"));
+            let mut from_yaml = parse_chart(file, yaml).unwrap_or_else(|e| panic!("{e}"));
             let from_json = parse_chart_json(file, json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(DOCUMENTATION_ONLY, ["claims", "notes"]);
+            assert!(
+                from_json.claims.is_empty() && from_json.notes.is_empty(),
+                "{file}"
+            );
+            from_yaml.claims.clear();
+            from_yaml.notes.clear();
             assert_eq!(from_yaml, from_json, "{file}");
             // Whole trees, including number kinds (1 and 1.0 differ in YAML and in JSON).
             assert_eq!(
@@ -1444,7 +1448,12 @@ mod tests {
             );
             assert!(json.len() < yaml.len(), "{file}: JSON is not smaller");
         }
-        assert_eq!(Catalog::builtin(), &Catalog::load(FILES).unwrap());
+        let mut loaded = Catalog::load(FILES).unwrap();
+        for c in &mut loaded.charts {
+            c.claims.clear();
+            c.notes.clear();
+        }
+        assert_eq!(Catalog::builtin(), &loaded);
     }
 
     #[test]
