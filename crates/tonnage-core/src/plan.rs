@@ -378,7 +378,7 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
             (&mut totals.baseline, c.replicas.baseline),
             (&mut totals.peak, c.replicas.peak),
         ] {
-            t.replicas += n;
+            t.replicas = t.replicas.saturating_add(n);
             t.requests = t.requests.plus(c.requests.times(n));
             t.limits = t.limits.plus(c.limits.times(n));
             t.storage_bytes = t
@@ -387,8 +387,13 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
         }
     }
     for v in &volumes {
-        totals.baseline.storage_bytes += v.storage_bytes;
-        totals.peak.storage_bytes += v.storage_bytes;
+        // Saturating, as every figure: a values file may hold any size (the fuzz target
+        // import_values found an overflow here).
+        totals.baseline.storage_bytes = totals
+            .baseline
+            .storage_bytes
+            .saturating_add(v.storage_bytes);
+        totals.peak.storage_bytes = totals.peak.storage_bytes.saturating_add(v.storage_bytes);
     }
     Plan {
         stacks: config.stacks.clone(),
