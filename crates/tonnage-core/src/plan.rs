@@ -536,6 +536,22 @@ mod tests {
         );
     }
 
+    /// Totals saturate instead of overflowing: two standalone claims of 7 EiB (the
+    /// import_values fuzz target found their sum overflowing).
+    #[test]
+    fn huge_figures_saturate() {
+        let p = plan_of(
+            &["rhesis"],
+            "prod",
+            &[
+                "database.postgresql.persistence.size=7Ei",
+                "redis.persistence.size=7Ei",
+            ],
+        );
+        assert_eq!(p.totals.baseline.storage_bytes, i64::MAX);
+        assert_eq!(p.totals.peak.storage_bytes, i64::MAX);
+    }
+
     #[test]
     fn every_chart_and_env_plans_without_panic() {
         let cat = Catalog::builtin();
