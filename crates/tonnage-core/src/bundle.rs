@@ -1087,7 +1087,7 @@ fn release_yaml(
 
 /// Whether a catalog value is a placeholder for text the chart's authors wrote (`<source: what
 /// it is>`), which the catalog does not copy.
-pub fn is_placeholder(v: &Value) -> bool {
+fn is_placeholder(v: &Value) -> bool {
     v.as_str()
         .is_some_and(|s| s.len() > 2 && s.starts_with('<') && s.ends_with('>'))
 }

@@ -240,6 +240,11 @@ impl EnabledWhen {
         }
     }
 
+    /// Whether the condition holds in a values tree (a null value counts as absent).
+    pub fn holds_in(&self, values: &Value) -> bool {
+        self.holds(crate::values::lookup(values, &self.path).filter(|v| !v.is_null()))
+    }
+
     /// The value that makes the condition hold, when it is an equality.
     pub fn wanted(&self) -> Option<&Value> {
         self.equals.as_ref()
@@ -408,15 +413,21 @@ pub enum AntiAffinity {
 }
 
 impl Component {
+    /// Whether the chart renders the workload for these values: its `enabled` switch (default
+    /// on) and every `enabled_when`. One rule for the plan, the manifests and the overlay.
+    pub fn is_rendered(&self, values: &Value) -> bool {
+        self.values
+            .enabled
+            .as_deref()
+            .is_none_or(|p| crate::values::bool_at(values, p, true))
+            && self.values.enabled_when.iter().all(|w| w.holds_in(values))
+    }
+
     /// `metadata.name` of the workload the real chart renders for these effective values.
     pub fn workload_name<'a>(&'a self, values: &Value) -> Option<&'a str> {
         self.workload_when
             .iter()
-            .find(|w| {
-                w.when.iter().all(|c| {
-                    c.holds(crate::values::lookup(values, &c.path).filter(|v| !v.is_null()))
-                })
-            })
+            .find(|w| w.when.iter().all(|c| c.holds_in(values)))
             .map(|w| w.workload.as_str())
             .or(self.workload.as_deref())
     }
@@ -552,12 +563,40 @@ pub struct InitContainer {
     pub image: Option<String>,
 }
 
+impl ClaimTemplate {
+    /// Whether the StatefulSet has this template for these values (`enabled`, default on).
+    pub fn is_on(&self, values: &Value) -> bool {
+        self.enabled
+            .as_deref()
+            .is_none_or(|p| crate::values::bool_at(values, p, true))
+    }
+}
+
+/// The claim a Bitnami-style persistence map (`<map>.existingClaim`) names instead of a
+/// template of its own, if any.
+pub fn existing_claim<'v>(values: &'v Value, persistence: &str) -> Option<&'v str> {
+    crate::values::lookup_in(values, persistence, "existingClaim")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
 /// A workload name that applies while all `when` conditions hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadWhen {
     pub when: Vec<EnabledWhen>,
     pub workload: String,
+}
+
+impl Sidecar {
+    /// Whether the chart adds this container for these values: its `enabled` switch (default
+    /// off) and every `enabled_when`. One rule for the plan, the manifests and the overlay.
+    pub fn is_on(&self, values: &Value) -> bool {
+        self.enabled
+            .as_deref()
+            .is_none_or(|p| crate::values::bool_at(values, p, false))
+            && self.enabled_when.iter().all(|w| w.holds_in(values))
+    }
 }
 
 /// One volume claim template of a StatefulSet (`values.claim_templates`): a claim per replica.
@@ -744,16 +783,17 @@ impl Chart {
         self.dead.iter().any(|d| path_covers(d, path))
     }
 
-    /// Where an earlier catalog's `path` lives now: the real key (with the rest of the path
-    /// kept), or the reason it was dropped. `None` when the path is not an old one.
-    pub fn migrate(&self, path: &str) -> Option<Result<String, &str>> {
+    /// Where an earlier catalog's `path` lives now, and why: the real key (with the rest of
+    /// the path kept), or `None` when it was dropped. `None` when the path is not an old one.
+    pub fn migrate(&self, path: &str) -> Option<(Option<String>, &str)> {
         if let Some(m) = self.moved.iter().find(|m| path_covers(&m.from, path)) {
-            return Some(Ok(format!("{}{}", m.to, &path[m.from.len()..])));
+            let to = format!("{}{}", m.to, &path[m.from.len()..]);
+            return Some((Some(to), m.why.as_str()));
         }
         self.removed
             .iter()
             .find(|r| path_covers(&r.path, path))
-            .map(|r| Err(r.why.as_str()))
+            .map(|r| (None, r.why.as_str()))
     }
 
     /// Whether the bundle installs the chart from raw manifests with a kustomize overlay.

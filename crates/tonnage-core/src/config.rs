@@ -208,7 +208,7 @@ impl Configuration {
                     .stacks
                     .iter()
                     .filter_map(|s| catalog.chart(s))
-                    .filter_map(|c| c.migrate(path).and_then(Result::ok))
+                    .filter_map(|c| c.migrate(path).and_then(|(to, _)| to))
                     .chain(
                         self.stacks
                             .iter()
@@ -243,7 +243,7 @@ impl Configuration {
         if !path_known(chart, path) {
             // A path of an earlier catalog: name the chart's real key first.
             let mut suggestions = suggest(chart, path);
-            if let Some(Ok(to)) = chart.migrate(path) {
+            if let Some((Some(to), _)) = chart.migrate(path) {
                 suggestions.retain(|s| s != &to);
                 suggestions.insert(0, to);
             }

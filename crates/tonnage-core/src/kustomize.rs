@@ -41,7 +41,7 @@ use crate::archive::OutFile;
 use crate::bundle::to_yaml;
 use crate::catalog::{Chart, Component, ManifestObject, RawManifests};
 use crate::config::Configuration;
-use crate::values::{display_value, lookup};
+use crate::values::{bool_at, display_value, lookup};
 
 // ---------------------------------------------------------------------------------------------
 // Facts the catalog cannot express
@@ -352,14 +352,6 @@ fn text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn bool_at(values: &Value, path: &str, default: bool) -> bool {
-    match lookup(values, path) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => default,
-    }
-}
-
 fn int_of(v: Option<&Value>) -> Option<i64> {
     let v = v?;
     v.as_i64()
@@ -374,19 +366,6 @@ fn non_empty(v: Option<&Value>) -> Option<&Value> {
         Value::Null => false,
         _ => true,
     })
-}
-
-/// Whether the component is rendered: as the planner decides (`values.enabled`, default on,
-/// and every `enabled_when`).
-fn enabled(c: &Component, values: &Value) -> bool {
-    c.values
-        .enabled
-        .as_deref()
-        .is_none_or(|p| bool_at(values, p, true))
-        && c.values
-            .enabled_when
-            .iter()
-            .all(|w| w.holds(lookup(values, &w.path)))
 }
 
 fn map(entries: Vec<(&str, Value)>) -> Value {
@@ -567,7 +546,7 @@ impl Overlay<'_> {
 
         // Pod: volumes for claim templates switched off, Secret names, pod-wide values.
         let mut volumes = Vec::new();
-        for t in v.claim_templates.iter().filter(|t| !template_on(t, values)) {
+        for t in v.claim_templates.iter().filter(|t| !t.is_on(values)) {
             volumes.push(map(vec![
                 ("name", s(&t.name)),
                 ("emptyDir", Value::Mapping(Mapping::new())),
@@ -659,7 +638,7 @@ impl Overlay<'_> {
             .filter(|x| !x.is_empty());
         let mut ops = Vec::new();
         let templates = &c.values.claim_templates;
-        for t in templates.iter().filter(|t| template_on(t, values)) {
+        for t in templates.iter().filter(|t| t.is_on(values)) {
             let i = t.index;
             ops.push(test(i, &t.name));
             if let Some(size) = text(get(values, &t.size)).filter(|x| !x.is_empty()) {
@@ -683,10 +662,7 @@ impl Overlay<'_> {
                 ));
             }
         }
-        let mut off: Vec<_> = templates
-            .iter()
-            .filter(|t| !template_on(t, values))
-            .collect();
+        let mut off: Vec<_> = templates.iter().filter(|t| !t.is_on(values)).collect();
         off.sort_by_key(|t| std::cmp::Reverse(t.index));
         for t in off {
             ops.push(test(t.index, &t.name));
@@ -726,12 +702,6 @@ impl Overlay<'_> {
             }
         }
     }
-}
-
-fn template_on(t: &crate::catalog::ClaimTemplate, values: &Value) -> bool {
-    t.enabled
-        .as_deref()
-        .is_none_or(|p| bool_at(values, p, true))
 }
 
 /// The address list for the configured replica count, when it differs from the default.
@@ -779,7 +749,7 @@ pub fn overlay_files(chart: &Chart, values: &Value, config: &Configuration) -> V
     let on: Vec<&Component> = chart
         .components
         .iter()
-        .filter(|c| enabled(c, values))
+        .filter(|c| c.is_rendered(values))
         .collect();
     for c in &on {
         o.workload(c);
@@ -977,7 +947,7 @@ fn settings(o: &mut Overlay<'_>, f: &'static RawFacts) {
     for svc in f.services {
         if !chart
             .component(svc.component)
-            .is_some_and(|c| enabled(c, values))
+            .is_some_and(|c| c.is_rendered(values))
         {
             continue;
         }
@@ -1180,7 +1150,7 @@ pub fn readme_section(chart: &Chart, values: &Value, values_file: &str) -> Strin
     if let Some(f) = facts {
         let mut items = String::new();
         for (comp, _, path) in f.secret_volumes {
-            if !chart.component(comp).is_some_and(|c| enabled(c, values)) {
+            if !chart.component(comp).is_some_and(|c| c.is_rendered(values)) {
                 continue;
             }
             let Some(name) = text(get(values, path)) else {

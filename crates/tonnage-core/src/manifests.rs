@@ -1017,20 +1017,6 @@ impl Work<'_> {
     }
 }
 
-/// Whether a list of conditions (`enabled_when`) all hold.
-fn all_hold(ctx: &Ctx, conditions: &[crate::catalog::EnabledWhen]) -> bool {
-    conditions.iter().all(|w| w.holds(ctx.get(&w.path)))
-}
-
-fn enabled(ctx: &Ctx, c: &Component) -> bool {
-    let v = &c.values;
-    let on = match &v.enabled {
-        Some(p) => ctx.bool_at(p, true),
-        None => true,
-    };
-    on && all_hold(ctx, &v.enabled_when)
-}
-
 fn k8s_q(q: Quantity) -> K8sQuantity {
     // `q.to_string()`: the Display of a quantity is its canonical text.
     K8sQuantity(q.canonical())
@@ -1142,11 +1128,7 @@ fn claims(ctx: &Ctx, c: &Component, family: Family) -> Vec<Claim> {
     };
     if let (Persistence::PerReplica, Some(p)) = (&c.persistence, &v.persistence) {
         let on = ctx.bool_at((p, "enabled"), true);
-        let existing = ctx
-            .get((p, "existingClaim"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        let existing = crate::catalog::existing_claim(&ctx.values, p).map(str::to_string);
         let path = next_path(&out, "data");
         out.push(Claim {
             name: "data".into(),
@@ -1161,7 +1143,7 @@ fn claims(ctx: &Ctx, c: &Component, family: Family) -> Vec<Claim> {
         });
     }
     for t in &v.claim_templates {
-        let on = t.enabled.as_deref().is_none_or(|p| ctx.bool_at(p, true));
+        let on = t.is_on(&ctx.values);
         let path = next_path(&out, &t.name);
         let storage_class = t
             .storage_class
@@ -1186,11 +1168,7 @@ fn claims(ctx: &Ctx, c: &Component, family: Family) -> Vec<Claim> {
 /// The component's sidecars that are on, with their figures (as the plan counts them).
 fn sidecars<'a>(ctx: &Ctx, c: &'a Component, main_image: &str) -> Vec<Side<'a>> {
     let mut out = Vec::new();
-    for sc in &c.values.sidecars {
-        let on = sc.enabled.as_deref().is_none_or(|p| ctx.bool_at(p, false));
-        if !on || !all_hold(ctx, &sc.enabled_when) {
-            continue;
-        }
+    for sc in c.values.sidecars.iter().filter(|sc| sc.is_on(&ctx.values)) {
         let (requests, limits) = match &sc.resources {
             Some(res) => container_resources(ctx, res, None),
             None => Default::default(),
@@ -2577,7 +2555,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
         .chart
         .components
         .iter()
-        .filter(|c| enabled(ctx, c))
+        .filter(|c| c.is_rendered(&ctx.values))
         .map(|c| work(ctx, c))
         .collect();
 

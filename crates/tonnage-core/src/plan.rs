@@ -229,13 +229,7 @@ fn container_resources(
 fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     r.assumed.clear();
     let v = &c.values;
-    let mut enabled = match &v.enabled {
-        Some(p) => r.bool_at(p, true),
-        None => true,
-    };
-    for w in &v.enabled_when {
-        enabled &= w.holds(r.get(&w.path));
-    }
+    let enabled = c.is_rendered(&r.values);
     let replicas = match (&v.replicas, v.replicas_fixed) {
         (Some(p), _) => r.int_at("replicas", p, 1),
         (None, Some(n)) => n,
@@ -273,14 +267,7 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     };
     // Sidecars (metrics exporters...) are containers of the same pod: their figures add up.
     for sc in &v.sidecars {
-        let mut on = match &sc.enabled {
-            Some(p) => r.bool_at(p, false),
-            None => true,
-        };
-        for w in &sc.enabled_when {
-            on &= w.holds(r.get(&w.path));
-        }
-        if let (true, Some(res)) = (on, &sc.resources) {
+        if let (true, Some(res)) = (sc.is_on(&r.values), &sc.resources) {
             let (rq, lm) = container_resources(r, res, None);
             requests = requests.plus(rq);
             limits = limits.plus(lm);
@@ -289,7 +276,7 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
 
     let mut templates = 0i64;
     for t in &v.claim_templates {
-        if t.enabled.as_deref().is_none_or(|p| r.bool_at(p, true)) {
+        if t.is_on(&r.values) {
             let size = r.quantity_at("storage", &t.size).map_or(0, |q| q.value());
             templates = templates.saturating_add(size);
         }
@@ -298,9 +285,7 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     let own_claim = match (&c.persistence, &v.persistence) {
         (Persistence::PerReplica, Some(p)) => {
             r.bool_at(&format!("{p}.enabled"), true)
-                && r.get(&format!("{p}.existingClaim"))
-                    .and_then(Value::as_str)
-                    .is_none_or(str::is_empty)
+                && crate::catalog::existing_claim(&r.values, p).is_none()
         }
         _ => false,
     };

@@ -777,31 +777,18 @@ fn parse_text(
         // `moved` and `removed` never name a key a template reads (tests/real_helm.rs checks
         // it against the probed keys), so an old path there is migrated even where the chart
         // still has the key (a dead one, or a subchart key the pinned version ignores).
-        let old = chart.and_then(|c| c.migrate(&path));
-        match old {
-            Some(Ok(to)) => {
-                let why = chart
-                    .and_then(|c| {
-                        c.moved
-                            .iter()
-                            .find(|m| crate::catalog::path_covers(&m.from, &path))
-                    })
-                    .map(|m| m.why.clone())
-                    .unwrap_or_default();
+        match chart.and_then(|c| c.migrate(&path)) {
+            Some((to, why)) => {
                 migrations.push(Migration {
                     stack: current.to_string(),
                     path: path.clone(),
-                    to: Some(to.clone()),
-                    why,
+                    to: to.clone(),
+                    why: why.to_string(),
                 });
-                config.set(catalog, current, &to, value)?;
+                if let Some(to) = to {
+                    config.set(catalog, current, &to, value)?;
+                }
             }
-            Some(Err(why)) => migrations.push(Migration {
-                stack: current.to_string(),
-                path: path.clone(),
-                to: None,
-                why: why.to_string(),
-            }),
             None => config.set(catalog, current, &path, value)?,
         }
     }

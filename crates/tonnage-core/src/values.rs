@@ -225,6 +225,16 @@ pub(crate) fn get_key<'v>(m: &'v Mapping, key: &str) -> Option<&'v Value> {
     }
 }
 
+/// A switch as charts read it: a bool, or the string `"true"` (a `--set` typed as text);
+/// `default` when absent, null or anything else.
+pub fn bool_at(values: &Value, path: &str, default: bool) -> bool {
+    match lookup(values, path) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true",
+        _ => default,
+    }
+}
+
 /// Remove the map entry at `segs` (a list element or a missing path: nothing happens).
 pub fn remove_path(root: &mut Value, segs: &[Seg]) {
     let Some((last, parent)) = segs.split_last() else {
