@@ -1,39 +1,36 @@
-//! tonnage-core: all of Tonnage's domain logic.
+//! tonnage-core: all of Tonnage's domain logic, in layers; each imports only from the ones
+//! below it (the tidy test `core_layers_import_only_downward` checks every `crate::` path):
 //!
-//! - [`quantity`]: Kubernetes resource quantities (apimachinery's grammar and canonical form).
-//! - [`catalog`]: the five charts as embedded, validated data files.
-//! - [`values`]: Helm values trees, `--set` paths and Helm's merge rules.
-//! - [`config`]: a configuration (charts, environment, overrides) and its checks.
-//! - [`plan`]: the resource plan for baseline and peak.
-//! - [`report`]: the plan as table, JSON, CSV and Markdown.
-//! - [`share`]: share links (the configuration in a URL fragment, format v1).
-//! - [`capacity`]: node fit per cloud, monthly cost and sizing by expected users.
-//! - [`review`]: findings on a configuration, with reasons, sources and fixes.
-//! - [`external`]: external endpoints for switched-off dependencies, written into the values.
-//! - [`files`]: what the page's Files panel asks of its web worker (preview, archives).
+//! - [`base`]: quantities, values trees (Helm's merge, their diff), the one YAML writer, line
+//!   diffs, archives.
+//! - [`model`]: the catalog of charts (key index, users-sizing schema), cloud instance data and
+//!   allocatable, the planning option registry.
+//! - [`configuration`]: a configuration and its checks, external endpoints, credentials.
+//! - [`compute`]: the plan, node fit and cost, the review, plan comparison, the diagram.
+//! - [`outputs`]: report tables, the values bundle, kustomize overlays, manifests, share links,
+//!   values import.
+//! - [`service`]: the page's web worker protocol (Files panel previews and archives).
+//!
+//! The crate root re-exports every module under its short name (`tonnage_core::bundle`,
+//! `tonnage_core::plan`...): the façade the web app, the CLI and the tests use. Inside the core,
+//! paths name the layer (`crate::base::values`).
 //!
 //! Invariants: no web dependency and no IO (the front ends do IO); deterministic output;
 //! nothing here panics on any configuration.
 
-pub mod archive;
-pub mod bundle;
-pub mod capacity;
-pub mod catalog;
-pub mod compare;
-pub mod config;
-pub mod diagram;
-pub mod external;
-pub mod files;
-pub mod import;
-pub mod kustomize;
-pub mod manifests;
-pub mod plan;
-pub mod quantity;
-pub mod report;
-pub mod review;
-pub mod share;
-pub mod textdiff;
-pub mod values;
+pub mod base;
+pub mod compute;
+pub mod configuration;
+pub mod model;
+pub mod outputs;
+pub mod service;
+
+pub use base::{archive, quantity, textdiff, values, values_diff, yaml};
+pub use compute::{capacity, compare, diagram, plan, review};
+pub use configuration::{config, credentials, external};
+pub use model::{catalog, cloud, options};
+pub use outputs::{bundle, import, kustomize, manifests, report, share};
+pub use service::files;
 
 pub use catalog::Catalog;
 pub use config::{ConfigError, Configuration};

@@ -77,15 +77,31 @@ fn the_web_crate_check_catches_web_crates() {
     assert_eq!(web_crates_in(bad), ["leptos", "web-sys", "gloo-timers"]);
 }
 
+/// Every Rust source of the core, in all its layer folders (snapshots/ folders hold insta's
+/// golden files, not sources).
+fn core_sources() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&workspace().join("crates/tonnage-core/src"), &mut out);
+    out
+}
+
 #[test]
 fn core_does_no_io() {
-    let dir = workspace().join("crates/tonnage-core/src");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        // Only the Rust sources (src/snapshots/ holds insta's golden files).
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
+    for path in core_sources() {
         let text = std::fs::read_to_string(&path).unwrap();
         for needle in [
             "std::fs",
@@ -227,14 +243,9 @@ fn architecture_md_names_every_crate_and_core_module() {
     for c in ["tonnage-core", "tonnage-cli", "tonnage-worker"] {
         assert!(arch.contains(c), "ARCHITECTURE.md does not mention {c}");
     }
-    let dir = workspace().join("crates/tonnage-core/src");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
+    for path in core_sources() {
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-        if stem == "lib" {
+        if stem == "lib" || stem == "mod" {
             continue;
         }
         assert!(
@@ -260,4 +271,284 @@ fn readme_commands_are_the_ci_commands() {
         ci.contains("scripts/test"),
         ".ci/run must run the README's test command"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The core's layers
+
+/// The core's layers, bottom to top: the folders of crates/tonnage-core/src. A module may use
+/// (`crate::...`) modules of its own layer and of the layers listed for it, never one above.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("base", &[]),
+    ("model", &["base"]),
+    ("configuration", &["base", "model"]),
+    ("compute", &["base", "model", "configuration"]),
+    ("outputs", &["base", "model", "configuration", "compute"]),
+    (
+        "service",
+        &["base", "model", "configuration", "compute", "outputs"],
+    ),
+];
+
+/// Files that still reach some modules through the crate root's façade (`crate::values::...`)
+/// inside function bodies: issues 21 and 22 rewrite them, so only their `use` lines were moved
+/// to layered paths. The layer rule holds for them all the same (façade paths are resolved).
+const FACADE_PATHS_ALLOWED: &[&str] = &["outputs/manifests.rs", "compute/review.rs"];
+
+/// (layer, module) of a core source path relative to src/ (`outputs/manifests/yaml_out.rs` is
+/// module `manifests` of layer `outputs`); `None` for lib.rs and the layers' mod.rs.
+fn layer_module(rel: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if parts.len() < 2 || parts.last() == Some(&"mod.rs") {
+        return None;
+    }
+    let module = parts[1].trim_end_matches(".rs").to_string();
+    Some((parts[0].to_string(), module))
+}
+
+/// The code of a source without its unit tests (`#[cfg(test)] mod tests`, to the end of the
+/// file: tests may use anything) and without comments.
+fn code_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        if t == "#[cfg(test)]"
+            && lines
+                .peek()
+                .is_some_and(|n| n.trim_start().starts_with("mod tests"))
+        {
+            break;
+        }
+        if t.starts_with("//") {
+            continue;
+        }
+        out.push(line);
+    }
+    out
+}
+
+/// The modules a source names through `crate::` paths: (layer or "" for the façade, module).
+fn crate_paths(code: &[&str]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in code {
+        let mut rest = *line;
+        while let Some(i) = rest.find("crate::") {
+            let after = &rest[i + "crate::".len()..];
+            let ident = |s: &str| -> String {
+                s.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect()
+            };
+            let first = ident(after);
+            let second = after
+                .strip_prefix(first.as_str())
+                .and_then(|s| s.strip_prefix("::"))
+                .map(ident)
+                .unwrap_or_default();
+            if LAYERS.iter().any(|(l, _)| *l == first) {
+                out.push((first.clone(), second));
+            } else if !first.is_empty() {
+                out.push((String::new(), first.clone()));
+            } else {
+                out.push((String::new(), "{".to_string()));
+            }
+            rest = &after[first.len()..];
+        }
+    }
+    out
+}
+
+/// A core module: (layer, module).
+type Module = (String, String);
+
+/// Every module of the core by layer, from the folders.
+fn core_modules() -> Vec<(String, String)> {
+    let src = workspace().join("crates/tonnage-core/src");
+    let mut out: Vec<(String, String)> = core_sources()
+        .iter()
+        .filter_map(|p| layer_module(&p.strip_prefix(&src).unwrap().to_string_lossy()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The module-to-module edges of the core's code (façade names resolved), with the problems
+/// found on the way: upward edges, façade paths, unknown names.
+fn core_edges() -> (Vec<(Module, Module)>, Vec<String>) {
+    let src = workspace().join("crates/tonnage-core/src");
+    let modules = core_modules();
+    // The crate root's re-exports of items (`crate::Catalog`, `crate::plan(...)`).
+    let root_items = [
+        ("Catalog", "catalog"),
+        ("Configuration", "config"),
+        ("ConfigError", "config"),
+        ("Plan", "plan"),
+        ("plan", "plan"),
+    ];
+    let mut edges = Vec::new();
+    let mut problems = Vec::new();
+    for path in core_sources() {
+        let rel = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let Some(from) = layer_module(&rel) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (layer, name) in crate_paths(&code_lines(&text)) {
+            let target = if layer.is_empty() {
+                let name = root_items
+                    .iter()
+                    .find(|(i, _)| *i == name)
+                    .map_or(name.as_str(), |(_, m)| m);
+                let found = modules.iter().find(|(_, m)| m == name).cloned();
+                if found.is_some()
+                    && !root_items.iter().any(|(_, m)| *m == name)
+                    && !FACADE_PATHS_ALLOWED.contains(&rel.as_str())
+                {
+                    problems.push(format!("{rel}: crate::{name} through the façade; name its layer (crate::<layer>::{name})"));
+                }
+                match found {
+                    Some(t) => t,
+                    None => {
+                        problems.push(format!("{rel}: crate::{name} is no module of a layer"));
+                        continue;
+                    }
+                }
+            } else {
+                (layer, name)
+            };
+            if target == from {
+                continue;
+            }
+            let allowed = target.0 == from.0
+                || LAYERS
+                    .iter()
+                    .find(|(l, _)| *l == from.0)
+                    .is_some_and(|(_, below)| below.contains(&target.0.as_str()));
+            if !allowed {
+                problems.push(format!(
+                    "{rel}: {}::{} uses {}::{}, a layer above it",
+                    from.0, from.1, target.0, target.1
+                ));
+            }
+            edges.push((from.clone(), target));
+        }
+    }
+    edges.sort();
+    edges.dedup();
+    problems.sort();
+    problems.dedup();
+    (edges, problems)
+}
+
+/// A cycle among the edges (module names), if any.
+fn find_cycle<N: Clone + Ord>(edges: &[(N, N)]) -> Option<Vec<N>> {
+    use std::collections::BTreeMap;
+    let mut next: BTreeMap<&N, Vec<&N>> = BTreeMap::new();
+    for (a, b) in edges {
+        next.entry(a).or_default().push(b);
+    }
+    // 0 unvisited, 1 on the stack, 2 done.
+    let mut state: BTreeMap<&N, u8> = BTreeMap::new();
+    fn visit<'n, N: Ord + Clone>(
+        n: &'n N,
+        next: &BTreeMap<&'n N, Vec<&'n N>>,
+        state: &mut BTreeMap<&'n N, u8>,
+        stack: &mut Vec<&'n N>,
+    ) -> Option<Vec<N>> {
+        match state.get(n) {
+            Some(2) => return None,
+            Some(1) => {
+                let at = stack.iter().position(|s| *s == n).unwrap_or(0);
+                let mut cycle: Vec<N> = stack[at..].iter().map(|s| (*s).clone()).collect();
+                cycle.push(n.clone());
+                return Some(cycle);
+            }
+            _ => {}
+        }
+        state.insert(n, 1);
+        stack.push(n);
+        for &m in next.get(n).into_iter().flatten() {
+            if let Some(c) = visit(m, next, state, stack) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        state.insert(n, 2);
+        None
+    }
+    let starts: Vec<&N> = next.keys().copied().collect();
+    for n in starts {
+        if let Some(c) = visit(n, &next, &mut state, &mut Vec::new()) {
+            return Some(c);
+        }
+    }
+    None
+}
+
+#[test]
+fn core_layers_import_only_downward() {
+    let modules = core_modules();
+    for (layer, module) in &modules {
+        assert!(
+            LAYERS.iter().any(|(l, _)| l == layer),
+            "crates/tonnage-core/src/{layer}/{module}: not in a layer folder ({:?})",
+            LAYERS.iter().map(|(l, _)| *l).collect::<Vec<_>>()
+        );
+    }
+    let (_, problems) = core_edges();
+    assert!(
+        problems.is_empty(),
+        "layer rule broken:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn core_modules_import_no_cycle() {
+    let (edges, _) = core_edges();
+    assert!(
+        edges.len() > 20,
+        "the edge scan found too little: {edges:?}"
+    );
+    let named: Vec<(String, String)> = edges
+        .iter()
+        .map(|((la, a), (lb, b))| (format!("{la}::{a}"), format!("{lb}::{b}")))
+        .collect();
+    if let Some(cycle) = find_cycle(&named) {
+        panic!("import cycle between core modules: {}", cycle.join(" -> "));
+    }
+}
+
+#[test]
+fn the_layer_checks_can_fail() {
+    // An upward path is found, with its module.
+    let code = [
+        "use crate::outputs::bundle::to_yaml;",
+        "    let x = crate::values::lookup(v, p);",
+    ];
+    assert_eq!(
+        crate_paths(&code),
+        [
+            ("outputs".to_string(), "bundle".to_string()),
+            (String::new(), "values".to_string())
+        ]
+    );
+    // Unit tests and comments are left out.
+    let text = "use crate::base::values;\n// crate::outputs::x\n#[cfg(test)]\nmod tests {\n    use crate::outputs::bundle;\n}\n";
+    assert_eq!(code_lines(text), ["use crate::base::values;"]);
+    assert_eq!(
+        layer_module("outputs/manifests/yaml_out.rs"),
+        Some(("outputs".into(), "manifests".into()))
+    );
+    assert_eq!(layer_module("base/mod.rs"), None);
+    // A cycle is found; a chain is not one.
+    let cyc = [("a", "b"), ("b", "c"), ("c", "a")];
+    assert_eq!(find_cycle(&cyc), Some(vec!["a", "b", "c", "a"]));
+    assert_eq!(find_cycle(&[("a", "b"), ("b", "c"), ("a", "c")]), None);
 }

@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{ComponentPlan, Plan, Total};
-use crate::quantity::{human_bytes, human_cpu};
+use crate::base::quantity::{human_bytes, human_cpu};
+use crate::compute::plan::{ComponentPlan, Plan, Total};
 
 /// Output formats of `tonnage plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

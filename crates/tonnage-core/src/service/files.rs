@@ -14,14 +14,16 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{tar_gz, zip, OutFile};
-use crate::bundle::{values_bundle, values_bundle_file, BundleOptions};
-use crate::catalog::Catalog;
-use crate::config::Configuration;
-use crate::import::{import_values, ImportReport};
-use crate::manifests::{multi_doc, multi_doc_files, per_object_files, render, render_stack};
-use crate::share;
-use crate::textdiff::changed_lines;
+use crate::base::archive::{tar_gz, zip, OutFile};
+use crate::base::textdiff::changed_lines;
+use crate::configuration::config::Configuration;
+use crate::model::catalog::Catalog;
+use crate::outputs::bundle::{values_bundle, values_bundle_file, BundleOptions};
+use crate::outputs::import::{import_values, ImportReport};
+use crate::outputs::manifests::{
+    multi_doc, multi_doc_files, per_object_files, render, render_stack,
+};
+use crate::outputs::share;
 
 /// A password the user had generated: chart id, values path, password. Kept in the page's
 /// memory only (never in a link or localStorage); sent to the worker with each request.
@@ -345,7 +347,7 @@ fn preset_of(config: &Configuration) -> Configuration {
         options: config
             .options
             .iter()
-            .filter(|(k, _)| !k.starts_with(crate::external::PREFIX))
+            .filter(|(k, _)| !k.starts_with(crate::configuration::external::PREFIX))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
     }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::plan::{ComponentPlan, Plan, Total};
+use crate::compute::plan::{ComponentPlan, Plan, Total};
 
 /// One component in both plans (absent on one side when the charts differ).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

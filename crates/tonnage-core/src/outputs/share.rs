@@ -79,9 +79,11 @@ const CRC32: crc::Crc<u32, crc::Table<1>> =
     crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 use serde_yaml::Value;
 
-use crate::catalog::{Catalog, Chart};
-use crate::config::{field_kind, ConfigError, Configuration, FieldKind};
-use crate::values::{get_path, parse_path, quantity_of, typed_value, Seg};
+use crate::base::values::{get_path, parse_path, quantity_of, typed_value};
+use crate::configuration::config::{field_kind, ConfigError, Configuration, FieldKind};
+use crate::configuration::credentials::option_is_credential;
+pub use crate::configuration::credentials::{is_credential, is_credential_key};
+use crate::model::catalog::{Catalog, Chart};
 
 /// The format this version writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -326,7 +328,7 @@ fn shared_overrides<'a>(
             let (Some(chart), Some(preset)) = (chart, &preset) else {
                 return true;
             };
-            let overlaps = crate::config::overrides_overlap(map, path);
+            let overlaps = crate::configuration::config::overrides_overlap(map, path);
             overlaps || !same_as_preset(chart, preset, path, value)
         })
         .collect()
@@ -907,104 +909,10 @@ fn option_value(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Credentials
-
-/// Whether an override must stay out of links: its path's last key looks like a credential
-/// ([`is_credential_key`]), or its value holds one (a map key that does, or a URL with
-/// `user:password@`).
-pub fn is_credential(path: &str, value: &Value) -> bool {
-    let last = match parse_path(path) {
-        Ok(segs) => segs.iter().rev().find_map(|s| match s {
-            Seg::Key(k) => Some(k.clone()),
-            Seg::Index(_) => None,
-        }),
-        Err(_) => path.rsplit('.').next().map(str::to_string),
-    };
-    last.is_some_and(|k| is_credential_key(&k)) || value_holds_credential(value)
-}
-
-fn option_is_credential(key: &str, value: &str) -> bool {
-    is_credential_key(key) || url_with_password(value)
-}
-
-/// Whether a values key names a credential: passwords, tokens, secrets, API and access keys,
-/// private or signing keys, cookies (RabbitMQ's `erlangCookie`), `key` (TLS key material).
-/// Keys that only *name* where a secret lives are not credentials: `existingSecret`,
-/// `existingSecretPasswordKey`, `secretName`, `signingKeySecretName`, `secretStore`,
-/// `...SecretRef`, `imagePullSecrets`.
-pub fn is_credential_key(key: &str) -> bool {
-    let k: String = key
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    let reference = k.starts_with("existing")
-        || k.ends_with("secretname")
-        || k.ends_with("secretref")
-        || k.ends_with("secretkeyref")
-        || k.starts_with("secretstore")
-        || k.ends_with("pullsecrets");
-    if reference {
-        return false;
-    }
-    const ANYWHERE: [&str; 10] = [
-        "password",
-        "passwd",
-        "passphrase",
-        "secret",
-        "apikey",
-        "accesskey",
-        "privatekey",
-        "credential",
-        "cookie",
-        "authtoken",
-    ];
-    const AT_END: [&str; 9] = [
-        "token",
-        "tlskey",
-        "sslkey",
-        "clientkey",
-        "signingkey",
-        "encryptionkey",
-        "masterkey",
-        "dsn",
-        "pwd",
-    ];
-    // A bare `key` is TLS key material; other `...Key` names (`cacheKey`, `routingKey`) are not.
-    k == "key" || ANYWHERE.iter().any(|m| k.contains(m)) || AT_END.iter().any(|m| k.ends_with(m))
-}
-
-fn value_holds_credential(value: &Value) -> bool {
-    match value {
-        Value::String(s) => url_with_password(s),
-        Value::Sequence(items) => items.iter().any(value_holds_credential),
-        Value::Mapping(map) => map.iter().any(|(k, v)| {
-            let key_is_credential = match k {
-                Value::String(s) => is_credential_key(s),
-                _ => false,
-            };
-            key_is_credential || value_holds_credential(k) || value_holds_credential(v)
-        }),
-        Value::Tagged(t) => value_holds_credential(&t.value),
-        _ => false,
-    }
-}
-
-/// A URL carrying a password: `scheme://user:password@host`.
-fn url_with_password(s: &str) -> bool {
-    s.match_indices("://").any(|(i, _)| {
-        let rest = s.get(i + 3..).unwrap_or_default();
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        authority
-            .rsplit_once('@')
-            .is_some_and(|(userinfo, _)| userinfo.contains(':'))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::configuration::credentials::url_with_password;
     use flate2::Crc;
 
     fn cat() -> &'static Catalog {

@@ -54,15 +54,15 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use crate::archive::OutFile;
-use crate::catalog::{
+use crate::base::archive::OutFile;
+use crate::base::quantity::Quantity;
+use crate::base::values::{display_value, lookup, quantity_of};
+use crate::compute::plan::bitnami_preset;
+use crate::configuration::config::Configuration;
+use crate::model::catalog::{
     AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
     WorkloadKind,
 };
-use crate::config::Configuration;
-use crate::plan::bitnami_preset;
-use crate::quantity::Quantity;
-use crate::values::{display_value, lookup, quantity_of};
 
 mod yaml_out;
 
@@ -424,7 +424,7 @@ pub fn to_yaml(v: &Value) -> String {
 }
 
 fn yaml_scalar(v: &Value, out: &mut String) {
-    crate::bundle::push_yaml_trimmed(out, v);
+    crate::base::yaml::push_yaml_trimmed(out, v);
 }
 
 fn indent(out: &mut String, n: usize) {

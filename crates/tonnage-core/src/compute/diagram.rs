@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::catalog::Catalog;
-use crate::config::Configuration;
-use crate::plan::Plan;
+use crate::compute::plan::Plan;
+use crate::configuration::config::Configuration;
+use crate::model::catalog::Catalog;
 
 pub const BOX_W: i64 = 170;
 pub const BOX_H: i64 = 54;
@@ -134,7 +134,7 @@ pub fn layout(catalog: &Catalog, config: &Configuration, plan: &Plan) -> Diagram
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan;
+    use crate::compute::plan::plan;
 
     #[test]
     fn rhesis_has_its_guide_architecture() {

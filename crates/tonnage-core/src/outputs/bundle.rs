@@ -13,7 +13,7 @@
 //! - `<chart>-<key>/values-<env>.yaml` for a subchart installed as a release of its own
 //!   (`subcharts[].release`: rae-memory's PostgreSQL, Redis and Qdrant): that subtree whole.
 //! - For a chart deployed from raw manifests (`real_chart.deploy: kustomize`): the overlay
-//!   ([`crate::kustomize`]); its values file stays for when the chart renders the stack.
+//!   ([`crate::outputs::kustomize`]); its values file stays for when the chart renders the stack.
 //!
 //! Then `helmfile.yaml` and `install.sh` (the same releases in dependency order, `requires`
 //! first) and a `README.md` with the plan's totals, the assumptions, how to install and the
@@ -30,13 +30,17 @@ use std::fmt::Write as _;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::archive::OutFile;
-use crate::catalog::{Catalog, Chart};
-use crate::config::{path_known, Configuration};
-use crate::plan::{self, Plan, Total};
-use crate::quantity::{human_bytes, human_cpu};
-use crate::report;
-use crate::values::{display_value, get_path, parse_path, set_path};
+use crate::base::archive::OutFile;
+use crate::base::quantity::{human_bytes, human_cpu};
+use crate::base::values::{display_value, get_path, parse_path, set_path};
+use crate::base::values_diff::{diff_yaml, values_diff};
+use crate::base::yaml::to_yaml;
+use crate::compute::plan::{self, Plan, Total};
+use crate::configuration::config::Configuration;
+pub use crate::configuration::credentials::credential_paths;
+use crate::configuration::credentials::{at_path, ends_with_ci, starts_with_ci, walk_keys};
+use crate::model::catalog::{Catalog, Chart};
+use crate::outputs::report;
 
 /// Choices for [`values_bundle`] that are not part of the configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,224 +71,6 @@ const GUIDE_REPOS: &[(&str, &str, &str)] = &[
     // against: those stacks install from a checkout of their repository at the catalog's commit.
 ];
 
-// ---------------------------------------------------------------------------------------------
-// YAML text
-
-/// A values tree as block-style YAML text. Strings that a YAML 1.1 or 1.2 reader could take for
-/// a boolean, null, number or timestamp (anything starting with a digit, `yes`/`no`/`on`/`off`,
-/// ...) or that hold characters with a YAML meaning are double-quoted; map order is kept.
-/// `serde_yaml::from_str` of the result gives `v` back (tags are dropped).
-pub fn to_yaml(v: &Value) -> String {
-    let mut out = String::new();
-    match untag(v) {
-        Value::Mapping(m) if !m.is_empty() => emit_map(m, 0, false, &mut out),
-        Value::Sequence(s) if !s.is_empty() => emit_seq(s, 0, &mut out),
-        other => {
-            push_scalar(&mut out, other);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn untag(v: &Value) -> &Value {
-    match v {
-        Value::Tagged(t) => untag(&t.value),
-        other => other,
-    }
-}
-
-fn indent(out: &mut String, n: usize) {
-    const SPACES: &str = "                                                                ";
-    let mut n = n;
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        out.push_str(&SPACES[..k]);
-        n -= k;
-    }
-}
-
-/// Entries of a map at `ind` spaces; `inline_first`: the first entry continues a `- ` line.
-fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
-    for (i, (k, v)) in m.iter().enumerate() {
-        if !(inline_first && i == 0) {
-            indent(out, ind);
-        }
-        emit_entry(k, v, ind, out);
-    }
-}
-
-/// One map entry after its indentation: the key, the colon and the value.
-fn emit_entry(k: &Value, v: &Value, ind: usize, out: &mut String) {
-    push_key(out, k);
-    out.push(':');
-    match untag(v) {
-        Value::Mapping(c) if !c.is_empty() => {
-            out.push('\n');
-            emit_map(c, ind + 2, false, out);
-        }
-        Value::Sequence(s) if !s.is_empty() => {
-            out.push('\n');
-            emit_seq(s, ind + 2, out);
-        }
-        other => {
-            out.push(' ');
-            push_scalar(out, other);
-            out.push('\n');
-        }
-    }
-}
-
-fn emit_seq(s: &[Value], ind: usize, out: &mut String) {
-    for item in s {
-        indent(out, ind);
-        out.push('-');
-        match untag(item) {
-            Value::Mapping(m) if !m.is_empty() => {
-                out.push(' ');
-                emit_map(m, ind + 2, true, out);
-            }
-            Value::Sequence(inner) if !inner.is_empty() => {
-                out.push('\n');
-                emit_seq(inner, ind + 2, out);
-            }
-            other => {
-                out.push(' ');
-                push_scalar(out, other);
-                out.push('\n');
-            }
-        }
-    }
-}
-
-fn push_key(out: &mut String, k: &Value) {
-    match untag(k) {
-        Value::String(s) => push_string(out, s),
-        Value::Mapping(_) | Value::Sequence(_) => push_string(out, &display_value(k)),
-        other => push_scalar(out, other),
-    }
-}
-
-/// Appends the text of a scalar (an empty map or list as `{}` / `[]`): the one-line form
-/// [`to_yaml`] writes. Written in place: this runs for every scalar of every generated file.
-pub(crate) fn push_scalar(out: &mut String, v: &Value) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
-            let _ = write!(out, "{n}");
-        }
-        Value::String(s) => push_string(out, s),
-        Value::Mapping(_) => out.push_str("{}"),
-        Value::Sequence(_) => out.push_str("[]"),
-        Value::Tagged(t) => push_scalar(out, untag(&t.value)),
-    }
-}
-
-/// [`to_yaml`] of `v` without its final line break, appended to `out` (scalars in place).
-pub(crate) fn push_yaml_trimmed(out: &mut String, v: &Value) {
-    match untag(v) {
-        Value::Mapping(m) if !m.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
-        Value::Sequence(s) if !s.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
-        other => push_scalar(out, other),
-    }
-}
-
-pub(crate) fn push_string(out: &mut String, s: &str) {
-    if plain_ok(s) {
-        out.push_str(s);
-    } else {
-        push_double_quoted(out, s);
-    }
-}
-
-/// Whether `s` can be written as a plain scalar and read back as this string by every YAML
-/// reader Helm's tool chain uses (YAML 1.1 and 1.2). Conservative: when in doubt, quote.
-/// Runs for every string of every generated file, so a byte table decides most bytes.
-fn plain_ok(s: &str) -> bool {
-    // Bytes that are always fine after the first: letters, digits and `_./-+@=`.
-    const PLAIN: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric()
-                || matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
-            b += 1;
-        }
-        t
-    };
-    let bytes = s.as_bytes();
-    // Digits, signs and dots start numbers, timestamps, `.inf`; other punctuation is an
-    // indicator (`-`, `?`, `:`, `&`, `*`, `!`, `|`, `>`, `'`, `"`, `%`, `@`, `` ` ``, `~`...).
-    // (A non-ASCII first character is not plain either.)
-    match bytes.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'_' => {}
-        _ => return false,
-    }
-    // Most strings hold only such bytes: a test without early exit, which the compiler
-    // vectorizes, settles them (long ones too) before the loop below looks at `:` and spaces.
-    let unusual = bytes.iter().fold(false, |acc, &c| {
-        let alnum = (c | 0x20).wrapping_sub(b'a') < 26 || c.wrapping_sub(b'0') < 10;
-        let punct = matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
-        acc | !(alnum || punct)
-    });
-    if !unusual {
-        return s.len() > 5 || !is_yaml_1_1_word(s);
-    }
-    // Only ASCII passes the loop, so bytes are characters here.
-    for (i, &c) in bytes.iter().enumerate() {
-        if PLAIN[usize::from(c)] {
-            continue;
-        }
-        let next = bytes.get(i + 1).copied();
-        let ok = match c {
-            // `a: b` and a trailing colon start a mapping; `http://x` is fine.
-            b':' => matches!(next, Some(n) if n != b' '),
-            // ` #` starts a comment; trailing spaces are dropped.
-            b' ' => matches!(next, Some(n) if n != b' ' && n != b'#'),
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    s.len() > 5 || !is_yaml_1_1_word(s)
-}
-
-/// YAML 1.1 booleans and null (sigs.k8s.io/yaml reads `yes`, `on`, `off`... as booleans).
-fn is_yaml_1_1_word(s: &str) -> bool {
-    ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
-        .iter()
-        .any(|w| s.eq_ignore_ascii_case(w))
-}
-
-fn push_double_quoted(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            // Control characters, and the characters YAML 1.1 counts as line breaks or a BOM.
-            c if (c as u32) < 0x20
-                || c == '\u{7f}'
-                || c == '\u{85}'
-                || c == '\u{2028}'
-                || c == '\u{2029}'
-                || c == '\u{feff}' =>
-            {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// Text for a comment line: one line, no control characters.
 fn comment_text(s: &str) -> String {
     s.chars()
@@ -293,240 +79,7 @@ fn comment_text(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Values diff
-
-/// What to layer on `base` with Helm's merge ([`crate::values::merge`]) to get `target`: maps
-/// recursively, anything else (a list, a scalar) whole where it differs, and `null` for a key of
-/// `base` that `target` lacks. A `null` in `target` where `base` has nothing is left out (Helm
-/// treats a null value as absent).
-pub fn values_diff(base: &Value, target: &Value) -> Value {
-    match (base, target) {
-        (Value::Mapping(b), Value::Mapping(t)) => {
-            let mut out = Mapping::new();
-            for (k, tv) in t {
-                match entry(b, k) {
-                    // Equal maps give an empty diff: no need to compare them first.
-                    Some(bv) if bv.is_mapping() && tv.is_mapping() => {
-                        let d = values_diff(bv, tv);
-                        if d.as_mapping().is_some_and(|m| !m.is_empty()) {
-                            out.insert(k.clone(), d);
-                        }
-                    }
-                    Some(bv) if bv == tv => {}
-                    Some(_) => {
-                        out.insert(k.clone(), tv.clone());
-                    }
-                    None if tv.is_null() => {}
-                    None => {
-                        out.insert(k.clone(), tv.clone());
-                    }
-                }
-            }
-            for (k, bv) in b {
-                if entry(t, k).is_none() && !bv.is_null() {
-                    out.insert(k.clone(), Value::Null);
-                }
-            }
-            Value::Mapping(out)
-        }
-        _ => target.clone(),
-    }
-}
-
-/// `to_yaml(&values_diff(base, target))`, written as the diff is worked out instead of
-/// building it first: an entry is written where the diff would hold it, and a nested map's
-/// entry is taken back when nothing of it differs.
-fn diff_yaml(base: &Value, target: &Value) -> String {
-    match (base, target) {
-        (Value::Mapping(b), Value::Mapping(t)) => {
-            let mut out = String::new();
-            emit_diff_map(b, t, 0, &mut out);
-            if out.is_empty() {
-                out.push_str("{}\n");
-            }
-            out
-        }
-        _ => to_yaml(&values_diff(base, target)),
-    }
-}
-
-/// The entries of `values_diff` of two maps at `ind` spaces, as [`emit_map`] writes them.
-fn emit_diff_map(b: &Mapping, t: &Mapping, ind: usize, out: &mut String) {
-    for (k, tv) in t {
-        match entry(b, k) {
-            Some(bv) if bv.is_mapping() && tv.is_mapping() => match (bv, tv) {
-                (Value::Mapping(bm), Value::Mapping(tm)) => {
-                    let mark = out.len();
-                    indent(out, ind);
-                    push_key(out, k);
-                    out.push_str(":\n");
-                    let body = out.len();
-                    emit_diff_map(bm, tm, ind + 2, out);
-                    if out.len() == body {
-                        out.truncate(mark);
-                    }
-                }
-                // Tagged maps: as the diff itself has them.
-                _ => {
-                    let d = values_diff(bv, tv);
-                    if d.as_mapping().is_some_and(|m| !m.is_empty()) {
-                        indent(out, ind);
-                        emit_entry(k, &d, ind, out);
-                    }
-                }
-            },
-            Some(bv) if bv == tv => {}
-            None if tv.is_null() => {}
-            Some(_) | None => {
-                indent(out, ind);
-                emit_entry(k, tv, ind, out);
-            }
-        }
-    }
-    for (k, bv) in b {
-        if entry(t, k).is_none() && !bv.is_null() {
-            indent(out, ind);
-            emit_entry(k, &Value::Null, ind, out);
-        }
-    }
-}
-
-/// `m.get(k)`, string keys through [`crate::values::get_key`].
-fn entry<'v>(m: &'v Mapping, k: &Value) -> Option<&'v Value> {
-    match k {
-        Value::String(s) => crate::values::get_key(m, s),
-        _ => m.get(k),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Credentials and Secrets
-
-/// Whether a values key names a credential the chart would otherwise take in clear text.
-fn is_credential_key(key: &str) -> bool {
-    if starts_with_ci(key, "existing") {
-        return false; // existingSecret, existingPasswordSecret: a Secret's name
-    }
-    [
-        "password",
-        "passwd",
-        "cookie",
-        "secretkey",
-        "secret_key",
-        "jwtsecret",
-        "token",
-    ]
-    .iter()
-    .any(|suffix| ends_with_ci(key, suffix))
-}
-
-/// A segment of the path [`walk_keys`] is at: a key of the tree (borrowed when a string) or a
-/// list index.
-enum At<'v> {
-    Key(Cow<'v, str>),
-    Index(usize),
-}
-
-/// The `--set` text of a path [`walk_keys`] is at: [`crate::values::format_path`] of the same
-/// segments.
-fn at_path(segs: &[At<'_>]) -> String {
-    let mut out = String::new();
-    for s in segs {
-        match s {
-            At::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                crate::values::push_key(&mut out, k);
-            }
-            At::Index(i) => {
-                let _ = write!(out, "[{i}]");
-            }
-        }
-    }
-    out
-}
-
-/// Called for each map entry: (path, key, value, the map holding it).
-type KeyVisitor<'f> = dyn FnMut(&[At<'_>], &str, &Value, &Mapping) + 'f;
-
-fn walk_keys<'v>(v: &'v Value, segs: &mut Vec<At<'v>>, f: &mut KeyVisitor<'_>) {
-    match v {
-        Value::Mapping(m) => {
-            for (k, child) in m {
-                let key = match k {
-                    Value::String(s) => Cow::Borrowed(s.as_str()),
-                    other => Cow::Owned(display_value(other)),
-                };
-                // External Secrets key maps hold store references, and `secretKeys` maps (rhesis's
-                // `auth.secretKeys.password: POSTGRES_PASSWORD`) the names of keys in a Secret:
-                // not credentials.
-                if key == "externalSecrets" || ends_with_ci(&key, "secretkeys") {
-                    continue;
-                }
-                segs.push(At::Key(key));
-                if let Some(At::Key(key)) = segs.last() {
-                    f(&segs[..], key, child, m);
-                }
-                walk_keys(child, segs, f);
-                segs.pop();
-            }
-        }
-        Value::Sequence(items) => {
-            for (i, child) in items.iter().enumerate() {
-                segs.push(At::Index(i));
-                walk_keys(child, segs, f);
-                segs.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Whether a sibling `existing*Secret` names a Secret that supplies the credential `key`
-/// (`existingErlangSecret` for an Erlang cookie, `existingSecret` / `existingPasswordSecret` for
-/// passwords), so the chart ignores the value.
-fn from_existing_secret(key: &str, siblings: &Mapping) -> bool {
-    let cookie = key.to_ascii_lowercase().contains("cookie");
-    siblings.iter().any(|(k, v)| {
-        let k = k.as_str().unwrap_or_default().to_ascii_lowercase();
-        let names_secret = k.starts_with("existing")
-            && k.ends_with("secret")
-            && v.as_str().is_some_and(|s| !s.is_empty());
-        let for_cookie = k.contains("erlang") || k.contains("cookie");
-        names_secret && for_cookie == cookie
-    })
-}
-
-/// The values paths of the passwords and other secrets a chart takes from its values (keys like
-/// `password`, `postgresPassword`, `adminPassword`, `erlangCookie`, `secretKey`, found by walking
-/// `values`, normally the chart's effective values), in tree order, so the UI can offer to
-/// generate them. Not included: `existing*Secret` names, External Secrets references, and
-/// credentials an `existing*Secret` beside them already supplies (as in the `prod` presets).
-pub fn credential_paths(chart: &Chart, values: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    walk_keys(values, &mut Vec::new(), &mut |segs, key, v, parent| {
-        let scalar = matches!(v, Value::String(_) | Value::Null);
-        if scalar && is_credential_key(key) && !from_existing_secret(key, parent) {
-            let path = at_path(segs);
-            // Only paths `Configuration::set` accepts, so a generated value can also be set.
-            if path_known(chart, &path) {
-                out.push(path);
-            }
-        }
-    });
-    out
-}
-
-/// `s.to_ascii_lowercase().starts_with(p)` for a lowercase ASCII `p`, without allocating.
-fn starts_with_ci(s: &str, p: &str) -> bool {
-    s.len() >= p.len() && s.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes())
-}
-
-/// `s.to_ascii_lowercase().ends_with(p)` for a lowercase ASCII `p`, without allocating.
-fn ends_with_ci(s: &str, p: &str) -> bool {
-    s.len() >= p.len() && s.as_bytes()[s.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
-}
+// Secrets the values name
 
 /// A Secret the values name, with the paths that name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -740,7 +293,7 @@ struct ChartValues<'a> {
     chart_file: Option<String>,
     /// The releases of `release: true` subcharts that are switched on: (release name, key,
     /// values file).
-    releases: Vec<(String, &'a crate::catalog::Subchart, String)>,
+    releases: Vec<(String, &'a crate::model::catalog::Subchart, String)>,
     /// Paths the user set that the bundle does not write: no template reads them.
     dropped: Vec<String>,
     effective: Cow<'a, Value>,
@@ -776,7 +329,7 @@ fn chart_values<'a>(
         .get(&chart.id)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
-    let endpoints = crate::external::writes(chart, &config.options)
+    let endpoints = crate::configuration::external::writes(chart, &config.options)
         .into_iter()
         .map(|(c, e, w)| {
             let paths: Vec<String> = w.into_iter().map(|(p, _)| p).collect();
@@ -790,9 +343,9 @@ fn chart_values<'a>(
         .iter()
         .filter(|s| s.release)
         .filter(|s| {
-            s.enabled
-                .as_deref()
-                .is_none_or(|p| crate::values::lookup(&effective, p) != Some(&Value::Bool(false)))
+            s.enabled.as_deref().is_none_or(|p| {
+                crate::base::values::lookup(&effective, p) != Some(&Value::Bool(false))
+            })
         })
         .map(|s| {
             let name = format!("{}-{}", chart.id, s.key);
@@ -836,7 +389,7 @@ fn writable(chart: &Chart, tree: &Value) -> Value {
             .map(|s| s.key.as_str()),
     ) {
         if let Ok(segs) = parse_path(p) {
-            crate::values::remove_path(&mut t, &segs);
+            crate::base::values::remove_path(&mut t, &segs);
         }
     }
     t
@@ -985,8 +538,8 @@ fn chart_file_yaml(chart: &Chart, base: &Value, target: &Value) -> String {
 
 /// Remove the map entry at `segs` and then each map on the way that the removal left empty
 /// (a diff's branch whose only changes were taken out). Maps that were empty before stay.
-fn remove_pruning(v: &mut Value, segs: &[crate::values::Seg]) {
-    use crate::values::Seg;
+fn remove_pruning(v: &mut Value, segs: &[crate::base::values::Seg]) {
+    use crate::base::values::Seg;
     let Some((first, rest)) = segs.split_first() else {
         return;
     };
@@ -1012,7 +565,7 @@ fn remove_pruning(v: &mut Value, segs: &[crate::values::Seg]) {
 /// key (the catalog holds only keys the subchart reads), without the switch that installs it.
 fn release_yaml(
     cv: &ChartValues<'_>,
-    sub: &crate::catalog::Subchart,
+    sub: &crate::model::catalog::Subchart,
     config: &Configuration,
 ) -> String {
     let mut out = String::new();
@@ -1039,7 +592,7 @@ fn release_yaml(
     let generated: Vec<&String> = cv
         .generated
         .iter()
-        .filter(|p| crate::catalog::path_covers(&sub.key, p))
+        .filter(|p| crate::model::catalog::path_covers(&sub.key, p))
         .collect();
     if !generated.is_empty() {
         let _ = writeln!(
@@ -1051,7 +604,7 @@ fn release_yaml(
             let _ = writeln!(out, "#   {}", comment_text(p));
         }
     }
-    let mut tree = crate::values::lookup(&cv.effective, &sub.key)
+    let mut tree = crate::base::values::lookup(&cv.effective, &sub.key)
         .cloned()
         .unwrap_or(Value::Mapping(Mapping::new()));
     if let Value::Mapping(m) = &mut tree {
@@ -1061,7 +614,7 @@ fn release_yaml(
     for d in &cv.chart.dead {
         if let Some(rest) = d.strip_prefix(&format!("{}.", sub.key)) {
             if let Ok(segs) = parse_path(rest) {
-                crate::values::remove_path(&mut tree, &segs);
+                crate::base::values::remove_path(&mut tree, &segs);
             }
         }
     }
@@ -1101,7 +654,7 @@ fn drop_placeholders(v: &mut Value, at: &mut String, out: &mut Vec<String>) {
             if !at.is_empty() {
                 at.push('.');
             }
-            crate::values::push_key(at, &name);
+            crate::base::values::push_key(at, &name);
             let remove = m.get(&k).is_some_and(is_placeholder);
             if remove {
                 m.remove(&k);
@@ -1397,7 +950,7 @@ fn install_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
     }
     for cv in order.iter().filter(|cv| cv.chart.is_kustomize()) {
         let _ = writeln!(out, "# {}", comment_text(&cv.chart.name));
-        out.push_str(&crate::kustomize::install_sh_section(cv.chart));
+        out.push_str(&crate::outputs::kustomize::install_sh_section(cv.chart));
         out.push('\n');
     }
     while out.ends_with("\n\n") {
@@ -1629,7 +1182,7 @@ fn readme(
                     &rc.commit[..rc.commit.len().min(7)],
                     cv.chart.id
                 ),
-                crate::kustomize::target_namespace(cv.chart, &cv.effective),
+                crate::outputs::kustomize::target_namespace(cv.chart, &cv.effective),
             ),
             None => (
                 format!("chart `{}` {}", r.given, cv.chart.chart.version),
@@ -1667,7 +1220,7 @@ fn readme(
     // Charts deployed from raw manifests: why their values file is not installed, how the
     // overlay is built, the Secrets to create first.
     for cv in order.iter().filter(|cv| cv.chart.is_kustomize()) {
-        out.push_str(&crate::kustomize::readme_section(
+        out.push_str(&crate::outputs::kustomize::readme_section(
             cv.chart,
             &cv.effective,
             &cv.env_file,
@@ -1753,7 +1306,7 @@ fn readme(
             let Ok(segs) = parse_path(p) else { continue };
             if get_path(&cv.effective, &segs)
                 .and_then(Value::as_str)
-                .is_some_and(crate::review::is_default_secret)
+                .is_some_and(crate::compute::review::is_default_secret)
             {
                 placeholders.push(format!("`{}:{p}`", cv.chart.id));
             }
@@ -1816,7 +1369,7 @@ pub fn values_bundle(
     let mut files = Vec::new();
     for cv in &all {
         if cv.chart.is_kustomize() {
-            files.extend(crate::kustomize::overlay_files(
+            files.extend(crate::outputs::kustomize::overlay_files(
                 cv.chart,
                 &cv.effective,
                 config,
@@ -1866,7 +1419,11 @@ pub fn values_bundle_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::{merge, Seg};
+    use crate::base::values::{merge, Seg};
+    use crate::base::yaml::plain_ok;
+    use crate::configuration::credentials::{
+        from_existing_secret, is_chart_credential_key as is_credential_key, At,
+    };
     use proptest::prelude::*;
 
     fn cat() -> &'static Catalog {
@@ -2233,7 +1790,7 @@ mod tests {
                     At::Index(i) => Seg::Index(*i),
                 })
                 .collect();
-            assert_eq!(at_path(segs), crate::values::format_path(&owned));
+            assert_eq!(at_path(segs), crate::base::values::format_path(&owned));
             walked.push(at_path(segs));
         });
         assert_eq!(
@@ -2403,8 +1960,8 @@ mod tests {
         assert_eq!(x, values_bundle(cat(), &a, &opts));
         assert_eq!(x, values_bundle(cat(), &b, &opts));
         assert_eq!(
-            crate::archive::zip(&x),
-            crate::archive::zip(&values_bundle(cat(), &b, &opts))
+            crate::base::archive::zip(&x),
+            crate::base::archive::zip(&values_bundle(cat(), &b, &opts))
         );
     }
 
@@ -2735,7 +2292,7 @@ mod tests {
                         return;
                     }
                     let path = format!("{prefix}{}", at_path(segs));
-                    if crate::values::lookup(&chart.values, &path) == Some(v) {
+                    if crate::base::values::lookup(&chart.values, &path) == Some(v) {
                         defaults += 1;
                     } else {
                         violations.push(format!("{env}: {}: {path} = {v:?}", f.path));
@@ -2795,7 +2352,7 @@ mod tests {
                         continue;
                     }
                     assert_eq!(
-                        crate::values::lookup(&merged, p),
+                        crate::base::values::lookup(&merged, p),
                         Some(&Value::from(format!("Gen3rated-Pw-{i}"))),
                         "{} {p}",
                         chart.id

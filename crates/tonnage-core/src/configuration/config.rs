@@ -9,10 +9,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
+use crate::base::values::{self, get_path, parse_path, set_path, typed_value, Seg};
 #[cfg(test)]
-use crate::catalog::path_covers;
-use crate::catalog::{Catalog, Chart};
-use crate::values::{self, get_path, parse_path, set_path, typed_value, Seg};
+use crate::model::catalog::key_index::field_kind_by_scan;
+pub use crate::model::catalog::key_index::{field_kind, FieldKind};
+#[cfg(test)]
+use crate::model::catalog::path_covers;
+use crate::model::catalog::{Catalog, Chart};
 
 /// What the user chose. `overrides` maps chart id -> values path -> value.
 ///
@@ -103,18 +106,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// What kind of value a path holds, for checking user input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum FieldKind {
-    Quantity,
-    Count,
-    Percent,
-    Bool,
-    Integer,
-    Text,
-    Any,
-}
 
 impl Configuration {
     /// A validated configuration with no overrides.
@@ -275,22 +266,22 @@ impl Configuration {
     }
 
     /// Set one option as a front end takes it (`--option KEY=VALUE`), checked: an external
-    /// endpoint (`external.<chart>.<component>`, [`crate::external::check_option`]) or a
-    /// planning option ([`crate::capacity::check_option`]). An empty endpoint removes it.
+    /// endpoint (`external.<chart>.<component>`, [`crate::configuration::external::check_option`]) or a
+    /// planning option ([`crate::model::options::check_option`]). An empty endpoint removes it.
     pub fn set_option(
         &mut self,
         catalog: &Catalog,
         key: &str,
         value: &str,
-    ) -> Result<(), crate::capacity::OptionError> {
-        if key.starts_with(crate::external::PREFIX) {
-            crate::external::check_option(catalog, key, value)?;
+    ) -> Result<(), crate::model::options::OptionError> {
+        if key.starts_with(crate::configuration::external::PREFIX) {
+            crate::configuration::external::check_option(catalog, key, value)?;
             if value.trim().is_empty() {
                 self.options.remove(key);
                 return Ok(());
             }
         } else {
-            crate::capacity::check_option(key, value)?;
+            crate::model::options::check_option(key, value)?;
         }
         self.options
             .insert(key.to_string(), value.trim().to_string());
@@ -315,7 +306,7 @@ impl Configuration {
 
     /// The chart's values in effect: values.yaml, then the environment, then the overrides,
     /// then the external endpoints of `options` written where the chart connects to them
-    /// ([`crate::external::apply`]).
+    /// ([`crate::configuration::external::apply`]).
     pub fn effective_values(&self, chart: &Chart) -> Value {
         self.effective(chart).into_owned()
     }
@@ -329,7 +320,7 @@ impl Configuration {
             .overrides
             .get(&chart.id)
             .is_some_and(|ov| !ov.is_empty());
-        if !overridden && crate::external::writes(chart, &self.options).is_empty() {
+        if !overridden && crate::configuration::external::writes(chart, &self.options).is_empty() {
             return Cow::Borrowed(chart.preset(&self.env));
         }
         let mut v = self.preset_values(chart);
@@ -340,7 +331,7 @@ impl Configuration {
                 }
             }
         }
-        crate::external::apply(chart, &self.options, &mut v);
+        crate::configuration::external::apply(chart, &self.options, &mut v);
         Cow::Owned(v)
     }
 
@@ -356,7 +347,7 @@ impl Configuration {
                 return Layer::User;
             }
         }
-        if crate::external::writes_path(chart, &self.options, path) {
+        if crate::configuration::external::writes_path(chart, &self.options, path) {
             return Layer::User;
         }
         match chart.environment(&self.env) {
@@ -480,197 +471,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// What follows `prefix.` in `path`, if `path` starts with it.
-#[cfg(test)]
-fn below<'p>(path: &'p str, prefix: &str) -> Option<&'p str> {
-    path.strip_prefix(prefix)?.strip_prefix('.')
-}
-
-/// What kind of value `path` holds in this chart: a quantity below a component's resources
-/// or at a persistence or shared volume's `size`, a count at its replicas or autoscaling
-/// bounds, a percentage at an autoscaling target; else the type of the chart's default value.
-/// Looked up in the chart's [`KindIndex`] (by each prefix of `path`), so setting many values
-/// costs no scan of the components per value: share links and imports set every value they
-/// carry through here.
-pub fn field_kind(chart: &Chart, path: &str) -> FieldKind {
-    if let Some(kind) = chart.kinds().kind(path) {
-        return kind;
-    }
-    default_kind(chart, path)
-}
-
-/// The kind of a path no component declares: the type of the chart's default value there.
-fn default_kind(chart: &Chart, path: &str) -> FieldKind {
-    let Ok(segs) = parse_path(path) else {
-        return FieldKind::Any;
-    };
-    match get_path(&chart.values, &segs) {
-        Some(Value::Bool(_)) => FieldKind::Bool,
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => FieldKind::Integer,
-        Some(Value::String(_)) => FieldKind::Text,
-        _ => FieldKind::Any,
-    }
-}
-
-/// What a catalog path declares about the values at and below it ([`KindIndex`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// A component's `resources`: every path strictly below is a quantity.
-    Resources,
-    /// A component's `replicas`: that very path is a count.
-    Replicas,
-    /// A component's `autoscaling`: `minReplicas`/`maxReplicas` below are counts,
-    /// `target*Percentage` percentages.
-    Autoscaling,
-    /// A component's `persistence` or a shared volume's values: `size` below is a quantity.
-    Size,
-}
-
-/// The value paths a chart's components and volumes declare, by path, each with its rank (the
-/// order of the components, and within one: resources, replicas, autoscaling, persistence;
-/// then the volumes), so that where two declarations apply, the first one in the catalog file
-/// decides, as a scan of the components in order would.
-#[derive(Debug, Default)]
-pub struct KindIndex {
-    paths: BTreeMap<String, Vec<(usize, Role)>>,
-}
-
-impl KindIndex {
-    pub(crate) fn new(chart: &Chart) -> KindIndex {
-        let mut paths: BTreeMap<String, Vec<(usize, Role)>> = BTreeMap::new();
-        let mut add = |path: &str, rank: usize, role: Role| {
-            paths
-                .entry(path.to_string())
-                .or_default()
-                .push((rank, role));
-        };
-        for (i, c) in chart.components.iter().enumerate() {
-            let v = &c.values;
-            let declared = [
-                (&v.resources, Role::Resources),
-                (&v.replicas, Role::Replicas),
-                (&v.autoscaling, Role::Autoscaling),
-                (&v.persistence, Role::Size),
-            ];
-            for (rank, (path, role)) in declared.into_iter().enumerate() {
-                if let Some(path) = path {
-                    add(path, i * 4 + rank, role);
-                }
-            }
-            // Sidecars' resources and further claim templates (`<map>.size`) rank with the
-            // component's own resources and persistence.
-            for sc in &v.sidecars {
-                if let Some(r) = &sc.resources {
-                    add(r, i * 4, Role::Resources);
-                }
-            }
-            for t in &v.claim_templates {
-                if let Some(map) = t.size.strip_suffix(".size") {
-                    add(map, i * 4 + 3, Role::Size);
-                }
-            }
-        }
-        let after = chart.components.len() * 4;
-        for (i, vol) in chart.volumes.iter().enumerate() {
-            add(&vol.values, after + i, Role::Size);
-        }
-        KindIndex { paths }
-    }
-
-    /// The kind the declarations give `path`, if any: those at `path` itself and at each
-    /// prefix of it that ends before a `.` or `[`.
-    fn kind(&self, path: &str) -> Option<FieldKind> {
-        let mut best: Option<(usize, FieldKind)> = None;
-        let mut consider = |rank: usize, kind: Option<FieldKind>| {
-            if let Some(kind) = kind {
-                if best.is_none_or(|(r, _)| rank < r) {
-                    best = Some((rank, kind));
-                }
-            }
-        };
-        if let Some(roles) = self.paths.get(path) {
-            for &(rank, role) in roles {
-                consider(rank, (role == Role::Replicas).then_some(FieldKind::Count));
-            }
-        }
-        for (i, sep) in path.bytes().enumerate() {
-            if sep != b'.' && sep != b'[' {
-                continue;
-            }
-            let Some(roles) = self.paths.get(&path[..i]) else {
-                continue;
-            };
-            let rest = &path[i + 1..];
-            for &(rank, role) in roles {
-                let kind = match role {
-                    Role::Resources => Some(FieldKind::Quantity),
-                    Role::Replicas => None,
-                    Role::Autoscaling if sep == b'.' => {
-                        if rest == "minReplicas" || rest == "maxReplicas" {
-                            Some(FieldKind::Count)
-                        } else if rest.starts_with("target") && path.ends_with("Percentage") {
-                            Some(FieldKind::Percent)
-                        } else {
-                            None
-                        }
-                    }
-                    Role::Size if sep == b'.' && rest == "size" => Some(FieldKind::Quantity),
-                    Role::Autoscaling | Role::Size => None,
-                };
-                consider(rank, kind);
-            }
-        }
-        best.map(|(_, k)| k)
-    }
-}
-
-/// The scan of the components that [`KindIndex`] replaces: the rule the index is tested
-/// against.
-#[cfg(test)]
-fn field_kind_by_scan(chart: &Chart, path: &str) -> FieldKind {
-    for c in &chart.components {
-        let v = &c.values;
-        if let Some(r) = &v.resources {
-            if path_covers(r, path) && path != r {
-                return FieldKind::Quantity;
-            }
-        }
-        if v.replicas.as_deref() == Some(path) {
-            return FieldKind::Count;
-        }
-        if let Some(rest) = v.autoscaling.as_deref().and_then(|a| below(path, a)) {
-            if rest == "minReplicas" || rest == "maxReplicas" {
-                return FieldKind::Count;
-            }
-            if rest.starts_with("target") && path.ends_with("Percentage") {
-                return FieldKind::Percent;
-            }
-        }
-        if v.persistence.as_deref().and_then(|p| below(path, p)) == Some("size") {
-            return FieldKind::Quantity;
-        }
-        for sc in &v.sidecars {
-            if let Some(r) = &sc.resources {
-                if path_covers(r, path) && path != r {
-                    return FieldKind::Quantity;
-                }
-            }
-        }
-        if v.claim_templates
-            .iter()
-            .any(|t| t.size == path && path.ends_with(".size"))
-        {
-            return FieldKind::Quantity;
-        }
-    }
-    for vol in &chart.volumes {
-        if below(path, &vol.values) == Some("size") {
-            return FieldKind::Quantity;
-        }
-    }
-    default_kind(chart, path)
-}
-
 fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
     if value.is_null() {
         return Ok(()); // Helm: null deletes the default.
@@ -721,7 +521,7 @@ pub struct Field {
 }
 
 /// The editable settings of a component, in form order. Only settings the chart exposes.
-pub fn component_fields(c: &crate::catalog::Component) -> Vec<Field> {
+pub fn component_fields(c: &crate::model::catalog::Component) -> Vec<Field> {
     let v = &c.values;
     let mut out = Vec::new();
     let mut push = |key, label, path: String, kind| {
@@ -765,19 +565,21 @@ pub fn component_fields(c: &crate::catalog::Component) -> Vec<Field> {
         );
     }
     match (&c.persistence, &v.persistence) {
-        (crate::catalog::Persistence::PerReplica, Some(p)) => push(
+        (crate::model::catalog::Persistence::PerReplica, Some(p)) => push(
             "storage",
             "Storage / replica",
             format!("{p}.size"),
             FieldKind::Quantity,
         ),
-        (crate::catalog::Persistence::PerReplica, None) if !v.claim_templates.is_empty() => push(
-            "storage",
-            "Storage / replica",
-            v.claim_templates[0].size.clone(),
-            FieldKind::Quantity,
-        ),
-        (crate::catalog::Persistence::Shared(_), Some(p)) => push(
+        (crate::model::catalog::Persistence::PerReplica, None) if !v.claim_templates.is_empty() => {
+            push(
+                "storage",
+                "Storage / replica",
+                v.claim_templates[0].size.clone(),
+                FieldKind::Quantity,
+            )
+        }
+        (crate::model::catalog::Persistence::Shared(_), Some(p)) => push(
             "storage",
             "Storage (one claim)",
             format!("{p}.size"),
@@ -1186,12 +988,12 @@ mod tests {
         fn afresh(c: &Configuration, chart: &Chart) -> Value {
             let mut v = chart.values.clone();
             if let Some(env) = chart.environment(&c.env) {
-                crate::values::merge(&mut v, &env.values);
+                crate::base::values::merge(&mut v, &env.values);
             }
             for (path, value) in c.overrides.get(&chart.id).into_iter().flatten() {
                 set_path(&mut v, &parse_path(path).unwrap(), value.clone());
             }
-            crate::external::apply(chart, &c.options, &mut v);
+            crate::configuration::external::apply(chart, &c.options, &mut v);
             v
         }
         for chart in &cat().charts {
@@ -1219,7 +1021,7 @@ mod tests {
                 for conn in &chart.connections {
                     let (stack, id) = conn.target_of(&chart.id);
                     c.options.insert(
-                        crate::external::option_key(stack, id),
+                        crate::configuration::external::option_key(stack, id),
                         "db.example.com:5432".into(),
                     );
                 }

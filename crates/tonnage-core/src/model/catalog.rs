@@ -9,23 +9,26 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use crate::values::{get_path, parse_path};
+use crate::base::values::{get_path, parse_path};
+
+pub mod key_index;
+pub mod users_sizing;
 
 /// The embedded catalog files, in display order: (file name, contents).
 pub const FILES: &[(&str, &str)] = &[
     (
         "cauldron-infra.yaml",
-        include_str!("../catalog/cauldron-infra.yaml"),
+        include_str!("../../catalog/cauldron-infra.yaml"),
     ),
     (
         "cauldron-frappe.yaml",
-        include_str!("../catalog/cauldron-frappe.yaml"),
+        include_str!("../../catalog/cauldron-frappe.yaml"),
     ),
-    ("rhesis.yaml", include_str!("../catalog/rhesis.yaml")),
-    ("caracal.yaml", include_str!("../catalog/caracal.yaml")),
+    ("rhesis.yaml", include_str!("../../catalog/rhesis.yaml")),
+    ("caracal.yaml", include_str!("../../catalog/caracal.yaml")),
     (
         "rae-memory.yaml",
-        include_str!("../catalog/rae-memory.yaml"),
+        include_str!("../../catalog/rae-memory.yaml"),
     ),
 ];
 
@@ -128,7 +131,7 @@ fn empty_map() -> Value {
 type PresetMemo = Derived<Value>;
 
 /// Catalog data worked out from a chart on first use and kept ([`PresetMemo`], the index of
-/// [`crate::config::field_kind`]). A clone starts empty and works it out again; it takes no
+/// [`crate::configuration::config::field_kind`]). A clone starts empty and works it out again; it takes no
 /// part in comparisons.
 struct Derived<T>(OnceLock<T>);
 
@@ -242,7 +245,7 @@ impl EnabledWhen {
 
     /// Whether the condition holds in a values tree (a null value counts as absent).
     pub fn holds_in(&self, values: &Value) -> bool {
-        self.holds(crate::values::lookup(values, &self.path).filter(|v| !v.is_null()))
+        self.holds(crate::base::values::lookup(values, &self.path).filter(|v| !v.is_null()))
     }
 
     /// The value that makes the condition hold, when it is an equality.
@@ -419,7 +422,7 @@ impl Component {
         self.values
             .enabled
             .as_deref()
-            .is_none_or(|p| crate::values::bool_at(values, p, true))
+            .is_none_or(|p| crate::base::values::bool_at(values, p, true))
             && self.values.enabled_when.iter().all(|w| w.holds_in(values))
     }
 
@@ -477,7 +480,7 @@ pub struct Setting {
 /// How the chart points its components at one dependency (`connections` in the catalog file):
 /// the values paths an external endpoint is written to when the dependency is replaced by a
 /// service outside the configuration (option `external.<chart>.<component>`, see
-/// [`crate::external`]), or why the chart has none.
+/// [`crate::configuration::external`]), or why the chart has none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Connection {
@@ -568,14 +571,14 @@ impl ClaimTemplate {
     pub fn is_on(&self, values: &Value) -> bool {
         self.enabled
             .as_deref()
-            .is_none_or(|p| crate::values::bool_at(values, p, true))
+            .is_none_or(|p| crate::base::values::bool_at(values, p, true))
     }
 }
 
 /// The claim a Bitnami-style persistence map (`<map>.existingClaim`) names instead of a
 /// template of its own, if any.
 pub fn existing_claim<'v>(values: &'v Value, persistence: &str) -> Option<&'v str> {
-    crate::values::lookup_in(values, persistence, "existingClaim")
+    crate::base::values::lookup_in(values, persistence, "existingClaim")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
 }
@@ -594,7 +597,7 @@ impl Sidecar {
     pub fn is_on(&self, values: &Value) -> bool {
         self.enabled
             .as_deref()
-            .is_none_or(|p| crate::values::bool_at(values, p, false))
+            .is_none_or(|p| crate::base::values::bool_at(values, p, false))
             && self.enabled_when.iter().all(|w| w.holds_in(values))
     }
 }
@@ -717,7 +720,7 @@ pub struct Chart {
     pub notes: Vec<String>,
     /// The guide's replicas by expected users, if it gives them (see `capacity`).
     #[serde(default)]
-    pub users_sizing: Option<crate::capacity::UsersSizing>,
+    pub users_sizing: Option<users_sizing::UsersSizing>,
     /// Where the real chart is: the truth for keys, defaults and template behaviour.
     #[serde(default)]
     pub real_chart: Option<RealChart>,
@@ -738,17 +741,15 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub claims: Vec<GuideClaim>,
-    /// The index [`crate::config::field_kind`] looks paths up in, built on first use.
+    /// The index [`crate::configuration::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
-    kinds: Derived<crate::config::KindIndex>,
+    kinds: Derived<key_index::KindIndex>,
 }
 
 impl Chart {
-    /// The chart's paths by kind ([`crate::config::field_kind`]), indexed on first use.
-    pub(crate) fn kinds(&self) -> &crate::config::KindIndex {
-        self.kinds
-            .0
-            .get_or_init(|| crate::config::KindIndex::new(self))
+    /// The chart's paths by kind ([`crate::configuration::config::field_kind`]), indexed on first use.
+    pub(crate) fn kinds(&self) -> &key_index::KindIndex {
+        self.kinds.0.get_or_init(|| key_index::KindIndex::new(self))
     }
 
     pub fn component(&self, id: &str) -> Option<&Component> {
@@ -760,13 +761,13 @@ impl Chart {
     }
 
     /// The values a configuration of environment `env` starts from: the chart's values with the
-    /// environment's laid over them by Helm's merge ([`crate::values::merge`]), or the chart's
+    /// environment's laid over them by Helm's merge ([`crate::base::values::merge`]), or the chart's
     /// values when it has no such environment. Merged on first use, then kept ([`PresetMemo`]).
     pub fn preset(&self, env: &str) -> &Value {
         match self.environment(env) {
             Some(e) => e.preset.0.get_or_init(|| {
                 let mut v = self.values.clone();
-                crate::values::merge(&mut v, &e.values);
+                crate::base::values::merge(&mut v, &e.values);
                 v
             }),
             None => &self.values,
@@ -1026,7 +1027,7 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
         if !e.values.is_mapping() {
             return Err(err(file, format!("{at}.values"), "must be a map"));
         }
-        for leaf in crate::values::leaf_paths(&e.values) {
+        for leaf in crate::base::values::leaf_paths(&e.values) {
             // A chart's own environment file is taken as it is; a guide's overlay may set keys
             // values.yaml lacks only for a subchart (passed through) or as a dead one (`dead`).
             if e.file.is_some() || chart.subchart_of(&leaf).is_some() || chart.is_dead(&leaf) {
@@ -1131,7 +1132,7 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                 let p = format!("{r}.{sub}");
                 let segs = parse_path(&p).map_err(|e| err(file, &at, e.to_string()))?;
                 if let Some(q) = get_path(&chart.values, &segs) {
-                    crate::values::quantity_of(q)
+                    crate::base::values::quantity_of(q)
                         .map_err(|e| err(file, format!("values.{p}"), e.to_string()))?;
                 }
             }
@@ -1463,7 +1464,7 @@ fn validate_cross(catalog: &Catalog, chart: &Chart, file: &str) -> Result<(), Ca
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quantity::Quantity;
+    use crate::base::quantity::Quantity;
 
     #[test]
     fn embedded_json_gives_the_charts_the_yaml_gives() {
@@ -1689,7 +1690,7 @@ mod tests {
                             let Some(v) = get_path(tree, &segs).filter(|v| !v.is_null()) else {
                                 continue;
                             };
-                            let _q: Quantity = crate::values::quantity_of(v)
+                            let _q: Quantity = crate::base::values::quantity_of(v)
                                 .unwrap_or_else(|e| panic!("{} {env} {map}.{sub}: {e}", chart.id));
                             checked += 1;
                         }

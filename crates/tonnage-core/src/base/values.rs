@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::quantity::{Quantity, QuantityError};
+use crate::base::quantity::{Quantity, QuantityError};
 
 /// One segment of a values path: a map key or a list index (`hosts[0].host`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -381,7 +381,7 @@ pub fn display_value(v: &Value) -> String {
         Value::Tagged(t) => format!("{} {}", t.tag, display_value(&t.value)),
         // Lists and maps as block YAML, through the bundle's writer: the page then needs no
         // YAML emitter of its own (serde_yaml's, with libyaml, is a fifth of its code).
-        other => crate::bundle::to_yaml(other).trim().to_string(),
+        other => crate::base::yaml::to_yaml(other).trim().to_string(),
     }
 }
 
@@ -564,7 +564,7 @@ mod lookup_tests {
             let rule = b == a
                 || (b.starts_with(a.as_str())
                     && matches!(b.as_bytes().get(a.len()), Some(b'.') | Some(b'[')));
-            proptest::prop_assert_eq!(crate::catalog::path_covers(&a, &b), rule);
+            proptest::prop_assert_eq!(crate::model::catalog::path_covers(&a, &b), rule);
         }
     }
 

@@ -18,11 +18,9 @@ use std::fmt;
 
 use serde_yaml::Value;
 
-use crate::capacity::OptionError;
-use crate::catalog::{Catalog, Chart, Connection};
-#[cfg(test)]
-use crate::config::Configuration;
-use crate::values::{parse_path, set_path};
+use crate::base::values::{parse_path, set_path};
+use crate::model::catalog::{Catalog, Chart, Connection};
+use crate::model::options::OptionError;
 
 /// The option key prefix: `external.<chart id>.<component id>`.
 pub const PREFIX: &str = "external.";
@@ -276,7 +274,8 @@ pub fn describe(chart: &Chart, c: &Connection) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::values::lookup;
+    use crate::base::values::lookup;
+    use crate::configuration::config::Configuration;
 
     fn cat() -> &'static Catalog {
         Catalog::builtin()
@@ -474,7 +473,7 @@ mod tests {
         );
         assert_eq!(
             c.source_of(chart, "frappe.db.host"),
-            crate::config::Layer::User
+            crate::configuration::config::Layer::User
         );
         assert!(writes_path(chart, &c.options, "frappe.db.host"));
         assert!(!writes_path(chart, &c.options, "frappe.db.port"));

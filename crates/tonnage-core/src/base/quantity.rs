@@ -710,6 +710,28 @@ pub fn human_bytes(bytes: i64) -> String {
     out
 }
 
+/// CPU and memory together: what a pod requests or a node offers (millicores, bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Resources {
+    pub cpu_millicores: i64,
+    pub memory_bytes: i64,
+}
+
+impl Resources {
+    pub(crate) fn times(self, n: i64) -> Resources {
+        Resources {
+            cpu_millicores: self.cpu_millicores.saturating_mul(n),
+            memory_bytes: self.memory_bytes.saturating_mul(n),
+        }
+    }
+    pub(crate) fn plus(self, o: Resources) -> Resources {
+        Resources {
+            cpu_millicores: self.cpu_millicores.saturating_add(o.cpu_millicores),
+            memory_bytes: self.memory_bytes.saturating_add(o.memory_bytes),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

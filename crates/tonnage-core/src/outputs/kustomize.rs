@@ -37,11 +37,11 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 use serde_yaml::{Mapping, Value};
 
-use crate::archive::OutFile;
-use crate::bundle::to_yaml;
-use crate::catalog::{Chart, Component, ManifestObject, RawManifests};
-use crate::config::Configuration;
-use crate::values::{bool_at, display_value, lookup};
+use crate::base::archive::OutFile;
+use crate::base::values::{bool_at, display_value, lookup};
+use crate::base::yaml::to_yaml;
+use crate::configuration::config::Configuration;
+use crate::model::catalog::{Chart, Component, ManifestObject, RawManifests};
 
 // ---------------------------------------------------------------------------------------------
 // Facts the catalog cannot express
@@ -1181,7 +1181,7 @@ pub fn readme_section(chart: &Chart, values: &Value, values_file: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Catalog;
+    use crate::model::catalog::Catalog;
 
     fn cat() -> &'static Catalog {
         Catalog::builtin()

@@ -15,10 +15,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
-use crate::bundle::values_diff;
-use crate::catalog::{Catalog, Chart};
-use crate::config::{field_kind, path_known, ConfigError, Configuration, FieldKind};
-use crate::values::{display_value, format_path, get_path, quantity_of, Seg};
+use crate::base::values::{display_value, format_path, get_path, quantity_of, Seg};
+use crate::base::values_diff::values_diff;
+use crate::configuration::config::{field_kind, path_known, ConfigError, Configuration, FieldKind};
+use crate::model::catalog::{Catalog, Chart};
 
 /// What a values file would change, by values path.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -214,7 +214,7 @@ pub fn import_values(
     for segs in changed {
         // A subtree installed as a release of its own, or a key no template reads, is not in the
         // chart's file: the file says nothing of it, and nothing is restored.
-        let path = crate::values::format_path(&segs);
+        let path = crate::base::values::format_path(&segs);
         if chart.subchart_of(&path).is_some_and(|s| s.release) || chart.is_dead(&path) {
             continue;
         }
@@ -400,9 +400,9 @@ fn same(kind: FieldKind, preset: Option<&Value>, value: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::{values_bundle, BundleOptions};
-    use crate::catalog::Persistence;
-    use crate::plan::{plan, Plan};
+    use crate::compute::plan::{plan, Plan};
+    use crate::model::catalog::Persistence;
+    use crate::outputs::bundle::{values_bundle, BundleOptions};
     use proptest::prelude::*;
 
     fn cat() -> &'static Catalog {
@@ -430,7 +430,7 @@ mod tests {
                     .collect(),
             ),
             Value::Sequence(s) => Value::Sequence(s.iter().map(strip_nulls).collect()),
-            Value::String(s) => match s.parse::<crate::quantity::Quantity>() {
+            Value::String(s) => match s.parse::<crate::base::quantity::Quantity>() {
                 Ok(q) => Value::String(q.to_string()),
                 Err(_) => v.clone(),
             },

@@ -29,7 +29,7 @@ use serde::ser::{self, Serialize};
 use serde_yaml::{Mapping, Number, Value};
 
 use super::push_literal_block;
-use crate::bundle::{push_string, push_yaml_trimmed};
+use crate::base::yaml::{push_string, push_yaml_trimmed};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Node {

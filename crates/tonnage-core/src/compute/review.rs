@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_yaml::Value;
 
-use crate::capacity::{self, NodeSpec, Planning, INSTANCE_TYPES};
-use crate::catalog::{path_covers, Catalog, Chart, Component, Persistence, WorkloadKind};
-use crate::config::Configuration;
-use crate::external;
-use crate::plan::{self, ComponentPlan, Plan, Resources};
-use crate::quantity::{human_bytes, human_cpu, Quantity};
-use crate::values::{display_value, get_path, leaf_paths, parse_path};
+use crate::base::quantity::{human_bytes, human_cpu, Quantity};
+use crate::base::values::{display_value, get_path, leaf_paths, parse_path};
+use crate::compute::capacity::{self, NodeSpec, Planning, INSTANCE_TYPES};
+use crate::compute::plan::{self, ComponentPlan, Plan, Resources};
+use crate::configuration::config::Configuration;
+use crate::configuration::external;
+use crate::model::catalog::{path_covers, Catalog, Chart, Component, Persistence, WorkloadKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

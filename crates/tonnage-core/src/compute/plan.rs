@@ -6,31 +6,12 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_yaml::Value;
 
-use crate::catalog::{Catalog, Chart, Component, Persistence};
-use crate::config::{Configuration, Layer};
-use crate::quantity::Quantity;
-use crate::values::quantity_of;
+use crate::base::quantity::Quantity;
+use crate::base::values::quantity_of;
+use crate::configuration::config::{Configuration, Layer};
+use crate::model::catalog::{Catalog, Chart, Component, Persistence};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Resources {
-    pub cpu_millicores: i64,
-    pub memory_bytes: i64,
-}
-
-impl Resources {
-    fn times(self, n: i64) -> Resources {
-        Resources {
-            cpu_millicores: self.cpu_millicores.saturating_mul(n),
-            memory_bytes: self.memory_bytes.saturating_mul(n),
-        }
-    }
-    fn plus(self, o: Resources) -> Resources {
-        Resources {
-            cpu_millicores: self.cpu_millicores.saturating_add(o.cpu_millicores),
-            memory_bytes: self.memory_bytes.saturating_add(o.memory_bytes),
-        }
-    }
-}
+pub use crate::base::quantity::Resources;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Replicas {
@@ -144,7 +125,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn get(&self, path: &str) -> Option<&Value> {
-        crate::values::lookup(&self.values, path).filter(|v| !v.is_null())
+        crate::base::values::lookup(&self.values, path).filter(|v| !v.is_null())
     }
 
     fn note(&mut self, field: &str, path: &str) {
@@ -285,7 +266,7 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     let own_claim = match (&c.persistence, &v.persistence) {
         (Persistence::PerReplica, Some(p)) => {
             r.bool_at(&format!("{p}.enabled"), true)
-                && crate::catalog::existing_claim(&r.values, p).is_none()
+                && crate::model::catalog::existing_claim(&r.values, p).is_none()
         }
         _ => false,
     };
@@ -561,7 +542,7 @@ mod tests {
                         .as_deref();
                     let cpu_set = res.is_some_and(|r| {
                         ["requests.cpu", "limits.cpu"].iter().any(|f| {
-                            crate::values::lookup(&values, &format!("{r}.{f}"))
+                            crate::base::values::lookup(&values, &format!("{r}.{f}"))
                                 .is_some_and(|v| !v.is_null())
                         })
                     });

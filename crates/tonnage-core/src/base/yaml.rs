@@ -1,0 +1,228 @@
+//! The one YAML writer: block-style text that means the same to a YAML 1.1 reader (Helm's and
+//! Kubernetes' sigs.k8s.io/yaml, which reads `yes`, `on`, `0755`... as booleans and numbers) as to
+//! a YAML 1.2 one. Strings that could be read as anything else are double-quoted; map order is
+//! kept. The values files of the bundle, the kustomize overlays and the manifests are all written
+//! by it.
+//!
+//! Architecture invariant: `serde_yaml::from_str` of what it writes gives the value back (tags
+//! dropped); it imports nothing from the rest of the crate.
+
+use std::fmt::Write as _;
+
+use serde_yaml::{Mapping, Value};
+
+/// A values tree as block-style YAML text. Strings that a YAML 1.1 or 1.2 reader could take for
+/// a boolean, null, number or timestamp (anything starting with a digit, `yes`/`no`/`on`/`off`,
+/// ...) or that hold characters with a YAML meaning are double-quoted; map order is kept.
+/// `serde_yaml::from_str` of the result gives `v` back (tags are dropped).
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match untag(v) {
+        Value::Mapping(m) if !m.is_empty() => emit_map(m, 0, false, &mut out),
+        Value::Sequence(s) if !s.is_empty() => emit_seq(s, 0, &mut out),
+        other => {
+            push_scalar(&mut out, other);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+pub(crate) fn untag(v: &Value) -> &Value {
+    match v {
+        Value::Tagged(t) => untag(&t.value),
+        other => other,
+    }
+}
+
+pub(crate) fn indent(out: &mut String, n: usize) {
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+/// Entries of a map at `ind` spaces; `inline_first`: the first entry continues a `- ` line.
+fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
+    for (i, (k, v)) in m.iter().enumerate() {
+        if !(inline_first && i == 0) {
+            indent(out, ind);
+        }
+        emit_entry(k, v, ind, out);
+    }
+}
+
+/// One map entry after its indentation: the key, the colon and the value.
+pub(crate) fn emit_entry(k: &Value, v: &Value, ind: usize, out: &mut String) {
+    push_key(out, k);
+    out.push(':');
+    match untag(v) {
+        Value::Mapping(c) if !c.is_empty() => {
+            out.push('\n');
+            emit_map(c, ind + 2, false, out);
+        }
+        Value::Sequence(s) if !s.is_empty() => {
+            out.push('\n');
+            emit_seq(s, ind + 2, out);
+        }
+        other => {
+            out.push(' ');
+            push_scalar(out, other);
+            out.push('\n');
+        }
+    }
+}
+
+fn emit_seq(s: &[Value], ind: usize, out: &mut String) {
+    for item in s {
+        indent(out, ind);
+        out.push('-');
+        match untag(item) {
+            Value::Mapping(m) if !m.is_empty() => {
+                out.push(' ');
+                emit_map(m, ind + 2, true, out);
+            }
+            Value::Sequence(inner) if !inner.is_empty() => {
+                out.push('\n');
+                emit_seq(inner, ind + 2, out);
+            }
+            other => {
+                out.push(' ');
+                push_scalar(out, other);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+pub(crate) fn push_key(out: &mut String, k: &Value) {
+    match untag(k) {
+        Value::String(s) => push_string(out, s),
+        // A map or list as a key: its YAML text on one line, as `display_value` shows it.
+        Value::Mapping(_) | Value::Sequence(_) => push_string(out, to_yaml(k).trim()),
+        other => push_scalar(out, other),
+    }
+}
+
+/// Appends the text of a scalar (an empty map or list as `{}` / `[]`): the one-line form
+/// [`to_yaml`] writes. Written in place: this runs for every scalar of every generated file.
+pub(crate) fn push_scalar(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => push_string(out, s),
+        Value::Mapping(_) => out.push_str("{}"),
+        Value::Sequence(_) => out.push_str("[]"),
+        Value::Tagged(t) => push_scalar(out, untag(&t.value)),
+    }
+}
+
+/// [`to_yaml`] of `v` without its final line break, appended to `out` (scalars in place).
+pub(crate) fn push_yaml_trimmed(out: &mut String, v: &Value) {
+    match untag(v) {
+        Value::Mapping(m) if !m.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
+        Value::Sequence(s) if !s.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
+        other => push_scalar(out, other),
+    }
+}
+
+pub(crate) fn push_string(out: &mut String, s: &str) {
+    if plain_ok(s) {
+        out.push_str(s);
+    } else {
+        push_double_quoted(out, s);
+    }
+}
+
+/// Whether `s` can be written as a plain scalar and read back as this string by every YAML
+/// reader Helm's tool chain uses (YAML 1.1 and 1.2). Conservative: when in doubt, quote.
+/// Runs for every string of every generated file, so a byte table decides most bytes.
+pub(crate) fn plain_ok(s: &str) -> bool {
+    // Bytes that are always fine after the first: letters, digits and `_./-+@=`.
+    const PLAIN: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric()
+                || matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
+            b += 1;
+        }
+        t
+    };
+    let bytes = s.as_bytes();
+    // Digits, signs and dots start numbers, timestamps, `.inf`; other punctuation is an
+    // indicator (`-`, `?`, `:`, `&`, `*`, `!`, `|`, `>`, `'`, `"`, `%`, `@`, `` ` ``, `~`...).
+    // (A non-ASCII first character is not plain either.)
+    match bytes.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'_' => {}
+        _ => return false,
+    }
+    // Most strings hold only such bytes: a test without early exit, which the compiler
+    // vectorizes, settles them (long ones too) before the loop below looks at `:` and spaces.
+    let unusual = bytes.iter().fold(false, |acc, &c| {
+        let alnum = (c | 0x20).wrapping_sub(b'a') < 26 || c.wrapping_sub(b'0') < 10;
+        let punct = matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
+        acc | !(alnum || punct)
+    });
+    if !unusual {
+        return s.len() > 5 || !is_yaml_1_1_word(s);
+    }
+    // Only ASCII passes the loop, so bytes are characters here.
+    for (i, &c) in bytes.iter().enumerate() {
+        if PLAIN[usize::from(c)] {
+            continue;
+        }
+        let next = bytes.get(i + 1).copied();
+        let ok = match c {
+            // `a: b` and a trailing colon start a mapping; `http://x` is fine.
+            b':' => matches!(next, Some(n) if n != b' '),
+            // ` #` starts a comment; trailing spaces are dropped.
+            b' ' => matches!(next, Some(n) if n != b' ' && n != b'#'),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    s.len() > 5 || !is_yaml_1_1_word(s)
+}
+
+/// YAML 1.1 booleans and null (sigs.k8s.io/yaml reads `yes`, `on`, `off`... as booleans).
+fn is_yaml_1_1_word(s: &str) -> bool {
+    ["y", "n", "yes", "no", "true", "false", "on", "off", "null"]
+        .iter()
+        .any(|w| s.eq_ignore_ascii_case(w))
+}
+
+fn push_double_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // Control characters, and the characters YAML 1.1 counts as line breaks or a BOM.
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || c == '\u{85}'
+                || c == '\u{2028}'
+                || c == '\u{2029}'
+                || c == '\u{feff}' =>
+            {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
