@@ -361,6 +361,151 @@ pub fn typed_value(text: &str) -> Value {
     Value::String(text.to_string())
 }
 
+/// Type a `--set` value exactly as Helm's `strvals` parser does (Helm v3/v4 `typedVal`):
+/// `true`, `false` and `null` in any letter case, `0`, and a base-10 64-bit integer that does
+/// not start with `0` (a sign is allowed: `-01` is -1, `+5` is 5); anything else is a string.
+/// [`typed_value`] is the share-link format's own rule, frozen with it; this one is for what a
+/// user types as `helm --set` would read it.
+pub fn helm_typed_value(text: &str) -> Value {
+    if text.eq_ignore_ascii_case("true") {
+        return Value::Bool(true);
+    }
+    if text.eq_ignore_ascii_case("false") {
+        return Value::Bool(false);
+    }
+    if text.eq_ignore_ascii_case("null") {
+        return Value::Null;
+    }
+    if text == "0" {
+        return Value::Number(0.into());
+    }
+    // Go's strconv.ParseInt(s, 10, 64): an optional sign, then ASCII digits.
+    let digits = text
+        .strip_prefix('-')
+        .or_else(|| text.strip_prefix('+'))
+        .unwrap_or(text);
+    if !text.starts_with('0') && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = text.trim_start_matches('+').parse::<i64>() {
+            return Value::Number(i.into());
+        }
+    }
+    Value::String(text.to_string())
+}
+
+/// One assignment of a `helm --set` argument: the left-hand side as written (backslash escapes
+/// kept, for [`parse_path`] to read) and the value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assignment {
+    pub lhs: String,
+    pub value: Value,
+}
+
+/// A `--set` argument Helm would refuse, naming the argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetError {
+    pub given: String,
+    pub problem: String,
+}
+
+impl fmt::Display for SetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid --set {:?}: {}", self.given, self.problem)
+    }
+}
+
+impl std::error::Error for SetError {}
+
+/// Split a `helm --set` argument into its assignments the way Helm's `strvals` parser reads it:
+/// `a=1,b=2` is two; a value in braces is a list (`hosts={a,b}`); a backslash makes the next
+/// character literal (`\,` in a value, `\.` in a key); an empty value is the empty string; a
+/// trailing comma ends the argument. Each value and list item is typed by [`helm_typed_value`],
+/// or kept as text when `strings` (`--set-string`).
+pub fn parse_set(text: &str, strings: bool) -> Result<Vec<Assignment>, SetError> {
+    let bad = |problem: String| SetError {
+        given: text.to_string(),
+        problem,
+    };
+    let typed = |t: String| {
+        if strings {
+            Value::String(t)
+        } else {
+            helm_typed_value(&t)
+        }
+    };
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        // The key, up to `=`; its escapes stay for `parse_path`.
+        let mut lhs = String::new();
+        let mut has_value = false;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    let Some(n) = chars.next() else {
+                        return Err(bad("it ends with a backslash".into()));
+                    };
+                    lhs.push('\\');
+                    lhs.push(n);
+                }
+                '=' => {
+                    has_value = true;
+                    break;
+                }
+                ',' => return Err(bad(format!("key {lhs:?} has no value (cannot end with ,)"))),
+                c => lhs.push(c),
+            }
+        }
+        if !has_value {
+            if lhs.is_empty() {
+                return Ok(out);
+            }
+            return Err(bad(format!("key {lhs:?} has no value")));
+        }
+        if lhs.is_empty() {
+            return Err(bad("a value has no key before its =".into()));
+        }
+        // The value: a `{...}` list or text up to the next unescaped comma.
+        let value = if chars.peek() == Some(&'{') {
+            chars.next();
+            let mut items = Vec::new();
+            let mut item = String::new();
+            loop {
+                match chars.next() {
+                    None => return Err(bad(format!("the list of {lhs:?} must end with '}}'"))),
+                    Some('\\') => match chars.next() {
+                        Some(n) => item.push(n),
+                        None => return Err(bad("it ends with a backslash".into())),
+                    },
+                    Some(',') => items.push(typed(std::mem::take(&mut item))),
+                    Some('}') => {
+                        items.push(typed(std::mem::take(&mut item)));
+                        break;
+                    }
+                    Some(c) => item.push(c),
+                }
+            }
+            if chars.peek() == Some(&',') {
+                chars.next();
+            }
+            Value::Sequence(items)
+        } else {
+            let mut v = String::new();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => match chars.next() {
+                        Some(n) => v.push(n),
+                        None => return Err(bad("it ends with a backslash".into())),
+                    },
+                    ',' => break,
+                    c => v.push(c),
+                }
+            }
+            typed(v)
+        };
+        out.push(Assignment { lhs, value });
+    }
+}
+
 /// A quantity held in a values tree: a string (`"500m"`) or a number (`1`, `0.5`).
 pub fn quantity_of(v: &Value) -> Result<Quantity, QuantityError> {
     match v {
@@ -500,6 +645,86 @@ mod tests {
         assert_eq!(typed_value("1.5"), Value::String("1.5".into()));
         assert_eq!(typed_value("500m"), Value::String("500m".into()));
         assert_eq!(typed_value("null"), Value::Null);
+    }
+
+    #[test]
+    fn helm_types_set_values_like_strvals() {
+        for (text, want) in [
+            ("true", "true"),
+            ("TRUE", "true"),
+            ("False", "false"),
+            ("Null", "null"),
+            ("0", "0"),
+            ("3", "3"),
+            ("-2", "-2"),
+            ("+5", "5"),
+            ("-01", "-1"),
+            ("9223372036854775807", "9223372036854775807"),
+        ] {
+            assert_eq!(helm_typed_value(text), y(want), "{text}");
+        }
+        for text in [
+            "007",
+            "00",
+            "1.5",
+            "500m",
+            "1e3",
+            "",
+            "-",
+            "+",
+            " 3",
+            "9223372036854775808",
+        ] {
+            assert_eq!(
+                helm_typed_value(text),
+                Value::String(text.into()),
+                "{text:?}"
+            );
+        }
+    }
+
+    fn sets(text: &str) -> Vec<(String, Value)> {
+        parse_set(text, false)
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.lhs, a.value))
+            .collect()
+    }
+
+    #[test]
+    fn set_arguments_split_like_helm() {
+        assert_eq!(
+            sets("a=1,b.c=x"),
+            [("a".into(), y("1")), ("b.c".into(), y("x"))]
+        );
+        assert_eq!(sets("a=1,"), [("a".into(), y("1"))]);
+        assert_eq!(sets(""), []);
+        assert_eq!(sets("a="), [("a".into(), y("''"))]);
+        assert_eq!(sets("a=x=y"), [("a".into(), y("x=y"))]);
+        assert_eq!(sets("a=x\\,y"), [("a".into(), y("x,y"))]);
+        assert_eq!(
+            sets("l={1,b,true},n=2"),
+            [("l".into(), y("[1, b, true]")), ("n".into(), y("2"))]
+        );
+        assert_eq!(sets("l={}"), [("l".into(), y("['']"))]);
+        assert_eq!(sets("a\\.b.c=1"), [("a\\.b.c".into(), y("1"))]);
+        assert_eq!(sets("h[0].x=1"), [("h[0].x".into(), y("1"))]);
+        assert_eq!(
+            parse_set("a=1,b=true", true).unwrap()[1].value,
+            Value::String("true".into())
+        );
+        for (text, problem) in [
+            ("a", "key \"a\" has no value"),
+            ("a,b=1", "key \"a\" has no value (cannot end with ,)"),
+            ("a=1,b", "key \"b\" has no value"),
+            ("=1", "a value has no key before its ="),
+            ("l={1,2", "the list of \"l\" must end with '}'"),
+            ("a=x\\", "it ends with a backslash"),
+        ] {
+            let e = parse_set(text, false).unwrap_err();
+            assert_eq!(e.problem, problem, "{text}");
+            assert!(e.to_string().contains(&format!("{text:?}")), "{e}");
+        }
     }
 
     #[test]

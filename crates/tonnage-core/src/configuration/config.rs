@@ -151,35 +151,64 @@ impl Configuration {
         })
     }
 
-    /// Apply one `--set [STACK:]PATH=VALUE`, typed like Helm, checked against the chart.
+    /// Apply one `--set` argument (`[STACK:]PATH=VALUE`, several separated by commas, as Helm
+    /// reads them), typed like Helm, each checked against the chart.
     pub fn set_str(&mut self, catalog: &Catalog, text: &str) -> Result<(), ConfigError> {
-        let Some((lhs, rhs)) = text.split_once('=') else {
-            return Err(ConfigError::BadSet {
-                given: text.to_string(),
-                problem: "expected PATH=VALUE (or STACK:PATH=VALUE)".into(),
-            });
-        };
-        let (stack, path) = match lhs.split_once(':') {
-            Some((s, p)) => (Some(s), p),
-            None => (None, lhs),
-        };
-        parse_path(path).map_err(|e| ConfigError::BadSet {
+        self.set_helm(catalog, text, false)
+    }
+
+    /// [`Self::set_str`] for `--set-string`: every value (and list item) is text.
+    pub fn set_string_str(&mut self, catalog: &Catalog, text: &str) -> Result<(), ConfigError> {
+        self.set_helm(catalog, text, true)
+    }
+
+    /// One `--set` argument as Helm reads it ([`values::parse_set`]: `a=1,b=2`, `{x,y}` lists,
+    /// backslash escapes), each assignment `PATH=VALUE` or `STACK:PATH=VALUE`, set in order.
+    /// On an error nothing of the argument is set.
+    fn set_helm(
+        &mut self,
+        catalog: &Catalog,
+        text: &str,
+        strings: bool,
+    ) -> Result<(), ConfigError> {
+        let bad = |problem: String| ConfigError::BadSet {
             given: text.to_string(),
-            problem: e.to_string(),
-        })?;
-        let stack = match stack {
-            Some(s) => {
-                if !self.stacks.iter().any(|x| x == s) {
-                    return Err(ConfigError::UnknownStack {
-                        given: s.to_string(),
-                        valid: self.stacks.clone(),
-                    });
-                }
-                s.to_string()
-            }
-            None => self.resolve_stack(catalog, path)?,
+            problem,
         };
-        self.set(catalog, &stack, path, typed_value(rhs))
+        let assignments = values::parse_set(text, strings).map_err(|e| {
+            bad(format!(
+                "{}; expected PATH=VALUE (or STACK:PATH=VALUE)",
+                e.problem
+            ))
+        })?;
+        if assignments.is_empty() {
+            return Err(bad("expected PATH=VALUE (or STACK:PATH=VALUE)".into()));
+        }
+        let mut next = self.clone();
+        for a in assignments {
+            let (stack, path) = match a.lhs.split_once(':') {
+                Some((s, p)) => (Some(s), p),
+                None => (None, a.lhs.as_str()),
+            };
+            let segs = parse_path(path).map_err(|e| bad(e.to_string()))?;
+            // The path as the rest of the product writes it (`a\.b`, `l[0]`).
+            let path = values::format_path(&segs);
+            let stack = match stack {
+                Some(s) => {
+                    if !next.stacks.iter().any(|x| x == s) {
+                        return Err(ConfigError::UnknownStack {
+                            given: s.to_string(),
+                            valid: next.stacks.clone(),
+                        });
+                    }
+                    s.to_string()
+                }
+                None => next.resolve_stack(catalog, &path)?,
+            };
+            next.set(catalog, &stack, &path, a.value)?;
+        }
+        *self = next;
+        Ok(())
     }
 
     fn resolve_stack(&self, catalog: &Catalog, path: &str) -> Result<String, ConfigError> {
@@ -407,6 +436,14 @@ pub fn path_known(chart: &Chart, path: &str) -> bool {
     // A subchart's keys go to the subchart as `helm --set` passes them: the catalog holds only
     // the ones the plan reads, not the subchart's whole values file.
     if chart.subchart_of(path).is_some_and(|s| s.key != path) {
+        return true;
+    }
+    // Keys the templates read that no values file declares (`nameOverride`...).
+    if chart
+        .template_reads
+        .iter()
+        .any(|k| crate::catalog::path_covers(k, path))
+    {
         return true;
     }
     let trees = std::iter::once(&chart.values).chain(chart.environments.iter().map(|e| &e.values));
@@ -934,6 +971,41 @@ mod tests {
         );
         let e = c.set_str(cat(), "no-equals-sign").unwrap_err();
         assert!(e.to_string().contains("PATH=VALUE"), "{e}");
+        // Several assignments in one argument, as `helm --set` takes them; on an error in any
+        // of them, none is set.
+        c.set_str(cat(), "backend.replicas=5,worker.replicas=6")
+            .unwrap();
+        assert_eq!(c.overrides["rhesis"]["worker.replicas"], Value::from(6));
+        let before = c.clone();
+        let e = c
+            .set_str(cat(), "backend.replicas=2,worker.replicas=many")
+            .unwrap_err();
+        assert!(e.to_string().contains("\"many\""), "{e}");
+        assert_eq!(c, before);
+        // `--set-string` keeps text as text; here the chart checks it is a whole number.
+        assert!(c.set_string_str(cat(), "backend.replicas=3").is_err());
+    }
+
+    #[test]
+    fn keys_templates_read_beyond_the_values_are_accepted() {
+        let mut c = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
+        let chart = cat().chart("cauldron-infra").unwrap();
+        assert!(chart
+            .template_reads
+            .iter()
+            .any(|k| k == "serviceAccount.create"));
+        c.set_str(
+            cat(),
+            "serviceAccount.create=true,serviceAccount.name=infra",
+        )
+        .unwrap();
+        assert_eq!(
+            c.overrides["cauldron-infra"]["serviceAccount.name"],
+            Value::from("infra")
+        );
+        // A key nothing reads or declares is still refused, with the nearest known keys.
+        let e = c.set_str(cat(), "serviceAcount.create=true").unwrap_err();
+        assert!(matches!(e, ConfigError::UnknownPath { .. }), "{e}");
     }
 
     #[test]

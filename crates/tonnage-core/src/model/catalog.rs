@@ -727,6 +727,11 @@ pub struct Chart {
     /// Charts the values under a key go to (Bitnami dependencies, or releases of their own).
     #[serde(default)]
     pub subcharts: Vec<Subchart>,
+    /// Keys the chart's templates read that neither its values.yaml nor an environment file
+    /// declares (`nameOverride`, `serviceAccount.create`...): `--set` accepts them and what is
+    /// below them, as `helm --set` does ([`crate::config::path_known`]).
+    #[serde(default)]
+    pub template_reads: Vec<String>,
     /// Keys the chart's own files set that no template reads: the bundle never writes them.
     #[serde(default)]
     pub dead: Vec<String>,
@@ -1034,6 +1039,22 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                 continue;
             }
             check_path(file, chart, &format!("{at}.values.{leaf}"), &leaf, None)?;
+        }
+    }
+    for (i, key) in chart.template_reads.iter().enumerate() {
+        let at = format!("template_reads[{i}]");
+        let segs = crate::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
+        let trees =
+            std::iter::once(&chart.values).chain(chart.environments.iter().map(|e| &e.values));
+        if trees
+            .into_iter()
+            .any(|t| crate::values::get_path(t, &segs).is_some())
+        {
+            return Err(err(
+                file,
+                at,
+                format!("{key:?} is declared in the values; list only keys they lack"),
+            ));
         }
     }
     let mut seen = BTreeSet::new();
