@@ -1043,12 +1043,12 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
     }
     for (i, key) in chart.template_reads.iter().enumerate() {
         let at = format!("template_reads[{i}]");
-        let segs = crate::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
+        let segs = crate::base::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
         let trees =
             std::iter::once(&chart.values).chain(chart.environments.iter().map(|e| &e.values));
         if trees
             .into_iter()
-            .any(|t| crate::values::get_path(t, &segs).is_some())
+            .any(|t| crate::base::values::get_path(t, &segs).is_some())
         {
             return Err(err(
                 file,
