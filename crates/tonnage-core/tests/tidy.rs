@@ -401,13 +401,11 @@ fn core_edges() -> (Vec<(Module, Module)>, Vec<String>) {
         let text = std::fs::read_to_string(&path).unwrap();
         for (layer, name) in crate_paths(&code_lines(&text)) {
             let target = if layer.is_empty() {
-                let name = root_items
-                    .iter()
-                    .find(|(i, _)| *i == name)
-                    .map_or(name.as_str(), |(_, m)| m);
+                let item = root_items.iter().find(|(i, _)| *i == name);
+                let name = item.map_or(name.as_str(), |(_, m)| m);
                 let found = modules.iter().find(|(_, m)| m == name).cloned();
                 if found.is_some()
-                    && !root_items.iter().any(|(_, m)| *m == name)
+                    && item.is_none()
                     && !FACADE_PATHS_ALLOWED.contains(&rel.as_str())
                 {
                     problems.push(format!("{rel}: crate::{name} through the façade; name its layer (crate::<layer>::{name})"));

@@ -442,7 +442,7 @@ pub fn path_known(chart: &Chart, path: &str) -> bool {
     if chart
         .template_reads
         .iter()
-        .any(|k| crate::catalog::path_covers(k, path))
+        .any(|k| crate::model::catalog::path_covers(k, path))
     {
         return true;
     }
