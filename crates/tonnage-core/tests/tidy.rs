@@ -295,8 +295,8 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// to layered paths. The layer rule holds for them all the same (façade paths are resolved).
 const FACADE_PATHS_ALLOWED: &[&str] = &["outputs/manifests.rs", "compute/review.rs"];
 
-/// (layer, module) of a core source path relative to src/ (`outputs/manifests/yaml_out.rs` is
-/// module `manifests` of layer `outputs`); `None` for lib.rs and the layers' mod.rs.
+/// (layer, module) of a core source path relative to src/ (`base/yaml/serialize.rs` is
+/// module `yaml` of layer `base`); `None` for lib.rs and the layers' mod.rs.
 fn layer_module(rel: &str) -> Option<(String, String)> {
     let parts: Vec<&str> = rel.split('/').collect();
     if parts.len() < 2 || parts.last() == Some(&"mod.rs") {
@@ -541,8 +541,8 @@ fn the_layer_checks_can_fail() {
     let text = "use crate::base::values;\n// crate::outputs::x\n#[cfg(test)]\nmod tests {\n    use crate::outputs::bundle;\n}\n";
     assert_eq!(code_lines(text), ["use crate::base::values;"]);
     assert_eq!(
-        layer_module("outputs/manifests/yaml_out.rs"),
-        Some(("outputs".into(), "manifests".into()))
+        layer_module("base/yaml/serialize.rs"),
+        Some(("base".into(), "yaml".into()))
     );
     assert_eq!(layer_module("base/mod.rs"), None);
     // A cycle is found; a chain is not one.

@@ -62,7 +62,7 @@ pub fn diff_yaml(base: &Value, target: &Value) -> String {
     }
 }
 
-/// The entries of `values_diff` of two maps at `ind` spaces, as [`emit_map`] writes them.
+/// The entries of `values_diff` of two maps at `ind` spaces, as [`to_yaml`] writes them.
 fn emit_diff_map(b: &Mapping, t: &Mapping, ind: usize, out: &mut String) {
     for (k, tv) in t {
         match entry(b, k) {
@@ -83,7 +83,7 @@ fn emit_diff_map(b: &Mapping, t: &Mapping, ind: usize, out: &mut String) {
                     let d = values_diff(bv, tv);
                     if d.as_mapping().is_some_and(|m| !m.is_empty()) {
                         indent(out, ind);
-                        emit_entry(k, &d, ind, out);
+                        emit_entry(k, &d, ind, false, out);
                     }
                 }
             },
@@ -91,14 +91,14 @@ fn emit_diff_map(b: &Mapping, t: &Mapping, ind: usize, out: &mut String) {
             None if tv.is_null() => {}
             Some(_) | None => {
                 indent(out, ind);
-                emit_entry(k, tv, ind, out);
+                emit_entry(k, tv, ind, false, out);
             }
         }
     }
     for (k, bv) in b {
         if entry(t, k).is_none() && !bv.is_null() {
             indent(out, ind);
-            emit_entry(k, &Value::Null, ind, out);
+            emit_entry(k, &Value::Null, ind, false, out);
         }
     }
 }

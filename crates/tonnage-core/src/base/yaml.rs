@@ -11,15 +11,29 @@ use std::fmt::Write as _;
 
 use serde_yaml::{Mapping, Value};
 
+pub mod serialize;
+
 /// A values tree as block-style YAML text. Strings that a YAML 1.1 or 1.2 reader could take for
 /// a boolean, null, number or timestamp (anything starting with a digit, `yes`/`no`/`on`/`off`,
 /// ...) or that hold characters with a YAML meaning are double-quoted; map order is kept.
-/// `serde_yaml::from_str` of the result gives `v` back (tags are dropped).
+/// `serde_yaml::from_str` of the result gives `v` back (tags are dropped). Multi-line strings
+/// are double-quoted on one line: the values files.
 pub fn to_yaml(v: &Value) -> String {
+    write(v, false)
+}
+
+/// [`to_yaml`], but a multi-line string (a script, JSON in a ConfigMap) in a map or list is a
+/// literal block (`|` / `|-`) where one reads back exactly, so it stays readable: the
+/// manifests. [`serialize::Writer`] writes the same text straight from a serde object.
+pub fn to_yaml_blocks(v: &Value) -> String {
+    write(v, true)
+}
+
+fn write(v: &Value, blocks: bool) -> String {
     let mut out = String::new();
     match untag(v) {
-        Value::Mapping(m) if !m.is_empty() => emit_map(m, 0, false, &mut out),
-        Value::Sequence(s) if !s.is_empty() => emit_seq(s, 0, &mut out),
+        Value::Mapping(m) if !m.is_empty() => emit_map(m, 0, false, blocks, &mut out),
+        Value::Sequence(s) if !s.is_empty() => emit_seq(s, 0, blocks, &mut out),
         other => {
             push_scalar(&mut out, other);
             out.push('\n');
@@ -46,56 +60,100 @@ pub(crate) fn indent(out: &mut String, n: usize) {
 }
 
 /// Entries of a map at `ind` spaces; `inline_first`: the first entry continues a `- ` line.
-fn emit_map(m: &Mapping, ind: usize, inline_first: bool, out: &mut String) {
+fn emit_map(m: &Mapping, ind: usize, inline_first: bool, blocks: bool, out: &mut String) {
     for (i, (k, v)) in m.iter().enumerate() {
         if !(inline_first && i == 0) {
             indent(out, ind);
         }
-        emit_entry(k, v, ind, out);
+        emit_entry(k, v, ind, blocks, out);
     }
 }
 
 /// One map entry after its indentation: the key, the colon and the value.
-pub(crate) fn emit_entry(k: &Value, v: &Value, ind: usize, out: &mut String) {
+pub(crate) fn emit_entry(k: &Value, v: &Value, ind: usize, blocks: bool, out: &mut String) {
     push_key(out, k);
     out.push(':');
     match untag(v) {
         Value::Mapping(c) if !c.is_empty() => {
             out.push('\n');
-            emit_map(c, ind + 2, false, out);
+            emit_map(c, ind + 2, false, blocks, out);
         }
         Value::Sequence(s) if !s.is_empty() => {
             out.push('\n');
-            emit_seq(s, ind + 2, out);
+            emit_seq(s, ind + 2, blocks, out);
         }
         other => {
             out.push(' ');
-            push_scalar(out, other);
-            out.push('\n');
+            emit_scalar(other, ind, blocks, out);
         }
     }
 }
 
-fn emit_seq(s: &[Value], ind: usize, out: &mut String) {
+fn emit_seq(s: &[Value], ind: usize, blocks: bool, out: &mut String) {
     for item in s {
         indent(out, ind);
         out.push('-');
         match untag(item) {
             Value::Mapping(m) if !m.is_empty() => {
                 out.push(' ');
-                emit_map(m, ind + 2, true, out);
+                emit_map(m, ind + 2, true, blocks, out);
             }
             Value::Sequence(inner) if !inner.is_empty() => {
                 out.push('\n');
-                emit_seq(inner, ind + 2, out);
+                emit_seq(inner, ind + 2, blocks, out);
             }
             other => {
                 out.push(' ');
-                push_scalar(out, other);
-                out.push('\n');
+                emit_scalar(other, ind, blocks, out);
             }
         }
     }
+}
+
+/// A scalar after `key: ` or `- ` at `ind` spaces, and its line break: a literal block when
+/// `blocks` and one reads back.
+fn emit_scalar(v: &Value, ind: usize, blocks: bool, out: &mut String) {
+    if let (true, Value::String(s)) = (blocks, v) {
+        if push_literal_block(out, s, ind + 2) {
+            return;
+        }
+    }
+    push_scalar(out, v);
+    out.push('\n');
+}
+
+/// Appends a literal block (`|` or `|-`, then the lines at `ind` spaces) for a multi-line
+/// string, when one reads back exactly; `false` (and nothing appended) otherwise.
+pub(crate) fn push_literal_block(out: &mut String, s: &str, ind: usize) -> bool {
+    // (Bytes, not chars: this runs for every string of every object.)
+    let bytes = s.as_bytes();
+    if !bytes.contains(&b'\n') || s.ends_with("\n\n") || s.starts_with([' ', '\n']) {
+        return false;
+    }
+    // No control character but line breaks and tabs, and none of the characters YAML 1.1
+    // counts as line breaks or a BOM. Byte by byte while the text is ASCII (scripts and
+    // configuration files, often long), character by character otherwise.
+    let ok = if s.is_ascii() {
+        !bytes
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
+    } else {
+        s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+            && !s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\r'])
+    };
+    if !ok {
+        return false;
+    }
+    let body = s.strip_suffix('\n');
+    out.push_str(if body.is_some() { "|\n" } else { "|-\n" });
+    for line in body.unwrap_or(s).split('\n') {
+        if !line.is_empty() {
+            indent(out, ind);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    true
 }
 
 pub(crate) fn push_key(out: &mut String, k: &Value) {
@@ -120,15 +178,6 @@ pub(crate) fn push_scalar(out: &mut String, v: &Value) {
         Value::Mapping(_) => out.push_str("{}"),
         Value::Sequence(_) => out.push_str("[]"),
         Value::Tagged(t) => push_scalar(out, untag(&t.value)),
-    }
-}
-
-/// [`to_yaml`] of `v` without its final line break, appended to `out` (scalars in place).
-pub(crate) fn push_yaml_trimmed(out: &mut String, v: &Value) {
-    match untag(v) {
-        Value::Mapping(m) if !m.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
-        Value::Sequence(s) if !s.is_empty() => out.push_str(to_yaml(v).trim_end_matches('\n')),
-        other => push_scalar(out, other),
     }
 }
 

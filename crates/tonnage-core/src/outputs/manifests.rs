@@ -64,8 +64,6 @@ use crate::model::catalog::{
     WorkloadKind,
 };
 
-mod yaml_out;
-
 /// One rendered Kubernetes object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Manifest {
@@ -354,7 +352,7 @@ struct Sink {
     items: Vec<(String, String, std::ops::Range<usize>)>,
     /// Secrets to render: name -> key -> placeholder value.
     secrets: BTreeMap<String, BTreeMap<String, String>>,
-    yaml: yaml_out::Writer,
+    yaml: crate::base::yaml::serialize::Writer,
     /// Where the label maps of the objects written go back to.
     labels: Rc<LabelMaps>,
 }
@@ -365,14 +363,14 @@ impl Sink {
             chart: chart.to_string(),
             items: Vec::new(),
             secrets: BTreeMap::new(),
-            yaml: yaml_out::Writer::default(),
+            yaml: crate::base::yaml::serialize::Writer::default(),
             labels,
         }
     }
 
     fn push<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, mut obj: T) {
         // Serialising these plain structs cannot fail; if it ever did, the object is left out
-        // rather than aborting the whole rendering. Written straight to text (`yaml_out`): the
+        // rather than aborting the whole rendering. Written straight to text (`base::yaml::serialize`): the
         // same text as `to_yaml(&serde_yaml::to_value(obj))`, which tests check on every object.
         if let Ok(range) = self.yaml.append(&obj) {
             #[cfg(test)]
@@ -407,119 +405,9 @@ impl Sink {
 // YAML text
 
 /// An object as block-style YAML that means the same to YAML 1.1 readers (Kubernetes'
-/// sigs.k8s.io/yaml, which reads `yes`, `on`, `no` as booleans) as to YAML 1.2 ones: scalars are
-/// written by [`crate::bundle::to_yaml`], which quotes anything ambiguous; multi-line strings
-/// (scripts, JSON in ConfigMaps) as literal blocks so they stay readable.
-pub fn to_yaml(v: &Value) -> String {
-    let mut out = String::new();
-    match v {
-        Value::Mapping(m) if !m.is_empty() => yaml_map(m, 0, false, &mut out),
-        Value::Sequence(s) if !s.is_empty() => yaml_seq(s, 0, &mut out),
-        other => {
-            yaml_scalar(other, &mut out);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn yaml_scalar(v: &Value, out: &mut String) {
-    crate::base::yaml::push_yaml_trimmed(out, v);
-}
-
-fn indent(out: &mut String, n: usize) {
-    const SPACES: &str = "                                                                ";
-    let mut n = n;
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        out.push_str(&SPACES[..k]);
-        n -= k;
-    }
-}
-
-/// Appends a literal block (`|` or `|-`, then the lines at `ind` spaces) for a multi-line
-/// string, when one reads back exactly; `false` (and nothing appended) otherwise.
-fn push_literal_block(out: &mut String, s: &str, ind: usize) -> bool {
-    // (Bytes, not chars: this runs for every string of every object.)
-    let bytes = s.as_bytes();
-    if !bytes.contains(&b'\n') || s.ends_with("\n\n") || s.starts_with([' ', '\n']) {
-        return false;
-    }
-    // No control character but line breaks and tabs, and none of the characters YAML 1.1
-    // counts as line breaks or a BOM. Byte by byte while the text is ASCII (scripts and
-    // configuration files, often long), character by character otherwise.
-    let ok = if s.is_ascii() {
-        !bytes
-            .iter()
-            .any(|&b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f)
-    } else {
-        s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
-            && !s.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\r'])
-    };
-    if !ok {
-        return false;
-    }
-    let body = s.strip_suffix('\n');
-    out.push_str(if body.is_some() { "|\n" } else { "|-\n" });
-    for line in body.unwrap_or(s).split('\n') {
-        if !line.is_empty() {
-            indent(out, ind);
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    true
-}
-
-fn yaml_value(v: &Value, ind: usize, out: &mut String) {
-    match v {
-        Value::Mapping(c) if !c.is_empty() => {
-            out.push('\n');
-            yaml_map(c, ind + 2, false, out);
-        }
-        Value::Sequence(s) if !s.is_empty() => {
-            out.push('\n');
-            yaml_seq(s, ind + 2, out);
-        }
-        Value::String(s) => {
-            out.push(' ');
-            if !push_literal_block(out, s, ind + 2) {
-                yaml_scalar(v, out);
-                out.push('\n');
-            }
-        }
-        other => {
-            out.push(' ');
-            yaml_scalar(other, out);
-            out.push('\n');
-        }
-    }
-}
-
-fn yaml_map(m: &serde_yaml::Mapping, ind: usize, inline_first: bool, out: &mut String) {
-    for (i, (k, v)) in m.iter().enumerate() {
-        if !(inline_first && i == 0) {
-            indent(out, ind);
-        }
-        yaml_scalar(k, out);
-        out.push(':');
-        yaml_value(v, ind, out);
-    }
-}
-
-fn yaml_seq(s: &[Value], ind: usize, out: &mut String) {
-    for item in s {
-        indent(out, ind);
-        out.push('-');
-        match item {
-            Value::Mapping(m) if !m.is_empty() => {
-                out.push(' ');
-                yaml_map(m, ind + 2, true, out);
-            }
-            other => yaml_value(other, ind, out),
-        }
-    }
-}
+/// sigs.k8s.io/yaml, which reads `yes`, `on`, `no` as booleans) as to YAML 1.2 ones, multi-line
+/// strings (scripts, JSON in ConfigMaps) as literal blocks: the core's one writer.
+pub use crate::base::yaml::to_yaml_blocks as to_yaml;
 
 /// The placeholder every rendered Secret carries instead of a password.
 pub const PLACEHOLDER: &str = "CHANGE_ME";
