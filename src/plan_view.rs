@@ -384,7 +384,11 @@ pub fn ComponentTotals() -> impl IntoView {
                         replicas_text(c),
                         display_cores(t.requests.cpu_millicores),
                         display_bytes(t.requests.memory_bytes),
-                        display_bytes(t.storage_bytes),
+                        if t.storage_bytes > 0 {
+                            display_bytes(t.storage_bytes)
+                        } else {
+                            "–".into()
+                        },
                         usd(cost_of(&stack, &c.id)),
                     ));
                 }
