@@ -219,10 +219,10 @@ pub fn Bars() -> impl IntoView {
     }
 }
 
-/// Above a table that may be wider than a phone: says it scrolls sideways (shown by CSS at
+/// Above a table or the diagram, which may be wider than a phone: says it scrolls sideways (shown by CSS at
 /// narrow widths only).
 pub fn scroll_hint() -> impl IntoView {
-    view! { <p class="scroll-hint" aria-hidden="true">"Swipe the table sideways for more columns →"</p> }
+    view! { <p class="scroll-hint" aria-hidden="true">"Swipe sideways to see the rest →"</p> }
 }
 
 /// One figure of a [`PlanTable`] row: its text and, when a catalog assumption, the reason.
