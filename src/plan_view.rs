@@ -219,8 +219,8 @@ pub fn Bars() -> impl IntoView {
     }
 }
 
-/// Above a table or the diagram, which may be wider than a phone: says it scrolls sideways (shown by CSS at
-/// narrow widths only).
+/// Above a table or the diagram, which may be wider than a phone: says it scrolls sideways
+/// (shown by CSS at narrow widths only).
 pub fn scroll_hint() -> impl IntoView {
     view! { <p class="scroll-hint" aria-hidden="true">"Swipe sideways to see the rest →"</p> }
 }
