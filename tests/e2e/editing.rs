@@ -138,7 +138,13 @@ async fn a_panic_shows_a_banner_and_the_configuration_survives() {
     s.open("").await;
     s.click("[data-testid=stack-caracal]").await;
     s.click("[data-testid=env-prod]").await;
-    type_into(&s, "[data-testid=field-caracal-gateway-replicas]", "7").await;
+    // The gateway autoscales in prod (its replica count is not used): edit the HPA maximum.
+    type_into(
+        &s,
+        "[data-testid=field-caracal-gateway-autoscaling-max]",
+        "17",
+    )
+    .await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
     // Load the app with a deliberate panic.
@@ -158,8 +164,12 @@ async fn a_panic_shows_a_banner_and_the_configuration_survives() {
     s.first_use().await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
-    s.wait_attr("[data-testid=field-caracal-gateway-replicas]", "value", "7")
-        .await;
+    s.wait_attr(
+        "[data-testid=field-caracal-gateway-autoscaling-max]",
+        "value",
+        "17",
+    )
+    .await;
     s.close().await;
 }
 
