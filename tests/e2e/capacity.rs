@@ -400,6 +400,7 @@ async fn capacity_and_findings_at_phone_width() {
     s.click("[data-testid=cloud-gke]").await;
     s.wait_for("[data-testid=node-map-baseline] .node-box")
         .await;
+    s.wait_for("[data-testid=findings]").await;
     // Neither the page nor the panels scroll sideways.
     let fits = s
         .client

@@ -65,11 +65,10 @@ async fn broken_and_future_links_keep_saved_work() {
     s.open("").await;
     s.click("[data-testid=stack-caracal]").await;
     s.click("[data-testid=env-prod]").await;
-    // The gateway autoscales in prod (its replica count is not used): edit the HPA maximum.
     type_into(
         &s,
-        "[data-testid=field-caracal-gateway-autoscaling-max]",
-        "15",
+        "[data-testid=field-caracal-ledger-writer-replicas]",
+        "5",
     )
     .await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
@@ -116,11 +115,10 @@ async fn link_with_yaml_values_opens_through_the_worker() {
     s.open("").await;
     s.click("[data-testid=stack-caracal]").await;
     s.click("[data-testid=env-prod]").await;
-    // The gateway autoscales in prod (its replica count is not used): edit the HPA maximum.
     type_into(
         &s,
-        "[data-testid=field-caracal-gateway-autoscaling-max]",
-        "15",
+        "[data-testid=field-caracal-ledger-writer-replicas]",
+        "5",
     )
     .await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
