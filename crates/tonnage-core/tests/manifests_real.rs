@@ -647,7 +647,6 @@ const CHARTS: &[&str] = &[
 ];
 
 #[test]
-#[ignore = "not yet real Helm's render: see report_manifest_differences"]
 fn rhesis_manifests_are_real_helms() {
     assert_matches("rhesis");
 }

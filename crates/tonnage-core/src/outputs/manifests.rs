@@ -31,14 +31,14 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, Container,
-    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction,
-    HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, Secret,
-    SecretKeySelector, SecretVolumeSource, SecurityContext, Service, ServiceAccount, ServicePort,
-    ServiceSpec, TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount,
-    VolumeResourceRequirements, WeightedPodAffinityTerm,
+    Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector,
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
+    EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
+    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, TopologySpreadConstraint, Volume,
+    VolumeMount, VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
@@ -59,6 +59,7 @@ use crate::base::quantity::Quantity;
 use crate::base::values::{display_value, lookup, quantity_of};
 use crate::compute::plan::bitnami_preset;
 use crate::configuration::config::Configuration;
+use crate::model::catalog::render::{ComponentRender, TargetPort};
 use crate::model::catalog::{
     AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
     WorkloadKind,
@@ -180,7 +181,54 @@ pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
 /// The objects of one chart of the configuration: [`render`]'s items for that chart, in the
 /// same order (empty when the configuration or the catalog lacks it). For previews of one file.
 pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<Manifest> {
-    let mut all = Vec::new();
+    render_both(catalog, config, id).0
+}
+
+/// What hardens each chart of the configuration beyond what its templates render: the objects
+/// the charts lack (PodDisruptionBudgets for workloads with more than one replica). They are
+/// never in [`render`], which stays what Helm renders; the bundle lays them out as a kustomize
+/// overlay over that render ([`hardening_overlay`]).
+pub fn render_hardening(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
+    config
+        .stacks
+        .iter()
+        .flat_map(|id| render_both(catalog, config, id).1)
+        .collect()
+}
+
+/// A kustomize overlay (`<dir>/kustomization.yaml` and `<dir>/<chart>.yaml` per chart with
+/// hardening objects) whose base is the plain render at `base` (paths relative to the
+/// overlay folder): `kubectl apply -k <dir>` installs the render and the hardening together.
+pub fn hardening_overlay(dir: &str, base: &[String], hardening: &[Manifest]) -> Vec<OutFile> {
+    let mut own = multi_doc_files(hardening);
+    for f in &mut own {
+        f.path = format!("{dir}/{}", f.path);
+    }
+    let mut k = String::from(
+        "# The hardening overlay: the charts' render as Helm prints it (the base), plus what the\n\
+         # charts lack. Build with `kubectl kustomize --load-restrictor LoadRestrictionsNone`.\n\
+         apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for r in base
+        .iter()
+        .cloned()
+        .chain(own.iter().map(|f| f.path[dir.len() + 1..].to_string()))
+    {
+        k.push_str("  - ");
+        k.push_str(&r);
+        k.push('\n');
+    }
+    let mut out = vec![OutFile::new(format!("{dir}/kustomization.yaml"), k)];
+    out.extend(own);
+    out
+}
+
+fn render_both(
+    catalog: &Catalog,
+    config: &Configuration,
+    id: &str,
+) -> (Vec<Manifest>, Vec<Manifest>) {
+    let mut all = (Vec::new(), Vec::new());
     if let Some(chart) = catalog
         .chart(id)
         .filter(|_| config.stacks.iter().any(|s| s == id))
@@ -195,12 +243,7 @@ pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
         render_chart(&ctx, &mut sink);
-        let mut items = sink.finish();
-        items.sort_by(|a, b| {
-            (kind_rank(&a.kind), &a.kind, &a.name).cmp(&(kind_rank(&b.kind), &b.kind, &b.name))
-        });
-        items.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
-        all.extend(items);
+        all = sink.finish();
     }
     all
 }
@@ -350,6 +393,8 @@ struct Sink {
     chart: String,
     /// The objects pushed: kind, name, where their text is in `yaml`'s.
     items: Vec<(String, String, std::ops::Range<usize>)>,
+    /// The hardening objects (what the chart lacks: [`render_hardening`]), likewise.
+    hardening: Vec<(String, String, std::ops::Range<usize>)>,
     /// Secrets to render: name -> key -> placeholder value.
     secrets: BTreeMap<String, BTreeMap<String, String>>,
     yaml: crate::base::yaml::serialize::Writer,
@@ -362,13 +407,29 @@ impl Sink {
         Sink {
             chart: chart.to_string(),
             items: Vec::new(),
+            hardening: Vec::new(),
             secrets: BTreeMap::new(),
             yaml: crate::base::yaml::serialize::Writer::default(),
             labels,
         }
     }
 
-    fn push<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, mut obj: T) {
+    fn push<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, obj: T) {
+        self.push_to(false, kind, name, obj);
+    }
+
+    /// An object the chart does not render that hardens what it does: the overlay's.
+    fn push_hardening<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, obj: T) {
+        self.push_to(true, kind, name, obj);
+    }
+
+    fn push_to<T: Serialize + GiveLabels>(
+        &mut self,
+        hardening: bool,
+        kind: &str,
+        name: &str,
+        mut obj: T,
+    ) {
         // Serialising these plain structs cannot fail; if it ever did, the object is left out
         // rather than aborting the whole rendering. Written straight to text (`base::yaml::serialize`): the
         // same text as `to_yaml(&serde_yaml::to_value(obj))`, which tests check on every object.
@@ -382,22 +443,37 @@ impl Sink {
                     .ok(),
                 "{kind} {name}"
             );
-            self.items.push((kind.to_string(), name.to_string(), range));
+            let list = if hardening {
+                &mut self.hardening
+            } else {
+                &mut self.items
+            };
+            list.push((kind.to_string(), name.to_string(), range));
         }
         obj.give_labels(&self.labels);
     }
 
-    fn finish(self) -> Vec<Manifest> {
+    /// The chart's objects and the hardening objects.
+    fn finish(self) -> (Vec<Manifest>, Vec<Manifest>) {
         let texts = self.yaml.texts();
-        self.items
-            .into_iter()
-            .map(|(kind, name, range)| Manifest {
-                chart: self.chart.clone(),
-                kind,
-                name,
-                yaml: texts[range].to_string(),
-            })
-            .collect()
+        let chart = &self.chart;
+        let manifests = |items: Vec<(String, String, std::ops::Range<usize>)>| {
+            let mut out: Vec<Manifest> = items
+                .into_iter()
+                .map(|(kind, name, range)| Manifest {
+                    chart: chart.clone(),
+                    kind,
+                    name,
+                    yaml: texts[range].to_string(),
+                })
+                .collect();
+            out.sort_by(|a, b| {
+                (kind_rank(&a.kind), &a.kind, &a.name).cmp(&(kind_rank(&b.kind), &b.kind, &b.name))
+            });
+            out.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
+            out
+        };
+        (manifests(self.items), manifests(self.hardening))
     }
 }
 
@@ -449,7 +525,56 @@ fn credential(
 // ---------------------------------------------------------------------------------------------
 // Labels and metadata
 
+/// The component's own labels where the chart's templates write them (catalog `render`): a
+/// component's, or for a shared volume the first component that mounts it.
+fn own_labels<'a>(ctx: &Ctx<'a>, id: &str) -> Option<&'a BTreeMap<String, String>> {
+    let owner = match ctx.chart.component(id) {
+        Some(c) => Some(c),
+        None => ctx
+            .chart
+            .volume(id)
+            .and_then(|v| v.used_by.first())
+            .and_then(|c| ctx.chart.component(c)),
+    };
+    owner.and_then(|c| c.render.as_ref()).map(|r| &r.labels)
+}
+
+/// `{release}` and `{chart}` of a catalog `render` label.
+fn fill_label<'s>(ctx: &'s Ctx, v: &'s str) -> &'s str {
+    match v {
+        "{release}" => &ctx.release,
+        "{chart}" => &ctx.chart_label,
+        v => v,
+    }
+}
+
+/// Labels as the chart's templates write them (catalog `render`): the component's, then the
+/// chart's (`labels`, or `selector` for a selector and pod template).
+fn chart_labels(
+    ctx: &Ctx,
+    render: &crate::model::catalog::render::ChartRender,
+    component: Option<&str>,
+    selector: bool,
+) -> BTreeMap<String, String> {
+    let common = if selector {
+        &render.selector
+    } else {
+        &render.labels
+    };
+    let own = component.and_then(|c| own_labels(ctx, c));
+    let pairs: Vec<(&str, &str)> = own
+        .into_iter()
+        .flatten()
+        .chain(common)
+        .map(|(k, v)| (k.as_str(), fill_label(ctx, v)))
+        .collect();
+    ctx.labels.map(&pairs)
+}
+
 fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
+    if let Some(r) = &ctx.chart.render {
+        return chart_labels(ctx, r, component, false);
+    }
     // The application the release belongs to: the guides give each stack its own namespace
     // (both Cauldron charts share `cauldron`), so the namespace names it.
     let common = [
@@ -470,6 +595,9 @@ fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
 }
 
 fn selector_labels(ctx: &Ctx, component: &str) -> BTreeMap<String, String> {
+    if let Some(r) = &ctx.chart.render {
+        return chart_labels(ctx, r, Some(component), true);
+    }
     ctx.labels.map(&[
         ("app.kubernetes.io/name", ctx.chart.chart.name.as_str()),
         ("app.kubernetes.io/instance", ctx.release.as_str()),
@@ -951,7 +1079,9 @@ fn container_resources(
         );
         return (requests, limits);
     }
-    for (key, q) in [("cpu", rc.or(lc)), ("memory", rm.or(lm))] {
+    // As the chart writes them: a request left out stays out (the API server defaults it to
+    // the limit, which is what the plan counts).
+    for (key, q) in [("cpu", rc), ("memory", rm)] {
         if let Some(q) = q {
             requests.insert(key.to_string(), k8s_q(q));
         }
@@ -1916,7 +2046,94 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             }
         }
     }
+    if let Some(r) = &c.render {
+        template_env(ctx, r, &mut x);
+    }
     x
+}
+
+/// The environment, `envFrom` and ConfigMap volumes as the chart's template writes them
+/// (catalog `render`): the template's own entries replace Tonnage's, text the chart's authors
+/// wrote is a placeholder naming its template.
+fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
+    if let Some(entries) = &r.env {
+        x.env = entries
+            .iter()
+            .filter_map(|e| {
+                let key_ref = |k: &crate::model::catalog::render::KeyRef| {
+                    let name = ctx.text(&k.name_at)?;
+                    let key = match (&k.key_at, &k.key) {
+                        (Some(p), _) => ctx.text(p)?,
+                        (None, Some(k)) => k.clone(),
+                        (None, None) => return None,
+                    };
+                    Some((name, key))
+                };
+                if let Some(v) = &e.value {
+                    return Some(env(&e.name, v.as_str()));
+                }
+                if let Some(p) = &e.values {
+                    return Some(env(&e.name, ctx.text(p).unwrap_or_default()));
+                }
+                if let Some(t) = &e.template {
+                    return Some(env(&e.name, template_placeholder(t)));
+                }
+                if let Some((name, key)) = e.secret.as_ref().and_then(key_ref) {
+                    return Some(env_secret(&e.name, &SecretRef { name, key }));
+                }
+                let (name, key) = e.config_map.as_ref().and_then(key_ref)?;
+                Some(EnvVar {
+                    name: e.name.clone(),
+                    value_from: Some(EnvVarSource {
+                        config_map_key_ref: Some(ConfigMapKeySelector {
+                            name,
+                            key,
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+            })
+            .collect();
+        if let Some(p) = &r.env_values {
+            x.env.extend(env_list(ctx, p));
+        }
+    }
+    x.env_from = r
+        .env_from
+        .iter()
+        .filter_map(|f| {
+            if let Some(name) = f.config_map_at.as_ref().and_then(|p| ctx.text(p)) {
+                return Some(EnvFromSource {
+                    config_map_ref: Some(ConfigMapEnvSource {
+                        name,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                });
+            }
+            let name = f.secret_at.as_ref().and_then(|p| ctx.text(p))?;
+            Some(EnvFromSource {
+                secret_ref: Some(SecretEnvSource {
+                    name,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for v in &r.config_volumes {
+        x.volumes
+            .push(config_map_volume(&v.name, &v.config_map, None));
+        x.mounts.push(mount(&v.name, &v.path));
+    }
+}
+
+/// The one-line value that stands for text the chart's authors wrote in a template: the
+/// bundle's render.sh prints the real value with `helm template`.
+pub fn template_placeholder(template: &str) -> String {
+    format!("(written by the chart's {template}: run render.sh for the complete value)")
 }
 
 /// The component of `family` that `c` depends on in the same chart (a replica's primary).
@@ -2090,6 +2307,9 @@ fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String,
                 sink.push("PersistentVolumeClaim", &name, pvc);
                 Some(name)
             }
+            // The chart's pods mount its claim even when it does not render it (they stay
+            // Pending: review rule `claim-not-rendered`).
+            _ if vol.always_mounted => vol.claim.clone(),
             _ => None,
         };
         out.insert(vol.id.clone(), claim);
@@ -2185,17 +2405,24 @@ fn pod_template(
         }
     }
     if let Persistence::Shared(id) = &c.persistence {
-        mounts.push(mount(&dns_label(id), data_path(w.family)));
+        let r = c.render.as_ref();
+        let name = r
+            .and_then(|r| r.data_volume.clone())
+            .unwrap_or_else(|| dns_label(id));
+        mounts.push(VolumeMount {
+            sub_path: r.and_then(|r| r.data_sub_path.clone()),
+            ..mount(&name, data_path(w.family))
+        });
         volumes.push(match shared.get(id).cloned().flatten() {
             Some(claim) => Volume {
-                name: dns_label(id),
+                name: name.clone(),
                 persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
                     claim_name: claim,
                     ..Default::default()
                 }),
                 ..Default::default()
             },
-            None => empty_dir(&dns_label(id), false),
+            None => empty_dir(&name, false),
         });
     }
 
@@ -2273,9 +2500,15 @@ fn pod_template(
         volumes: (!volumes.is_empty()).then_some(volumes),
         ..Default::default()
     };
+    // A chart whose templates are known labels its pods with the selector's labels alone.
+    let pod_labels = if ctx.chart.render.is_some() {
+        selector_labels(ctx, &c.id)
+    } else {
+        labels(ctx, Some(&c.id))
+    };
     let template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(labels(ctx, Some(&c.id))),
+            labels: Some(pod_labels),
             ..Default::default()
         }),
         spec: Some(spec),
@@ -2526,13 +2759,22 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
     }
 }
 
-fn service_ports(c: &Component) -> Vec<ServicePort> {
+fn service_ports(ctx: &Ctx, c: &Component) -> Vec<ServicePort> {
+    let by_number = ctx
+        .chart
+        .render
+        .as_ref()
+        .is_some_and(|r| r.target_port == TargetPort::Number);
     c.ports
         .iter()
         .map(|p| ServicePort {
             name: Some(p.name.clone()),
             port: i32::from(p.port),
-            target_port: Some(IntOrString::String(p.name.clone())),
+            target_port: Some(if by_number {
+                IntOrString::Int(i32::from(p.port))
+            } else {
+                IntOrString::String(p.name.clone())
+            }),
             protocol: Some("TCP".into()),
             ..Default::default()
         })
@@ -2601,7 +2843,7 @@ fn render_workload(
                 spec: Some(ServiceSpec {
                     cluster_ip: Some("None".into()),
                     publish_not_ready_addresses: Some(true),
-                    ports: Some(service_ports(c)),
+                    ports: Some(service_ports(ctx, c)),
                     selector: Some(selector_labels(ctx, &c.id)),
                     ..Default::default()
                 }),
@@ -2616,7 +2858,7 @@ fn render_workload(
             metadata: meta(ctx, &w.name, Some(&c.id)),
             spec: Some(ServiceSpec {
                 type_: Some(service_type(ctx, c).unwrap_or_else(|| "ClusterIP".into())),
-                ports: Some(service_ports(c)),
+                ports: Some(service_ports(ctx, c)),
                 selector: Some(selector_labels(ctx, &c.id)),
                 ..Default::default()
             }),
@@ -2643,7 +2885,7 @@ fn render_workload(
             }),
             ..Default::default()
         };
-        sink.push("PodDisruptionBudget", &w.name, pdb);
+        sink.push_hardening("PodDisruptionBudget", &w.name, pdb);
     }
 }
 
@@ -3642,6 +3884,20 @@ mod tests {
         }
     }
 
+    /// The hardening overlay of every preset: its kustomization and the objects it adds.
+    #[test]
+    fn golden_hardening_every_chart_and_environment() {
+        for (chart, env) in every_chart_env() {
+            let hard = render_hardening(cat(), &config(&[&chart], &env, &[]));
+            let base = [format!("../manifests/{chart}.yaml")];
+            let text: String = hardening_overlay("hardening", &base, &hard)
+                .iter()
+                .map(|f| format!("=== {}\n{}", f.path, f.contents))
+                .collect();
+            insta::assert_snapshot!(format!("hardening-{chart}-{env}"), text);
+        }
+    }
+
     #[test]
     fn golden_infra_and_frappe_together() {
         let ms = rendered(&["cauldron-frappe", "cauldron-infra"], "prod", &[]);
@@ -4051,12 +4307,17 @@ mod tests {
                 }
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
                 let labels = v["metadata"]["labels"].as_mapping().unwrap();
-                for key in [
-                    "app.kubernetes.io/name",
-                    "app.kubernetes.io/instance",
-                    "app.kubernetes.io/part-of",
-                    "app.kubernetes.io/managed-by",
-                ] {
+                // A chart whose templates are known (catalog `render`) carries its own labels.
+                let keys: Vec<&str> = match &cat().chart(&chart).unwrap().render {
+                    Some(r) => r.labels.keys().map(String::as_str).collect(),
+                    None => vec![
+                        "app.kubernetes.io/name",
+                        "app.kubernetes.io/instance",
+                        "app.kubernetes.io/part-of",
+                        "app.kubernetes.io/managed-by",
+                    ],
+                };
+                for key in keys {
                     assert!(
                         labels.contains_key(key),
                         "{} {} lacks {key}",
@@ -4261,11 +4522,16 @@ mod tests {
                 assert_eq!(psc.run_as_non_root, Some(true), "{}", m.name);
                 assert_eq!(psc.seccomp_profile.unwrap().type_, "RuntimeDefault");
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
-                let id = v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
-                    .as_str()
-                    .unwrap()
-                    .to_string();
-                let comp = chart.component(&id).unwrap();
+                let comp = chart
+                    .components
+                    .iter()
+                    .find(|c| c.workload_name(&values) == Some(m.name.as_str()))
+                    .or_else(|| {
+                        v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+                            .as_str()
+                            .and_then(|id| chart.component(id))
+                    })
+                    .unwrap();
                 for (i, c) in pod.containers.iter().enumerate() {
                     // Every figure the values give is on the container; a map the values
                     // leave empty (Bitnami's exporters, its read replicas' limits) stays empty.
@@ -4277,11 +4543,8 @@ mod tests {
                                 crate::values::lookup(&values, &format!("{p}.{kind}.{key}"))
                                     .is_some_and(|v| !v.is_null())
                             });
-                            let limit = res.is_some_and(|p| {
-                                crate::values::lookup(&values, &format!("{p}.limits.{key}"))
-                                    .is_some_and(|v| !v.is_null())
-                            });
-                            let expect = given || (kind == "requests" && limit);
+                            // A request the values leave out stays out, as Helm writes it.
+                            let expect = given;
                             let has = map.as_ref().is_some_and(|m| m.contains_key(key));
                             assert_eq!(has, expect, "{} {}: {kind}.{key}", m.name, c.name);
                         }
@@ -4541,9 +4804,12 @@ mod tests {
         let spread = pod.topology_spread_constraints.unwrap();
         assert_eq!(spread[0].topology_key, "topology.kubernetes.io/zone");
         assert_eq!(spread[0].when_unsatisfiable, "ScheduleAnyway");
+        // Budgets are hardening: never in the plain render, in the overlay's objects.
+        assert!(ms.iter().all(|m| m.kind != "PodDisruptionBudget"));
+        let hard = render_hardening(cat(), &config(&["caracal"], "prod", &[]));
         // Kafka is a quorum system: minAvailable 2 of 3.
         let pdb: PodDisruptionBudget =
-            typed(find(&ms, "PodDisruptionBudget", "caracal-kafka").unwrap());
+            typed(find(&hard, "PodDisruptionBudget", "caracal-kafka").unwrap());
         assert_eq!(pdb.spec.unwrap().min_available, Some(IntOrString::Int(2)));
         let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
         let anti = gw
@@ -4560,11 +4826,12 @@ mod tests {
             .unwrap();
         assert_eq!(pref[0].weight, 100);
         let pdb: PodDisruptionBudget =
-            typed(find(&ms, "PodDisruptionBudget", "caracal-gateway").unwrap());
+            typed(find(&hard, "PodDisruptionBudget", "caracal-gateway").unwrap());
         assert_eq!(pdb.spec.unwrap().max_unavailable, Some(IntOrString::Int(1)));
         // One replica: no budget, no affinity.
         let ms = rendered(&["caracal"], "dev", &[]);
-        assert!(ms.iter().all(|m| m.kind != "PodDisruptionBudget"));
+        let hard = render_hardening(cat(), &config(&["caracal"], "dev", &[]));
+        assert!(hard.iter().all(|m| m.kind != "PodDisruptionBudget"));
         let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
         assert!(gw.spec.template.spec.unwrap().affinity.is_none());
     }
