@@ -652,7 +652,6 @@ fn rhesis_manifests_are_real_helms() {
 }
 
 #[test]
-#[ignore = "not yet real Helm's render: see report_manifest_differences"]
 fn cauldron_frappe_manifests_are_real_helms() {
     assert_matches("cauldron-frappe");
 }

@@ -468,6 +468,9 @@ pub struct SharedVolume {
     /// stay Pending (review rule `claim-not-rendered`).
     #[serde(default)]
     pub always_mounted: bool,
+    /// The labels the chart's claim template adds to its common ones (catalog `render`).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1049,6 +1052,9 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             check_path(file, chart, &format!("{at}.values.{leaf}"), &leaf, None)?;
         }
     }
+    if let Some(p) = chart.render.as_ref().and_then(|r| r.labels_from.as_deref()) {
+        check_path(file, chart, "render.labels_from", p, None)?;
+    }
     for (i, key) in chart.template_reads.iter().enumerate() {
         let at = format!("template_reads[{i}]");
         let segs = crate::base::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
@@ -1087,7 +1093,13 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             ));
         }
         if let Some(r) = &c.render {
-            for (j, e) in r.env.iter().flatten().enumerate() {
+            for (j, e) in r
+                .env
+                .iter()
+                .flatten()
+                .chain(r.init_env.values().flatten())
+                .enumerate()
+            {
                 if e.sources() != 1 {
                     return Err(err(
                         file,

@@ -59,7 +59,7 @@ use crate::base::quantity::Quantity;
 use crate::base::values::{display_value, lookup, quantity_of};
 use crate::compute::plan::bitnami_preset;
 use crate::configuration::config::Configuration;
-use crate::model::catalog::render::{ComponentRender, TargetPort};
+use crate::model::catalog::render::{ComponentRender, EnvEntry, KeyRef, TargetPort};
 use crate::model::catalog::{
     AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
     WorkloadKind,
@@ -528,15 +528,10 @@ fn credential(
 /// The component's own labels where the chart's templates write them (catalog `render`): a
 /// component's, or for a shared volume the first component that mounts it.
 fn own_labels<'a>(ctx: &Ctx<'a>, id: &str) -> Option<&'a BTreeMap<String, String>> {
-    let owner = match ctx.chart.component(id) {
-        Some(c) => Some(c),
-        None => ctx
-            .chart
-            .volume(id)
-            .and_then(|v| v.used_by.first())
-            .and_then(|c| ctx.chart.component(c)),
-    };
-    owner.and_then(|c| c.render.as_ref()).map(|r| &r.labels)
+    match ctx.chart.component(id) {
+        Some(c) => c.render.as_ref().map(|r| &r.labels),
+        None => ctx.chart.volume(id).map(|v| &v.labels),
+    }
 }
 
 /// `{release}` and `{chart}` of a catalog `render` label.
@@ -562,12 +557,19 @@ fn chart_labels(
         &render.labels
     };
     let own = component.and_then(|c| own_labels(ctx, c));
-    let pairs: Vec<(&str, &str)> = own
+    let mut pairs: Vec<(&str, &str)> = own
         .into_iter()
         .flatten()
         .chain(common)
         .map(|(k, v)| (k.as_str(), fill_label(ctx, v)))
         .collect();
+    // The values' labels (`global.labels`) come last and win, as in the helper's YAML.
+    let from: Vec<(String, String)> = match render.labels_from.as_deref().filter(|_| !selector) {
+        Some(p) => ctx.string_map(p).into_iter().collect(),
+        None => Vec::new(),
+    };
+    pairs.retain(|(k, _)| !from.iter().any(|(f, _)| f == k));
+    pairs.extend(from.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     ctx.labels.map(&pairs)
 }
 
@@ -1573,6 +1575,29 @@ fn frappe_env(ctx: &Ctx, c: &Component) -> Vec<EnvVar> {
     if c.role == "worker" {
         e.push(env("WORKER_QUEUES", frappe_queues(ctx)));
     }
+    if c.role == "app" {
+        // templates/deployment.yaml: `{{ range }}{{ .name }}:{{ .branch }} {{- end }}`, the
+        // space trimmed by `{{-`: the entries run together.
+        let apps = |path: &str, keys: &[&str]| -> String {
+            ctx.list(path)
+                .iter()
+                .map(|a| {
+                    keys.iter()
+                        .map(|k| entry(a, k).and_then(scalar_text).unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(":")
+                })
+                .collect()
+        };
+        e.push(env(
+            "STANDARD_APPS",
+            apps("frappe.apps", &["name", "branch"]),
+        ));
+        e.push(env(
+            "CUSTOM_APPS",
+            apps("frappe.customApps", &["name", "repo", "branch"]),
+        ));
+    }
     e
 }
 
@@ -2018,21 +2043,8 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             x.command = Some(vec!["sh".into(), "-c".into(), script]);
         }
         Family::Frappe => {
+            // Its ConfigMap's mounts and the command: the catalog's `render` (the templates').
             x.env = frappe_env(ctx, c);
-            x.volumes.push(config_map_volume(
-                "frappe-config",
-                &format!("{}-config", ctx.release),
-                Some(0o555),
-            ));
-            x.mounts
-                .push(read_only_mount("frappe-config", "/opt/cauldron"));
-            let script = match c.role.as_str() {
-                "app" => "entrypoint.sh",
-                "worker" => "worker-entrypoint.sh",
-                "scheduler" => "scheduler-entrypoint.sh",
-                _ => "socketio-entrypoint.sh",
-            };
-            x.command = Some(vec!["bash".into(), format!("/opt/cauldron/{script}")]);
             x.init = frappe_init(ctx, c);
         }
         Family::App => {
@@ -2057,45 +2069,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
 /// wrote is a placeholder naming its template.
 fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
     if let Some(entries) = &r.env {
-        x.env = entries
-            .iter()
-            .filter_map(|e| {
-                let key_ref = |k: &crate::model::catalog::render::KeyRef| {
-                    let name = ctx.text(&k.name_at)?;
-                    let key = match (&k.key_at, &k.key) {
-                        (Some(p), _) => ctx.text(p)?,
-                        (None, Some(k)) => k.clone(),
-                        (None, None) => return None,
-                    };
-                    Some((name, key))
-                };
-                if let Some(v) = &e.value {
-                    return Some(env(&e.name, v.as_str()));
-                }
-                if let Some(p) = &e.values {
-                    return Some(env(&e.name, ctx.text(p).unwrap_or_default()));
-                }
-                if let Some(t) = &e.template {
-                    return Some(env(&e.name, template_placeholder(t)));
-                }
-                if let Some((name, key)) = e.secret.as_ref().and_then(key_ref) {
-                    return Some(env_secret(&e.name, &SecretRef { name, key }));
-                }
-                let (name, key) = e.config_map.as_ref().and_then(key_ref)?;
-                Some(EnvVar {
-                    name: e.name.clone(),
-                    value_from: Some(EnvVarSource {
-                        config_map_key_ref: Some(ConfigMapKeySelector {
-                            name,
-                            key,
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                })
-            })
-            .collect();
+        x.env = template_env_list(ctx, entries);
         if let Some(p) = &r.env_values {
             x.env.extend(env_list(ctx, p));
         }
@@ -2123,11 +2097,75 @@ fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
             })
         })
         .collect();
-    for v in &r.config_volumes {
-        x.volumes
-            .push(config_map_volume(&v.name, &v.config_map, None));
-        x.mounts.push(mount(&v.name, &v.path));
+    if !r.config_volumes.is_empty() {
+        x.volumes.clear();
+        x.mounts.clear();
     }
+    for v in &r.config_volumes {
+        let name = v.config_map.replace("{release}", &ctx.release);
+        x.volumes.push(config_map_volume(&v.name, &name, v.mode));
+        x.mounts
+            .extend(v.path.as_deref().map(|p| mount(&v.name, p)));
+        for m in &v.mounts {
+            x.mounts.push(VolumeMount {
+                sub_path: Some(m.sub_path.clone()),
+                ..mount(&v.name, &m.path)
+            });
+        }
+    }
+    if r.command.is_some() {
+        x.command.clone_from(&r.command);
+        x.args.clone_from(&r.args);
+    }
+    for init in &mut x.init {
+        if let Some(entries) = r.init_env.get(&init.name) {
+            init.env = Some(template_env_list(ctx, entries));
+            init.resources = None;
+        }
+    }
+}
+
+/// Environment entries as the chart's template writes them (catalog `render.env`).
+fn template_env_list(ctx: &Ctx, entries: &[EnvEntry]) -> Vec<EnvVar> {
+    let key_ref = |k: &KeyRef| {
+        let name = ctx.text(&k.name_at)?;
+        let key = match (&k.key_at, &k.key) {
+            (Some(p), _) => ctx.text(p)?,
+            (None, Some(k)) => k.clone(),
+            (None, None) => return None,
+        };
+        Some((name, key))
+    };
+    entries
+        .iter()
+        .filter_map(|e| {
+            if let Some(v) = &e.value {
+                return Some(env(&e.name, v.as_str()));
+            }
+            if let Some(p) = &e.values {
+                return Some(env(&e.name, ctx.text(p).unwrap_or_default()));
+            }
+            if let Some(t) = &e.template {
+                return Some(env(&e.name, template_placeholder(t)));
+            }
+            if let Some((name, key)) = e.secret.as_ref().and_then(key_ref) {
+                return Some(env_secret(&e.name, &SecretRef { name, key }));
+            }
+            let (name, key) = e.config_map.as_ref().and_then(key_ref)?;
+            Some(EnvVar {
+                name: e.name.clone(),
+                value_from: Some(EnvVarSource {
+                    config_map_key_ref: Some(ConfigMapKeySelector {
+                        name,
+                        key,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        })
+        .collect()
 }
 
 /// The one-line value that stands for text the chart's authors wrote in a template: the
@@ -3077,9 +3115,9 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
 }
 
 /// cauldron-frappe's ConfigMap (templates/configmap.yaml): common_site_config.json from
-/// `frappe.db.*`, `frappe.redis.*`, `frappe.service.*` and `frappe.bench.*`, and Tonnage's own
-/// four entrypoint scripts (the site, the apps of `frappe.apps` / `frappe.customApps`, the
-/// worker's queues), which read the container environment (`frappe_env`).
+/// `frappe.db.*`, `frappe.redis.*`, `frappe.service.*` and `frappe.bench.*` (what the values
+/// make of it, which external endpoints change), and the chart's four entrypoint scripts, text
+/// its authors wrote: each a placeholder naming the template (render.sh prints them).
 fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
     let mut cfg = serde_json::Map::new();
     let text = |p: &str| ctx.text(p).unwrap_or_default();
@@ -3120,95 +3158,13 @@ fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
         }
     }
     let json = serde_json::to_string_pretty(&serde_json::Value::Object(cfg)).unwrap_or_default();
-
-    // Every script: the config from this ConfigMap and the apps fetched into this pod's bench.
-    let mut prelude = String::from(
-        "#!/bin/bash\n\
-         set -euo pipefail\n\
-         cd /home/frappe/frappe-bench\n\
-         cp /opt/cauldron/common_site_config.json sites/common_site_config.json\n",
-    );
-    let apps: Vec<(String, String)> = ctx
-        .list("frappe.apps")
-        .into_iter()
-        .filter_map(|a| {
-            Some((
-                entry(a, "name").and_then(scalar_text)?,
-                entry(a, "branch").and_then(scalar_text)?,
-            ))
-        })
-        .collect();
-    let custom: Vec<(String, String, String)> = ctx
-        .list("frappe.customApps")
-        .into_iter()
-        .filter_map(|a| {
-            Some((
-                entry(a, "name").and_then(scalar_text)?,
-                entry(a, "repo").and_then(scalar_text)?,
-                entry(a, "branch")
-                    .and_then(scalar_text)
-                    .unwrap_or_else(|| "main".into()),
-            ))
-        })
-        .collect();
-    if !apps.is_empty() || !custom.is_empty() {
-        prelude.push_str(
-            "# Apps (frappe.apps, frappe.customApps); bake them into the image for production\n",
-        );
-    }
-    for (name, branch) in &apps {
-        prelude.push_str(&format!(
-            "[ -d apps/{n} ] || bench get-app --skip-assets --branch {b} {n}\n",
-            n = sh_quote(name),
-            b = sh_quote(branch),
-        ));
-    }
-    for (name, repo, branch) in &custom {
-        prelude.push_str(&format!(
-            "[ -d apps/{n} ] || bench get-app --skip-assets --branch {b} {r}\n",
-            n = sh_quote(name),
-            b = sh_quote(branch),
-            r = sh_quote(repo)
-        ));
-    }
-    prelude.push_str("ls -1 apps > sites/apps.txt\n");
-
-    let web_port = ctx.int_at("frappe.service.webPort").unwrap_or(8000);
-    let mut web = prelude.clone();
-    web.push_str("# Create the site on first start (frappe.site.*, frappe.db.*, the apps)\n");
-    web.push_str("if [ ! -f \"sites/${SITE_NAME}/site_config.json\" ]; then\n");
-    web.push_str(
-        "  bench new-site \"${SITE_NAME}\" --db-type postgres --db-host \"${DB_HOST}\" \
-         --db-port \"${DB_PORT}\" --db-name \"${DB_NAME}\" --db-root-username \"${DB_USER}\" \
-         --db-root-password \"${DB_PASSWORD}\" --admin-password \"${ADMIN_PASSWORD}\"",
-    );
-    for (name, _) in &apps {
-        web.push_str(&format!(" --install-app {}", sh_quote(name)));
-    }
-    web.push('\n');
-    for (name, _, _) in &custom {
-        web.push_str(&format!(
-            "  bench --site \"${{SITE_NAME}}\" install-app {}\n",
-            sh_quote(name)
-        ));
-    }
-    web.push_str("fi\n");
-    web.push_str("bench use \"${SITE_NAME}\"\n");
-    web.push_str(&format!(
-        "exec gunicorn --chdir=/home/frappe/frappe-bench/sites --bind=0.0.0.0:{web_port} \
-         --threads=4 --workers=2 --worker-class=gthread --worker-tmp-dir=/dev/shm \
-         --timeout=120 --preload frappe.app:application\n"
-    ));
-    let worker = format!("{prelude}exec bench worker --queue \"${{WORKER_QUEUES}}\"\n");
-    let scheduler = format!("{prelude}exec bench schedule\n");
-    let socketio =
-        format!("{prelude}exec node /home/frappe/frappe-bench/apps/frappe/socketio.js\n");
+    let script = template_placeholder("templates/configmap.yaml");
     BTreeMap::from([
         ("common_site_config.json".to_string(), format!("{json}\n")),
-        ("entrypoint.sh".to_string(), web),
-        ("worker-entrypoint.sh".to_string(), worker),
-        ("scheduler-entrypoint.sh".to_string(), scheduler),
-        ("socketio-entrypoint.sh".to_string(), socketio),
+        ("entrypoint.sh".to_string(), script.clone()),
+        ("worker-entrypoint.sh".to_string(), script.clone()),
+        ("scheduler-entrypoint.sh".to_string(), script.clone()),
+        ("socketio-entrypoint.sh".to_string(), script),
     ])
 }
 
@@ -3323,7 +3279,12 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let obj = Ingress {
         metadata: ObjectMeta {
             annotations: (!annotations.is_empty()).then_some(annotations),
-            ..meta(ctx, &name, Some(&front.c.id))
+            // A chart whose templates are known labels its Ingress with its common labels.
+            ..meta(
+                ctx,
+                &name,
+                ctx.chart.render.is_none().then_some(front.c.id.as_str()),
+            )
         },
         spec: Some(IngressSpec {
             ingress_class_name: ctx.text((p, "className")),
@@ -4561,7 +4522,18 @@ mod tests {
                     let image = c.image.clone().unwrap();
                     assert!(image.contains(':'), "{image} has a tag");
                 }
+                // Init containers the chart's template writes without resources (catalog
+                // `render.init_env`) have none in the plain render; Tonnage's own have both.
+                let as_written = |name: &str| {
+                    comp.render
+                        .as_ref()
+                        .is_some_and(|r| r.init_env.contains_key(name))
+                };
                 for c in pod.init_containers.iter().flatten() {
+                    if as_written(&c.name) {
+                        assert!(c.resources.is_none(), "{}", m.name);
+                        continue;
+                    }
                     let r = c.resources.clone().unwrap();
                     assert!(r.requests.is_some() && r.limits.is_some(), "{}", m.name);
                 }
@@ -4945,8 +4917,11 @@ mod tests {
         assert_eq!(cfg["redis_queue"], "redis://redis-queue:6379/1");
         assert_eq!(cfg["developer_mode"], false);
         assert_eq!(cfg["socketio_port"], 9000);
-        assert!(data["entrypoint.sh"].contains("--install-app 'hrms'"));
-        assert!(data["entrypoint.sh"].contains("https://github.com/seemslegit42/cauldron_lore.git"));
+        // The entrypoint scripts are the chart authors' text: a placeholder naming the template.
+        assert_eq!(
+            data["entrypoint.sh"],
+            template_placeholder("templates/configmap.yaml")
+        );
         // The sites volume: the chart's PVC cauldron-frappe-data, ReadWriteOnce in every file.
         let pvc: PersistentVolumeClaim =
             typed(find(&ms, "PersistentVolumeClaim", "cauldron-frappe-data").unwrap());
@@ -4979,6 +4954,26 @@ mod tests {
         assert!(
             env.contains(&"ADMIN_PASSWORD") && env.contains(&"DB_HOST"),
             "{env:?}"
+        );
+        // The apps as the template joins them (`name:branch`, entries run together).
+        let apps = |name: &str| {
+            pod.containers[0]
+                .env
+                .iter()
+                .flatten()
+                .find(|e| e.name == name)
+                .and_then(|e| e.value.clone())
+                .unwrap()
+        };
+        assert!(
+            apps("STANDARD_APPS").contains("hrms:"),
+            "{}",
+            apps("STANDARD_APPS")
+        );
+        assert!(
+            apps("CUSTOM_APPS").contains("https://github.com/seemslegit42/cauldron_lore.git"),
+            "{}",
+            apps("CUSTOM_APPS")
         );
         // frappe.livenessProbe / readinessProbe: the web container's probe timings.
         let live = pod.containers[0].liveness_probe.clone().unwrap();

@@ -19,6 +19,9 @@ pub struct ChartRender {
     /// component's. `{release}` and `{chart}` (`<name>-<version>`) are replaced.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// A values path whose map of labels the helper adds last (`global.labels`).
+    #[serde(default)]
+    pub labels_from: Option<String>,
     /// The labels every selector and pod template carries before its component's (the
     /// chart's selectorLabels helper, where its selectors use it).
     #[serde(default)]
@@ -58,9 +61,18 @@ pub struct ComponentRender {
     pub data_volume: Option<String>,
     #[serde(default)]
     pub data_sub_path: Option<String>,
-    /// ConfigMaps the template mounts (the chart does not render them: the user's).
+    /// ConfigMaps the template mounts. Given, they replace Tonnage's own.
     #[serde(default)]
     pub config_volumes: Vec<ConfigVolume>,
+    /// The main container's command and args as the template writes them.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
+    /// Init containers by name as the template writes them: their env (and no resources,
+    /// which these templates do not set).
+    #[serde(default)]
+    pub init_env: BTreeMap<String, Vec<EnvEntry>>,
 }
 
 /// One environment variable as the template writes it: exactly one of `value` (a literal
@@ -104,13 +116,27 @@ pub struct EnvFrom {
     pub secret_at: Option<String>,
 }
 
-/// A ConfigMap mounted as a volume.
+/// A ConfigMap mounted as a volume (`{release}` in its name is the release name): whole at
+/// `path`, or key by key (`mounts`: a path and the key it mounts as `sub_path`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigVolume {
     pub name: String,
     pub config_map: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub mounts: Vec<SubMount>,
+    /// The volume's `defaultMode` (octal in the template: 0755 is 493).
+    #[serde(default)]
+    pub mode: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubMount {
     pub path: String,
+    pub sub_path: String,
 }
 
 impl EnvEntry {
@@ -140,6 +166,7 @@ impl ComponentRender {
             .env
             .iter()
             .flatten()
+            .chain(self.init_env.values().flatten())
             .flat_map(EnvEntry::paths)
             .collect();
         out.extend(self.env_values.as_deref());
