@@ -97,14 +97,17 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
 
     if args.out.as_deref() == Some("-") {
         let mut text = String::new();
-        if what != What::Manifests {
+        if matches!(what, What::Values | What::All) {
             text.push_str(&yaml_stream(&values()));
         }
-        if what != What::Values {
-            text.push_str(&manifests::multi_doc(&ms()));
-        }
-        if matches!(what, What::Hardening | What::All) {
-            text.push_str(&manifests::multi_doc(&hardening()));
+        match what {
+            What::Values => {}
+            What::Manifests | What::All => text.push_str(&manifests::multi_doc(&ms())),
+            // What the overlay builds to (`kubectl kustomize hardening/`): the render with the
+            // patches applied, and the added objects.
+            What::Hardening => text.push_str(&manifests::multi_doc(&manifests::render_hardened(
+                catalog, &config,
+            ))),
         }
         return Ok(text);
     }
@@ -115,7 +118,8 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
             .iter()
             .map(|f| format!("../{prefix}{}", f.path))
             .collect();
-        let overlay = manifests::hardening_overlay("hardening", &base, &hardening());
+        let patches = manifests::render_patches(catalog, &config);
+        let overlay = manifests::hardening_overlay("hardening", &base, &hardening(), &patches);
         (plain, overlay)
     };
 

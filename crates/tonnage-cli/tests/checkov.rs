@@ -1,6 +1,8 @@
-//! checkov's Kubernetes checks on the rendered manifests of every chart's prod preset.
+//! checkov's Kubernetes checks on the hardened render of every chart's prod preset.
 //!
-//! `tonnage render --what manifests` writes one file per object; `checkov -d DIR --framework
+//! `tonnage render --what hardening --out -` prints what the hardening overlay builds to (the
+//! plain render, what Helm renders, with the overlay's patches applied, and the objects it
+//! adds), written to one file; `checkov -d DIR --framework
 //! kubernetes --skip-download --compact --quiet -o json` (PyPI; scripts/requirements.txt,
 //! installed into the venv by scripts/setup) runs its best-practice checks on them. Every
 //! failed check must be in the allow-list `tests/data/checkov-allowlist.txt` (reasons in
@@ -98,8 +100,7 @@ fn render(dir: &Path, stacks: &[&str], env: &str, sets: &[&str]) {
     for s in sets {
         args.extend(["--set", s]);
     }
-    let out = dir.to_string_lossy().to_string();
-    args.extend(["--env", env, "--what", "manifests", "--out", &out]);
+    args.extend(["--env", env, "--what", "hardening", "--out", "-"]);
     let o = Command::new(env!("CARGO_BIN_EXE_tonnage"))
         .args(&args)
         .output()
@@ -109,6 +110,8 @@ fn render(dir: &Path, stacks: &[&str], env: &str, sets: &[&str]) {
         "tonnage {args:?}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(dir.join("hardened.yaml"), &o.stdout).expect("write the hardened render");
 }
 
 /// What checkov says about a directory.

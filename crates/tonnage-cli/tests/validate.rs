@@ -1,7 +1,10 @@
 //! The rendered manifests against the Kubernetes OpenAPI schemas, offline, with
 //! `kubernetes-validate --strict` (PyPI; scripts/requirements.txt, installed into the venv by
-//! scripts/setup). For every chart and environment, `tonnage render --what manifests` writes
-//! one file per object, validated for Kubernetes 1.29, 1.33 and 1.37. Custom resources
+//! scripts/setup). For every chart and environment, `tonnage render --what hardening` writes
+//! the plain render (one file per object: what Helm renders) and the hardening overlay's
+//! objects (hardening/<chart>.yaml), and `--out -` what the overlay builds to (patches
+//! applied), all validated for Kubernetes 1.29, 1.33 and 1.37 (the overlay's kustomization.yaml
+//! and its partial patch objects are kustomize's input, not objects). Custom resources
 //! (ServiceMonitor, ExternalSecret) have no bundled schema and only warn; every built-in object
 //! must pass. Ignored by default: `scripts/test` runs them with the venv on PATH.
 
@@ -39,7 +42,7 @@ fn render(dir: &Path, stacks: &[&str], env: &str) -> Vec<PathBuf> {
         args.extend(["--stack", s]);
     }
     let out = dir.to_string_lossy().to_string();
-    args.extend(["--env", env, "--what", "manifests", "--out", &out]);
+    args.extend(["--env", env, "--what", "hardening", "--out", &out]);
     let o = Command::new(env!("CARGO_BIN_EXE_tonnage"))
         .args(&args)
         .output()
@@ -56,11 +59,24 @@ fn render(dir: &Path, stacks: &[&str], env: &str) -> Vec<PathBuf> {
             let p = e.expect("dir entry").path();
             if p.is_dir() {
                 stack.push(p);
-            } else {
+            } else if p.file_name().is_some_and(|n| n != "kustomization.yaml")
+                && !p.parent().is_some_and(|d| d.ends_with("patches"))
+            {
                 files.push(p);
             }
         }
     }
+    // The overlay's patches are partial objects: what they build to is validated instead.
+    args.pop();
+    args.push("-");
+    let o = Command::new(env!("CARGO_BIN_EXE_tonnage"))
+        .args(&args)
+        .output()
+        .expect("run tonnage");
+    assert!(o.status.success(), "tonnage {args:?}");
+    let hardened = dir.join("hardened.yaml");
+    std::fs::write(&hardened, &o.stdout).expect("write the hardened render");
+    files.push(hardened);
     files.sort();
     assert!(!files.is_empty(), "{stacks:?} {env}: nothing rendered");
     files

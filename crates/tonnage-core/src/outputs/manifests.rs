@@ -181,7 +181,7 @@ pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
 /// The objects of one chart of the configuration: [`render`]'s items for that chart, in the
 /// same order (empty when the configuration or the catalog lacks it). For previews of one file.
 pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<Manifest> {
-    render_both(catalog, config, id).0
+    render_both(catalog, config, id).plain
 }
 
 /// What hardens each chart of the configuration beyond what its templates render: the objects
@@ -192,18 +192,104 @@ pub fn render_hardening(catalog: &Catalog, config: &Configuration) -> Vec<Manife
     config
         .stacks
         .iter()
-        .flat_map(|id| render_both(catalog, config, id).1)
+        .flat_map(|id| render_both(catalog, config, id).hardening)
         .collect()
 }
 
-/// A kustomize overlay (`<dir>/kustomization.yaml` and `<dir>/<chart>.yaml` per chart with
-/// hardening objects) whose base is the plain render at `base` (paths relative to the
-/// overlay folder): `kubectl apply -k <dir>` installs the render and the hardening together.
-pub fn hardening_overlay(dir: &str, base: &[String], hardening: &[Manifest]) -> Vec<OutFile> {
+/// The hardening overlay's patches: per workload, a strategic-merge patch (the workload's kind
+/// and name, `yaml` the partial object) giving resources to the containers the chart leaves
+/// without (its init containers).
+pub fn render_patches(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
+    config
+        .stacks
+        .iter()
+        .flat_map(|id| render_both(catalog, config, id).patches)
+        .collect()
+}
+
+/// What `kubectl kustomize` builds from the hardening overlay: the plain render with the
+/// patches applied, then the added objects. What checkov checks.
+pub fn render_hardened(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
+    let mut out = Vec::new();
+    for id in &config.stacks {
+        let r = render_both(catalog, config, id);
+        for mut m in r.plain {
+            for p in r
+                .patches
+                .iter()
+                .filter(|p| p.kind == m.kind && p.name == m.name)
+            {
+                m.yaml = apply_patch(&m.yaml, &p.yaml);
+            }
+            out.push(m);
+        }
+        out.extend(r.hardening);
+    }
+    out
+}
+
+/// A patch of [`render_patches`] applied: each container it names (init or not) takes the
+/// patch's resources where the object has none. The object's text is written anew.
+fn apply_patch(object: &str, patch: &str) -> String {
+    let (Ok(mut obj), Ok(patch)) = (
+        serde_yaml::from_str::<Value>(object),
+        serde_yaml::from_str::<Value>(patch),
+    ) else {
+        return object.to_string();
+    };
+    let pod = |v: &Value| v.get("spec")?.get("template")?.get("spec").cloned();
+    let Some(patch_pod) = pod(&patch) else {
+        return object.to_string();
+    };
+    let Some(obj_pod) = obj
+        .get_mut("spec")
+        .and_then(|s| s.get_mut("template"))
+        .and_then(|t| t.get_mut("spec"))
+    else {
+        return object.to_string();
+    };
+    for list in ["containers", "initContainers"] {
+        let Some(Value::Sequence(wanted)) = patch_pod.get(list) else {
+            continue;
+        };
+        let Some(Value::Sequence(have)) = obj_pod.get_mut(list) else {
+            continue;
+        };
+        for w in wanted {
+            let target = have.iter_mut().find(|c| c.get("name") == w.get("name"));
+            if let (Some(Value::Mapping(c)), Some(res)) = (target, w.get("resources")) {
+                c.entry(Value::from("resources"))
+                    .or_insert_with(|| res.clone());
+            }
+        }
+    }
+    to_yaml(&obj)
+}
+
+/// A kustomize overlay (`<dir>/kustomization.yaml`, `<dir>/<chart>.yaml` per chart with
+/// hardening objects, `<dir>/patches/...` per patched workload) whose base is the plain render
+/// at `base` (paths relative to the overlay folder): `kubectl apply -k <dir>` installs the
+/// render and the hardening together.
+pub fn hardening_overlay(
+    dir: &str,
+    base: &[String],
+    hardening: &[Manifest],
+    patches: &[Manifest],
+) -> Vec<OutFile> {
     let mut own = multi_doc_files(hardening);
     for f in &mut own {
         f.path = format!("{dir}/{}", f.path);
     }
+    let patch_files: Vec<OutFile> = patches
+        .iter()
+        .map(|p| {
+            let kind = p.kind.to_ascii_lowercase();
+            OutFile::new(
+                format!("{dir}/patches/{}-{kind}-{}.yaml", p.chart, p.name),
+                &p.yaml,
+            )
+        })
+        .collect();
     let mut k = String::from(
         "# The hardening overlay: the charts' render as Helm prints it (the base), plus what the\n\
          # charts lack. Build with `kubectl kustomize --load-restrictor LoadRestrictionsNone`.\n\
@@ -218,17 +304,30 @@ pub fn hardening_overlay(dir: &str, base: &[String], hardening: &[Manifest]) -> 
         k.push_str(&r);
         k.push('\n');
     }
+    if !patch_files.is_empty() {
+        k.push_str("patches:\n");
+        for f in &patch_files {
+            k.push_str("  - path: ");
+            k.push_str(&f.path[dir.len() + 1..]);
+            k.push('\n');
+        }
+    }
     let mut out = vec![OutFile::new(format!("{dir}/kustomization.yaml"), k)];
     out.extend(own);
+    out.extend(patch_files);
     out
 }
 
-fn render_both(
-    catalog: &Catalog,
-    config: &Configuration,
-    id: &str,
-) -> (Vec<Manifest>, Vec<Manifest>) {
-    let mut all = (Vec::new(), Vec::new());
+/// One chart's render: the plain objects, the hardening objects and patches.
+#[derive(Default)]
+struct Rendered {
+    plain: Vec<Manifest>,
+    hardening: Vec<Manifest>,
+    patches: Vec<Manifest>,
+}
+
+fn render_both(catalog: &Catalog, config: &Configuration, id: &str) -> Rendered {
+    let mut all = Rendered::default();
     if let Some(chart) = catalog
         .chart(id)
         .filter(|_| config.stacks.iter().any(|s| s == id))
@@ -395,6 +494,8 @@ struct Sink {
     items: Vec<(String, String, std::ops::Range<usize>)>,
     /// The hardening objects (what the chart lacks: [`render_hardening`]), likewise.
     hardening: Vec<(String, String, std::ops::Range<usize>)>,
+    /// The hardening patches ([`render_patches`]): target kind and name, the partial object.
+    patches: Vec<Manifest>,
     /// Secrets to render: name -> key -> placeholder value.
     secrets: BTreeMap<String, BTreeMap<String, String>>,
     yaml: crate::base::yaml::serialize::Writer,
@@ -408,6 +509,7 @@ impl Sink {
             chart: chart.to_string(),
             items: Vec::new(),
             hardening: Vec::new(),
+            patches: Vec::new(),
             secrets: BTreeMap::new(),
             yaml: crate::base::yaml::serialize::Writer::default(),
             labels,
@@ -453,8 +555,8 @@ impl Sink {
         obj.give_labels(&self.labels);
     }
 
-    /// The chart's objects and the hardening objects.
-    fn finish(self) -> (Vec<Manifest>, Vec<Manifest>) {
+    /// The chart's objects, the hardening objects and patches.
+    fn finish(self) -> Rendered {
         let texts = self.yaml.texts();
         let chart = &self.chart;
         let manifests = |items: Vec<(String, String, std::ops::Range<usize>)>| {
@@ -473,7 +575,11 @@ impl Sink {
             out.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
             out
         };
-        (manifests(self.items), manifests(self.hardening))
+        Rendered {
+            plain: manifests(self.items),
+            hardening: manifests(self.hardening),
+            patches: self.patches,
+        }
     }
 }
 
@@ -2836,6 +2942,7 @@ fn render_workload(
 ) {
     let c = w.c;
     let (template, claims) = pod_template(ctx, sink, w, shared);
+    resource_patch(ctx, sink, c, &w.name, &template);
     let selector = component_selector(ctx, &c.id);
     let replicas = Some(i32_of(w.replicas));
     match c.kind {
@@ -2925,6 +3032,48 @@ fn render_workload(
         };
         sink.push_hardening("PodDisruptionBudget", &w.name, pdb);
     }
+}
+
+/// The hardening patch of a workload whose init containers the chart writes without
+/// resources: Tonnage's small init figures for each ([`init_resources`]).
+fn resource_patch(ctx: &Ctx, sink: &mut Sink, c: &Component, name: &str, t: &PodTemplateSpec) {
+    let bare: Vec<Value> = t
+        .spec
+        .iter()
+        .flat_map(|s| s.init_containers.iter().flatten())
+        .filter(|i| i.resources.is_none())
+        .filter_map(|i| {
+            let res = serde_yaml::to_value(init_resources()).ok()?;
+            let mut m = serde_yaml::Mapping::new();
+            m.insert("name".into(), i.name.clone().into());
+            m.insert("resources".into(), res);
+            Some(Value::Mapping(m))
+        })
+        .collect();
+    if bare.is_empty() {
+        return;
+    }
+    let api = "apps/v1";
+    let mut meta = serde_yaml::Mapping::new();
+    meta.insert("name".into(), name.into());
+    meta.insert("namespace".into(), ctx.namespace.clone().into());
+    let mut pod = serde_yaml::Mapping::new();
+    pod.insert("initContainers".into(), Value::Sequence(bare));
+    let mut template = serde_yaml::Mapping::new();
+    template.insert("spec".into(), Value::Mapping(pod));
+    let mut spec = serde_yaml::Mapping::new();
+    spec.insert("template".into(), Value::Mapping(template));
+    let mut obj = serde_yaml::Mapping::new();
+    obj.insert("apiVersion".into(), api.into());
+    obj.insert("kind".into(), c.kind.as_str().into());
+    obj.insert("metadata".into(), Value::Mapping(meta));
+    obj.insert("spec".into(), Value::Mapping(spec));
+    sink.patches.push(Manifest {
+        chart: sink.chart.clone(),
+        kind: c.kind.as_str().to_string(),
+        name: name.to_string(),
+        yaml: to_yaml(&Value::Mapping(obj)),
+    });
 }
 
 fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
@@ -3849,9 +3998,11 @@ mod tests {
     #[test]
     fn golden_hardening_every_chart_and_environment() {
         for (chart, env) in every_chart_env() {
-            let hard = render_hardening(cat(), &config(&[&chart], &env, &[]));
+            let c = config(&[&chart], &env, &[]);
+            let hard = render_hardening(cat(), &c);
+            let patches = render_patches(cat(), &c);
             let base = [format!("../manifests/{chart}.yaml")];
-            let text: String = hardening_overlay("hardening", &base, &hard)
+            let text: String = hardening_overlay("hardening", &base, &hard, &patches)
                 .iter()
                 .map(|f| format!("=== {}\n{}", f.path, f.contents))
                 .collect();

@@ -22,7 +22,7 @@ use crate::outputs::bundle::{values_bundle, values_bundle_file, BundleOptions};
 use crate::outputs::import::{import_values, ImportReport};
 use crate::outputs::manifests::{
     hardening_overlay, multi_doc, multi_doc_files, per_object_files, render, render_hardening,
-    render_stack,
+    render_patches, render_stack,
 };
 use crate::outputs::share;
 
@@ -268,7 +268,12 @@ pub fn preview_files(
 
 /// The hardening overlay over the manifests at `base` (paths from the overlay's folder).
 fn hardening(catalog: &Catalog, config: &Configuration, base: Vec<String>) -> Vec<OutFile> {
-    hardening_overlay("hardening", &base, &render_hardening(catalog, config))
+    hardening_overlay(
+        "hardening",
+        &base,
+        &render_hardening(catalog, config),
+        &render_patches(catalog, config),
+    )
 }
 
 /// One file of [`preview_files`], generating only that file (one chart's manifests, one values
