@@ -15,19 +15,8 @@ use tonnage_core::Catalog;
 #[derive(Args)]
 #[command(group(ArgGroup::new("dest").required(true).args(["out", "archive"])))]
 pub struct RenderArgs {
-    /// A chart id; repeat to render several charts together.
-    #[arg(long = "stack", required = true)]
-    stacks: Vec<String>,
-    /// The environment preset (dev, staging, prod, ...).
-    #[arg(long)]
-    env: String,
-    /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
-    /// An option as KEY=VALUE, e.g. an external endpoint for a switched-off dependency,
-    /// external.<chart>.<component>=HOST[:PORT], written into the dependants' values.
-    #[arg(long = "option", value_name = "KEY=VALUE")]
-    options: Vec<String>,
+    #[command(flatten)]
+    config: crate::args::ConfigArgs,
     /// values (the values bundle), manifests (the Kubernetes objects as Helm renders them),
     /// hardening (those manifests plus a kustomize overlay, hardening/, adding what the charts
     /// lack), or all (values files, the manifests under manifests/ and the overlay).
@@ -88,8 +77,7 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
     let what: What = args.what.parse()?;
     // Check the destination before doing any work, so a bad name fails fast.
     let kind = args.archive.as_deref().map(archive_kind).transpose()?;
-    let mut config = crate::configuration(catalog, &args.stacks, &args.env, &args.sets)?;
-    crate::apply_options(catalog, &mut config, &args.options)?;
+    let config = args.config.configuration(catalog)?;
 
     let values = || values_bundle(catalog, &config, &BundleOptions::default());
     let ms = || manifests::render(catalog, &config);
@@ -146,6 +134,10 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
     match (args.out, args.archive, kind) {
         (Some(dir), _, _) => write_dir(Path::new(&dir), &files),
         (None, Some(path), Some(kind)) => {
+            // One top folder named after the configuration (as the page's downloads), the same
+            // whatever the archive is called: it unpacks beside others, not over the directory.
+            let folder = format!("tonnage-{}-{}", config.stacks.join("+"), config.env);
+            let files = archive::under_folder(files, &folder);
             let bytes = match kind {
                 ArchiveKind::Zip => archive::zip(&files),
                 ArchiveKind::TarGz => archive::tar_gz(&files),
