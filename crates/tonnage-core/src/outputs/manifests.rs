@@ -169,6 +169,35 @@ fn kind_rank(kind: &str) -> usize {
         .unwrap_or(KIND_ORDER.len())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Per-chart modules: what a chart's templates do that its catalog's data cannot express
+
+mod cauldron_frappe;
+
+/// What a chart's templates do beyond the catalog's data (its `render` facts and values
+/// paths), in one small module per chart. Every hook defaults to nothing.
+trait ChartModule {
+    /// A component's container environment and init containers, before the catalog's
+    /// `render` facts (which may replace them) are applied.
+    fn workload(&self, _ctx: &Ctx, _c: &Component, _x: &mut Extras) {}
+    /// The Secrets the chart renders: name and keys (placeholder values).
+    fn secrets(&self, _ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
+        Vec::new()
+    }
+    /// The ConfigMaps the chart renders while any of its workloads does: name and data.
+    fn config_maps(&self, _ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {
+        Vec::new()
+    }
+}
+
+/// The one dispatch point: the module of a chart that has one.
+fn chart_module(chart: &str) -> Option<&'static dyn ChartModule> {
+    match chart {
+        "cauldron-frappe" => Some(&cauldron_frappe::CauldronFrappe),
+        _ => None,
+    }
+}
+
 /// The Kubernetes objects each chart of the configuration would create.
 pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
     let mut all = Vec::new();
@@ -1622,158 +1651,6 @@ struct Extras {
     readiness: Option<Probe>,
 }
 
-/// The chart's own Secret of cauldron-frappe (templates/secret.yaml): `admin-password`.
-fn frappe_secret(ctx: &Ctx) -> String {
-    format!("{}-secret", ctx.release)
-}
-
-/// Where cauldron-frappe's containers read the database password: the Secret and key
-/// `frappe.db.passwordSecret` / `frappe.db.passwordKey` name (cauldron-infra's cauldron-secrets).
-fn frappe_db_password(ctx: &Ctx) -> Option<SecretRef> {
-    Some(SecretRef {
-        name: ctx.text("frappe.db.passwordSecret")?,
-        key: ctx.text("frappe.db.passwordKey")?,
-    })
-}
-
-/// The queues of `frappe.worker.queues`, comma-separated.
-fn frappe_queues(ctx: &Ctx) -> String {
-    let queues: Vec<String> = ctx
-        .list("frappe.worker.queues")
-        .into_iter()
-        .filter_map(scalar_text)
-        .collect();
-    if queues.is_empty() {
-        "default,short,long".to_string()
-    } else {
-        queues.join(",")
-    }
-}
-
-/// cauldron-frappe's container environment (templates/*deployment.yaml): the site, the
-/// database address and user, the database password from the Secret the values name, the admin
-/// password (web) from the chart's Secret, the worker's queues.
-fn frappe_env(ctx: &Ctx, c: &Component) -> Vec<EnvVar> {
-    let mut e = Vec::new();
-    if let Some(site) = ctx.text("frappe.site.name") {
-        e.push(env("SITE_NAME", site));
-    }
-    if c.role == "app" {
-        let admin = SecretRef {
-            name: frappe_secret(ctx),
-            key: "admin-password".into(),
-        };
-        e.push(env_secret("ADMIN_PASSWORD", &admin));
-    }
-    for (name, path) in [
-        ("DB_HOST", "frappe.db.host"),
-        ("DB_PORT", "frappe.db.port"),
-        ("DB_NAME", "frappe.db.name"),
-        ("DB_USER", "frappe.db.user"),
-    ] {
-        if let Some(v) = ctx.text(path) {
-            e.push(env(name, v));
-        }
-    }
-    if let Some(r) = frappe_db_password(ctx) {
-        e.push(env_secret("DB_PASSWORD", &r));
-    }
-    if c.role == "worker" {
-        e.push(env("WORKER_QUEUES", frappe_queues(ctx)));
-    }
-    if c.role == "app" {
-        // templates/deployment.yaml: `{{ range }}{{ .name }}:{{ .branch }} {{- end }}`, the
-        // space trimmed by `{{-`: the entries run together.
-        let apps = |path: &str, keys: &[&str]| -> String {
-            ctx.list(path)
-                .iter()
-                .map(|a| {
-                    keys.iter()
-                        .map(|k| entry(a, k).and_then(scalar_text).unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(":")
-                })
-                .collect()
-        };
-        e.push(env(
-            "STANDARD_APPS",
-            apps("frappe.apps", &["name", "branch"]),
-        ));
-        e.push(env(
-            "CUSTOM_APPS",
-            apps("frappe.customApps", &["name", "repo", "branch"]),
-        ));
-    }
-    e
-}
-
-/// cauldron-frappe's init containers (`frappe.initContainers`): wait for PostgreSQL
-/// (`frappe.db.*`), then, nested in the same switch as the chart has it, for the three Redis
-/// hosts (`frappe.redis.*`). The images are the values' `repository:tag` strings; the waiting
-/// loops are Tonnage's own (the chart's commands render as one string and fail to start).
-fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
-    let mut out = Vec::new();
-    let p = "frappe.initContainers";
-    if !ctx.bool_at((p, "waitForDb.enabled"), false) {
-        return out;
-    }
-    let security = SecurityContext {
-        read_only_root_filesystem: Some(true),
-        ..container_security(ctx, c)
-    };
-    if let (Some(img), Some(host)) = (ctx.text((p, "waitForDb.image")), ctx.text("frappe.db.host"))
-    {
-        let port = ctx.text("frappe.db.port").unwrap_or_else(|| "5432".into());
-        let script = format!(
-            "until pg_isready -h {} -p {}; do echo waiting for PostgreSQL; sleep 2; done",
-            sh_quote(&host),
-            sh_quote(&port)
-        );
-        out.push(Container {
-            name: "wait-for-db".into(),
-            image: Some(img),
-            image_pull_policy: Some("IfNotPresent".into()),
-            command: Some(vec!["sh".into(), "-c".into(), script]),
-            resources: Some(init_resources()),
-            security_context: Some(security.clone()),
-            ..Default::default()
-        });
-    }
-    if ctx.bool_at((p, "waitForRedis.enabled"), false) {
-        if let Some(img) = ctx.text((p, "waitForRedis.image")) {
-            let port = ctx
-                .text("frappe.redis.port")
-                .unwrap_or_else(|| "6379".into());
-            let mut script = String::new();
-            for key in ["cacheHost", "queueHost", "socketioHost"] {
-                let Some(host) = ctx.text(("frappe.redis", key)) else {
-                    continue;
-                };
-                if !script.is_empty() {
-                    script.push_str("; ");
-                }
-                script.push_str(&format!(
-                    "until redis-cli -h {h} -p {p} ping; do echo waiting for {h}; sleep 2; done",
-                    h = sh_quote(&host),
-                    p = sh_quote(&port)
-                ));
-            }
-            if !script.is_empty() {
-                out.push(Container {
-                    name: "wait-for-redis".into(),
-                    image: Some(img),
-                    image_pull_policy: Some("IfNotPresent".into()),
-                    command: Some(vec!["sh".into(), "-c".into(), script]),
-                    resources: Some(init_resources()),
-                    security_context: Some(security),
-                    ..Default::default()
-                });
-            }
-        }
-    }
-    out
-}
-
 /// An `env` list of the values (`memoryApi.env`, Rhesis's `backend.env`...) as the chart passes
 /// it through: entries with a name and a value or a `valueFrom`; malformed entries are left out.
 fn env_list(ctx: &Ctx, path: &str) -> Vec<EnvVar> {
@@ -2148,11 +2025,9 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 .to_string();
             x.command = Some(vec!["sh".into(), "-c".into(), script]);
         }
-        Family::Frappe => {
-            // Its ConfigMap's mounts and the command: the catalog's `render` (the templates').
-            x.env = frappe_env(ctx, c);
-            x.init = frappe_init(ctx, c);
-        }
+        // Its env and init containers: the chart's module; its ConfigMap's mounts and the
+        // command: the catalog's `render` (the templates').
+        Family::Frappe => {}
         Family::App => {
             if let Some(p) = own_prefix(c) {
                 x.env = env_list(ctx, &format!("{p}.env"));
@@ -2163,6 +2038,9 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 _ => {}
             }
         }
+    }
+    if let Some(m) = chart_module(&ctx.chart.id) {
+        m.workload(ctx, c, &mut x);
     }
     if let Some(r) = &c.render {
         template_env(ctx, r, &mut x);
@@ -2859,6 +2737,11 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
 /// (admin-password), Caracal's caracal-secrets (k8s/v03/secret.yaml) and RAE's
 /// `<release>-secrets` (unless the External Secrets Operator fills it).
 fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
+    if let Some(m) = chart_module(&ctx.chart.id) {
+        for (name, data) in m.secrets(ctx) {
+            add_secret(sink, name, data);
+        }
+    }
     let p = PLACEHOLDER;
     let (name, data): (String, Vec<(&str, String)>) = match ctx.chart.id.as_str() {
         "cauldron-infra" => (
@@ -2869,7 +2752,6 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
                 ("rabbitmq-password", p.into()),
             ],
         ),
-        "cauldron-frappe" => (frappe_secret(ctx), vec![("admin-password", p.into())]),
         "caracal" => (
             "caracal-secrets".into(),
             vec![("DB_PASSWORD", p.into()), ("REDIS_PASSWORD", p.into())],
@@ -2897,6 +2779,10 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
         }
         _ => return,
     };
+    add_secret(sink, name, data);
+}
+
+fn add_secret(sink: &mut Sink, name: String, data: Vec<(&str, String)>) {
     let entry = sink.secrets.entry(name).or_default();
     for (k, v) in data {
         entry.insert(k.to_string(), v);
@@ -3251,70 +3137,17 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             sink.push("ConfigMap", &name, cm);
         }
     }
-    if works.iter().any(|w| w.family == Family::Frappe) {
-        let name = format!("{}-config", ctx.release);
-        let cm = config_map(ctx, &name, None, frappe_config(ctx));
-        sink.push("ConfigMap", &name, cm);
+    if let Some(m) = chart_module(&ctx.chart.id).filter(|_| !works.is_empty()) {
+        for (name, data) in m.config_maps(ctx) {
+            let cm = config_map(ctx, &name, None, data);
+            sink.push("ConfigMap", &name, cm);
+        }
     }
     if ctx.chart.id == "rae-memory" {
         let name = ctx.release.clone();
         let cm = config_map(ctx, &name, None, rae_config(ctx));
         sink.push("ConfigMap", &name, cm);
     }
-}
-
-/// cauldron-frappe's ConfigMap (templates/configmap.yaml): common_site_config.json from
-/// `frappe.db.*`, `frappe.redis.*`, `frappe.service.*` and `frappe.bench.*` (what the values
-/// make of it, which external endpoints change), and the chart's four entrypoint scripts, text
-/// its authors wrote: each a placeholder naming the template (render.sh prints them).
-fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
-    let mut cfg = serde_json::Map::new();
-    let text = |p: &str| ctx.text(p).unwrap_or_default();
-    cfg.insert("db_host".into(), text("frappe.db.host").into());
-    cfg.insert(
-        "db_port".into(),
-        ctx.int_at("frappe.db.port").unwrap_or(5432).into(),
-    );
-    let redis_port = ctx
-        .text("frappe.redis.port")
-        .unwrap_or_else(|| "6379".into());
-    for (key, host, db) in [
-        ("redis_cache", "frappe.redis.cacheHost", 0),
-        ("redis_queue", "frappe.redis.queueHost", 1),
-        ("redis_socketio", "frappe.redis.socketioHost", 2),
-    ] {
-        cfg.insert(
-            key.into(),
-            format!("redis://{}:{redis_port}/{db}", text(host)).into(),
-        );
-    }
-    for (key, path) in [
-        ("socketio_port", "frappe.service.socketioPort"),
-        ("webserver_port", "frappe.service.webPort"),
-    ] {
-        if let Some(p) = ctx.int_at(path) {
-            cfg.insert(key.into(), p.into());
-        }
-    }
-    for (key, path) in [
-        ("developer_mode", "frappe.bench.developerMode"),
-        ("serve_default_site", "frappe.bench.serveDefaultSite"),
-        ("auto_update", "frappe.bench.autoUpdate"),
-        ("shallow_clone", "frappe.bench.shallowClone"),
-    ] {
-        if let Some(v) = ctx.get(path).and_then(|v| serde_json::to_value(v).ok()) {
-            cfg.insert(key.into(), v);
-        }
-    }
-    let json = serde_json::to_string_pretty(&serde_json::Value::Object(cfg)).unwrap_or_default();
-    let script = template_placeholder("templates/configmap.yaml");
-    BTreeMap::from([
-        ("common_site_config.json".to_string(), format!("{json}\n")),
-        ("entrypoint.sh".to_string(), script.clone()),
-        ("worker-entrypoint.sh".to_string(), script.clone()),
-        ("scheduler-entrypoint.sh".to_string(), script.clone()),
-        ("socketio-entrypoint.sh".to_string(), script),
-    ])
 }
 
 /// RAE's ConfigMap (templates/configmap.yaml, named after the release; the Celery workers load

@@ -591,6 +591,12 @@ mod tests {
         ] {
             let files = preview_files(catalog(), &c, &pw());
             assert!(files.iter().any(|f| f.path.starts_with("manifests/")));
+            // The hardening overlay is offered beside the render, over its files.
+            let k = files
+                .iter()
+                .find(|f| f.path == "hardening/kustomization.yaml")
+                .expect("the hardening overlay");
+            assert!(k.contents.contains("  - ../manifests/"), "{}", k.contents);
             if c.stacks.iter().any(|s| s == "caracal") {
                 assert!(files.iter().any(|f| f.contents.contains("Gen-x1-pw")));
             }
