@@ -305,9 +305,18 @@ pub fn hardening_overlay(
     hardening: &[Manifest],
     patches: &[Manifest],
 ) -> Vec<OutFile> {
-    let mut own = multi_doc_files(hardening);
-    for f in &mut own {
-        f.path = format!("{dir}/{}", f.path);
+    // One file per chart; each object says it is the overlay's, not a template's.
+    let mut own: Vec<OutFile> = Vec::new();
+    for m in hardening {
+        let path = format!("{dir}/{}.yaml", m.chart);
+        let doc = format!(
+            "---\n# Hardening: {} {} (added by the overlay, not by the chart's templates)\n{}",
+            m.kind, m.name, m.yaml
+        );
+        match own.iter_mut().find(|f| f.path == path) {
+            Some(f) => f.contents.push_str(&doc),
+            None => own.push(OutFile::new(path, doc)),
+        }
     }
     let patch_files: Vec<OutFile> = patches
         .iter()
