@@ -12,6 +12,7 @@ use serde_yaml::Value;
 use crate::base::values::{get_path, parse_path};
 
 pub mod key_index;
+pub mod render;
 pub mod users_sizing;
 
 /// The embedded catalog files, in display order: (file name, contents).
@@ -401,6 +402,9 @@ pub struct Component {
     pub persistence: Persistence,
     #[serde(default)]
     pub values: ComponentValues,
+    /// How the chart's templates write the component's objects ([`render::ComponentRender`]).
+    #[serde(default)]
+    pub render: Option<render::ComponentRender>,
 }
 
 /// How replicas of one component are kept apart. One rule for the rendered manifests and the
@@ -464,6 +468,9 @@ pub struct SharedVolume {
     /// stay Pending (review rule `claim-not-rendered`).
     #[serde(default)]
     pub always_mounted: bool,
+    /// The labels the chart's claim template adds to its common ones (catalog `render`).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -746,6 +753,10 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub claims: Vec<GuideClaim>,
+    /// How the chart's templates write its objects ([`render::ChartRender`]); absent, the
+    /// manifests keep Tonnage's own layout.
+    #[serde(default)]
+    pub render: Option<render::ChartRender>,
     /// The index [`crate::configuration::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
     kinds: Derived<key_index::KindIndex>,
@@ -1041,6 +1052,9 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             check_path(file, chart, &format!("{at}.values.{leaf}"), &leaf, None)?;
         }
     }
+    if let Some(p) = chart.render.as_ref().and_then(|r| r.labels_from.as_deref()) {
+        check_path(file, chart, "render.labels_from", p, None)?;
+    }
     for (i, key) in chart.template_reads.iter().enumerate() {
         let at = format!("template_reads[{i}]");
         let segs = crate::base::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
@@ -1077,6 +1091,29 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                     ROLES.join(", ")
                 ),
             ));
+        }
+        if let Some(r) = &c.render {
+            for (j, e) in r
+                .env
+                .iter()
+                .flatten()
+                .chain(r.init_env.values().flatten())
+                .enumerate()
+            {
+                if e.sources() != 1 {
+                    return Err(err(
+                        file,
+                        format!("{at}.render.env[{j}]"),
+                        format!(
+                            "{:?} needs exactly one of value, values, template, secret, config_map",
+                            e.name
+                        ),
+                    ));
+                }
+            }
+            for p in r.paths() {
+                check_path(file, chart, &format!("{at}.render"), p, None)?;
+            }
         }
         let v = &c.values;
         let paths = [
