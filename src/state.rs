@@ -321,25 +321,10 @@ impl AppState {
         self.sync_history_flags();
     }
 
-    /// Set one value typed by the user. A value equal to the preset removes the override, so
-    /// the change count and the share link stay minimal. Errors are the core's, for the field.
+    /// Set one value typed by the user: the core's `set_dropping_preset` (a value equal to the
+    /// preset removes the override). Errors are the core's, for the field.
     pub fn set_value(&self, stack: &str, path: &str, value: Value) -> Result<(), ConfigError> {
-        let preset = self.preset_at(stack, path);
-        self.apply(|c| {
-            let mut probe = c.clone();
-            probe.set(catalog(), stack, path, value)?;
-            let canonical = probe
-                .overrides
-                .get(stack)
-                .and_then(|m| m.get(path))
-                .cloned();
-            if canonical.is_some() && canonical == preset {
-                c.unset(stack, path);
-            } else {
-                *c = probe;
-            }
-            Ok(())
-        })
+        self.apply(|c| c.set_dropping_preset(catalog(), stack, path, value))
     }
 
     pub fn reset_path(&self, stack: &str, path: &str) {
@@ -539,19 +524,6 @@ pub fn default_config() -> Configuration {
         overrides: Default::default(),
         options: Default::default(),
     })
-}
-
-/// The configuration less any credential (a password typed into a setting): what may be
-/// stored or shared.
-pub fn without_secrets(c: &Configuration) -> Configuration {
-    let mut out = c.clone();
-    for paths in out.overrides.values_mut() {
-        paths.retain(|p, v| !tonnage_core::share::is_credential(p, v));
-    }
-    out.overrides.retain(|_, m| !m.is_empty());
-    out.options
-        .retain(|k, _| !tonnage_core::share::is_credential_key(k.rsplit('.').next().unwrap_or(k)));
-    out
 }
 
 /// Re-validate a saved configuration through the core (a saved file may predate a catalog
