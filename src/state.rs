@@ -151,7 +151,9 @@ impl AppState {
     /// problems up to date with the configuration, setting only the signals whose value
     /// changed (`all`: recompute every chart). A chart's values are recomputed when what they
     /// are made of changed: its overrides, the charts and environment (the preset), or the
-    /// options (external endpoints).
+    /// options (external endpoints). They are signals set here, not memos of `config`: all that
+    /// lies below a memo of `config` in the reactive graph is marked for checking on every
+    /// change of `config`, and with five charts (330 fields) that walk was most of an edit.
     fn sync(&self, all: bool) {
         self.config.with_untracked(|c| {
             let stacks_changed = self.stack_ids.with_untracked(|s| *s != c.stacks);
@@ -230,22 +232,18 @@ impl AppState {
     /// [`SETTLE`]. Call once, inside the app's reactive owner.
     pub fn settle_after_edits(&self) {
         let (config, settled) = (self.config, self.settled);
-        let pending = StoredValue::new_local(None::<TimeoutHandle>);
+        // gloo-timers: dropping the pending `Timeout` (replaced by the next edit's) cancels it.
+        let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
         Effect::new(move |_| {
             config.track();
-            if let Some(Some(h)) = pending.try_update_value(Option::take) {
-                h.clear();
-            }
-            let handle = set_timeout_with_handle(
-                move || {
+            let timeout =
+                gloo_timers::callback::Timeout::new(SETTLE.as_millis() as u32, move || {
                     let now = config.get_untracked();
                     if settled.with_untracked(|s| *s != now) {
                         settled.set(now);
                     }
-                },
-                SETTLE,
-            );
-            pending.set_value(handle.ok());
+                });
+            pending.set_value(Some(timeout));
         });
     }
 
