@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use serde_yaml::Value;
 use tonnage_core::capacity::{
     self, instance_type, replicas_for_users, usd, usd_rate, users_vs_preset, Cloud, Cost, Fit,
     NodeSpec, OptionError, Placement, Planning, Prices, DEFAULT_DAEMONSET, DEFAULT_DAEMONSET_PODS,
@@ -26,24 +25,6 @@ use tonnage_core::quantity::{display_bytes, display_cores, Quantity};
 use tonnage_core::{ConfigError, Configuration};
 
 use crate::state::{catalog, use_state, AppState};
-
-/// Option keys of a node's shape. Choosing a built-in type (in the picker or through a review
-/// fix) clears them, so the type chosen is the type used.
-pub const SHAPE_KEYS: [&str; 4] = ["node.vcpu", "node.memory", "node.max_pods", "node.price"];
-
-/// Keys that only mean something once a node is chosen (cleared with "No cloud").
-const NODE_KEYS: [&str; 10] = [
-    "node_type",
-    "node.vcpu",
-    "node.memory",
-    "node.max_pods",
-    "node.price",
-    "daemonset.cpu",
-    "daemonset.memory",
-    "daemonset.pods",
-    "price.node_hour",
-    "cloud",
-];
 
 /// Most nodes drawn per scenario; the rest are counted.
 const MAX_DRAWN_NODES: usize = 60;
@@ -85,13 +66,10 @@ pub fn use_capacity() -> Memo<Capacity> {
 
 fn compute(plan: &Plan, options: &BTreeMap<String, String>) -> Capacity {
     let planning = Planning::from_options(options);
-    let fitted = planning.as_ref().ok().and_then(|p| {
-        p.node.as_ref().map(|n| {
-            let f = capacity::fit(plan, catalog(), n);
-            let c = capacity::cost(plan, &f, &p.prices);
-            (f, c)
-        })
-    });
+    let fitted = planning
+        .as_ref()
+        .ok()
+        .and_then(|p| capacity::evaluate(plan, catalog(), p));
     Capacity { planning, fitted }
 }
 
@@ -145,65 +123,11 @@ pub fn set_option(state: AppState, key: &str, value: &str) -> Result<(), String>
     Ok(())
 }
 
-/// Change several options at once (pickers): one undo step.
-fn edit_options(state: AppState, f: impl FnOnce(&mut BTreeMap<String, String>)) {
+/// A choice of the pickers (the core's `choose_cloud` / `choose_node_type`): one undo step.
+fn choose(state: AppState, f: impl FnOnce(&mut Configuration)) {
     let _ = state.apply(|c| {
-        f(&mut c.options);
+        f(c);
         Ok::<(), ()>(())
-    });
-}
-
-fn pick_cloud(state: AppState, cloud: Option<Cloud>) {
-    edit_options(state, |o| match cloud {
-        None => {
-            for k in NODE_KEYS {
-                o.remove(k);
-            }
-        }
-        Some(c) => {
-            o.insert("cloud".into(), c.as_str().into());
-            let other_cloud = o
-                .get("node_type")
-                .and_then(|t| instance_type(t.trim()))
-                .is_some_and(|t| t.cloud != c);
-            if other_cloud {
-                o.remove("node_type");
-            }
-        }
-    });
-}
-
-fn pick_node_type(state: AppState, name: &str, current: Option<NodeSpec>) {
-    let name = name.to_string();
-    edit_options(state, move |o| {
-        if name == "custom" {
-            // Start the custom node from the current shape, so nothing jumps.
-            if let Some(n) = current {
-                let fill = [
-                    (
-                        "node.vcpu",
-                        Quantity::from_millis(n.vcpu_millicores).to_string(),
-                    ),
-                    (
-                        "node.memory",
-                        Quantity::from_bytes(n.memory_bytes).to_string(),
-                    ),
-                    ("node.max_pods", n.max_pods.to_string()),
-                ];
-                for (k, v) in fill {
-                    o.entry(k.to_string()).or_insert(v);
-                }
-            }
-            o.insert("node_type".into(), name);
-        } else {
-            for k in SHAPE_KEYS {
-                o.remove(k);
-            }
-            if let Some(t) = instance_type(&name) {
-                o.insert("cloud".into(), t.cloud.as_str().into());
-            }
-            o.insert("node_type".into(), name);
-        }
     });
 }
 
@@ -344,7 +268,7 @@ fn Controls(cap: Memo<Capacity>) -> impl IntoView {
     });
     let show_shape = Memo::new(move |_| {
         selected_type.get() == "custom"
-            || options.with(|o| SHAPE_KEYS.iter().any(|k| o.contains_key(*k)))
+            || options.with(|o| capacity::NODE_SHAPE_KEYS.iter().any(|k| o.contains_key(*k)))
     });
     let d = DEFAULT_DAEMONSET;
     let prices = Prices::default();
@@ -376,13 +300,13 @@ fn Controls(cap: Memo<Capacity>) -> impl IntoView {
                         <button role="radio" class="env-chip" data-testid="cloud-none"
                             class:selected=move || cloud.get().is_none()
                             aria-checked=move || cloud.get().is_none().to_string()
-                            on:click=move |_| pick_cloud(state, None)>"None"</button>
+                            on:click=move |_| choose(state, |c| c.choose_cloud(None))>"None"</button>
                         {Cloud::ALL.into_iter().map(|c| view! {
                             <button role="radio" class="env-chip" data-testid=format!("cloud-{}", c.as_str())
                                 title=c.label()
                                 class:selected=move || cloud.get() == Some(c)
                                 aria-checked=move || (cloud.get() == Some(c)).to_string()
-                                on:click=move |_| pick_cloud(state, Some(c))>{c.as_str().to_ascii_uppercase()}</button>
+                                on:click=move |_| choose(state, |cf| cf.choose_cloud(Some(c)))>{c.as_str().to_ascii_uppercase()}</button>
                         }).collect_view()}
                     </div>
                 </div>
@@ -390,7 +314,7 @@ fn Controls(cap: Memo<Capacity>) -> impl IntoView {
                     <div class="cap-pick">
                         <label class="pick-label" for="node-type">"Node type"</label>
                         <select id="node-type" data-testid="node-type"
-                            on:change=move |ev| pick_node_type(state, &event_target_value(&ev), node.get_untracked())>
+                            on:change=move |ev| choose(state, |c| c.choose_node_type(&event_target_value(&ev), node.get_untracked().as_ref()))>
                             {c.instance_types().map(|t| {
                                 let name = t.name;
                                 view! {
@@ -765,28 +689,24 @@ fn set_users(state: AppState, text: &str) -> Result<(), String> {
         .map_err(|e| e.problem)?
         .users
         .ok_or_else(|| "expected a number of users".to_string())?;
-    let charts = sized_charts(state);
-    let presets: Vec<(String, String, Option<Value>)> = charts
+    let paths: Vec<(String, String)> = sized_charts(state)
         .iter()
         .flat_map(|ch| {
             ch.users_sizing
                 .iter()
                 .flat_map(|s| s.paths.iter())
-                .map(|p| (ch.id.clone(), p.clone(), state.preset_at(&ch.id, p)))
+                .map(|p| (ch.id.clone(), p.clone()))
         })
         .collect();
     state
         .apply(|c: &mut Configuration| {
             c.options.insert("users".into(), t.to_string());
-            for (stack, path, _) in &presets {
+            for (stack, path) in &paths {
                 c.unset(stack, path);
             }
             capacity::apply_users(catalog(), c, users)?;
-            for (stack, path, preset) in &presets {
-                let now = c.overrides.get(stack).and_then(|m| m.get(path)).cloned();
-                if now.is_some() && now == *preset {
-                    c.unset(stack, path);
-                }
+            for (stack, path) in &paths {
+                c.drop_if_preset(catalog(), stack, path);
             }
             Ok::<(), ConfigError>(())
         })

@@ -4,11 +4,8 @@
 //! step. The list is part of the printed report; the fix buttons are not (their labels are).
 
 use leptos::prelude::*;
-use serde_yaml::Value;
 use tonnage_core::review::{self, Finding, Fix, Severity};
-use tonnage_core::ConfigError;
 
-use crate::capacity_view::SHAPE_KEYS;
 use crate::state::{catalog, use_state, AppState, Notice, NoticeKind};
 
 fn icon(s: Severity) -> &'static str {
@@ -46,37 +43,9 @@ fn subject(f: &Finding) -> String {
     }
 }
 
-/// Apply a fix in one step: each value through `Configuration::set` (a value equal to the
-/// preset removes the override, as the editor does), then the planning options. A built-in
-/// node type replaces a custom shape.
+/// Apply a fix in one step (the core's `Fix::apply`, as `tonnage review` prints it).
 fn apply_fix(state: AppState, fix: &Fix) {
-    let presets: Vec<Option<Value>> = fix
-        .sets
-        .iter()
-        .map(|(s, p, _)| state.preset_at(s, p))
-        .collect();
-    let r = state.apply(|c| {
-        for ((stack, path, value), preset) in fix.sets.iter().zip(&presets) {
-            c.set(catalog(), stack, path, value.clone())?;
-            let now = c.overrides.get(stack).and_then(|m| m.get(path)).cloned();
-            if now.is_some() && now == *preset {
-                c.unset(stack, path);
-            }
-        }
-        for (k, v) in &fix.options {
-            if k == "node_type" {
-                for s in SHAPE_KEYS {
-                    c.options.remove(s);
-                }
-            }
-            if v.is_empty() {
-                c.options.remove(k);
-            } else {
-                c.options.insert(k.clone(), v.clone());
-            }
-        }
-        Ok::<(), ConfigError>(())
-    });
+    let r = state.apply(|c| fix.apply(catalog(), c));
     if let Err(e) = r {
         state.notice.set(Some(Notice {
             kind: NoticeKind::Error,

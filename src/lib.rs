@@ -74,7 +74,7 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
     Effect::new(move |_| {
         let json = state
             .config
-            .with(|c| serde_json::to_string(&state::without_secrets(c)).unwrap_or_default());
+            .with(|c| serde_json::to_string(&c.without_credentials()).unwrap_or_default());
         browser::storage_set(SAVE_KEY, &json);
     });
     if panic::crash_test_requested() {

@@ -189,7 +189,9 @@ impl AppState {
     /// problems up to date with the configuration, setting only the signals whose value
     /// changed (`all`: recompute every chart). A chart's values are recomputed when what they
     /// are made of changed: its overrides, the charts and environment (the preset), or the
-    /// options (external endpoints).
+    /// options (external endpoints). They are signals set here, not memos of `config`: all that
+    /// lies below a memo of `config` in the reactive graph is marked for checking on every
+    /// change of `config`, and with five charts (330 fields) that walk was most of an edit.
     fn sync(&self, all: bool) {
         self.config.with_untracked(|c| {
             let stacks_changed = self.stack_ids.with_untracked(|s| *s != c.stacks);
@@ -268,22 +270,18 @@ impl AppState {
     /// [`SETTLE`]. Call once, inside the app's reactive owner.
     pub fn settle_after_edits(&self) {
         let (config, settled) = (self.config, self.settled);
-        let pending = StoredValue::new_local(None::<TimeoutHandle>);
+        // gloo-timers: dropping the pending `Timeout` (replaced by the next edit's) cancels it.
+        let pending = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
         Effect::new(move |_| {
             config.track();
-            if let Some(Some(h)) = pending.try_update_value(Option::take) {
-                h.clear();
-            }
-            let handle = set_timeout_with_handle(
-                move || {
+            let timeout =
+                gloo_timers::callback::Timeout::new(SETTLE.as_millis() as u32, move || {
                     let now = config.get_untracked();
                     if settled.with_untracked(|s| *s != now) {
                         settled.set(now);
                     }
-                },
-                SETTLE,
-            );
-            pending.set_value(handle.ok());
+                });
+            pending.set_value(Some(timeout));
         });
     }
 
@@ -359,25 +357,10 @@ impl AppState {
         self.sync_history_flags();
     }
 
-    /// Set one value typed by the user. A value equal to the preset removes the override, so
-    /// the change count and the share link stay minimal. Errors are the core's, for the field.
+    /// Set one value typed by the user: the core's `set_dropping_preset` (a value equal to the
+    /// preset removes the override). Errors are the core's, for the field.
     pub fn set_value(&self, stack: &str, path: &str, value: Value) -> Result<(), ConfigError> {
-        let preset = self.preset_at(stack, path);
-        self.apply(|c| {
-            let mut probe = c.clone();
-            probe.set(catalog(), stack, path, value)?;
-            let canonical = probe
-                .overrides
-                .get(stack)
-                .and_then(|m| m.get(path))
-                .cloned();
-            if canonical.is_some() && canonical == preset {
-                c.unset(stack, path);
-            } else {
-                *c = probe;
-            }
-            Ok(())
-        })
+        self.apply(|c| c.set_dropping_preset(catalog(), stack, path, value))
     }
 
     pub fn reset_path(&self, stack: &str, path: &str) {
@@ -585,19 +568,6 @@ pub fn default_config() -> Configuration {
         overrides: Default::default(),
         options: Default::default(),
     })
-}
-
-/// The configuration less any credential (a password typed into a setting): what may be
-/// stored or shared.
-pub fn without_secrets(c: &Configuration) -> Configuration {
-    let mut out = c.clone();
-    for paths in out.overrides.values_mut() {
-        paths.retain(|p, v| !tonnage_core::share::is_credential(p, v));
-    }
-    out.overrides.retain(|_, m| !m.is_empty());
-    out.options
-        .retain(|k, _| !tonnage_core::share::is_credential_key(k.rsplit('.').next().unwrap_or(k)));
-    out
 }
 
 /// Re-validate a saved configuration through the core (a saved file may predate a catalog

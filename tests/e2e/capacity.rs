@@ -21,9 +21,7 @@ fn core_fit(
     }
     let planning = Planning::from_options(&c.options).expect("options");
     let p = tonnage_core::plan(cat, &c);
-    let node = planning.node.expect("a node");
-    let fit = capacity::fit(&p, cat, &node);
-    let cost = capacity::cost(&p, &fit, &planning.prices);
+    let (fit, cost) = capacity::evaluate(&p, cat, &planning).expect("a node");
     (fit, cost, p)
 }
 

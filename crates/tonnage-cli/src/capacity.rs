@@ -73,11 +73,7 @@ pub fn plan_output(
 ) -> Result<String, String> {
     let (planning, notes) = apply(catalog, &mut config, args)?;
     let p = plan(catalog, &config);
-    let fitted = planning.node.as_ref().map(|node| {
-        let f = capacity::fit(&p, catalog, node);
-        let c = capacity::cost(&p, &f, &planning.prices);
-        (f, c)
-    });
+    let fitted = capacity::evaluate(&p, catalog, &planning);
     match format {
         Format::Json => {
             let mut v: serde_json::Value =

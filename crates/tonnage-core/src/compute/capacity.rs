@@ -28,6 +28,18 @@ pub use fit::*;
 pub use output::*;
 pub use users::*;
 
+use crate::compute::plan::Plan;
+use crate::model::catalog::Catalog;
+
+/// The node fit and its cost for the node the planning choices give, if they give one: what
+/// the page's capacity panel shows and `tonnage plan` prints.
+pub fn evaluate(plan: &Plan, catalog: &Catalog, planning: &Planning) -> Option<(Fit, Cost)> {
+    let node = planning.node.as_ref()?;
+    let f = fit(plan, catalog, node);
+    let c = cost(plan, &f, &planning.prices);
+    Some((f, c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use crate::base::quantity::{human_bytes, human_cpu, Quantity};
 use crate::base::values::{display_value, get_path, leaf_paths, parse_path};
 use crate::compute::capacity::{self, NodeSpec, Planning, INSTANCE_TYPES};
 use crate::compute::plan::{self, ComponentPlan, Plan, Resources};
-use crate::configuration::config::Configuration;
+use crate::configuration::config::{ConfigError, Configuration};
 use crate::configuration::external;
 use crate::model::catalog::{path_covers, Catalog, Chart, Component, Persistence, WorkloadKind};
 
@@ -49,6 +49,24 @@ pub struct Fix {
     pub sets: Vec<(String, String, Value)>,
     /// (option key, value) for [`Configuration::options`].
     pub options: Vec<(String, String)>,
+}
+
+impl Fix {
+    /// Apply the fix as the user accepting it does, in one step: each value through
+    /// [`Configuration::set_dropping_preset`] (a value equal to the preset removes the
+    /// override), then the planning options ([`Configuration::set_fix_option`]: a built-in node
+    /// type replaces a custom shape). On an error `config` is unchanged.
+    pub fn apply(&self, catalog: &Catalog, config: &mut Configuration) -> Result<(), ConfigError> {
+        let mut next = config.clone();
+        for (stack, path, value) in &self.sets {
+            next.set_dropping_preset(catalog, stack, path, value.clone())?;
+        }
+        for (k, v) in &self.options {
+            next.set_fix_option(k, v);
+        }
+        *config = next;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -1499,7 +1517,8 @@ mod tests {
         f.iter().filter(|x| x.rule == rule).collect()
     }
 
-    /// Apply a finding's fix to the configuration it came from and review again.
+    /// Apply a finding's fix (as the page and the CLI do) to the configuration it came from and
+    /// review again.
     fn fixed(
         stacks: &[&str],
         env: &str,
@@ -1509,12 +1528,7 @@ mod tests {
     ) -> Vec<Finding> {
         let mut c = config(stacks, env, sets, options);
         let fix = finding.fix.as_ref().expect("a fix");
-        for (s, p, v) in &fix.sets {
-            c.set(cat(), s, p, v.clone()).unwrap();
-        }
-        for (k, v) in &fix.options {
-            c.options.insert(k.clone(), v.clone());
-        }
+        fix.apply(cat(), &mut c).unwrap();
         review(cat(), &c)
     }
 

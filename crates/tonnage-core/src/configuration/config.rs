@@ -317,6 +317,35 @@ impl Configuration {
         Ok(())
     }
 
+    /// Set one override as a user does (the editor, a review fix): [`Self::set`], then drop
+    /// it if it equals the preset's value there ([`Self::drop_if_preset`]), so the change count
+    /// and the share link stay minimal. On an error nothing changes.
+    pub fn set_dropping_preset(
+        &mut self,
+        catalog: &Catalog,
+        stack: &str,
+        path: &str,
+        value: Value,
+    ) -> Result<(), ConfigError> {
+        self.set(catalog, stack, path, value)?;
+        self.drop_if_preset(catalog, stack, path);
+        Ok(())
+    }
+
+    /// Drop the override of `path` in `stack` when it equals the preset's value there (a
+    /// quantity by amount: `1024Mi` is `1Gi`); returns whether it was dropped.
+    pub fn drop_if_preset(&mut self, catalog: &Catalog, stack: &str, path: &str) -> bool {
+        let Some(chart) = catalog.chart(stack) else {
+            return false;
+        };
+        let same = self
+            .overrides
+            .get(stack)
+            .and_then(|m| m.get(path))
+            .is_some_and(|v| same_as_preset(chart, chart.preset(&self.env), path, v));
+        same && self.unset(stack, path)
+    }
+
     /// Remove an override; returns whether there was one.
     pub fn unset(&mut self, stack: &str, path: &str) -> bool {
         let Some(m) = self.overrides.get_mut(stack) else {
@@ -823,6 +852,22 @@ pub fn chart_field_problems(chart: &Chart, values: &Value) -> Vec<FieldProblem> 
     out
 }
 
+/// Whether `value` at `path` equals the preset's value there (a quantity by amount).
+pub(crate) fn same_as_preset(chart: &Chart, preset: &Value, path: &str, value: &Value) -> bool {
+    let Ok(segs) = parse_path(path) else {
+        return false;
+    };
+    let Some(current) = get_path(preset, &segs) else {
+        return false;
+    };
+    if current == value {
+        return true;
+    }
+    field_kind(chart, path) == FieldKind::Quantity
+        && !value.is_null()
+        && matches!((values::quantity_of(current), values::quantity_of(value)), (Ok(a), Ok(b)) if a == b)
+}
+
 #[cfg(test)]
 mod field_tests {
     use super::*;
@@ -1283,5 +1328,52 @@ mod tests {
                 assert_eq!(chart.preset(env), &preset, "{} {env}", chart.id);
             }
         }
+    }
+
+    #[test]
+    fn set_dropping_preset_keeps_only_changes() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        c.set_dropping_preset(cat(), "rhesis", "backend.replicas", Value::from(5))
+            .unwrap();
+        assert_eq!(c.overrides["rhesis"]["backend.replicas"], Value::from(5));
+        // Back to the preset's 3: the override goes.
+        c.set_dropping_preset(cat(), "rhesis", "backend.replicas", Value::from(3))
+            .unwrap();
+        assert!(c.overrides.is_empty(), "{:?}", c.overrides);
+        // A quantity equal to the preset's 2Gi by amount is no change either.
+        let mem = "backend.resources.requests.memory";
+        c.set_dropping_preset(cat(), "rhesis", mem, Value::from("2048Mi"))
+            .unwrap();
+        assert!(c.overrides.is_empty(), "{:?}", c.overrides);
+        c.set_dropping_preset(cat(), "rhesis", mem, Value::from("3Gi"))
+            .unwrap();
+        assert_eq!(c.override_count(), 1);
+        // A bad value changes nothing and names the path.
+        let before = c.clone();
+        let e = c
+            .set_dropping_preset(cat(), "rhesis", "backend.replicas", Value::from("lots"))
+            .unwrap_err();
+        assert!(e.to_string().contains("backend.replicas"), "{e}");
+        assert_eq!(c, before);
+    }
+
+    #[test]
+    fn without_credentials_is_the_share_links_definition() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        c.set(cat(), "rhesis", "backend.replicas", Value::from(4))
+            .unwrap();
+        let secret = values::leaf_paths(&cat().chart("rhesis").unwrap().values)
+            .into_iter()
+            .find(|p| crate::configuration::credentials::is_credential(p, &Value::from("x")))
+            .expect("rhesis has a credential path");
+        c.overrides
+            .get_mut("rhesis")
+            .unwrap()
+            .insert(secret.clone(), Value::from("hunter2"));
+        c.options.insert("users".into(), "500".into());
+        let kept = c.without_credentials();
+        assert!(!kept.overrides["rhesis"].contains_key(&secret));
+        assert!(kept.overrides["rhesis"].contains_key("backend.replicas"));
+        assert_eq!(kept.options, c.options);
     }
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde_yaml::{Mapping, Value};
 
 use crate::base::values::{display_value, parse_path, push_key, Seg};
-use crate::configuration::config::path_known;
+use crate::configuration::config::{path_known, Configuration};
 use crate::model::catalog::Chart;
 
 /// Whether an override must stay out of links: its path's last key looks like a credential
@@ -77,6 +77,20 @@ pub fn is_credential_key(key: &str) -> bool {
     ];
     // A bare `key` is TLS key material; other `...Key` names (`cacheKey`, `routingKey`) are not.
     k == "key" || ANYWHERE.iter().any(|m| k.contains(m)) || AT_END.iter().any(|m| k.ends_with(m))
+}
+
+impl Configuration {
+    /// The configuration less every credential ([`is_credential`] overrides,
+    /// [`option_is_credential`] options): what may be stored (the page's autosave) or shared.
+    pub fn without_credentials(&self) -> Configuration {
+        let mut out = self.clone();
+        for paths in out.overrides.values_mut() {
+            paths.retain(|p, v| !is_credential(p, v));
+        }
+        out.overrides.retain(|_, m| !m.is_empty());
+        out.options.retain(|k, v| !option_is_credential(k, v));
+        out
+    }
 }
 
 fn value_holds_credential(value: &Value) -> bool {

@@ -24,6 +24,24 @@ pub const OPENCOST_GIB_HOUR_MICRO_USD: i64 = 4_237;
 /// OpenCost: 0.00005479452 USD per GB-hour = 0.04 USD per GB-month at 730 hours.
 pub const OPENCOST_STORAGE_GB_MONTH_MICRO_USD: i64 = 40_000;
 
+/// Option keys of a node's shape. Choosing a built-in type (in a picker or through a review
+/// fix) clears them, so the type chosen is the type used.
+pub const NODE_SHAPE_KEYS: [&str; 4] = ["node.vcpu", "node.memory", "node.max_pods", "node.price"];
+
+/// Option keys that only mean something once a node is chosen (cleared with the cloud).
+pub const NODE_KEYS: [&str; 10] = [
+    "node_type",
+    "node.vcpu",
+    "node.memory",
+    "node.max_pods",
+    "node.price",
+    "daemonset.cpu",
+    "daemonset.memory",
+    "daemonset.pods",
+    "price.node_hour",
+    "cloud",
+];
+
 /// The option keys this module reads from [`Configuration::options`], with what they mean.
 /// An empty value counts as unset.
 pub const OPTION_KEYS: &[(&str, &str)] = &[

@@ -79,11 +79,11 @@ const CRC32: crc::Crc<u32, crc::Table<1>> =
     crc::Crc::<u32, crc::Table<1>>::new(&crc::CRC_32_ISO_HDLC);
 use serde_yaml::Value;
 
-use crate::base::values::{get_path, parse_path, quantity_of, typed_value};
-use crate::configuration::config::{field_kind, ConfigError, Configuration, FieldKind};
+use crate::base::values::typed_value;
+use crate::configuration::config::{same_as_preset, ConfigError, Configuration};
 use crate::configuration::credentials::option_is_credential;
 pub use crate::configuration::credentials::{is_credential, is_credential_key};
-use crate::model::catalog::{Catalog, Chart};
+use crate::model::catalog::Catalog;
 
 /// The format this version writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -332,21 +332,6 @@ fn shared_overrides<'a>(
             overlaps || !same_as_preset(chart, preset, path, value)
         })
         .collect()
-}
-
-fn same_as_preset(chart: &Chart, preset: &Value, path: &str, value: &Value) -> bool {
-    let Ok(segs) = parse_path(path) else {
-        return false;
-    };
-    let Some(current) = get_path(preset, &segs) else {
-        return false;
-    };
-    if current == value {
-        return true;
-    }
-    field_kind(chart, path) == FieldKind::Quantity
-        && !value.is_null()
-        && matches!((quantity_of(current), quantity_of(value)), (Ok(a), Ok(b)) if a == b)
 }
 
 /// A path or option key as written on a line: plain, or YAML double-quoted when it could be
