@@ -356,3 +356,36 @@ fn review_usage_errors_exit_2() {
     );
     usage_error(&["review", "--env", "prod"], &["--stack"]);
 }
+
+#[test]
+fn plan_review_is_the_printed_report_with_the_audit() {
+    let args = [
+        "plan",
+        "--stack",
+        "cauldron-infra",
+        "--env",
+        "prod",
+        "--review",
+    ];
+    let o = tonnage(&[&args[..], &["--format", "markdown"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("### Review\n"), "{md}");
+    assert!(
+        md.contains("#### warning `dead-setting` cauldron-infra"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `postgresql.persistence.size` | 50Gi | values-prod.yaml (the chart's own prod file) |"),
+        "{md}"
+    );
+    insta::assert_snapshot!("plan_review_cauldron_infra_prod_markdown", md);
+    let o = tonnage(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(o.status.code(), Some(0));
+    let v = json(&o);
+    assert!(
+        v["totals"].is_object() && v["review"]["findings"].is_array(),
+        "{v}"
+    );
+    usage_error(&[&args[..], &["--format", "csv"]].concat(), &["--review"]);
+}

@@ -1594,15 +1594,22 @@ pub fn evidence_lines(e: &Evidence) -> Vec<String> {
 /// The findings as Markdown: a summary line, then one section per finding with its reason,
 /// evidence and fix.
 pub fn markdown(findings: &[Finding]) -> String {
+    markdown_at(findings, 1)
+}
+
+/// [`markdown`] with its title at heading `level` (1: `#`), the findings one level below: the
+/// section of a longer document (the printed report).
+pub fn markdown_at(findings: &[Finding], level: usize) -> String {
     use std::fmt::Write as _;
     let (e, w, i) = counts(findings);
-    let mut out = format!("# Review\n\n{e} error(s), {w} warning(s), {i} note(s)\n");
+    let h = "#".repeat(level.max(1));
+    let mut out = format!("{h} Review\n\n{e} error(s), {w} warning(s), {i} note(s)\n");
     let esc = |s: &str| s.replace('|', "\\|");
     for f in findings {
         let who = who(f);
         let _ = write!(
             out,
-            "\n## {} `{}` {who}\n\n{}\n\n{}\n",
+            "\n{h}# {} `{}` {who}\n\n{}\n\n{}\n",
             f.severity.as_str(),
             f.rule,
             f.message,
