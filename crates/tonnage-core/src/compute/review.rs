@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::base::quantity::{human_bytes, human_cpu, Quantity};
@@ -21,7 +21,7 @@ use crate::model::catalog::{path_covers, Catalog, Chart, Component, Persistence,
 
 mod audit;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The configuration would fail: Kubernetes rejects it, or it cannot run as planned.
@@ -43,8 +43,8 @@ impl Severity {
 }
 
 /// Overrides that resolve a finding: values as `helm --set` would set them, and planning
-/// options (e.g. a larger node type).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// options (e.g. a larger node type). A fix with neither is advice in words (its label).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fix {
     pub label: String,
     /// (stack, values path, value).
@@ -55,26 +55,28 @@ pub struct Fix {
 
 /// What a finding rests on: the key, where its value came from, the guide's words and what the
 /// real chart's template does with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The values path (or `<Secret>/<key>`, a Service name) the evidence is about.
     pub key: String,
     /// The value in effect, as `--set` writes it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Where the value came from: the chart's values.yaml, its environment file or the guide's
     /// preset, or an override (the user, an imported file, a link).
     pub origin: String,
     /// The guide's words, and their section.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide_source: Option<String>,
     /// What the template does, with its source in the real chart.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart: Option<String>,
 }
 
+/// A finding as the review makes it; it reads back from its serde JSON (the page's worker sends
+/// the chart audit's), its rule id matched against [`RULES`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
@@ -87,7 +89,7 @@ pub struct Finding {
     pub explanation: String,
     pub fix: Option<Fix>,
     /// What the finding rests on (the chart audit's rules fill it; empty for the others).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
 }
 
@@ -193,6 +195,47 @@ pub const RULES: &[(&str, &str)] = &[
         "a configuration the real chart refuses to render",
     ),
 ];
+
+/// [`Finding`] as JSON carries it: the rule id as text, matched against [`RULES`] on reading.
+#[derive(Deserialize)]
+struct FindingJson {
+    severity: Severity,
+    rule: String,
+    stack: String,
+    component: Option<String>,
+    message: String,
+    explanation: String,
+    fix: Option<Fix>,
+    #[serde(default)]
+    evidence: Vec<Evidence>,
+}
+
+impl<'de> Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Finding, D::Error> {
+        Finding::try_from(FindingJson::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<FindingJson> for Finding {
+    type Error = String;
+    fn try_from(f: FindingJson) -> Result<Finding, String> {
+        let rule = RULES
+            .iter()
+            .find(|(r, _)| *r == f.rule)
+            .map(|(r, _)| *r)
+            .ok_or_else(|| format!("unknown rule id {:?}", f.rule))?;
+        Ok(Finding {
+            severity: f.severity,
+            rule,
+            stack: f.stack,
+            component: f.component,
+            message: f.message,
+            explanation: f.explanation,
+            fix: f.fix,
+            evidence: f.evidence,
+        })
+    }
+}
 
 fn rule_index(rule: &str) -> usize {
     RULES
@@ -367,6 +410,103 @@ pub fn review_with_audit(catalog: &Catalog, config: &Configuration) -> Vec<Findi
     review_rules(&mut ctx);
     audit::run(&mut ctx);
     sorted(catalog, config, ctx.out)
+}
+
+/// The page's list: [`review`]'s findings and the worker's [`audit_findings`], in the review's
+/// order.
+pub fn merged(
+    catalog: &Catalog,
+    config: &Configuration,
+    review: &[Finding],
+    audit: &[Finding],
+) -> Vec<Finding> {
+    sorted(catalog, config, [review, audit].concat())
+}
+
+/// Node shape options a built-in node type replaces (a fix that picks a node type drops them).
+const SHAPE_OPTIONS: [&str; 4] = ["node.vcpu", "node.memory", "node.max_pods", "node.price"];
+
+/// One change a fix made: what, from what, to what (values as `--set` writes them; `None`: not
+/// set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub stack: Option<String>,
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
+        match &self.stack {
+            Some(s) => write!(f, "{s}: {} {} -> {}", self.key, v(&self.before), v(&self.after)),
+            None => write!(f, "{} {} -> {}", self.key, v(&self.before), v(&self.after)),
+        }
+    }
+}
+
+/// Apply a fix to a configuration in one step, as the page's Fix button does: each value through
+/// [`Configuration::set`] (a value equal to the preset's removes the override instead), then the
+/// planning options (an empty value removes one; a node type drops a custom node shape).
+/// Returns what changed, in the values in effect and the options; nothing changes on an error.
+pub fn apply_fix(
+    catalog: &Catalog,
+    config: &mut Configuration,
+    fix: &Fix,
+) -> Result<Vec<Change>, crate::configuration::config::ConfigError> {
+    let mut next = config.clone();
+    let mut changes = Vec::new();
+    for (stack, path, value) in &fix.sets {
+        let chart = catalog.chart(stack);
+        let in_effect = |c: &Configuration| {
+            chart.and_then(|ch| {
+                crate::base::values::lookup(&c.effective_values(ch), path)
+                    .filter(|v| !v.is_null())
+                    .map(display_value)
+            })
+        };
+        let before = in_effect(&next);
+        next.set(catalog, stack, path, value.clone())?;
+        let preset = chart.and_then(|ch| crate::base::values::lookup(ch.preset(&next.env), path));
+        let now = next.overrides.get(stack).and_then(|m| m.get(path));
+        if now.is_some() && now == preset {
+            next.unset(stack, path);
+        }
+        let after = in_effect(&next);
+        if before != after {
+            changes.push(Change {
+                stack: Some(stack.clone()),
+                key: path.clone(),
+                before,
+                after,
+            });
+        }
+    }
+    for (k, v) in &fix.options {
+        if k == "node_type" {
+            for s in SHAPE_OPTIONS {
+                next.options.remove(s);
+            }
+        }
+        let before = next.options.get(k).cloned();
+        if v.is_empty() {
+            next.options.remove(k);
+        } else {
+            next.options.insert(k.clone(), v.clone());
+        }
+        let after = next.options.get(k).cloned();
+        if before != after {
+            changes.push(Change {
+                stack: None,
+                key: k.clone(),
+                before,
+                after,
+            });
+        }
+    }
+    *config = next;
+    Ok(changes)
 }
 
 impl<'a> Ctx<'a> {

@@ -1036,6 +1036,41 @@ mod tests {
         assert!(with(&run(&["rae-memory"], "prod", &off), "values-refused").is_empty());
     }
 
+    #[test]
+    fn apply_fix_says_what_changed_and_findings_read_back_from_json() {
+        let mut c = config(&["cauldron-infra"], "prod", &[]);
+        let f = review_with_audit(cat(), &c);
+        let h = about(&f, "dead-setting", "postgresql.persistence.size")[0].clone();
+        let changes = super::super::apply_fix(cat(), &mut c, h.fix.as_ref().unwrap()).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].to_string(),
+            "cauldron-infra: postgresql.primary.persistence.size 10Gi -> 50Gi"
+        );
+        // Back to the preset's value: the override goes, the change says so.
+        let back = Fix {
+            label: "back".into(),
+            sets: vec![set(
+                "cauldron-infra",
+                "postgresql.primary.persistence.size",
+                Value::String("10Gi".into()),
+            )],
+            options: Vec::new(),
+        };
+        let changes = super::super::apply_fix(cat(), &mut c, &back).unwrap();
+        assert_eq!(changes[0].after.as_deref(), Some("10Gi"));
+        assert_eq!(c.override_count(), 0);
+        // The worker sends the audit as JSON; the page reads it back whole.
+        let audit = super::super::audit_findings(cat(), &c);
+        let text = serde_json::to_string(&audit).unwrap();
+        let back: Vec<Finding> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, audit);
+        assert!(serde_json::from_str::<Finding>(
+            r#"{"severity":"info","rule":"no-such-rule","stack":"x","component":null,"message":"","explanation":"","fix":null}"#
+        )
+        .is_err());
+    }
+
     /// No fix of the audit (the findings with evidence) lowers a count or a size below what is in
     /// effect, in any preset.
     #[test]
