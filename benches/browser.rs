@@ -32,18 +32,23 @@ fn main() {
     native::main();
 }
 
+/// The end-to-end tests' harness (server, chromedriver, Chromium session); the benchmark uses
+/// part of it.
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "../tests/e2e/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::io::Write;
-    use std::net::TcpListener;
-    use std::path::{Path, PathBuf};
-    use std::process::{Child, Command, Stdio};
-    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use fantoccini::{Client, ClientBuilder, Locator};
+    use fantoccini::Locator;
     use serde_json::{json, Value as Json};
     use tonnage_core::{plan, Catalog, Configuration};
+
+    use super::harness::{dist, Serve, Server, Session, PROBE_PATH};
 
     const ALL: [&str; 5] = [
         "cauldron-infra",
@@ -52,9 +57,6 @@ mod native {
         "caracal",
         "rae-memory",
     ];
-
-    const NEEDS: &str =
-        "needs dist/ from `trunk build --release` and chromedriver: run scripts/bench";
 
     /// Installed before any other script of the page: records when the first plan appears.
     const PROBE_JS: &str = r#"(function () {
@@ -129,16 +131,6 @@ input.dispatchEvent(new Event('input', { bubbles: true }));
 check();
 "#;
 
-    fn root() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-    }
-
-    fn dist() -> PathBuf {
-        std::env::var_os("TONNAGE_DIST")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root().join("dist"))
-    }
-
     fn env_count(name: &str, default: usize) -> usize {
         std::env::var(name)
             .ok()
@@ -146,210 +138,18 @@ check();
             .unwrap_or(default)
     }
 
-    fn free_port() -> u16 {
-        TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free loopback port")
+    /// `dist/` served `no-store`, so every load downloads everything, with [`PROBE_JS`]
+    /// installed before any other script of the page; a window of a laptop's size.
+    async fn start() -> Session {
+        let server = Server::start(Serve {
+            no_store: true,
+            probe_js: Some(PROBE_JS),
+        });
+        Session::with_server(server, 1440, 1000).await
     }
 
-    fn mime(path: &Path) -> &'static str {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("html") => "text/html; charset=utf-8",
-            Some("js") => "text/javascript",
-            Some("wasm") => "application/wasm",
-            Some("css") => "text/css",
-            Some("svg") => "image/svg+xml",
-            Some("png") => "image/png",
-            Some("json") => "application/json",
-            _ => "application/octet-stream",
-        }
-    }
-
-    /// A static server for `dist/` on loopback, `no-store` so every load downloads everything.
-    /// It adds one `<script src="/__bench.js">` at the top of index.html's `<head>` (from our
-    /// origin, so the page's Content-Security-Policy allows it).
-    struct Server {
-        url: String,
-        server: Arc<tiny_http::Server>,
-    }
-
-    impl Server {
-        fn start(dist: PathBuf) -> Server {
-            assert!(
-                dist.join("index.html").is_file(),
-                "{} has no index.html: {NEEDS}",
-                dist.display()
-            );
-            let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind loopback"));
-            let port = server.server_addr().to_ip().expect("ip address").port();
-            let s = server.clone();
-            std::thread::spawn(move || {
-                for req in s.incoming_requests() {
-                    let path = req
-                        .url()
-                        .split(['?', '#'])
-                        .next()
-                        .unwrap_or("/")
-                        .to_string();
-                    let rel = path.trim_start_matches('/');
-                    let (body, ct) = if rel == "__bench.js" {
-                        (Some(PROBE_JS.as_bytes().to_vec()), "text/javascript")
-                    } else {
-                        let file = if rel.is_empty() || rel.contains("..") {
-                            dist.join("index.html")
-                        } else {
-                            dist.join(rel)
-                        };
-                        let body = std::fs::read(&file).ok().map(|b| {
-                            if file.extension().is_some_and(|e| e == "html") {
-                                String::from_utf8_lossy(&b)
-                                    .replacen(
-                                        "<head>",
-                                        "<head><script src=\"/__bench.js\"></script>",
-                                        1,
-                                    )
-                                    .into_bytes()
-                            } else {
-                                b
-                            }
-                        });
-                        (body, mime(&file))
-                    };
-                    let resp = match body {
-                        Some(body) => tiny_http::Response::from_data(body)
-                            .with_header(
-                                tiny_http::Header::from_bytes("Content-Type", ct).expect("header"),
-                            )
-                            .with_header(
-                                tiny_http::Header::from_bytes("Cache-Control", "no-store")
-                                    .expect("header"),
-                            )
-                            .boxed(),
-                        None => tiny_http::Response::from_string("not found")
-                            .with_status_code(404)
-                            .boxed(),
-                    };
-                    let _ = req.respond(resp);
-                }
-            });
-            Server {
-                url: format!("http://127.0.0.1:{port}/"),
-                server,
-            }
-        }
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            self.server.unblock();
-        }
-    }
-
-    /// chromedriver on a free loopback port, killed on drop.
-    struct Driver {
-        child: Child,
-        url: String,
-    }
-
-    impl Driver {
-        fn start() -> Driver {
-            let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-            let port = free_port();
-            let child = Command::new(&bin)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {bin}: {e}; {NEEDS}"));
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(
-                    Instant::now() < deadline,
-                    "chromedriver did not listen on {port}"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Driver {
-                child,
-                url: format!("http://127.0.0.1:{port}"),
-            }
-        }
-    }
-
-    impl Drop for Driver {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
-    struct TempDir(PathBuf);
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    struct Session {
-        client: Client,
-        server: Server,
-        _driver: Driver,
-        _profile: TempDir,
-    }
-
+    /// What the benchmark does in the page, on top of the harness.
     impl Session {
-        async fn start() -> Session {
-            let server = Server::start(dist());
-            let driver = Driver::start();
-            let profile = std::env::temp_dir().join(format!(
-                "tonnage-bench-{}-{}",
-                std::process::id(),
-                free_port()
-            ));
-            std::fs::create_dir_all(&profile).expect("profile dir");
-            let chromium =
-                std::env::var("TONNAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-            let caps = json!({
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": chromium,
-                    "args": [
-                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                        "--disable-quic", "--no-first-run", "--disable-background-networking",
-                        "--disable-component-update", "--disable-sync",
-                        format!("--user-data-dir={}", profile.display()),
-                        "--window-size=1440,1000",
-                    ]
-                }
-            });
-            let Json::Object(caps) = caps else {
-                unreachable!()
-            };
-            let client =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                    .capabilities(caps)
-                    .connect(&driver.url)
-                    .await
-                    .expect("a WebDriver session in Chromium");
-            Session {
-                client,
-                server,
-                _driver: driver,
-                _profile: TempDir(profile),
-            }
-        }
-
-        async fn wait_for(&self, css: &str) {
-            self.client
-                .wait()
-                .at_most(Duration::from_secs(30))
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
-        }
-
         async fn js(&self, script: &str, args: Vec<Json>) -> Json {
             self.client
                 .execute(script, args)
@@ -378,19 +178,17 @@ check();
                     .await;
                 if v["b"]["frame"].is_number() || Instant::now() > deadline {
                     let mut v = v;
-                    v["use"] = self.first_use().await;
+                    v["use"] = self.timed_first_use().await;
                     return v;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
-    }
 
-    impl Session {
         /// The first use of a page just loaded (a pointer press, as a click starts): the time
         /// until the sections below the first screen (src/lazy.rs: the review's findings and
         /// the editor) are in the page and a frame has followed, and the files that fetched.
-        async fn first_use(&self) -> Json {
+        async fn timed_first_use(&self) -> Json {
             self.client
                 .execute_async(
                     "var done = arguments[arguments.length - 1];\n\
@@ -574,7 +372,7 @@ check();
             .build()
             .expect("tokio runtime");
         rt.block_on(async move {
-            let s = Session::start().await;
+            let s = start().await;
             let ua = s.js("return navigator.userAgent;", vec![]).await;
             println!("browser benchmark: {}", ua.as_str().unwrap_or("?"));
             println!("dist: {}", dist().display());
@@ -602,7 +400,7 @@ check();
             println!();
             println!("first load downloads (gzip -9 of the files in dist/):");
             let mut files: Vec<String> = vec!["/index.html".into()];
-            files.extend(fetched.into_iter().filter(|f| f != "/__bench.js"));
+            files.extend(fetched.into_iter().filter(|f| f != PROBE_PATH));
             // What index.html links (the favicon, which headless Chromium may not fetch).
             let html = std::fs::read_to_string(dist().join("index.html")).unwrap_or_default();
             for attr in ["href=\"/", "src=\"/"] {

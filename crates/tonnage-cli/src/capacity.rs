@@ -19,22 +19,16 @@ pub struct CapacityArgs {
     /// Expected users: replicas from the guide's users table (an explicit --set wins).
     #[arg(long, value_name = "N")]
     pub users: Option<String>,
-    /// Any option as KEY=VALUE: planning (node.vcpu, node.memory, node.max_pods,
-    /// daemonset.cpu, daemonset.memory, price.node_hour, price.storage_gb_month,
-    /// qdrant.vectors, qdrant.dimensions, ...) or an external endpoint for a switched-off
-    /// dependency (external.<chart>.<component>=HOST[:PORT]); repeat for several.
-    #[arg(long = "option", value_name = "KEY=VALUE")]
-    pub options: Vec<String>,
 }
 
-/// Put the flags into the configuration's options, check them, and apply the users sizing.
+/// Put the flags into the configuration's options (after any `--option`), check them, and
+/// apply the users sizing.
 /// Returns the parsed planning choices and the users sizing notes.
 pub fn apply(
     catalog: &Catalog,
     config: &mut Configuration,
     args: &CapacityArgs,
 ) -> Result<(Planning, Vec<String>), String> {
-    crate::apply_options(catalog, config, &args.options)?;
     for (flag, key, value) in [
         ("--cloud", "cloud", &args.cloud),
         ("--node-type", "node_type", &args.node_type),

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+mod args;
 mod capacity;
 mod render;
 mod review;
@@ -10,7 +11,7 @@ mod share;
 
 use clap::{Parser, Subcommand};
 use tonnage_core::report::Format;
-use tonnage_core::{Catalog, Configuration};
+use tonnage_core::Catalog;
 
 #[derive(Parser)]
 #[command(
@@ -35,23 +36,20 @@ enum Command {
         paths: bool,
     },
     /// Print the resource plan of a configuration.
+    #[command(
+        mut_arg("stacks", |a| a.required(false).required_unless_present("from_url")),
+        mut_arg("env", |a| a.required(false).required_unless_present("from_url"))
+    )]
     Plan {
-        /// A chart id; repeat to plan several charts together.
-        #[arg(long = "stack", required_unless_present = "from_url")]
-        stacks: Vec<String>,
-        /// The environment preset (dev, staging, prod, ...).
-        #[arg(long, required_unless_present = "from_url")]
-        env: Option<String>,
-        /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        config: args::ConfigArgs,
         /// table, json, csv or markdown.
         #[arg(long, default_value = "table")]
         format: String,
         /// Plan the configuration a share link carries (the whole URL or its #v1.… part).
         /// An older link's overrides of paths the charts' real keys replaced are moved to those
         /// keys or dropped, each with a note on stderr.
-        #[arg(long = "from-url", conflicts_with_all = ["stacks", "env", "sets"])]
+        #[arg(long = "from-url", conflicts_with_all = ["stacks", "env", "sets", "set_strings"])]
         from_url: Option<String>,
         /// Add the review (chart audit included, with its evidence) after the plan: the
         /// printed report. JSON gets a "review" member; the exit status stays 0.
@@ -82,46 +80,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn configuration(
-    catalog: &Catalog,
-    stacks: &[String],
-    env: &str,
-    sets: &[String],
-) -> Result<Configuration, String> {
-    let ids: Vec<&str> = stacks.iter().map(String::as_str).collect();
-    let mut config = Configuration::new(catalog, &ids, env).map_err(|e| e.to_string())?;
-    for s in sets {
-        config.set_str(catalog, s).map_err(|e| e.to_string())?;
-    }
-    Ok(config)
-}
-
-/// `--option KEY=VALUE` flags into the configuration's options, each checked by the core
-/// (`Configuration::set_option`: planning options and external endpoints).
-fn apply_options(
-    catalog: &Catalog,
-    config: &mut Configuration,
-    options: &[String],
-) -> Result<(), String> {
-    for o in options {
-        let Some((k, v)) = o.split_once('=') else {
-            return Err(format!("invalid --option {o:?}: expected KEY=VALUE"));
-        };
-        config
-            .set_option(catalog, k, v)
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
 fn run(cli: Cli) -> Result<String, String> {
     let catalog = Catalog::builtin();
     match cli.command {
         Command::Stacks { stack, paths } => stacks(catalog, stack.as_deref(), paths),
         Command::Plan {
-            stacks,
-            env,
-            sets,
+            config,
             format,
             from_url,
             review,
@@ -129,8 +93,12 @@ fn run(cli: Cli) -> Result<String, String> {
         } => {
             let format: Format = format.parse()?;
             let config = match from_url {
-                Some(link) => share::from_link(catalog, &link)?,
-                None => configuration(catalog, &stacks, &env.unwrap_or_default(), &sets)?,
+                Some(link) => {
+                    let mut c = share::from_link(catalog, &link)?;
+                    config.apply_options(catalog, &mut c)?;
+                    c
+                }
+                None => config.configuration(catalog)?,
             };
             if review {
                 capacity::report_output(catalog, config, &capacity, format)

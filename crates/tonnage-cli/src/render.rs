@@ -15,19 +15,8 @@ use tonnage_core::Catalog;
 #[derive(Args)]
 #[command(group(ArgGroup::new("dest").required(true).args(["out", "archive"])))]
 pub struct RenderArgs {
-    /// A chart id; repeat to render several charts together.
-    #[arg(long = "stack", required = true)]
-    stacks: Vec<String>,
-    /// The environment preset (dev, staging, prod, ...).
-    #[arg(long)]
-    env: String,
-    /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
-    /// An option as KEY=VALUE, e.g. an external endpoint for a switched-off dependency,
-    /// external.<chart>.<component>=HOST[:PORT], written into the dependants' values.
-    #[arg(long = "option", value_name = "KEY=VALUE")]
-    options: Vec<String>,
+    #[command(flatten)]
+    config: crate::args::ConfigArgs,
     /// values (the values bundle), manifests (the Kubernetes objects), or all (values files
     /// plus the manifests under manifests/).
     #[arg(long, default_value = "all")]
@@ -85,8 +74,7 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
     let what: What = args.what.parse()?;
     // Check the destination before doing any work, so a bad name fails fast.
     let kind = args.archive.as_deref().map(archive_kind).transpose()?;
-    let mut config = crate::configuration(catalog, &args.stacks, &args.env, &args.sets)?;
-    crate::apply_options(catalog, &mut config, &args.options)?;
+    let config = args.config.configuration(catalog)?;
 
     let values = || values_bundle(catalog, &config, &BundleOptions::default());
     let ms = || manifests::render(catalog, &config);

@@ -6,21 +6,14 @@ use std::io::Write as _;
 
 use clap::Args;
 use tonnage_core::review::{self, Severity};
-use tonnage_core::{Catalog, Configuration};
+use tonnage_core::Catalog;
 
 use crate::capacity::{self, CapacityArgs};
 
 #[derive(Args)]
 pub struct ReviewArgs {
-    /// A chart id; repeat to review several charts together.
-    #[arg(long = "stack", required = true)]
-    stacks: Vec<String>,
-    /// The environment preset (dev, staging, prod, ...).
-    #[arg(long)]
-    env: String,
-    /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
+    #[command(flatten)]
+    config: crate::args::ConfigArgs,
     #[command(flatten)]
     capacity: CapacityArgs,
     /// table, json or markdown.
@@ -41,11 +34,7 @@ pub fn run(catalog: &Catalog, args: ReviewArgs) -> Result<String, String> {
             ))
         }
     };
-    let ids: Vec<&str> = args.stacks.iter().map(String::as_str).collect();
-    let mut config = Configuration::new(catalog, &ids, &args.env).map_err(|e| e.to_string())?;
-    for s in &args.sets {
-        config.set_str(catalog, s).map_err(|e| e.to_string())?;
-    }
+    let mut config = args.config.configuration(catalog)?;
     capacity::apply(catalog, &mut config, &args.capacity)?;
     let findings = review::review_with_audit(catalog, &config);
     let out = write(&findings);

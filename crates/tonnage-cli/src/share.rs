@@ -7,19 +7,8 @@ use tonnage_core::{Catalog, Configuration};
 
 #[derive(Args)]
 pub struct ShareArgs {
-    /// A chart id; repeat to share several charts together.
-    #[arg(long = "stack", required = true)]
-    stacks: Vec<String>,
-    /// The environment preset (dev, staging, prod, ...).
-    #[arg(long)]
-    env: String,
-    /// Override a value as `helm --set` would: PATH=VALUE or STACK:PATH=VALUE.
-    #[arg(long = "set", value_name = "PATH=VALUE")]
-    sets: Vec<String>,
-    /// An option as KEY=VALUE (planning options, external.<chart>.<component>=HOST[:PORT]);
-    /// the link carries it.
-    #[arg(long = "option", value_name = "KEY=VALUE")]
-    options: Vec<String>,
+    #[command(flatten)]
+    config: crate::args::ConfigArgs,
     /// The address of the Tonnage web app the link opens.
     #[arg(long = "base-url", value_name = "URL", default_value = share::DEFAULT_BASE_URL)]
     base_url: String,
@@ -28,8 +17,7 @@ pub struct ShareArgs {
 /// The link and a newline. Credentials never go into a link; a note on stderr names any that
 /// were left out.
 pub fn run(catalog: &Catalog, args: ShareArgs) -> Result<String, String> {
-    let mut config = crate::configuration(catalog, &args.stacks, &args.env, &args.sets)?;
-    crate::apply_options(catalog, &mut config, &args.options)?;
+    let config = args.config.configuration(catalog)?;
     for what in share::withheld(&config) {
         eprintln!("note: {what} looks like a credential and is not in the link");
     }

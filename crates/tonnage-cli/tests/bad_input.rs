@@ -4,11 +4,12 @@
 //! fragments and commands are read from the document itself, so the two cannot drift apart,
 //! and `every_row_has_a_test` checks that the rows and the tests match one to one.
 
-use std::process::Command;
-
 use tonnage_core::catalog::FILES;
 use tonnage_core::import::import_values;
 use tonnage_core::{Catalog, Configuration};
+
+mod support;
+use support::tonnage;
 
 const DOC: &str = include_str!("../../../docs/bad-input.md");
 const THIS: &str = include_str!("bad_input.rs");
@@ -63,10 +64,7 @@ fn cli_row(id: &str) {
         Some("tonnage"),
         "{id}: example must start with tonnage"
     );
-    let o = Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(words)
-        .output()
-        .expect("run tonnage");
+    let o = tonnage(&words.collect::<Vec<_>>());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{id}: {stderr}");
     assert!(o.stdout.is_empty(), "{id}: stdout not empty");

@@ -1,35 +1,7 @@
 //! `tonnage plan --cloud/--node-type/--users` and `tonnage review`: outputs and exit codes.
 
-use std::process::{Command, Output};
-
-fn tonnage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(args)
-        .output()
-        .expect("run tonnage")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
-}
-
-fn usage_error(args: &[&str], needles: &[&str]) {
-    let o = tonnage(args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-    assert!(o.stdout.is_empty(), "{args:?} printed: {}", stdout(&o));
-    let e = stderr(&o);
-    for n in needles {
-        assert!(e.contains(n), "{args:?}: {e:?} lacks {n:?}");
-    }
-}
+mod support;
+use support::*;
 
 /// Rhesis prod on e2-standard-4: 3 nodes; 3 x 0.134012 x 730 + 110 GiB x 0.04/GB = 298.21.
 #[test]

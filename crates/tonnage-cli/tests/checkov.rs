@@ -9,11 +9,14 @@
 //! with the venv on PATH.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 use tonnage_core::Catalog;
+
+mod support;
+use support::*;
 
 const ALLOWLIST: &str = include_str!("data/checkov-allowlist.txt");
 const DOC: &str = include_str!("../../../docs/checkov-allowlist.md");
@@ -68,47 +71,6 @@ fn allowlist() -> Vec<Allowed> {
         });
     }
     out
-}
-
-fn checkov() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("checkov"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "checkov is not on PATH: run `bash scripts/setup` and `source scripts/setup` \
-                 (or scripts/test), which install it from scripts/requirements.txt into the \
-                 tools venv"
-            )
-        })
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tonnage-checkov-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn render(dir: &Path, stacks: &[&str], env: &str, sets: &[&str]) {
-    let mut args = vec!["render"];
-    for s in stacks {
-        args.extend(["--stack", s]);
-    }
-    for s in sets {
-        args.extend(["--set", s]);
-    }
-    let out = dir.to_string_lossy().to_string();
-    args.extend(["--env", env, "--what", "manifests", "--out", &out]);
-    let o = Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(&args)
-        .output()
-        .expect("run tonnage");
-    assert!(
-        o.status.success(),
-        "tonnage {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// What checkov says about a directory.
@@ -201,7 +163,7 @@ fn the_allowlist_is_documented() {
 #[test]
 #[ignore = "needs checkov from scripts/setup: run scripts/test"]
 fn every_prod_preset_passes_checkov_but_the_allowlist() {
-    let bin = checkov();
+    let bin = tool("checkov");
     let list = allowlist();
     let mut used = vec![false; list.len()];
     let mut failures = Vec::new();
@@ -210,7 +172,7 @@ fn every_prod_preset_passes_checkov_but_the_allowlist() {
         let env = "prod";
         assert!(chart.environment(env).is_some(), "{} has no prod", chart.id);
         let dir = scratch(&chart.id);
-        render(&dir, &[&chart.id], env, &[]);
+        render_manifests(&dir, &[&chart.id], env, &[]);
         let report = run_checkov(&bin, &dir, true);
         let _ = std::fs::remove_dir_all(&dir);
         let passed = report.passed;
@@ -260,7 +222,7 @@ fn every_prod_preset_passes_checkov_but_the_allowlist() {
 #[ignore = "needs checkov from scripts/setup: run scripts/test"]
 fn checkov_catches_a_privileged_container() {
     // The check above must be able to fail: a privileged container that runs as root.
-    let bin = checkov();
+    let bin = tool("checkov");
     let dir = scratch("broken");
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(

@@ -1,21 +1,7 @@
 //! The `tonnage` binary's contract: outputs, exit codes and error messages.
 
-use std::process::{Command, Output};
-
-fn tonnage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(args)
-        .output()
-        .expect("run tonnage")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use support::*;
 
 #[test]
 fn stacks_lists_charts_components_and_environments() {
@@ -121,31 +107,17 @@ fn table_csv_and_markdown() {
     assert!(m.contains("| stack | component |"), "{m}");
 }
 
-fn assert_usage_error(args: &[&str], needles: &[&str]) {
-    let o = tonnage(args);
-    assert_eq!(o.status.code(), Some(2), "{args:?} should exit 2");
-    assert!(
-        o.stdout.is_empty(),
-        "{args:?} printed to stdout: {}",
-        stdout(&o)
-    );
-    let e = stderr(&o);
-    for n in needles {
-        assert!(e.contains(n), "{args:?}: {e:?} lacks {n:?}");
-    }
-}
-
 #[test]
 fn bad_input_exits_2_and_names_it() {
-    assert_usage_error(
+    usage_error(
         &["plan", "--stack", "nope", "--env", "prod"],
         &["\"nope\"", "cauldron-infra", "rae-memory"],
     );
-    assert_usage_error(
+    usage_error(
         &["plan", "--stack", "rhesis", "--env", "qa"],
         &["\"qa\"", "local", "enterprise"],
     );
-    assert_usage_error(
+    usage_error(
         &[
             "plan",
             "--stack",
@@ -157,7 +129,7 @@ fn bad_input_exits_2_and_names_it() {
         ],
         &["\"backend.replicaz\"", "backend.replicas"],
     );
-    assert_usage_error(
+    usage_error(
         &[
             "plan",
             "--stack",
@@ -169,11 +141,43 @@ fn bad_input_exits_2_and_names_it() {
         ],
         &["\"2Gx\""],
     );
-    assert_usage_error(
+    usage_error(
         &[
             "plan", "--stack", "rhesis", "--env", "prod", "--format", "xml",
         ],
         &["\"xml\"", "json"],
     );
-    assert_usage_error(&["plan", "--env", "prod"], &["--stack"]);
+    usage_error(&["plan", "--env", "prod"], &["--stack"]);
+}
+
+/// `--set-string` reaches the core as text (`helm --set-string`): a replica count given as a
+/// string is refused, naming it, where `--set` types it as a number.
+#[test]
+fn set_string_keeps_values_as_text() {
+    let base = [
+        "plan", "--stack", "rhesis", "--env", "prod", "--format", "json",
+    ];
+    let o = tonnage(&[&base[..], &["--set", "backend.replicas=3"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    usage_error(
+        &[&base[..], &["--set-string", "backend.replicas=3"]].concat(),
+        &["backend.replicas", "\"3\""],
+    );
+    // Text where text is expected; applied after --set, as Helm does.
+    let o = tonnage(
+        &[
+            &[
+                "render", "--stack", "rhesis", "--env", "prod", "--what", "values", "--out", "-",
+            ][..],
+            &[
+                "--set",
+                "images.frontend.tag=2",
+                "--set-string",
+                "images.frontend.tag=1.10",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("tag: \"1.10\""), "{}", stdout(&o));
 }

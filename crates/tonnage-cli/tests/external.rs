@@ -1,22 +1,10 @@
 //! External endpoints on the command line: `--option external.<chart>.<component>=HOST[:PORT]`
 //! on render, share, plan and review.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn tonnage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(args)
-        .output()
-        .expect("run tonnage")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use support::*;
 
 const BASE: [&str; 9] = [
     "--stack",

@@ -1,48 +1,8 @@
 //! `tonnage render`: files written, archives byte-identical across runs, the YAML stream, and
 //! usage errors (exit 2, the bad input named, nothing on stdout).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn tonnage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(args)
-        .output()
-        .expect("run tonnage")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tonnage-render-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    dir
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("inside").to_string_lossy();
-                out.push(rel.replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
+mod support;
+use support::*;
 
 #[test]
 fn render_all_writes_values_and_manifests() {
@@ -206,20 +166,9 @@ fn out_dash_prints_one_multi_document_yaml_stream() {
 
 use serde::Deserialize as _;
 
-fn assert_usage_error(args: &[&str], needles: &[&str]) {
-    let o = tonnage(args);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-    assert!(o.stdout.is_empty(), "{args:?}: stdout must be empty");
-    let e = stderr(&o);
-    assert!(e.contains("error"), "{e}");
-    for n in needles {
-        assert!(e.contains(n), "{args:?}: {n} not in {e}");
-    }
-}
-
 #[test]
 fn bad_input_exits_2_naming_it() {
-    assert_usage_error(
+    usage_error(
         &[
             "render",
             "--stack",
@@ -233,7 +182,7 @@ fn bad_input_exits_2_naming_it() {
         ],
         &["\"everything\"", "manifests"],
     );
-    assert_usage_error(
+    usage_error(
         &[
             "render",
             "--stack",
@@ -245,11 +194,11 @@ fn bad_input_exits_2_naming_it() {
         ],
         &["\"out.rar\"", ".zip", ".tar.gz"],
     );
-    assert_usage_error(
+    usage_error(
         &["render", "--stack", "nope", "--env", "prod", "--out", "-"],
         &["\"nope\"", "rhesis"],
     );
-    assert_usage_error(
+    usage_error(
         &[
             "render",
             "--stack",
@@ -264,11 +213,11 @@ fn bad_input_exits_2_naming_it() {
         &["\"backend.replicaz\""],
     );
     // A destination is required, and only one.
-    assert_usage_error(
+    usage_error(
         &["render", "--stack", "rhesis", "--env", "prod"],
         &["--out"],
     );
-    assert_usage_error(
+    usage_error(
         &[
             "render",
             "--stack",

@@ -1,21 +1,7 @@
 //! `tonnage share` and `tonnage plan --from-url`.
 
-use std::process::{Command, Output};
-
-fn tonnage(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(args)
-        .output()
-        .expect("run tonnage")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use support::*;
 
 const SETS: [&str; 6] = [
     "--set",

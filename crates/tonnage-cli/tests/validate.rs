@@ -10,61 +10,11 @@ use std::process::Command;
 
 use tonnage_core::Catalog;
 
+mod support;
+use support::*;
+
 const VERSIONS: &[&str] = &["1.29.0", "1.33.0", "1.37.0"];
 const CUSTOM_KINDS: &[&str] = &["servicemonitor", "externalsecret"];
-
-fn validator() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("kubernetes-validate"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "kubernetes-validate is not on PATH: run `bash scripts/setup` and \
-                 `source scripts/setup` (or scripts/test), which install it from \
-                 scripts/requirements.txt into the tools venv"
-            )
-        })
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tonnage-validate-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn render(dir: &Path, stacks: &[&str], env: &str) -> Vec<PathBuf> {
-    let mut args = vec!["render"];
-    for s in stacks {
-        args.extend(["--stack", s]);
-    }
-    let out = dir.to_string_lossy().to_string();
-    args.extend(["--env", env, "--what", "manifests", "--out", &out]);
-    let o = Command::new(env!("CARGO_BIN_EXE_tonnage"))
-        .args(&args)
-        .output()
-        .expect("run tonnage");
-    assert!(
-        o.status.success(),
-        "tonnage {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read rendered dir") {
-            let p = e.expect("dir entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    assert!(!files.is_empty(), "{stacks:?} {env}: nothing rendered");
-    files
-}
 
 fn is_custom(p: &Path) -> bool {
     let name = p.file_name().unwrap_or_default().to_string_lossy();
@@ -107,13 +57,13 @@ fn validate(bin: &Path, files: &[PathBuf]) -> Vec<String> {
 #[test]
 #[ignore = "needs the venv from scripts/setup: run scripts/test"]
 fn every_chart_and_environment_validates_strictly() {
-    let bin = validator();
+    let bin = tool("kubernetes-validate");
     let mut failures = Vec::new();
     let mut count = 0;
     for chart in &Catalog::builtin().charts {
         for env in &chart.environments {
             let dir = scratch(&format!("{}-{}", chart.id, env.id));
-            let files = render(&dir, &[&chart.id], &env.id);
+            let files = render_manifests(&dir, &[&chart.id], &env.id, &[]);
             count += files.len();
             for f in validate(&bin, &files) {
                 failures.push(format!("{} {}: {f}", chart.id, env.id));
@@ -128,9 +78,9 @@ fn every_chart_and_environment_validates_strictly() {
 #[test]
 #[ignore = "needs the venv from scripts/setup: run scripts/test"]
 fn infra_and_frappe_together_validate_strictly() {
-    let bin = validator();
+    let bin = tool("kubernetes-validate");
     let dir = scratch("cauldron");
-    let files = render(&dir, &["cauldron-infra", "cauldron-frappe"], "prod");
+    let files = render_manifests(&dir, &["cauldron-infra", "cauldron-frappe"], "prod", &[]);
     let failures = validate(&bin, &files);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -140,7 +90,7 @@ fn infra_and_frappe_together_validate_strictly() {
 #[ignore = "needs the venv from scripts/setup: run scripts/test"]
 fn the_validator_rejects_a_broken_object() {
     // The check above must be able to fail: an unknown field under --strict.
-    let bin = validator();
+    let bin = tool("kubernetes-validate");
     let dir = scratch("broken");
     std::fs::create_dir_all(&dir).expect("mkdir");
     let f = dir.join("deployment-broken.yaml");

@@ -1,0 +1,191 @@
+//! Choosing stacks and the plan: the stack list, components, totals, several charts, phone width.
+
+use crate::harness::*;
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn page_lists_the_five_stacks() {
+    let s = Session::start(1280, 720).await;
+    s.open("").await;
+    assert_eq!(s.count("[data-testid=stack-list] li").await, 5);
+    for (id, name) in [
+        ("cauldron-infra", "Cauldron"),
+        ("cauldron-frappe", "Frappe"),
+        ("rhesis", "Rhesis"),
+        ("caracal", "Caracal"),
+        ("rae-memory", "RAE"),
+    ] {
+        let t = s.text(&format!("[data-testid=stack-{id}]")).await;
+        assert!(t.contains(name), "stack {id} shows {t:?}");
+    }
+    s.screenshot("01-stacks").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn selecting_a_stack_shows_its_components() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-caracal]").await;
+    assert!(s
+        .text("[data-testid=stack-title]")
+        .await
+        .contains("Caracal"));
+    for id in [
+        "postgresql",
+        "redis",
+        "kafka",
+        "zookeeper",
+        "schema-registry",
+        "gateway",
+        "mcp-adapter",
+        "ledger-writer",
+        "metrics-aggregator",
+        "audit-logger",
+    ] {
+        s.wait_for(&format!("[data-testid=card-caracal-{id}]"))
+            .await;
+    }
+    let kafka = s.text("[data-testid=card-caracal-kafka]").await;
+    assert!(
+        kafka.contains("StatefulSet") && kafka.contains("stateful"),
+        "{kafka}"
+    );
+    let gateway = s.text("[data-testid=card-caracal-gateway]").await;
+    assert!(gateway.contains("stateless"), "{gateway}");
+    s.screenshot("02-caracal-components").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn plan_totals_are_the_core_figures() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rhesis]").await;
+    s.click("[data-testid=env-local]").await;
+    // The chart's own values-local.yaml (real Helm's figures): 2.35 / 4.7 cores,
+    // 4.625 / 9.25 GiB, and 1.5 GiB of claims (postgres-pvc 1Gi, redis-pvc 512Mi).
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "2350",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-limits-cpu]",
+        "data-value",
+        "4700",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        "4966055936",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-limits-memory]",
+        "data-value",
+        "9932111872",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-storage]",
+        "data-value",
+        "1610612736",
+    )
+    .await;
+    assert!(s
+        .text("[data-testid=total-baseline-requests-cpu]")
+        .await
+        .contains("2.35"));
+    s.screenshot("03-rhesis-local-plan").await;
+    // Production rows summed honestly: 8 / 16 cores, 16 / 32 GiB, 110 GiB.
+    s.click("[data-testid=env-prod]").await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-cpu]",
+        "data-value",
+        "8000",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-limits-cpu]",
+        "data-value",
+        "16000",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-requests-memory]",
+        "data-value",
+        "17179869184",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-baseline-storage]",
+        "data-value",
+        "118111600640",
+    )
+    .await;
+    s.wait_attr(
+        "[data-testid=total-peak-limits-memory]",
+        "data-value",
+        "34359738368",
+    )
+    .await;
+    s.screenshot("04-rhesis-prod-plan").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn readable_at_phone_width() {
+    let s = Session::start(390, 844).await;
+    s.open("").await;
+    s.click("[data-testid=stack-rae-memory]").await;
+    s.wait_for("[data-testid=plan-row-memory-api]").await;
+    // No horizontal scrolling of the page itself at phone width.
+    let overflow = s
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        overflow,
+        serde_json::Value::Bool(true),
+        "page scrolls sideways at 390px"
+    );
+    s.screenshot("05-phone-width").await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn several_charts_plan_together() {
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-cauldron-infra]").await;
+    s.click("[data-testid=env-prod]").await;
+    let infra = s
+        .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
+        .await;
+    s.click("[data-testid=stack-add-cauldron-frappe]").await;
+    s.wait_for("[data-testid=card-cauldron-frappe-web]").await;
+    s.wait_for("[data-testid=plan-volume-sites]").await;
+    let both: i64 = s
+        .attr("[data-testid=total-baseline-requests-cpu]", "data-value")
+        .await
+        .parse()
+        .unwrap();
+    assert!(
+        both > infra.parse::<i64>().unwrap(),
+        "adding Frappe adds its requests"
+    );
+    assert!(s.text("[data-testid=stack-title]").await.contains("Frappe"));
+    s.screenshot("09-infra-plus-frappe").await;
+    s.close().await;
+}
