@@ -1,15 +1,20 @@
-//! Review findings: the core's `review::review` on the configuration, live. Each finding shows
-//! its severity (icon and word), the component, the message, why it matters with its source,
-//! and a one-click fix that applies the core's `Fix` (values and planning options) as one undo
-//! step. The list is part of the printed report; the fix buttons are not (their labels are).
+//! Review findings: the core's `review::review` on the configuration, live, and the chart audit
+//! (`review::audit_findings`), which the Files worker computes (its facts are not part of the
+//! first load) once the section is on screen, merged in the review's order (`review::merged`).
+//! Each finding shows its severity (icon and word), the component, the message, why it matters
+//! with its source, its evidence (the key, where its value came from, the guide's words, what the
+//! template does) and a one-click fix: the core's `review::apply_fix`, one undo step, after which
+//! the section says what changed and offers Undo. A fix in words (nothing to set) is shown as
+//! advice. The list is part of the printed report; the buttons are not (their labels are).
 
 use leptos::prelude::*;
-use serde_yaml::Value;
-use tonnage_core::review::{self, Finding, Fix, Severity};
-use tonnage_core::ConfigError;
+use tonnage_core::files::{Reply, Request};
+use tonnage_core::review::{self, Change, Evidence, Finding, Fix, Severity};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-use crate::capacity_view::SHAPE_KEYS;
 use crate::state::{catalog, use_state, AppState, Notice, NoticeKind};
+use crate::worker;
 
 fn icon(s: Severity) -> &'static str {
     match s {
@@ -46,42 +51,67 @@ fn subject(f: &Finding) -> String {
     }
 }
 
-/// Apply a fix in one step: each value through `Configuration::set` (a value equal to the
-/// preset removes the override, as the editor does), then the planning options. A built-in
-/// node type replaces a custom shape.
-fn apply_fix(state: AppState, fix: &Fix) {
-    let presets: Vec<Option<Value>> = fix
-        .sets
-        .iter()
-        .map(|(s, p, _)| state.preset_at(s, p))
-        .collect();
+/// What the last fix did, for the line that says so and offers Undo.
+#[derive(Clone, PartialEq)]
+struct Applied {
+    label: String,
+    changes: Vec<Change>,
+}
+
+/// Apply a fix in one undo step through the core (`review::apply_fix`); returns what changed.
+fn apply_fix(state: AppState, fix: &Fix) -> Option<Vec<Change>> {
+    let mut changes = Vec::new();
     let r = state.apply(|c| {
-        for ((stack, path, value), preset) in fix.sets.iter().zip(&presets) {
-            c.set(catalog(), stack, path, value.clone())?;
-            let now = c.overrides.get(stack).and_then(|m| m.get(path)).cloned();
-            if now.is_some() && now == *preset {
-                c.unset(stack, path);
-            }
-        }
-        for (k, v) in &fix.options {
-            if k == "node_type" {
-                for s in SHAPE_KEYS {
-                    c.options.remove(s);
-                }
-            }
-            if v.is_empty() {
-                c.options.remove(k);
-            } else {
-                c.options.insert(k.clone(), v.clone());
-            }
-        }
-        Ok::<(), ConfigError>(())
+        changes = review::apply_fix(catalog(), c, fix)?;
+        Ok::<(), tonnage_core::ConfigError>(())
     });
-    if let Err(e) = r {
-        state.notice.set(Some(Notice {
-            kind: NoticeKind::Error,
-            text: format!("The fix could not be applied: {e}"),
-        }));
+    match r {
+        Ok(()) => Some(changes),
+        Err(e) => {
+            state.notice.set(Some(Notice {
+                kind: NoticeKind::Error,
+                text: format!("The fix could not be applied: {e}"),
+            }));
+            None
+        }
+    }
+}
+
+/// Calls `on_visible` once, the first time `el` is on screen (IntersectionObserver).
+fn when_visible(el: &web_sys::Element, on_visible: impl Fn() + 'static) {
+    let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+        move |entries: js_sys::Array, obs: web_sys::IntersectionObserver| {
+            let seen = entries.iter().any(|e| {
+                e.dyn_into::<web_sys::IntersectionObserverEntry>()
+                    .is_ok_and(|e| e.is_intersecting())
+            });
+            if seen {
+                obs.disconnect();
+                on_visible();
+            }
+        },
+    );
+    if let Ok(obs) = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()) {
+        obs.observe(el);
+    }
+    cb.forget();
+}
+
+fn evidence_view(e: Evidence) -> impl IntoView {
+    let value = e.value.map(|v| view! { " = " <code>{v}</code> });
+    let guide = e.guide.map(|g| {
+        let src = e.guide_source.map(|s| format!(" ({s})")).unwrap_or_default();
+        view! { <div class="ev-guide"><span class="ev-label">"Guide: "</span>{format!("\u{201c}{g}\u{201d}{src}")}</div> }
+    });
+    let chart = e
+        .chart
+        .map(|c| view! { <div class="ev-chart"><span class="ev-label">"Chart: "</span>{c}</div> });
+    view! {
+        <li class="evidence" data-testid="evidence" data-key=e.key.clone()>
+            <div class="ev-key"><code>{e.key.clone()}</code>{value}<span class="ev-origin">{format!(" from {}", e.origin)}</span></div>
+            {guide}
+            {chart}
+        </li>
     }
 }
 
@@ -90,11 +120,50 @@ pub fn Findings() -> impl IntoView {
     let state = use_state();
     // The review follows the configuration once editing pauses: it is the most expensive
     // derivation on the page and not part of what an edit must update within a frame.
-    let findings = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
+    let local = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
+    // The chart audit, from the worker: (the configuration it is for, its findings). Asked for
+    // once the section is on screen, then on every settled change; a reply for an older
+    // configuration is dropped.
+    let audit = RwSignal::new(None::<(tonnage_core::Configuration, Vec<Finding>)>);
+    let visible = RwSignal::new(false);
+    let section: NodeRef<leptos::html::Section> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(el) = section.get() {
+            when_visible(&el, move || visible.set(true));
+        }
+    });
+    Effect::new(move |_| {
+        if !visible.get() {
+            return;
+        }
+        let config = state.settled.get();
+        let request = Request::Audit {
+            config: config.clone(),
+        };
+        worker::send(&request, move |reply, _| {
+            if let Reply::Audit { findings } = reply {
+                if state.settled.with_untracked(|c| *c == config) {
+                    audit.set(Some((config, findings)));
+                }
+            }
+        });
+    });
+    let findings = Memo::new(move |_| {
+        let c = state.settled.get();
+        local.with(|l| {
+            audit.with(|a| match a {
+                Some((for_config, list)) if *for_config == c => {
+                    review::merged(catalog(), &c, l, list)
+                }
+                _ => l.clone(),
+            })
+        })
+    });
+    let applied = RwSignal::new(None::<Applied>);
     let heading: NodeRef<leptos::html::H2> = NodeRef::new();
     let counts = move || findings.with(|f| review::counts(f));
     view! {
-        <section class="card findings" data-testid="findings" aria-labelledby="findings-title">
+        <section class="card findings" data-testid="findings" aria-labelledby="findings-title" node_ref=section>
             <h2 class="section-title" id="findings-title" tabindex="-1" node_ref=heading>
                 "Review findings "
                 {move || {
@@ -106,6 +175,19 @@ pub fn Findings() -> impl IntoView {
                     }
                 }}
             </h2>
+            {move || applied.get().map(|a| {
+                let what = if a.changes.is_empty() {
+                    "nothing changed".to_string()
+                } else {
+                    a.changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                };
+                view! {
+                    <div class="fix-applied" role="status" data-testid="fix-applied">
+                        <span>{format!("Applied \u{201c}{}\u{201d}: {what}.", a.label)}</span>
+                        <button data-testid="fix-undo" on:click=move |_| { state.undo(); applied.set(None); }>"Undo"</button>
+                    </div>
+                }
+            })}
             {move || {
                 let list = findings.get();
                 if list.is_empty() {
@@ -127,21 +209,32 @@ pub fn Findings() -> impl IntoView {
                                     </div>
                                     <p class="finding-message">{f.message.clone()}</p>
                                     <p class="finding-why">{f.explanation.clone()}</p>
+                                    {(!f.evidence.is_empty()).then(|| view! {
+                                        <ul class="evidence-list">{f.evidence.clone().into_iter().map(evidence_view).collect_view()}</ul>
+                                    })}
                                     {fix.map(|x| {
                                         let label = x.label.clone();
+                                        if x.sets.is_empty() && x.options.is_empty() {
+                                            return view! {
+                                                <div class="finding-fix advice">{format!("Suggested fix: {label}.")}</div>
+                                            }.into_any();
+                                        }
                                         let fix_value = StoredValue::new(x);
                                         view! {
                                             <div class="finding-fix">
                                                 <button class="primary" data-testid=format!("fix-{rule}")
                                                     on:click=move |_| {
-                                                        fix_value.with_value(|x| apply_fix(state, x));
+                                                        let done = fix_value.with_value(|x| apply_fix(state, x));
+                                                        if let Some(changes) = done {
+                                                            applied.set(Some(Applied { label: fix_value.with_value(|x| x.label.clone()), changes }));
+                                                        }
                                                         if let Some(h) = heading.get() {
                                                             let _ = h.focus();
                                                         }
                                                     }>{format!("Fix: {label}")}</button>
                                                 <span class="print-only">{format!("Suggested fix: {label}.")}</span>
                                             </div>
-                                        }
+                                        }.into_any()
                                     })}
                                 </li>
                             }

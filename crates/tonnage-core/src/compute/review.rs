@@ -440,7 +440,13 @@ impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
         match &self.stack {
-            Some(s) => write!(f, "{s}: {} {} -> {}", self.key, v(&self.before), v(&self.after)),
+            Some(s) => write!(
+                f,
+                "{s}: {} {} -> {}",
+                self.key,
+                v(&self.before),
+                v(&self.after)
+            ),
             None => write!(f, "{} {} -> {}", self.key, v(&self.before), v(&self.after)),
         }
     }

@@ -237,7 +237,9 @@ pub enum Reply {
         notes: Vec<String>,
     },
     /// The chart audit's findings, in the review's order.
-    Audit { findings: Vec<Finding> },
+    Audit {
+        findings: Vec<Finding>,
+    },
     /// The request could not be read, or the values file or link could not (names what was
     /// wrong, as the core's error says it).
     Error {
