@@ -302,7 +302,7 @@ fn guide_vs_chart(ctx: &mut Ctx<'_>) {
                      chart renders. Source: the catalog's claims, from the real chart ({}).",
                     c.guide,
                     c.source,
-                    c.chart,
+                    c.chart.trim_end_matches('.'),
                     real_chart(chart)
                 ),
                 None,
