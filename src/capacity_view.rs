@@ -16,13 +16,13 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde_yaml::Value;
 use tonnage_core::capacity::{
-    self, instance_type, replicas_for_users, usd, usd_rate, Cloud, Cost, Fit, NodeSpec,
-    OptionError, Placement, Planning, Prices, DEFAULT_DAEMONSET, DEFAULT_DAEMONSET_PODS,
+    self, instance_type, replicas_for_users, usd, usd_rate, users_vs_preset, Cloud, Cost, Fit,
+    NodeSpec, OptionError, Placement, Planning, Prices, DEFAULT_DAEMONSET, DEFAULT_DAEMONSET_PODS,
     HOURS_PER_MONTH, OPTION_KEYS,
 };
 use tonnage_core::catalog::Chart;
 use tonnage_core::plan::Plan;
-use tonnage_core::quantity::{human_bytes, human_cpu, Quantity};
+use tonnage_core::quantity::{display_bytes, display_cores, Quantity};
 use tonnage_core::{ConfigError, Configuration};
 
 use crate::state::{catalog, use_state, AppState};
@@ -52,9 +52,35 @@ const PALETTE: usize = 10;
 
 /// The planning choices as the core reads them, and the fit and cost when a node is chosen.
 #[derive(Clone, PartialEq)]
-struct Capacity {
+pub struct Capacity {
     planning: Result<Planning, OptionError>,
     fitted: Option<(Fit, Cost)>,
+}
+
+impl Capacity {
+    /// The monthly cost at baseline and peak (micro-USD), once a node is chosen.
+    pub fn monthly_micro_usd(&self) -> Option<(i64, i64)> {
+        self.fitted
+            .as_ref()
+            .map(|(_, c)| (c.baseline.total_micro_usd, c.peak.total_micro_usd))
+    }
+}
+
+/// The fit and cost of the plan on the chosen node: one memo for the page (the panel and the
+/// sticky totals), made on first use and kept in context.
+pub fn use_capacity() -> Memo<Capacity> {
+    if let Some(m) = use_context::<Memo<Capacity>>() {
+        return m;
+    }
+    let state = use_state();
+    // `with`, not `get`: the plan is read in place, not cloned on every edit.
+    let m = Memo::new(move |_| {
+        state
+            .plan
+            .with(|plan| state.options.with(|o| compute(plan, o)))
+    });
+    provide_context(m);
+    m
 }
 
 fn compute(plan: &Plan, options: &BTreeMap<String, String>) -> Capacity {
@@ -477,8 +503,8 @@ fn node_box(fit: &Fit, plan: &Plan, index: usize, load: &capacity::NodeLoad) -> 
                 cp.name,
                 p.replica + 1,
                 p.stack,
-                human_cpu(cpu),
-                human_bytes(mem)
+                display_cores(cpu),
+                display_bytes(mem)
             );
             Some(view! {
                 <g data-testid=format!("pod-{}-{}", p.stack, p.component)>
@@ -500,8 +526,8 @@ fn node_box(fit: &Fit, plan: &Plan, index: usize, load: &capacity::NodeLoad) -> 
                 {pods}
             </svg>
             <div class="node-use">
-                <span>{format!("CPU {}", used_of(&human_cpu(r.cpu_millicores), &human_cpu(alloc.cpu_millicores)))}</span>
-                <span>{format!("Memory {}", used_of(&human_bytes(r.memory_bytes), &human_bytes(alloc.memory_bytes)))}</span>
+                <span>{format!("CPU {}", used_of(&display_cores(r.cpu_millicores), &display_cores(alloc.cpu_millicores)))}</span>
+                <span>{format!("Memory {}", used_of(&display_bytes(r.memory_bytes), &display_bytes(alloc.memory_bytes)))}</span>
             </div>
         </div>
     }
@@ -612,6 +638,7 @@ fn cost_view(cost: &Cost, fit: &Fit, options: &BTreeMap<String, String>) -> impl
                     <span class="metric-label">"per month at peak"</span>
                 </div>
             </div>
+            {crate::plan_view::scroll_hint()}
             <div class="table-scroll">
             <table class="grid numeric" data-testid="cost-table">
                 <thead><tr><th>"Per month"</th><th>"Baseline"</th><th>"Peak"</th></tr></thead>
@@ -621,7 +648,7 @@ fn cost_view(cost: &Cost, fit: &Fit, options: &BTreeMap<String, String>) -> impl
                         <td>{format!("{}: {}", nodes_text(b.nodes), usd(b.nodes_micro_usd))}</td>
                         <td>{format!("{}: {}", nodes_text(p.nodes), usd(p.nodes_micro_usd))}</td>
                     </tr>
-                    {row(format!("Storage, {} at {} per GB-month", human_bytes(cost.storage_bytes), usd_rate(cost.prices.storage_gb_month)), b.storage_micro_usd, p.storage_micro_usd)}
+                    {row(format!("Storage, {} at {} per GB-month", display_bytes(cost.storage_bytes), usd_rate(cost.prices.storage_gb_month)), b.storage_micro_usd, p.storage_micro_usd)}
                     <tr class="total">
                         <td>"Total"</td><td>{usd(b.total_micro_usd)}</td><td>{usd(p.total_micro_usd)}</td>
                     </tr>
@@ -651,12 +678,7 @@ fn cost_view(cost: &Cost, fit: &Fit, options: &BTreeMap<String, String>) -> impl
 #[component]
 pub fn CapacityPanel() -> impl IntoView {
     let state = use_state();
-    let cap = Memo::new(move |_| {
-        // `with`, not `get`: the plan is read in place, not cloned on every edit.
-        state
-            .plan
-            .with(|plan| state.options.with(|o| compute(plan, o)))
-    });
+    let cap = use_capacity();
     // Printed when there is something to report: nodes and cost, or a users sizing.
     let printable = Memo::new(move |_| {
         cap.with(|c| c.fitted.is_some()) || state.options.with(|o| o.contains_key("users"))
@@ -686,9 +708,9 @@ pub fn CapacityPanel() -> impl IntoView {
                         <div class="fit" data-testid="fit">
                             <p class="node-desc" data-testid="node-desc"><strong>{n.describe()}</strong></p>
                             <dl class="alloc">
-                                <div><dt>"Kubelet allocatable"</dt><dd>{format!("{} · {}", human_cpu(k.cpu_millicores), human_bytes(k.memory_bytes))}</dd></div>
-                                <div><dt>"DaemonSets, agents, OS"</dt><dd>{format!("{} · {} · {} pods", human_cpu(n.daemonset.cpu_millicores), human_bytes(n.daemonset.memory_bytes), n.daemonset_pods)}</dd></div>
-                                <div><dt>"Left for the plan, per node"</dt><dd data-testid="allocatable">{format!("{} · {} · {} pods", human_cpu(a.cpu_millicores), human_bytes(a.memory_bytes), fit.pod_slots)}</dd></div>
+                                <div><dt>"Kubelet allocatable"</dt><dd>{format!("{} · {}", display_cores(k.cpu_millicores), display_bytes(k.memory_bytes))}</dd></div>
+                                <div><dt>"DaemonSets, agents, OS"</dt><dd>{format!("{} · {} · {} pods", display_cores(n.daemonset.cpu_millicores), display_bytes(n.daemonset.memory_bytes), n.daemonset_pods)}</dd></div>
+                                <div><dt>"Left for the plan, per node"</dt><dd data-testid="allocatable">{format!("{} · {} · {} pods", display_cores(a.cpu_millicores), display_bytes(a.memory_bytes), fit.pod_slots)}</dd></div>
                             </dl>
                             <ul class="legend-list" aria-label="Components">{legend}</ul>
                             <div class="scenarios">
@@ -846,18 +868,20 @@ fn UsersSizing() -> impl IntoView {
                                 let now = state.value_at(&chart.id, p).and_then(|v| v.as_i64());
                                 (now != Some(*n)).then(|| format!("{p} is now {}", now.map_or("unset".into(), |v| v.to_string())))
                             }).collect();
-                            (r.explanation, changed)
+                            let env = state.config.with(|c| c.env.clone());
+                            (r.explanation, changed, users_vs_preset(chart, &env, u))
                         });
                         view! {
                             <div class="users-chart">
                                 {move || match explanation() {
-                                    Some((text, changed)) => view! {
+                                    Some((text, changed, vs_preset)) => view! {
                                         <p data-testid=format!("users-explanation-{stack}")>
                                             <strong>{chart.name.clone()}": "</strong>{text}
                                             {(!changed.is_empty()).then(|| view! {
                                                 <span class="muted">{format!(" Edited since: {}.", changed.join(", "))}</span>
                                             })}
                                         </p>
+                                        {vs_preset.map(|w| view! { <p class="muted" data-testid=format!("users-vs-preset-{stack}")>{w}</p> })}
                                     }.into_any(),
                                     None => view! {
                                         <p class="muted users-prompt">{format!("{}'s guide sizes the app tier by expected users; type a number to set its replicas.", chart.name)}</p>

@@ -1,8 +1,10 @@
 //! Compare the configuration with its preset or with another environment, side by side.
 
 use leptos::prelude::*;
-use tonnage_core::compare::{compare, Delta};
-use tonnage_core::quantity::{human_bytes, human_cpu};
+use tonnage_core::capacity::{usd, Planning};
+use tonnage_core::compare::{compare, compare_cost, CostComparison, Delta};
+use tonnage_core::plan::Total;
+use tonnage_core::quantity::{display_bytes, display_cores};
 use tonnage_core::{plan, Configuration};
 
 use crate::state::{catalog, use_state};
@@ -19,14 +21,30 @@ fn count(n: i64) -> String {
     n.to_string()
 }
 
+/// One side's totals, as the delta rows lay them out.
+fn total_cells(t: Total) -> impl IntoView {
+    view! {
+        <td>{t.replicas.to_string()}</td>
+        <td>{display_cores(t.requests.cpu_millicores)}</td>
+        <td>{display_cores(t.limits.cpu_millicores)}</td>
+        <td>{display_bytes(t.requests.memory_bytes)}</td>
+        <td>{display_bytes(t.limits.memory_bytes)}</td>
+        <td>{display_bytes(t.storage_bytes)}</td>
+    }
+}
+
+fn signed_usd(d: i64) -> String {
+    signed(d, usd)
+}
+
 fn delta_cells(d: Delta) -> impl IntoView {
     view! {
         <td>{signed(d.replicas, count)}</td>
-        <td>{signed(d.requests_cpu_millicores, human_cpu)}</td>
-        <td>{signed(d.limits_cpu_millicores, human_cpu)}</td>
-        <td>{signed(d.requests_memory_bytes, human_bytes)}</td>
-        <td>{signed(d.limits_memory_bytes, human_bytes)}</td>
-        <td>{signed(d.storage_bytes, human_bytes)}</td>
+        <td>{signed(d.requests_cpu_millicores, display_cores)}</td>
+        <td>{signed(d.limits_cpu_millicores, display_cores)}</td>
+        <td>{signed(d.requests_memory_bytes, display_bytes)}</td>
+        <td>{signed(d.limits_memory_bytes, display_bytes)}</td>
+        <td>{signed(d.storage_bytes, display_bytes)}</td>
     }
 }
 
@@ -78,6 +96,52 @@ async fn compare_body(open: RwSignal<bool>) -> AnyView {
         }
         other.with(|a| a.as_ref().map(|a| state.plan.with(|b| compare(a, b))))
     });
+    // Both sides priced on the capacity panel's node, once one is chosen.
+    let costs = Memo::new(move |_| -> Option<CostComparison> {
+        if !open.get() {
+            return None;
+        }
+        let planning = state.options.with(Planning::from_options).ok()?;
+        let node = planning.node?;
+        other.with(|a| {
+            a.as_ref().map(|a| {
+                state
+                    .plan
+                    .with(|b| compare_cost(catalog(), a, b, &node, &planning.prices))
+            })
+        })
+    });
+    // The two sides, named: A (the other) and B (this configuration).
+    let side_a = move || {
+        let target = against.get();
+        let env_name = |id: &str| {
+            state
+                .charts()
+                .first()
+                .and_then(|c| c.environment(id).map(|e| e.name.clone()))
+                .unwrap_or_else(|| id.to_string())
+        };
+        if target.is_empty() {
+            let env = state.config.with(|c| c.env.clone());
+            format!("{} preset, without your changes", env_name(&env))
+        } else {
+            format!("{} with your changes", env_name(&target))
+        }
+    };
+    let side_b = move || {
+        let env = state.config.with(|c| c.env.clone());
+        let n = state.config.with(|c| c.override_count());
+        let name = state
+            .charts()
+            .first()
+            .and_then(|c| c.environment(&env).map(|e| e.name.clone()))
+            .unwrap_or(env);
+        match n {
+            0 => format!("this configuration ({name}, no changes)"),
+            1 => format!("this configuration ({name}, 1 change)"),
+            n => format!("this configuration ({name}, {n} changes)"),
+        }
+    };
     let envs = move || {
         state
             .charts()
@@ -101,7 +165,13 @@ async fn compare_body(open: RwSignal<bool>) -> AnyView {
                 </select>
             </label>
             {move || comparison.get().map(|c| view! {
-                <div class="table-scroll">
+                <p class="compare-sides" data-testid="compare-sides">
+                    <span class="side side-a" data-testid="compare-side-a"><strong>"A: "</strong>{side_a}</span>
+                    <span class="side side-b" data-testid="compare-side-b"><strong>"B: "</strong>{side_b}</span>
+                    <span class="muted">"Changed figures read A → B; Δ is B − A."</span>
+                </p>
+                {crate::plan_view::scroll_hint()}
+            <div class="table-scroll">
                 <table class="grid numeric" data-testid="compare-table">
                     <thead><tr>
                         <th>"Component"</th><th>"Replicas"</th><th>"CPU req"</th><th>"CPU limit"</th>
@@ -125,19 +195,40 @@ async fn compare_body(open: RwSignal<bool>) -> AnyView {
                                         let b = r.b.as_ref().map(reps).unwrap_or_else(|| "–".into());
                                         if a == b { b } else { format!("{a} → {b}") }
                                     }</td>
-                                    {cell("requests.cpu", &|x| human_cpu(x.requests.cpu_millicores))}
-                                    {cell("limits.cpu", &|x| human_cpu(x.limits.cpu_millicores))}
-                                    {cell("requests.memory", &|x| human_bytes(x.requests.memory_bytes))}
-                                    {cell("limits.memory", &|x| human_bytes(x.limits.memory_bytes))}
-                                    {cell("storage", &|x| human_bytes(x.storage_bytes))}
+                                    {cell("requests.cpu", &|x| display_cores(x.requests.cpu_millicores))}
+                                    {cell("limits.cpu", &|x| display_cores(x.limits.cpu_millicores))}
+                                    {cell("requests.memory", &|x| display_bytes(x.requests.memory_bytes))}
+                                    {cell("limits.memory", &|x| display_bytes(x.limits.memory_bytes))}
+                                    {cell("storage", &|x| display_bytes(x.storage_bytes))}
                                 </tr>
                             }
                         }).collect_view()}
-                        <tr class="total" data-testid="compare-delta-baseline"><td><strong>"Δ baseline"</strong></td>{delta_cells(c.baseline)}</tr>
-                        <tr class="total" data-testid="compare-delta-peak"><td><strong>"Δ peak"</strong></td>{delta_cells(c.peak)}</tr>
+                        <tr class="total" data-testid="compare-total-a-baseline"><td><strong>"A baseline"</strong></td>{total_cells(c.totals.0.baseline)}</tr>
+                        <tr data-testid="compare-total-b-baseline"><td><strong>"B baseline"</strong></td>{total_cells(c.totals.1.baseline)}</tr>
+                        <tr class="delta" data-testid="compare-delta-baseline"><td><strong>"Δ baseline"</strong></td>{delta_cells(c.baseline)}</tr>
+                        <tr class="total" data-testid="compare-total-a-peak"><td><strong>"A peak"</strong></td>{total_cells(c.totals.0.peak)}</tr>
+                        <tr data-testid="compare-total-b-peak"><td><strong>"B peak"</strong></td>{total_cells(c.totals.1.peak)}</tr>
+                        <tr class="delta" data-testid="compare-delta-peak"><td><strong>"Δ peak"</strong></td>{delta_cells(c.peak)}</tr>
                     </tbody>
                 </table>
                 </div>
+                {move || match costs.get() {
+                    Some(k) => {
+                        let (db, dp) = k.deltas();
+                        view! {
+                            <table class="grid numeric compare-cost" data-testid="compare-cost">
+                                <thead><tr><th>"Cost / month"</th><th>"A"</th><th>"B"</th><th>"Δ (B − A)"</th></tr></thead>
+                                <tbody>
+                                    <tr><td>"Baseline"</td><td>{usd(k.baseline.0)}</td><td>{usd(k.baseline.1)}</td>
+                                        <td data-testid="compare-cost-delta-baseline" data-value=db.to_string()>{signed_usd(db)}</td></tr>
+                                    <tr><td>"Peak"</td><td>{usd(k.peak.0)}</td><td>{usd(k.peak.1)}</td>
+                                        <td data-testid="compare-cost-delta-peak" data-value=dp.to_string()>{signed_usd(dp)}</td></tr>
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                    None => view! { <p class="muted">"Choose a cloud under Nodes and monthly cost to compare the cost too."</p> }.into_any(),
+                }}
             })}
     }
     .into_any()

@@ -5,12 +5,14 @@
 use leptos::prelude::*;
 use serde_yaml::Value;
 use tonnage_core::catalog::{Chart, Component};
-use tonnage_core::config::{component_fields, field_kind, parse_field_input, Field, FieldKind};
+use tonnage_core::config::{
+    component_fields, field_kind, inactive_fields, parse_field_input, Field, FieldKind,
+};
 use tonnage_core::external;
 use tonnage_core::values::{display_value, quantity_of};
 use tonnage_core::ConfigError;
 
-use crate::state::{catalog, use_state};
+use crate::state::{catalog, use_state, InvalidInput};
 
 /// Display groups of the catalog's roles.
 const GROUPS: &[(&str, &[&str])] = &[
@@ -68,6 +70,13 @@ pub fn FieldInput(
     kind: FieldKind,
     testid: String,
     #[prop(optional)] problem: Option<Signal<Option<String>>>,
+    /// Whose field, for the list of refused inputs (`Chart / Component`).
+    #[prop(optional, into)]
+    owner: String,
+    /// Why the chart ignores this field for the values in effect (core `inactive_fields`):
+    /// shown, and the input disabled.
+    #[prop(optional)]
+    inactive: Option<Signal<Option<String>>>,
 ) -> impl IntoView {
     let state = use_state();
     let path = StoredValue::new(path);
@@ -92,6 +101,23 @@ pub fn FieldInput(
     });
     let id = path.with_value(|p| dom_id(stack, p));
     let err_id = format!("{id}-err");
+    // The refused text is listed page-wide (banner, review, header) while the field shows it.
+    let what = StoredValue::new(format!("{owner}: {label}"));
+    let input_id = StoredValue::new(id.clone());
+    Effect::new(move |_| {
+        let entry = error.get().map(|message| InvalidInput {
+            id: input_id.get_value(),
+            what: what.get_value(),
+            text: text.get_untracked(),
+            message,
+        });
+        input_id.with_value(|i| state.set_invalid(i, entry));
+    });
+    on_cleanup(move || {
+        if let Some(i) = input_id.try_get_value() {
+            state.set_invalid(&i, None);
+        }
+    });
     let commit = move |v: Value| {
         let r = path.with_value(|p| state.set_value(stack, p, v));
         error.set(r.err().map(|e| field_message(&e)));
@@ -109,6 +135,7 @@ pub fn FieldInput(
         }
     };
     let shown_problem = move || error.get().or_else(|| problem.and_then(|p| p.get()));
+    let unused = move || inactive.and_then(|s| s.get());
     let input = match kind {
         FieldKind::Bool => view! {
             <input
@@ -116,6 +143,7 @@ pub fn FieldInput(
                 id=id.clone()
                 data-testid=testid.clone()
                 prop:checked=move || matches!(current.get(), Some(Value::Bool(true)))
+                disabled=move || unused().is_some()
                 on:change=move |ev| commit(Value::Bool(event_target_checked(&ev)))
             />
         }
@@ -131,6 +159,7 @@ pub fn FieldInput(
                 aria-invalid=move || shown_problem().is_some().to_string()
                 aria-describedby=err_id.clone()
                 prop:value=move || text.get()
+                disabled=move || unused().is_some()
                 on:input=move |ev| {
                     let v = event_target_value(&ev);
                     text.set(v.clone());
@@ -141,7 +170,7 @@ pub fn FieldInput(
         .into_any(),
     };
     view! {
-        <div class="field" class:changed=move || changed.get() class:invalid=move || shown_problem().is_some()>
+        <div class="field" class:changed=move || changed.get() class:invalid=move || shown_problem().is_some() class:inactive=move || unused().is_some()>
             <label for=id.clone()>{label}</label>
             <div class="field-row">
                 {input}
@@ -155,9 +184,10 @@ pub fn FieldInput(
                 >"↺"</button>
             </div>
             <div class="field-note" id=format!("{id}-err") aria-live="polite">
-                {move || match shown_problem() {
-                    Some(m) => view! { <span class="error" data-testid=format!("{testid}-error")>{m}</span> }.into_any(),
-                    None => view! {
+                {move || match (shown_problem(), unused()) {
+                    (Some(m), _) => view! { <span class="error" data-testid=format!("{testid}-error")>{m}</span> }.into_any(),
+                    (None, Some(why)) => view! { <span class="unused" data-testid=format!("{testid}-unused")>{format!("not used: {why}")}</span> }.into_any(),
+                    (None, None) => view! {
                         <span class="preset">
                             {move || if changed.get() { format!("preset: {}", preset_text()) } else { "preset".to_string() }}
                         </span>
@@ -229,6 +259,21 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
             })
         })
     };
+    // Fields the chart ignores for the values in effect (storage while persistence is off...).
+    let inactive = Memo::new(move |_| {
+        state.values_with(stack, |v| {
+            v.map(|v| inactive_fields(comp, v)).unwrap_or_default()
+        })
+    });
+    let inactive_for = move |key: &'static str| {
+        Signal::derive(move || {
+            inactive.with(|l| {
+                l.iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, why)| why.clone())
+            })
+        })
+    };
     let ext_key = external::option_key(stack, &comp.id);
     let endpoint = {
         let key = ext_key.clone();
@@ -266,6 +311,7 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
     let ext_error: RwSignal<Option<String>> = RwSignal::new(None);
     let testid = |key: &str| format!("field-{stack}-{}-{}", comp.id, key.replace('.', "-"));
     let ext_key2 = ext_key.clone();
+    let owner = format!("{} / {}", chart.name, comp.name);
     view! {
         <article class="component" class:off=move || !enabled.get() data-testid=format!("card-{stack}-{}", comp.id)>
             <header class="component-head">
@@ -293,7 +339,7 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
             </header>
             {enabled_field.map(|f| view! {
                 <div class="toggle">
-                    <FieldInput stack=stack path=f.path.clone() label="Deployed".to_string() kind=FieldKind::Bool testid=testid("enabled")/>
+                    <FieldInput stack=stack path=f.path.clone() label="Deployed".to_string() kind=FieldKind::Bool testid=testid("enabled") owner=owner.clone()/>
                 </div>
             })}
             {move || {
@@ -364,7 +410,8 @@ fn ComponentCard(chart: &'static Chart, comp: &'static Component) -> impl IntoVi
             <div class="fields">
                 {sizing.into_iter().map(|f| {
                     let problem = problem_for(f.key);
-                    view! { <FieldInput stack=stack path=f.path.clone() label=f.label.to_string() kind=f.kind testid=testid(f.key) problem=problem/> }
+                    let unused = inactive_for(f.key);
+                    view! { <FieldInput stack=stack path=f.path.clone() label=f.label.to_string() kind=f.kind testid=testid(f.key) problem=problem owner=owner.clone() inactive=unused/> }
                 }).collect_view()}
             </div>
         </article>
@@ -401,7 +448,7 @@ fn ChartSettings(chart: &'static Chart) -> impl IntoView {
                             let tid = format!("setting-{stack}-{}", s.path.replace(['.', '[', ']'], "-"));
                             view! {
                                 <div title=s.help.clone()>
-                                    <FieldInput stack=stack path=s.path.clone() label=s.label.clone() kind=kind testid=tid/>
+                                    <FieldInput stack=stack path=s.path.clone() label=s.label.clone() kind=kind testid=tid owner=format!("{} settings", chart.name)/>
                                 </div>
                             }
                         }).collect_view()}

@@ -161,7 +161,12 @@ pub fn Findings() -> impl IntoView {
     });
     let applied = RwSignal::new(None::<Applied>);
     let heading: NodeRef<leptos::html::H2> = NodeRef::new();
-    let counts = move || findings.with(|f| review::counts(f));
+    let invalid = state.invalid;
+    // Refused field text counts as an error: the plan does not say what the user typed.
+    let counts = move || {
+        let (e, w, i) = findings.with(|f| review::counts(f));
+        (e + invalid.with(|m| m.len()), w, i)
+    };
     view! {
         <section class="card findings" data-testid="findings" aria-labelledby="findings-title" node_ref=section>
             <h2 class="section-title" id="findings-title" tabindex="-1" node_ref=heading>
@@ -188,9 +193,24 @@ pub fn Findings() -> impl IntoView {
                     </div>
                 }
             })}
+            {move || invalid.with(|m| (!m.is_empty()).then(|| view! {
+                <ul class="finding-list invalid-list" data-testid="invalid-inputs">
+                    {m.values().map(|f| view! {
+                        <li class="finding sev-error" data-testid="finding-invalid-input">
+                            <div class="finding-head">
+                                <span class="sev"><span aria-hidden="true">{icon(Severity::Error)}</span>" "{word(Severity::Error)}</span>
+                                <a class="finding-subject" href=format!("#{}", f.id)>{f.what.clone()}</a>
+                                <code class="rule">"invalid-input"</code>
+                            </div>
+                            <p class="finding-message">{format!("{:?} was not applied: {}", f.text, f.message)}</p>
+                            <p class="finding-why">"The plan keeps the last valid value of this field until it is corrected or reset."</p>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            }))}
             {move || {
                 let list = findings.get();
-                if list.is_empty() {
+                if list.is_empty() && invalid.with(|m| m.is_empty()) {
                     return view! { <p class="muted" data-testid="no-findings">"No findings: nothing in this configuration breaks a rule Tonnage checks."</p> }.into_any();
                 }
                 view! {

@@ -54,6 +54,8 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
     let start = start.unwrap_or_else(|| share_view::saved_start(None));
     let state = AppState::new(start.config);
     provide_context(state);
+    // The fit and cost, shared by the sticky totals and the capacity panel.
+    capacity_view::use_capacity();
     state.notice.set(start.notice);
     // A shared link replaced the user's own configuration: one Undo brings it back.
     if let Some(prev) = start.previous {
@@ -99,6 +101,24 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
         }
     });
 
+    // The tab says what is planned: stacks and environment (several tabs can be told apart).
+    Effect::new(move |_| {
+        let env = state.config.with(|c| c.env.clone());
+        let charts = state.charts();
+        let names = charts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let env_name = charts
+            .first()
+            .and_then(|c| c.environment(&env))
+            .map_or(env.clone(), |e| e.name.clone());
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            doc.set_title(&format!("{names} · {env_name} · Tonnage"));
+        }
+    });
+
     lazy::wake_on_first_use();
     // Printing opens the collapsed sections that belong in the report.
     let _print = window_event_listener(leptos::ev::beforeprint, move |_| {
@@ -132,6 +152,24 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
             .unwrap_or_default()
     };
     let changes = move || state.config.with(|c| c.override_count());
+    let invalid = move || state.invalid.with(|m| m.len());
+    // The header's one-line state: changes from the preset and refused fields.
+    let status = move || {
+        let (n, bad) = (changes(), invalid());
+        let mut parts = Vec::new();
+        match n {
+            0 if bad == 0 => parts.push("preset as is".to_string()),
+            0 => {}
+            1 => parts.push("1 change".to_string()),
+            n => parts.push(format!("{n} changes")),
+        }
+        match bad {
+            0 => {}
+            1 => parts.push("1 invalid field".to_string()),
+            b => parts.push(format!("{b} invalid fields")),
+        }
+        parts.join(" · ")
+    };
     view! {
         <a class="skip" href="#main">"Skip to the plan"</a>
         <header class="topbar">
@@ -141,8 +179,8 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
                 <span class="tagline">"Size Kubernetes Helm stacks: cores, memory, storage, at a glance"</span>
             </div>
             <div class="toolbar" role="toolbar" aria-label="Edit">
-                <span class="badge" data-testid="change-count" data-value=move || changes().to_string()>
-                    {move || match changes() { 0 => "preset as is".to_string(), 1 => "1 change".to_string(), n => format!("{n} changes") }}
+                <span class="badge" class:bad=move || { invalid() > 0 } data-testid="change-count" data-value=move || changes().to_string()>
+                    {status}
                 </span>
                 <button data-testid="undo" title="Undo (Ctrl+Z)" disabled=move || !state.can_undo.get() on:click=move |_| state.undo()>"Undo"</button>
                 <button data-testid="redo" title="Redo (Ctrl+Shift+Z)" disabled=move || !state.can_redo.get() on:click=move |_| state.redo()>"Redo"</button>

@@ -2,81 +2,150 @@
 //! which figures are catalog assumptions.
 
 use leptos::prelude::*;
+use tonnage_core::capacity::usd;
 use tonnage_core::plan::{ComponentPlan, Total};
-use tonnage_core::quantity::{human_bytes, human_cpu};
+use tonnage_core::quantity::{display_bytes, display_cores};
 
 use crate::state::use_state;
 
 /// One figure of the totals. Its memo compares, so an edit that leaves the figure alone
-/// touches neither its text nor its attributes (the totals are 12 of these).
+/// touches neither its text nor its attributes.
 fn metric(
-    prefix: &'static str,
-    what: &'static str,
-    label: &'static str,
+    class: &'static str,
+    testid: String,
     raw: Memo<i64>,
     text: fn(i64) -> String,
 ) -> impl IntoView {
     view! {
-        <div class="metric" data-testid=format!("total-{prefix}-{what}") data-value=move || raw.get().to_string()>
-            <span class="metric-value">{move || text(raw.get())}</span>
-            <span class="metric-label">{label}</span>
-        </div>
+        <span class=class data-testid=testid data-value=move || raw.get().to_string()>
+            {move || text(raw.get())}
+        </span>
     }
 }
 
-fn total_cells(prefix: &'static str, total: Memo<Total>) -> impl IntoView {
+fn limit_text(n: i64, f: fn(i64) -> String) -> String {
+    format!("limit {}", f(n))
+}
+
+/// One row of the totals (baseline or peak): pods, CPU and memory (requested, the limit
+/// beneath), storage and the monthly cost.
+fn total_row(
+    prefix: &'static str,
+    label: &'static str,
+    total: Memo<Total>,
+    cost: Memo<Option<i64>>,
+) -> impl IntoView {
     let figure = move |f: fn(&Total) -> i64| Memo::new(move |_| total.with(f));
+    let id = move |what: &str| format!("total-{prefix}-{what}");
     view! {
-        {metric(prefix, "replicas", "Pods", figure(|t| t.replicas), |n| n.to_string())}
-        {metric(prefix, "requests-cpu", "CPU requested", figure(|t| t.requests.cpu_millicores), human_cpu)}
-        {metric(prefix, "limits-cpu", "CPU limit", figure(|t| t.limits.cpu_millicores), human_cpu)}
-        {metric(prefix, "requests-memory", "Memory requested", figure(|t| t.requests.memory_bytes), human_bytes)}
-        {metric(prefix, "limits-memory", "Memory limit", figure(|t| t.limits.memory_bytes), human_bytes)}
-        {metric(prefix, "storage", "Storage", figure(|t| t.storage_bytes), human_bytes)}
+        <tr>
+            <th scope="row">{label}</th>
+            <td>{metric("metric-value", id("replicas"), figure(|t| t.replicas), |n| n.to_string())}</td>
+            <td>
+                {metric("metric-value", id("requests-cpu"), figure(|t| t.requests.cpu_millicores), display_cores)}
+                {metric("metric-sub", id("limits-cpu"), figure(|t| t.limits.cpu_millicores), |n| limit_text(n, display_cores))}
+            </td>
+            <td>
+                {metric("metric-value", id("requests-memory"), figure(|t| t.requests.memory_bytes), display_bytes)}
+                {metric("metric-sub", id("limits-memory"), figure(|t| t.limits.memory_bytes), |n| limit_text(n, display_bytes))}
+            </td>
+            <td>{metric("metric-value", id("storage"), figure(|t| t.storage_bytes), display_bytes)}</td>
+            <td data-testid=id("cost")>{move || match cost.get() {
+                Some(c) => view! { <span class="metric-value">{usd(c)}</span> }.into_any(),
+                None => view! { <a class="metric-sub" href="#capacity-title">"choose a cloud"</a> }.into_any(),
+            }}</td>
+        </tr>
     }
 }
 
-/// Baseline and peak totals.
+/// Baseline and peak totals with the monthly cost: a compact table that stays in view (sticky)
+/// while the user scrolls to the editor, so every edit shows its effect.
 #[component]
 pub fn Totals() -> impl IntoView {
     let plan = use_state().plan;
+    let cap = crate::capacity_view::use_capacity();
     let baseline = Memo::new(move |_| plan.with(|p| p.totals.baseline));
     let peak = Memo::new(move |_| plan.with(|p| p.totals.peak));
+    let cost = Memo::new(move |_| cap.with(|c| c.monthly_micro_usd()));
+    let cost_baseline = Memo::new(move |_| cost.get().map(|c| c.0));
+    let cost_peak = Memo::new(move |_| cost.get().map(|c| c.1));
     view! {
         <section class="card totals" data-testid="plan" aria-label="Totals">
-            <div class="totals-row">
-                <h2 class="section-title">"Baseline"</h2>
-                <div class="metrics">{total_cells("baseline", baseline)}</div>
-            </div>
-            <div class="totals-row">
-                <h2 class="section-title">"Peak (autoscaling at max)"</h2>
-                <div class="metrics">{total_cells("peak", peak)}</div>
-            </div>
+            <table class="totals-grid">
+                <thead><tr>
+                    <th scope="col"><span class="sr-only">"Scenario"</span></th>
+                    <th scope="col">"Pods"</th>
+                    <th scope="col">"CPU requested"</th>
+                    <th scope="col">"Memory requested"</th>
+                    <th scope="col">"Storage"</th>
+                    <th scope="col">"Cost / month"</th>
+                </tr></thead>
+                <tbody>
+                    {total_row("baseline", "Baseline", baseline, cost_baseline)}
+                    {total_row("peak", "Peak", peak, cost_peak)}
+                </tbody>
+            </table>
+            <InvalidBanner/>
         </section>
     }
 }
 
-/// One bar of [`Bars`], in whole pixels: what a row shows, and its key (a row whose figures
-/// did not change keeps its DOM nodes on an edit).
+/// Most refused fields the banner names; the review lists them all.
+const BANNER_NAMED: usize = 3;
+
+/// Fields whose text was refused, by the totals (so in view while editing): how many, a link
+/// to each, and that the figures use the last valid value.
+#[component]
+fn InvalidBanner() -> impl IntoView {
+    let invalid = use_state().invalid;
+    move || {
+        let n = invalid.with(|m| m.len());
+        (n > 0).then(|| {
+            let named = invalid.with(|m| m.values().take(BANNER_NAMED).cloned().collect::<Vec<_>>());
+            view! {
+                <div class="invalid-banner" role="alert" data-testid="invalid-banner" data-value=n.to_string()>
+                    <strong>{if n == 1 { "1 field holds text that was not applied".to_string() } else { format!("{n} fields hold text that was not applied") }}</strong>
+                    " (the figures use the last valid value): "
+                    {named.into_iter().enumerate().map(|(i, f)| view! {
+                        {(i > 0).then_some("; ")}
+                        <a href=format!("#{}", f.id) data-testid="invalid-link">{f.what}</a>
+                        " " <code>{format!("{:?}", f.text)}</code>
+                    }).collect_view()}
+                    {(n > BANNER_NAMED).then(|| format!("; and {} more in the review.", n - BANNER_NAMED))}
+                </div>
+            }
+        })
+    }
+}
+
+/// One row of [`Bars`]: what it shows, and its key (a row whose figures did not change keeps
+/// its DOM nodes on an edit). Widths are per mille of the largest peak, in whole numbers.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct BarRow {
     testid: String,
-    title: String,
     name: String,
-    y: i64,
-    /// CPU at peak and baseline, memory at peak and baseline.
+    stack: String,
+    /// CPU at peak and baseline, memory at peak and baseline (per mille).
     widths: [i64; 4],
+    cpu: String,
+    mem: String,
 }
 
-/// Each running component's share of CPU and memory requests at baseline, with the peak
-/// extension in a lighter shade: where the money goes, at a glance.
+/// The figure a bar carries: the baseline, and the peak when autoscaling raises it.
+fn bar_value(baseline: i64, peak: i64, f: fn(i64) -> String) -> String {
+    if peak > baseline {
+        format!("{} (peak {})", f(baseline), f(peak))
+    } else {
+        f(baseline)
+    }
+}
+
+/// Each running component's CPU and memory requests at baseline, with the peak extension in a
+/// lighter shade and the figures written on the bars: where the money goes, at a glance. HTML,
+/// not SVG, so the text keeps its size at any width.
 #[component]
 pub fn Bars() -> impl IntoView {
     let plan = use_state().plan;
-    const ROW_H: i64 = 26;
-    const LABEL_W: i64 = 190;
-    const BAR_W: i64 = 300;
-    const X2: i64 = LABEL_W + BAR_W + 40;
     let rows = Memo::new(move |_| {
         plan.with(|p| {
             let rows: Vec<&ComponentPlan> = p.components.iter().filter(|c| c.enabled).collect();
@@ -94,52 +163,66 @@ pub fn Bars() -> impl IntoView {
                 .max()
                 .unwrap_or(1)
                 .max(1);
-            // Bar lengths in whole pixels, integer arithmetic (i128 avoids overflow).
-            let len = |v: i64, max: i64| ((v as i128 * BAR_W as i128) / max as i128) as i64;
+            // Per mille of the largest, integer arithmetic (i128 avoids overflow).
+            let len = |v: i64, max: i64| ((v as i128 * 1000) / max as i128) as i64;
             rows.iter()
-                .enumerate()
-                .map(|(i, c)| BarRow {
-                    testid: format!("bar-{}-{}", c.stack, c.id),
-                    title: format!(
-                        "{}: {} CPU, {} memory at baseline ({} replicas)",
-                        c.name,
-                        human_cpu(cpu(c, c.replicas.baseline)),
-                        human_bytes(mem(c, c.replicas.baseline)),
-                        c.replicas.baseline
-                    ),
-                    name: c.name.clone(),
-                    y: 24 + i as i64 * ROW_H,
-                    widths: [
-                        len(cpu(c, c.replicas.peak), max_cpu),
-                        len(cpu(c, c.replicas.baseline), max_cpu),
-                        len(mem(c, c.replicas.peak), max_mem),
-                        len(mem(c, c.replicas.baseline), max_mem),
-                    ],
+                .map(|c| {
+                    let (b, pk) = (c.replicas.baseline, c.replicas.peak);
+                    BarRow {
+                        testid: format!("bar-{}-{}", c.stack, c.id),
+                        name: c.name.clone(),
+                        stack: c.stack.clone(),
+                        widths: [
+                            len(cpu(c, pk), max_cpu),
+                            len(cpu(c, b), max_cpu),
+                            len(mem(c, pk), max_mem),
+                            len(mem(c, b), max_mem),
+                        ],
+                        cpu: bar_value(cpu(c, b), cpu(c, pk), display_cores),
+                        mem: bar_value(mem(c, b), mem(c, pk), display_bytes),
+                    }
                 })
                 .collect::<Vec<_>>()
         })
     });
-    let height = move || rows.with(Vec::len) as i64 * ROW_H + 24;
+    let width = |w: i64| format!("width: {}.{}%", w / 10, w % 10);
     view! {
         <section class="card" aria-label="Requests per component">
-            <h2 class="section-title">"Requests per component (baseline, peak lighter)"</h2>
-            <svg class="bars" data-testid="bars" viewBox=move || format!("0 0 {} {}", LABEL_W + 2 * BAR_W + 60, height()) role="img"
-                aria-label="CPU and memory requests per component">
-                <text x=LABEL_W y="14" class="bar-head">"CPU"</text>
-                <text x=X2 y="14" class="bar-head">"Memory"</text>
+            <h2 class="section-title">"Requests per component, all replicas (baseline; peak lighter)"</h2>
+            <div class="bars" data-testid="bars" role="table" aria-label="CPU and memory requests per component">
+                <div class="bar-row bar-head" role="row">
+                    <span role="columnheader">"Component"</span>
+                    <span role="columnheader">"CPU requested"</span>
+                    <span role="columnheader">"Memory requested"</span>
+                </div>
                 <For each=move || rows.get() key=|r| r.clone() let:r>
-                    <g data-testid=r.testid>
-                        <title>{r.title}</title>
-                        <text x="0" y=r.y + 15 class="bar-label">{r.name}</text>
-                        <rect x=LABEL_W y=r.y + 3 width=r.widths[0] height="16" class="bar peak"/>
-                        <rect x=LABEL_W y=r.y + 3 width=r.widths[1] height="16" class="bar cpu"/>
-                        <rect x=X2 y=r.y + 3 width=r.widths[2] height="16" class="bar peak"/>
-                        <rect x=X2 y=r.y + 3 width=r.widths[3] height="16" class="bar mem"/>
-                    </g>
+                    <div class="bar-row" role="row" data-testid=r.testid>
+                        <span class="bar-name" role="rowheader">{r.name}<span class="muted">{format!(" {}", r.stack)}</span></span>
+                        <span class="bar-cell" role="cell">
+                            <span class="bar-track" aria-hidden="true">
+                                <span class="bar peak" style=width(r.widths[0])></span>
+                                <span class="bar cpu" style=width(r.widths[1])></span>
+                            </span>
+                            <span class="bar-value">{r.cpu}</span>
+                        </span>
+                        <span class="bar-cell" role="cell">
+                            <span class="bar-track" aria-hidden="true">
+                                <span class="bar peak" style=width(r.widths[2])></span>
+                                <span class="bar mem" style=width(r.widths[3])></span>
+                            </span>
+                            <span class="bar-value">{r.mem}</span>
+                        </span>
+                    </div>
                 </For>
-            </svg>
+            </div>
         </section>
     }
+}
+
+/// Above a table that may be wider than a phone: says it scrolls sideways (shown by CSS at
+/// narrow widths only).
+pub fn scroll_hint() -> impl IntoView {
+    view! { <p class="scroll-hint" aria-hidden="true">"Swipe the table sideways for more columns →"</p> }
 }
 
 /// One figure of a [`PlanTable`] row: its text and, when a catalog assumption, the reason.
@@ -183,14 +266,14 @@ fn plan_row(c: &ComponentPlan) -> PlanRow {
         enabled: c.enabled,
         figs: [
             fig("replicas", replicas),
-            fig("requests.cpu", human_cpu(c.requests.cpu_millicores)),
-            fig("limits.cpu", human_cpu(c.limits.cpu_millicores)),
-            fig("requests.memory", human_bytes(c.requests.memory_bytes)),
-            fig("limits.memory", human_bytes(c.limits.memory_bytes)),
+            fig("requests.cpu", display_cores(c.requests.cpu_millicores)),
+            fig("limits.cpu", display_cores(c.limits.cpu_millicores)),
+            fig("requests.memory", display_bytes(c.requests.memory_bytes)),
+            fig("limits.memory", display_bytes(c.limits.memory_bytes)),
             fig(
                 "storage",
                 if c.storage_bytes > 0 {
-                    human_bytes(c.storage_bytes)
+                    display_bytes(c.storage_bytes)
                 } else {
                     "–".into()
                 },
@@ -209,6 +292,7 @@ pub fn PlanTable() -> impl IntoView {
     view! {
         <section class="card" aria-label="Plan per component">
             <h2 class="section-title">"Plan per component (per replica)"</h2>
+            {crate::plan_view::scroll_hint()}
             <div class="table-scroll">
             <table class="grid numeric" data-testid="plan-table">
                 <thead><tr>
@@ -229,7 +313,7 @@ pub fn PlanTable() -> impl IntoView {
                         <tr data-testid=format!("plan-volume-{}", v.id)>
                             <td><strong>{v.name.clone()}</strong><div class="muted">"shared volume, counted once"</div></td>
                             <td>{if v.enabled { "1" } else { "off" }}</td><td>"–"</td><td>"–"</td><td>"–"</td><td>"–"</td>
-                            <td class:assumed=!v.assumed.is_empty()>{human_bytes(v.storage_bytes)}</td>
+                            <td class:assumed=!v.assumed.is_empty()>{display_bytes(v.storage_bytes)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -244,17 +328,13 @@ pub fn PlanTable() -> impl IntoView {
 #[component]
 pub fn Assumptions() -> impl IntoView {
     let plan = use_state().plan;
-    // (component, path, reason): a memo, so an edit that changes figures but no assumption (most
-    // of them) does not rebuild the list.
+    // The core's one list (components, then shared volumes): a memo, so an edit that changes
+    // figures but no assumption (most of them) does not rebuild it.
     let items = Memo::new(move |_| {
         plan.with(|p| {
-            p.components
-                .iter()
-                .flat_map(|c| {
-                    c.assumed
-                        .iter()
-                        .map(|a| (c.name.clone(), a.path.clone(), a.reason.clone()))
-                })
+            p.assumptions()
+                .into_iter()
+                .map(|a| (a.name, a.path, a.reason))
                 .collect::<Vec<_>>()
         })
     });

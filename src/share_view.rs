@@ -178,6 +178,13 @@ pub fn sync_address_bar() {
 pub fn CopyLink() -> impl IntoView {
     let state = use_state();
     let copied = RwSignal::new(None::<bool>);
+    // "Link copied" speaks of the configuration as it was: an edit makes the link stale.
+    Effect::new(move |prev: Option<()>| {
+        state.config.track();
+        if prev.is_some() {
+            copied.set(None);
+        }
+    });
     let copy = move |_| {
         let link = state.config.with_untracked(|c| {
             share::link(&browser::location_base(), &share::encode(catalog(), c))

@@ -52,10 +52,12 @@ pub fn StackList() -> impl IntoView {
                         </span>
                         {(!requires.is_empty()).then(|| view! { <span class="stack-meta">"needs " {requires.clone()}</span> })}
                     </button>
-                    <label class="stack-add" title="Plan together with the other selected stacks">
+                    <label class="stack-add" title=move || if only() { "The plan needs at least one stack: pick another first" } else { "Plan together with the other selected stacks" }>
                         <input
                             type="checkbox"
                             data-testid=format!("stack-add-{id}")
+                            // The only stack cannot be left out: unchecked, it would stay planned.
+                            disabled=only
                             prop:checked=selected
                             on:change=toggle
                         />
@@ -68,11 +70,13 @@ pub fn StackList() -> impl IntoView {
     view! { <ul class="stack-list" data-testid="stack-list">{items}</ul> }
 }
 
-/// The environment presets every selected stack has.
+/// The environment presets every selected stack has: each chip says what it means (users,
+/// summary) in plain sight, and the arrow keys move the choice as in any radio group.
 #[component]
 pub fn EnvPicker() -> impl IntoView {
     let state = use_state();
-    let envs = move || {
+    let envs = Memo::new(move |_| {
+        state.stack_ids.track();
         let charts = state.charts();
         let Some(first) = charts.first() else {
             return Vec::new();
@@ -90,26 +94,74 @@ pub fn EnvPicker() -> impl IntoView {
                 )
             })
             .collect::<Vec<_>>()
+    });
+    let current = move || state.config.with(|c| c.env.clone());
+    // Arrow keys: the next or previous preset, chosen and focused (wrapping round).
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let step: isize = match ev.key().as_str() {
+            "ArrowRight" | "ArrowDown" => 1,
+            "ArrowLeft" | "ArrowUp" => -1,
+            _ => return,
+        };
+        ev.prevent_default();
+        let list = envs.get_untracked();
+        if list.is_empty() {
+            return;
+        }
+        let now = state.config.with_untracked(|c| c.env.clone());
+        let at = list.iter().position(|(id, ..)| *id == now).unwrap_or(0) as isize;
+        let n = list.len() as isize;
+        let next = &list[((at + step).rem_euclid(n)) as usize].0;
+        state.select_env(next);
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector(&format!("[data-testid=env-{next}]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = el.focus();
+        }
+    };
+    let meaning = move || {
+        let now = current();
+        envs.with(|l| {
+            l.iter()
+                .find(|(id, ..)| *id == now)
+                .map(|(_, name, summary, users)| match users {
+                    Some(u) => format!("{name}: {summary} ({u} users)"),
+                    None => format!("{name}: {summary}"),
+                })
+        })
     };
     view! {
-        <div class="env-picker" role="radiogroup" aria-label="Environment preset">
-            {move || envs().into_iter().map(|(id, name, summary, users)| {
-                let id_click = id.clone();
-                let id_sel = id.clone();
-                let selected = move || state.config.with(|c| c.env == id_sel);
-                let title = match users { Some(u) => format!("{summary} ({u} users)"), None => summary };
-                view! {
-                    <button
-                        role="radio"
-                        class="env-chip"
-                        class:selected=selected.clone()
-                        aria-checked=move || selected().to_string()
-                        title=title
-                        data-testid=format!("env-{id}")
-                        on:click=move |_| state.select_env(&id_click)
-                    >{name}</button>
-                }
-            }).collect_view()}
+        <div class="env-block">
+            <div class="env-picker" role="radiogroup" aria-label="Environment preset" on:keydown=on_key>
+                {move || envs.get().into_iter().map(|(id, name, summary, users)| {
+                    let id_click = id.clone();
+                    let id_sel = id.clone();
+                    let selected = Memo::new(move |_| state.config.with(|c| c.env == id_sel));
+                    let title = match &users { Some(u) => format!("{summary} ({u} users)"), None => summary };
+                    view! {
+                        <button
+                            role="radio"
+                            class="env-chip"
+                            class:selected=selected
+                            aria-checked=move || selected.get().to_string()
+                            tabindex=move || if selected.get() { "0" } else { "-1" }
+                            title=title
+                            data-testid=format!("env-{id}")
+                            on:click=move |_| state.select_env(&id_click)
+                        >
+                            <span class="env-name">{name}</span>
+                            {users.map(|u| view! { <span class="env-users">{format!("{u} users")}</span> })}
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+            <p class="env-meaning" data-testid="env-meaning">{meaning}</p>
         </div>
     }
 }

@@ -38,6 +38,20 @@ pub enum NoticeKind {
     Error,
 }
 
+/// A field whose text was refused: the configuration keeps the last valid value, so the page
+/// says so (a banner by the totals, the review, the header) until the field is fixed or reset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    /// The input's DOM id (the banner links to it).
+    pub id: String,
+    /// Whose field: `Chart / Component: Field`.
+    pub what: String,
+    /// The refused text, as typed.
+    pub text: String,
+    /// Why, from the core (a near-miss unit names its fix).
+    pub message: String,
+}
+
 /// What the page shows of one catalog chart, each part a signal set only when it changes (see
 /// [`AppState::sync`]).
 #[derive(Clone, Copy)]
@@ -91,6 +105,8 @@ pub struct AppState {
     set_preset: WriteSignal<Vec<(String, Value)>>,
     set_options: WriteSignal<BTreeMap<String, String>>,
     pub notice: RwSignal<Option<Notice>>,
+    /// Fields whose text was refused, by input id ([`InvalidInput`]).
+    pub invalid: RwSignal<BTreeMap<String, InvalidInput>>,
     history: StoredValue<History>,
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
@@ -132,6 +148,7 @@ impl AppState {
             set_preset,
             set_options,
             notice: RwSignal::new(None),
+            invalid: RwSignal::new(BTreeMap::new()),
             history: StoredValue::new(History::default()),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
@@ -139,6 +156,23 @@ impl AppState {
         };
         state.sync(true);
         state
+    }
+
+    /// Record (`Some`) or clear (`None`) the refused text of input `id`; the signal changes
+    /// only when the entry does.
+    pub fn set_invalid(&self, id: &str, entry: Option<InvalidInput>) {
+        let same = self.invalid.with_untracked(|m| m.get(id) == entry.as_ref());
+        if same {
+            return;
+        }
+        self.invalid.update(|m| match entry {
+            Some(e) => {
+                m.insert(id.to_string(), e);
+            }
+            None => {
+                m.remove(id);
+            }
+        });
     }
 
     /// Set the configuration and what follows it.
@@ -414,6 +448,14 @@ impl AppState {
                 .values
                 .with(|t| t.as_ref().and_then(|t| lookup(t, path).cloned())),
             None => None,
+        }
+    }
+
+    /// `f` of chart `stack`'s values in effect (tracks that chart's values only).
+    pub fn values_with<R>(&self, stack: &str, f: impl FnOnce(Option<&Value>) -> R) -> R {
+        match self.chart_signals(stack) {
+            Some(m) => m.values.with(|t| f(t.as_ref())),
+            None => f(None),
         }
     }
 

@@ -155,14 +155,18 @@ async fn preview_and_download_files() {
     let z = downloaded(&s, "tonnage-rhesis-prod-values.zip").await;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(z)).expect("a zip");
     let mut v = String::new();
-    zip.by_name("rhesis/values-prod.yaml")
+    zip.by_name("tonnage-rhesis-prod-values/rhesis/values-prod.yaml")
         .expect("values-prod.yaml")
         .read_to_string(&mut v)
         .unwrap();
     assert!(v.contains("replicas: 4"), "{v}");
     // Only what differs from the chart's values.yaml: the chart brings that file itself.
-    assert!(zip.by_name("rhesis/values.yaml").is_err());
-    assert!(zip.by_name("helmfile.yaml").is_ok());
+    assert!(zip
+        .by_name("tonnage-rhesis-prod-values/rhesis/values.yaml")
+        .is_err());
+    assert!(zip
+        .by_name("tonnage-rhesis-prod-values/helmfile.yaml")
+        .is_ok());
     s.click("[data-testid=download-manifests-tgz]").await;
     let t = downloaded(&s, "tonnage-rhesis-prod-manifests.tar.gz").await;
     let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::Cursor::new(t)));
@@ -173,20 +177,19 @@ async fn preview_and_download_files() {
     assert!(
         names
             .iter()
-            .any(|n| n.starts_with("rhesis/templates/deployment-")),
+            .any(|n| n.starts_with("tonnage-rhesis-prod-manifests/rhesis/templates/deployment-")),
         "{names:?}"
     );
     // The real chart's PostgreSQL and Redis are Deployments with standalone claims.
     assert!(
-        names
-            .iter()
-            .any(|n| n.starts_with("rhesis/templates/persistentvolumeclaim-")),
+        names.iter().any(|n| n
+            .starts_with("tonnage-rhesis-prod-manifests/rhesis/templates/persistentvolumeclaim-")),
         "{names:?}"
     );
     assert!(
         !names
             .iter()
-            .any(|n| n.starts_with("rhesis/templates/statefulset-")),
+            .any(|n| n.starts_with("tonnage-rhesis-prod-manifests/rhesis/templates/statefulset-")),
         "{names:?}"
     );
     s.close().await;

@@ -110,6 +110,10 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
     match (args.out, args.archive, kind) {
         (Some(dir), _, _) => write_dir(Path::new(&dir), &files),
         (None, Some(path), Some(kind)) => {
+            // One top folder named after the configuration (as the page's downloads), the same
+            // whatever the archive is called: it unpacks beside others, not over the directory.
+            let folder = format!("tonnage-{}-{}", config.stacks.join("+"), config.env);
+            let files = archive::under_folder(files, &folder);
             let bytes = match kind {
                 ArchiveKind::Zip => archive::zip(&files),
                 ArchiveKind::TarGz => archive::tar_gz(&files),

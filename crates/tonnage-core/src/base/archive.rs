@@ -42,6 +42,29 @@ fn mode(f: &OutFile) -> u32 {
     }
 }
 
+/// The files under one top folder (`folder/<path>`): an archive unpacks into a folder of its
+/// own rather than over the current directory.
+pub fn under_folder(files: Vec<OutFile>, folder: &str) -> Vec<OutFile> {
+    let folder = folder.trim_end_matches('/');
+    files
+        .into_iter()
+        .map(|f| OutFile {
+            path: format!("{folder}/{}", f.path),
+            ..f
+        })
+        .collect()
+}
+
+/// The folder an archive named `name` unpacks into: its name without `.zip` / `.tar.gz` (and
+/// without any directory part).
+pub fn folder_of(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.strip_suffix(".tar.gz")
+        .or_else(|| base.strip_suffix(".tgz"))
+        .or_else(|| base.strip_suffix(".zip"))
+        .unwrap_or(base)
+}
+
 /// A `.zip` of the files (deflate), with fixed timestamps.
 pub fn zip(files: &[OutFile]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));

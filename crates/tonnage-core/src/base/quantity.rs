@@ -710,6 +710,109 @@ pub fn human_bytes(bytes: i64) -> String {
     out
 }
 
+/// A near miss of a quantity, corrected: the unit people write for bytes or cores where
+/// Kubernetes has another (`5Gb`, `5GB`, `5gi`, `5 GiB` -> `5Gi`; `512mb` -> `512Mi`;
+/// `2 cores` -> `2`; `500 millicores` -> `500m`). `None` when `text` is already a quantity or
+/// no correction parses.
+pub fn suggest_quantity(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || parse(t).is_ok() {
+        return None;
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    if number.is_empty() || parse(number).is_err() {
+        return None;
+    }
+    let unit = unit.trim().to_ascii_lowercase();
+    let suffix = match unit.as_str() {
+        "k" | "kb" | "ki" | "kib" => "Ki",
+        "mb" | "mi" | "mib" => "Mi",
+        "g" | "gb" | "gi" | "gib" => "Gi",
+        "t" | "tb" | "ti" | "tib" => "Ti",
+        "p" | "pb" | "pi" | "pib" => "Pi",
+        "b" | "byte" | "bytes" | "core" | "cores" | "cpu" | "cpus" | "vcpu" | "vcpus" => "",
+        "millicore" | "millicores" | "mcpu" | "mc" => "m",
+        _ => return None,
+    };
+    let fixed = format!("{number}{suffix}");
+    (fixed != t && parse(&fixed).is_ok()).then_some(fixed)
+}
+
+/// `1234567` -> `1,234,567`: a whole number's digits grouped by three with commas.
+pub fn group_thousands(n: u128) -> String {
+    let digits = n.to_string();
+    // The first group takes 1 to 3 digits, the others 3 (ASCII digits: byte slicing is safe).
+    let head = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    };
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    out.push_str(&digits[..head]);
+    for chunk in digits.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.extend(chunk.iter().map(|&b| char::from(b)));
+    }
+    out
+}
+
+/// `n / 10^places` rounded half up to at most `places` decimals, trailing zeros trimmed, the
+/// whole part grouped by thousands (`4000185, 2` -> `40,001.85`).
+fn grouped_decimal(n: u128, places: u32) -> String {
+    let scale = 10u128.pow(places);
+    let mut out = group_thousands(n / scale);
+    let fraction = n % scale;
+    if fraction != 0 {
+        use std::fmt::Write;
+        let _ = write!(out, ".{fraction:0width$}", width = places as usize);
+        while out.ends_with('0') {
+            out.pop();
+        }
+    }
+    out
+}
+
+/// CPU on the page, one rule everywhere (totals, tables, bars, compare): always in cores, at
+/// most two decimals rounded half up, thousands separators: `0.53 cores` (525m), `1 core`,
+/// `40,001.85 cores`. A non-zero figure below 0.005 cores reads `< 0.01 cores`, never `0`.
+pub fn display_cores(millicores: i64) -> String {
+    let sign = if millicores < 0 { "-" } else { "" };
+    let m = u128::from(millicores.unsigned_abs());
+    if m == 0 {
+        return "0 cores".into();
+    }
+    let hundredths = (m + 5) / 10;
+    if hundredths == 0 {
+        return format!("{sign}< 0.01 cores");
+    }
+    let word = if hundredths == 100 { "core" } else { "cores" };
+    format!("{sign}{} {word}", grouped_decimal(hundredths, 2))
+}
+
+/// Memory and storage on the page, one rule everywhere: MiB below one GiB, GiB from one GiB up
+/// (never TiB: figures stay comparable side by side), at most two decimals rounded half up,
+/// thousands separators: `512 MiB`, `4.63 GiB`, `1,536 GiB`. Below one MiB: `KiB` or `B`.
+pub fn display_bytes(bytes: i64) -> String {
+    const KIB: u128 = 1 << 10;
+    const MIB: u128 = 1 << 20;
+    const GIB: u128 = 1 << 30;
+    let sign = if bytes < 0 { "-" } else { "" };
+    let b = u128::from(bytes.unsigned_abs());
+    let in_unit = |unit: u128| (b * 100 + unit / 2) / unit;
+    let (hundredths, name) = if b < KIB {
+        (b * 100, "B")
+    } else if in_unit(MIB) < 100 {
+        (in_unit(KIB), "KiB")
+    } else if in_unit(GIB) < 100 {
+        (in_unit(MIB), "MiB")
+    } else {
+        (in_unit(GIB), "GiB")
+    };
+    format!("{sign}{} {name}", grouped_decimal(hundredths, 2))
+}
+
 /// CPU and memory together: what a pod requests or a node offers (millicores, bytes).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Resources {
@@ -784,6 +887,68 @@ mod tests {
                 UNITS[unit_index]
             )
         }
+    }
+
+    #[test]
+    fn near_miss_units_suggest_the_kubernetes_suffix() {
+        let s = |t: &str| suggest_quantity(t);
+        assert_eq!(s("5Gb").as_deref(), Some("5Gi"));
+        assert_eq!(s("5GB").as_deref(), Some("5Gi"));
+        assert_eq!(s("5gi").as_deref(), Some("5Gi"));
+        assert_eq!(s("5 GiB").as_deref(), Some("5Gi"));
+        assert_eq!(s("1.5G b"), None);
+        assert_eq!(s("512mb").as_deref(), Some("512Mi"));
+        assert_eq!(s("1K").as_deref(), Some("1Ki"));
+        assert_eq!(s("2 cores").as_deref(), Some("2"));
+        assert_eq!(s("500 millicores").as_deref(), Some("500m"));
+        // Valid already, or nothing close: no suggestion.
+        assert_eq!(s("5Gi"), None);
+        assert_eq!(s("500m"), None);
+        assert_eq!(s("abc"), None);
+        assert_eq!(s("-1"), None);
+        assert_eq!(s("1e99"), None);
+        assert_eq!(s(""), None);
+    }
+
+    #[test]
+    fn display_cores_one_unit_two_decimals_grouped() {
+        assert_eq!(display_cores(0), "0 cores");
+        assert_eq!(display_cores(1), "< 0.01 cores");
+        assert_eq!(display_cores(5), "0.01 cores");
+        assert_eq!(display_cores(525), "0.53 cores");
+        assert_eq!(display_cores(500), "0.5 cores");
+        assert_eq!(display_cores(1000), "1 core");
+        assert_eq!(display_cores(1250), "1.25 cores");
+        assert_eq!(display_cores(2350), "2.35 cores");
+        assert_eq!(display_cores(33_250), "33.25 cores");
+        assert_eq!(display_cores(40_001_850), "40,001.85 cores");
+        assert_eq!(display_cores(1_234_567_000), "1,234,567 cores");
+        assert_eq!(display_cores(-5650), "-5.65 cores");
+        assert_eq!(display_cores(i64::MIN), "-9,223,372,036,854,775.81 cores");
+    }
+
+    #[test]
+    fn display_bytes_mib_below_a_gib_then_gib_grouped() {
+        assert_eq!(display_bytes(0), "0 B");
+        assert_eq!(display_bytes(512), "512 B");
+        assert_eq!(display_bytes(1536), "1.5 KiB");
+        assert_eq!(display_bytes(128 << 20), "128 MiB");
+        assert_eq!(display_bytes(512 << 20), "512 MiB");
+        // 1023.999 MiB rounds to 1024 MiB: one GiB.
+        assert_eq!(display_bytes((1 << 30) - 1), "1 GiB");
+        assert_eq!(display_bytes(4_966_055_936), "4.63 GiB");
+        assert_eq!(display_bytes(110 << 30), "110 GiB");
+        assert_eq!(display_bytes(1536 << 30), "1,536 GiB");
+        assert_eq!(display_bytes(-(108 << 30) - (512 << 20)), "-108.5 GiB");
+        assert_eq!(display_bytes(i64::MAX), "8,589,934,592 GiB");
+    }
+
+    #[test]
+    fn thousands_grouped_by_three() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(123_456_789), "123,456,789");
     }
 
     use proptest::strategy::Strategy as _;

@@ -74,6 +74,36 @@ mod tests {
     /// = 2791728742.4 B, rounded up to 2791728743; plus 100 MiB eviction (104857600):
     /// 17179869184 - 2791728743 - 104857600 = 14283282841 B.
     #[test]
+    fn users_table_and_preset_disagreement_is_explained() {
+        let cat = crate::model::catalog::Catalog::builtin();
+        let chart = cat.chart("rhesis").unwrap();
+        let prod = chart.environment("prod").unwrap();
+        let table = replicas_for_users(chart, 50);
+        let preset = chart.preset("prod");
+        let differs = table.sets.iter().any(|(p, n)| {
+            crate::base::values::lookup(preset, p).and_then(Value::as_i64) != Some(*n)
+        });
+        let why = users_vs_preset(chart, "prod", 50);
+        // The case the issue found: Production runs fewer replicas than the table's 50 users.
+        assert!(differs);
+        assert_eq!(why.is_some(), differs, "{why:?}");
+        if let Some(why) = why {
+            assert!(why.contains(&prod.name), "{why}");
+            for (p, n) in &table.sets {
+                assert!(why.contains(&format!("{p}={n}")), "{why}");
+            }
+        }
+        // A chart without a users table: nothing to explain.
+        let other = cat
+            .charts
+            .iter()
+            .find(|c| c.users_sizing.is_none())
+            .unwrap();
+        let env = other.environments[0].id.clone();
+        assert_eq!(users_vs_preset(other, &env, 50), None);
+    }
+
+    #[test]
     fn gke_e2_standard_4() {
         let n = node("e2-standard-4");
         let k = n.kubelet_allocatable();

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::compute::plan::{ComponentPlan, Plan, Total};
+use crate::compute::plan::{ComponentPlan, Plan, Total, Totals};
 
 /// One component in both plans (absent on one side when the charts differ).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +47,46 @@ pub struct Comparison {
     /// b - a, at baseline and at peak.
     pub baseline: Delta,
     pub peak: Delta,
+    /// Each side's own totals (a, then b): the deltas alone do not say how big either is.
+    pub totals: (Totals, Totals),
+}
+
+/// The monthly cost of both sides on one node type and prices (micro-USD): (a, b) at baseline
+/// and at peak, and b - a.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CostComparison {
+    pub baseline: (i64, i64),
+    pub peak: (i64, i64),
+}
+
+impl CostComparison {
+    /// b - a at baseline and at peak.
+    pub fn deltas(&self) -> (i64, i64) {
+        (
+            self.baseline.1.saturating_sub(self.baseline.0),
+            self.peak.1.saturating_sub(self.peak.0),
+        )
+    }
+}
+
+/// Both plans fitted on `node` and priced with `prices` (the capacity panel's choice).
+pub fn compare_cost(
+    catalog: &crate::model::catalog::Catalog,
+    a: &Plan,
+    b: &Plan,
+    node: &crate::model::cloud::NodeSpec,
+    prices: &crate::model::options::Prices,
+) -> CostComparison {
+    use crate::compute::capacity::{cost, fit};
+    let monthly = |p: &Plan| {
+        let c = cost(p, &fit(p, catalog, node), prices);
+        (c.baseline.total_micro_usd, c.peak.total_micro_usd)
+    };
+    let (ma, mb) = (monthly(a), monthly(b));
+    CostComparison {
+        baseline: (ma.0, mb.0),
+        peak: (ma.1, mb.1),
+    }
 }
 
 fn changed(a: &ComponentPlan, b: &ComponentPlan) -> Vec<&'static str> {
@@ -113,6 +153,7 @@ pub fn compare(a: &Plan, b: &Plan) -> Comparison {
         rows,
         baseline: Delta::between(&a.totals.baseline, &b.totals.baseline),
         peak: Delta::between(&a.totals.peak, &b.totals.peak),
+        totals: (a.totals, b.totals),
     }
 }
 
@@ -128,6 +169,28 @@ mod tests {
             c.set_str(cat, s).unwrap();
         }
         plan(cat, &c)
+    }
+
+    #[test]
+    fn sides_keep_their_totals_and_cost() {
+        let (a, b) = (p("local", &[]), p("prod", &[]));
+        let c = compare(&a, &b);
+        assert_eq!(c.totals, (a.totals, b.totals));
+        let node = crate::compute::capacity::instance_type("m5.xlarge")
+            .map(crate::model::cloud::NodeSpec::of_type)
+            .expect("a built-in node type");
+        let prices = crate::model::options::Prices::default();
+        let k = compare_cost(Catalog::builtin(), &a, &b, &node, &prices);
+        // Production needs more nodes than local: it costs more, and the delta says by how much.
+        assert!(k.baseline.1 > k.baseline.0, "{k:?}");
+        assert_eq!(k.deltas().0, k.baseline.1 - k.baseline.0);
+        let alone = |p: &Plan| {
+            let f = crate::compute::capacity::fit(p, Catalog::builtin(), &node);
+            crate::compute::capacity::cost(p, &f, &prices)
+                .baseline
+                .total_micro_usd
+        };
+        assert_eq!(k.baseline, (alone(&a), alone(&b)));
     }
 
     #[test]

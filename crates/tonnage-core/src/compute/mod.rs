@@ -4,5 +4,6 @@
 pub mod capacity;
 pub mod compare;
 pub mod diagram;
+pub mod diagram_layout;
 pub mod plan;
 pub mod review;

@@ -96,6 +96,39 @@ pub struct Plan {
     pub totals: Totals,
 }
 
+/// One assumption of a plan with whose figure it is: what the page lists, the bundle README
+/// counts and the report marks (one list, so every count agrees).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanAssumption {
+    pub stack: String,
+    /// The component's or shared volume's display name.
+    pub name: String,
+    pub path: String,
+    pub reason: String,
+}
+
+impl Plan {
+    /// Every assumption behind the plan's figures: each component's, then each shared volume's
+    /// (counted once, as its storage is).
+    pub fn assumptions(&self) -> Vec<PlanAssumption> {
+        let of = |stack: &str, name: &str, a: &Assumed| PlanAssumption {
+            stack: stack.to_string(),
+            name: name.to_string(),
+            path: a.path.clone(),
+            reason: a.reason.clone(),
+        };
+        self.components
+            .iter()
+            .flat_map(|c| c.assumed.iter().map(|a| of(&c.stack, &c.name, a)))
+            .chain(
+                self.volumes
+                    .iter()
+                    .flat_map(|v| v.assumed.iter().map(|a| of(&v.stack, &v.name, a))),
+            )
+            .collect()
+    }
+}
+
 /// Bitnami `resourcesPreset` (bitnami/common `_resources.tpl`, see
 /// shared/reference/sizing-facts.md): (requests cpu, memory), (limits cpu, memory).
 pub fn bitnami_preset(name: &str) -> Option<(Resources, Resources)> {

@@ -514,7 +514,15 @@ fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
     }
     match field_kind(chart, path) {
         FieldKind::Quantity => {
-            let q = values::quantity_of(value).map_err(|e| e.to_string())?;
+            let q = values::quantity_of(value).map_err(|e| {
+                match value
+                    .as_str()
+                    .and_then(crate::base::quantity::suggest_quantity)
+                {
+                    Some(fix) => format!("{e}; did you mean {fix}?"),
+                    None => e.to_string(),
+                }
+            })?;
             if q.is_negative() {
                 return Err("a resource quantity cannot be negative".into());
             }
@@ -649,6 +657,56 @@ pub fn component_fields(c: &crate::model::catalog::Component) -> Vec<Field> {
             format!("{a}.targetCPUUtilizationPercentage"),
             FieldKind::Percent,
         );
+    }
+    out
+}
+
+/// Fields of [`component_fields`] that the chart ignores for these values, with why: the
+/// storage size while the component's persistence is off or an existing claim replaces it, the
+/// autoscaler's figures while autoscaling is off, the replica count while it is on. The plan
+/// reads none of them (the same rules as `plan`), so a form shows them disabled rather than
+/// let an edit count as a change that moves nothing.
+pub fn inactive_fields(
+    c: &crate::model::catalog::Component,
+    values: &Value,
+) -> Vec<(&'static str, String)> {
+    use crate::base::values::bool_at;
+    use crate::model::catalog::{existing_claim, Persistence};
+    let v = &c.values;
+    let mut out = Vec::new();
+    match (&c.persistence, &v.persistence) {
+        (Persistence::PerReplica | Persistence::Shared(_), Some(p)) => {
+            if !bool_at(values, &format!("{p}.enabled"), true) {
+                out.push(("storage", format!("persistence is off ({p}.enabled)")));
+            } else if let Some(claim) = existing_claim(values, p) {
+                out.push((
+                    "storage",
+                    format!("the existing claim {claim:?} is used ({p}.existingClaim)"),
+                ));
+            }
+        }
+        (Persistence::PerReplica, None) => {
+            if let Some(t) = v.claim_templates.first().filter(|t| !t.is_on(values)) {
+                let why = t.enabled.as_deref().unwrap_or("its switch");
+                out.push(("storage", format!("the volume claim is off ({why})")));
+            }
+        }
+        _ => {}
+    }
+    if let Some(a) = &v.autoscaling {
+        let switch = format!("{a}.enabled");
+        if bool_at(values, &switch, false) {
+            if v.replicas.is_some() {
+                out.push((
+                    "replicas",
+                    format!("autoscaling is on: HPA min and max set the replicas ({switch})"),
+                ));
+            }
+        } else {
+            for key in ["autoscaling.min", "autoscaling.max", "autoscaling.target"] {
+                out.push((key, format!("autoscaling is off ({switch})")));
+            }
+        }
     }
     out
 }
@@ -1017,6 +1075,73 @@ mod tests {
             c.overrides["rhesis"]["backend.resources.requests.memory"],
             Value::from("2Gi")
         );
+    }
+
+    #[test]
+    fn storage_is_inactive_while_persistence_is_off() {
+        let chart = cat().chart("rhesis").unwrap();
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        let comp = chart
+            .components
+            .iter()
+            .find(|comp| {
+                component_fields(comp).iter().any(|f| f.key == "storage")
+                    && comp.values.persistence.is_some()
+            })
+            .expect("a component with a persistence switch");
+        let p = comp.values.persistence.clone().unwrap();
+        let inactive = |c: &Configuration| inactive_fields(comp, &c.effective_values(chart));
+        assert!(!inactive(&c).iter().any(|(k, _)| *k == "storage"));
+        c.set(cat(), "rhesis", &format!("{p}.enabled"), Value::Bool(false))
+            .unwrap();
+        let off = inactive(&c);
+        let (_, why) = off
+            .iter()
+            .find(|(k, _)| *k == "storage")
+            .expect("storage off");
+        assert!(why.contains("persistence is off"), "{why}");
+        // The plan agrees: no storage for it.
+        let plan = crate::compute::plan::plan(cat(), &c);
+        let row = plan.components.iter().find(|r| r.id == comp.id).unwrap();
+        assert_eq!(row.storage_bytes, 0);
+    }
+
+    #[test]
+    fn autoscaler_fields_are_inactive_while_autoscaling_is_off() {
+        let chart = cat().chart("rhesis").unwrap();
+        let c = Configuration::new(cat(), &["rhesis"], "local").unwrap();
+        let values = c.effective_values(chart);
+        for comp in chart
+            .components
+            .iter()
+            .filter(|x| x.values.autoscaling.is_some())
+        {
+            let a = comp.values.autoscaling.as_ref().unwrap();
+            let on = crate::base::values::bool_at(&values, &format!("{a}.enabled"), false);
+            let keys: Vec<_> = inactive_fields(comp, &values)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            assert_eq!(keys.contains(&"autoscaling.max"), !on, "{}", comp.id);
+        }
+    }
+
+    #[test]
+    fn near_miss_unit_names_the_fix() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        let e = c
+            .set_str(cat(), "backend.resources.requests.memory=5Gb")
+            .unwrap_err();
+        let ConfigError::BadValue { problem, .. } = &e else {
+            panic!("{e}")
+        };
+        assert!(problem.ends_with("; did you mean 5Gi?"), "{problem}");
+        // No near miss: the grammar, as before.
+        let e = c
+            .set_str(cat(), "backend.resources.requests.memory=abc")
+            .unwrap_err();
+        assert!(e.to_string().contains("expected a number"), "{e}");
+        assert!(c.overrides.is_empty());
     }
 
     #[test]

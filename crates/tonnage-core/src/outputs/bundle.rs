@@ -1676,6 +1676,28 @@ mod tests {
             md.contains(&format!("{n} figures are catalog assumptions")),
             "{md}"
         );
+        // The page lists `Plan::assumptions`: the same count as the README, shared volumes
+        // included (the page once counted components only: 52 against the README's 53).
+        assert_eq!(p.assumptions().len(), n);
+        let mut with_volume_assumption = 0;
+        for chart in &cat().charts {
+            let mut stacks = vec![chart.id.as_str()];
+            stacks.extend(chart.requires.iter().map(String::as_str));
+            for env in &chart.environments {
+                let Ok(config) = Configuration::new(cat(), &stacks, &env.id) else {
+                    continue;
+                };
+                let p = plan::plan(cat(), &config);
+                let n = p.assumptions().len();
+                if n > 1 {
+                    let md = readme_of(&config);
+                    assert!(md.contains(&format!("{n} figures are catalog assumptions")));
+                }
+                with_volume_assumption +=
+                    usize::from(p.volumes.iter().any(|v| !v.assumed.is_empty()));
+            }
+        }
+        assert!(with_volume_assumption > 0);
 
         // Secrets: the real charts' prod files name none; named by overrides, they are listed
         // to be created first, in the release's namespace.

@@ -333,15 +333,14 @@ pub fn archive(
         Contents::Values => values_bundle(catalog, config, &bundle_options(passwords)),
         Contents::Manifests => per_object_files(&render(catalog, config)),
     };
+    // One top folder, named as the archive: it unpacks beside others, not over the directory.
+    let name = archive_name(config, contents, format);
+    let files = crate::base::archive::under_folder(files, crate::base::archive::folder_of(&name));
     let (bytes, mime) = match format {
         Format::Zip => (zip(&files), "application/zip"),
         Format::TarGz => (tar_gz(&files), "application/gzip"),
     };
-    Archive {
-        name: archive_name(config, contents, format),
-        mime,
-        bytes,
-    }
+    Archive { name, mime, bytes }
 }
 
 /// The preset a configuration starts from: the same charts, environment and options, no
@@ -1000,5 +999,24 @@ mod tests {
         assert_eq!(a.name, "tonnage-rhesis+rae-memory-prod-manifests.tar.gz");
         assert_eq!(a.mime, "application/gzip");
         assert_eq!(&a.bytes[..2], &[0x1f, 0x8b]);
+        // Every entry under one top folder named as the archive.
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&a.bytes[..]));
+        let names: Vec<String> = ar
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.is_empty());
+        for n in &names {
+            assert!(
+                n.starts_with("tonnage-rhesis+rae-memory-prod-manifests/"),
+                "{n}"
+            );
+        }
+        let z = archive(catalog(), &c, &[], Contents::Values, Format::Zip);
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(z.bytes)).unwrap();
+        assert!(zip.file_names().all(|n| n
+            .unwrap()
+            .starts_with("tonnage-rhesis+rae-memory-prod-values/")));
     }
 }

@@ -118,18 +118,7 @@ pub fn usd(micro: i64) -> String {
     let c = cents(micro);
     let sign = if c < 0 { "-" } else { "" };
     let c = c.unsigned_abs();
-    let whole = (c / 100).to_string();
-    // The first group takes 1 to 3 digits, the others 3 (ASCII digits: byte slicing is safe).
-    let head = match whole.len() % 3 {
-        0 => 3,
-        r => r,
-    }
-    .min(whole.len());
-    let mut grouped = whole[..head].to_string();
-    for chunk in whole.as_bytes()[head..].chunks(3) {
-        grouped.push(',');
-        grouped.push_str(&String::from_utf8_lossy(chunk));
-    }
+    let grouped = crate::base::quantity::group_thousands(u128::from(c / 100));
     format!("{sign}${grouped}.{:02}", c % 100)
 }
 

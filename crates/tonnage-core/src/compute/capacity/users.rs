@@ -141,6 +141,56 @@ pub fn replicas_for_users(chart: &Chart, users: i64) -> UsersReplicas {
     }
 }
 
+/// Why the replicas of environment `env`'s preset differ from the guide's users table for
+/// `users` (Rhesis "Production (50+ users)" runs 2/3/5 replicas, its table says 3/5/10 for 50
+/// users): `None` when they agree or the chart has no table. The preset is the chart's own
+/// figures for that environment; expected users apply the table instead.
+pub fn users_vs_preset(chart: &Chart, env: &str, users: i64) -> Option<String> {
+    let sizing = chart.users_sizing.as_ref()?;
+    let e = chart.environment(env)?;
+    let preset = chart.preset(env);
+    let table = replicas_for_users(chart, users);
+    let from_preset: Vec<(String, Option<i64>)> = sizing
+        .paths
+        .iter()
+        .map(|p| {
+            let n = crate::base::values::lookup(preset, p).and_then(Value::as_i64);
+            (p.clone(), n)
+        })
+        .collect();
+    let agree = from_preset
+        .iter()
+        .zip(&table.sets)
+        .all(|((_, a), (_, b))| *a == Some(*b));
+    if agree {
+        return None;
+    }
+    let preset_list = from_preset
+        .iter()
+        .map(|(p, n)| format!("{p}={}", n.map_or("unset".to_string(), |n| n.to_string())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let table_list = table
+        .sets
+        .iter()
+        .map(|(p, n)| format!("{p}={n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let audience = e
+        .users
+        .as_deref()
+        .map(|u| format!(" (meant for {u} users)"))
+        .unwrap_or_default();
+    let origin = match &e.file {
+        Some(f) => format!("the chart's own {f}"),
+        None => "the environment's figures".to_string(),
+    };
+    Some(format!(
+        "The {} preset{audience} runs {preset_list}: {origin}, not the guide's users table,          which gives {table_list} for {users} users. Expected users apply the table; clear them          to go back to the preset.",
+        e.name
+    ))
+}
+
 /// Apply the `users` option of the configuration: every chart of it with a users sizing gets
 /// its replicas as user overrides, except paths the user already overrides (an explicit
 /// `--set` wins). Returns one explanation per chart (charts without a sizing say so).

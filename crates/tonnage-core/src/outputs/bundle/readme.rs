@@ -194,12 +194,7 @@ pub(super) fn readme(
     totals_row(&mut out, "baseline", &plan.totals.baseline);
     totals_row(&mut out, "peak", &plan.totals.peak);
     out.push('\n');
-    let assumed = plan
-        .components
-        .iter()
-        .map(|c| c.assumed.len())
-        .chain(plan.volumes.iter().map(|v| v.assumed.len()))
-        .sum::<usize>();
+    let assumed = plan.assumptions().len();
     if assumed == 0 {
         out.push_str("No figure of this plan rests on a catalog assumption.\n\n");
     } else {
