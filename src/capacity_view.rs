@@ -310,6 +310,17 @@ fn OptionInput(
 }
 
 /// The provider, node type, custom shape, overheads and prices.
+/// The panel's pickers and the users sizing: their code comes on the first use of the page
+/// (src/lazy.rs), not in the first load; until then the panel shows what the options give.
+#[cfg_attr(feature = "split", leptos::lazy)]
+async fn controls_body(cap: Memo<Capacity>) -> AnyView {
+    view! {
+        <Controls cap=cap/>
+        <UsersSizing/>
+    }
+    .into_any()
+}
+
 #[component]
 fn Controls(cap: Memo<Capacity>) -> impl IntoView {
     let state = use_state();
@@ -686,8 +697,7 @@ pub fn CapacityPanel() -> impl IntoView {
     view! {
         <section class="card capacity" class:no-print=move || !printable.get() data-testid="capacity" aria-labelledby="capacity-title">
             <h2 class="section-title" id="capacity-title">"Nodes and monthly cost"</h2>
-            <Controls cap=cap/>
-            <UsersSizing/>
+            {crate::lazy::on_first_use(move || controls_body(cap))}
             {move || cap.with(|c| match (&c.planning, &c.fitted) {
                 (Err(e), _) => view! {
                     <p class="error" role="alert" data-testid="planning-error">{format!("Planning options: {e}")}</p>

@@ -49,10 +49,10 @@ pub fn DiagramView() -> impl IntoView {
             <h2 class="section-title">"Architecture"</h2>
             {crate::plan_view::scroll_hint()}
             <div class="diagram-scroll">
-            // At most natural size; on a phone it keeps a width where its text stays readable
-            // (13 px x 0.92) and scrolls sideways.
+            // At most its natural width (CSS max-width: 100% shrinks it on a narrow screen); on a
+            // phone it keeps that width, its text at 13 px and more, and scrolls sideways.
             <svg class="arch" data-testid="diagram" viewBox=move || diagram.with(|d| format!("0 0 {} {}", d.width, d.height))
-                style=move || diagram.with(|d| format!("max-width: {}px; --phone-w: {}px", d.width, d.width * 92 / 100))
+                width=move || diagram.with(|d| d.width)
                 role="img" aria-label="Components and their dependencies">
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

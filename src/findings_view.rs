@@ -115,23 +115,35 @@ fn evidence_view(e: Evidence) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn Findings() -> impl IntoView {
+/// The findings the report's sections share: the review's and the chart audit's, merged.
+#[derive(Clone, Copy)]
+struct FindingsCtx {
+    merged: Memo<Vec<Finding>>,
+    /// The findings list has been on screen: from then on the worker computes the audit.
+    visible: RwSignal<bool>,
+}
+
+/// The review's findings: one memo for the report's sections (the cover and the list), made
+/// by the first to ask and kept in the caller's context ([`crate::report_body`] asks first).
+/// It follows the configuration once editing pauses: the review is the most expensive
+/// derivation on the page and not part of what an edit must update within a frame. The chart
+/// audit joins it once the findings list has been on screen (see [`findings_ctx`]).
+pub fn use_findings() -> Memo<Vec<Finding>> {
+    findings_ctx().merged
+}
+
+/// The shared findings, made on first use: the local review (`review::review`) and the chart
+/// audit from the worker (`review::audit_findings`: its facts are not part of the first load),
+/// asked for once the list is on screen and then on every settled change; a reply for an
+/// older configuration is dropped. Both in the review's order (`review::merged`).
+fn findings_ctx() -> FindingsCtx {
+    if let Some(c) = use_context::<FindingsCtx>() {
+        return c;
+    }
     let state = use_state();
-    // The review follows the configuration once editing pauses: it is the most expensive
-    // derivation on the page and not part of what an edit must update within a frame.
     let local = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
-    // The chart audit, from the worker: (the configuration it is for, its findings). Asked for
-    // once the section is on screen, then on every settled change; a reply for an older
-    // configuration is dropped.
     let audit = RwSignal::new(None::<(tonnage_core::Configuration, Vec<Finding>)>);
     let visible = RwSignal::new(false);
-    let section: NodeRef<leptos::html::Section> = NodeRef::new();
-    Effect::new(move |_| {
-        if let Some(el) = section.get() {
-            when_visible(&el, move || visible.set(true));
-        }
-    });
     Effect::new(move |_| {
         if !visible.get() {
             return;
@@ -148,7 +160,7 @@ pub fn Findings() -> impl IntoView {
             }
         });
     });
-    let findings = Memo::new(move |_| {
+    let merged = Memo::new(move |_| {
         let c = state.settled.get();
         local.with(|l| {
             audit.with(|a| match a {
@@ -159,13 +171,106 @@ pub fn Findings() -> impl IntoView {
             })
         })
     });
+    let ctx = FindingsCtx { merged, visible };
+    provide_context(ctx);
+    ctx
+}
+
+/// Today's date as the browser has it (`2026-12-07`, UTC): the core does no IO and has no
+/// clock, so the page dates the report.
+fn today() -> String {
+    let iso = String::from(js_sys::Date::new_0().to_iso_string());
+    iso.get(..10).unwrap_or_default().to_string()
+}
+
+/// The printed report's first page: what was planned (stacks, environment and what it means),
+/// when, the link back to this exact configuration, every change from the preset, and the
+/// review's counts (refused field text counted as errors). Print only.
+#[component]
+pub fn ReportCover() -> impl IntoView {
+    let state = use_state();
+    let findings = use_findings();
+    let summary = move || {
+        state.config.with(|c| {
+            let charts: Vec<_> = c.stacks.iter().filter_map(|s| catalog().chart(s)).collect();
+            let names = charts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let env =
+                charts
+                    .first()
+                    .and_then(|ch| ch.environment(&c.env))
+                    .map_or(c.env.clone(), |e| match &e.users {
+                        Some(u) => format!("{} ({u} users): {}", e.name, e.summary),
+                        None => format!("{}: {}", e.name, e.summary),
+                    });
+            (names, env)
+        })
+    };
+    let link = move || {
+        state.config.with(|c| {
+            tonnage_core::share::link(
+                &crate::browser::location_base(),
+                &tonnage_core::share::encode(catalog(), c),
+            )
+        })
+    };
+    let changes = move || state.config.with(|c| c.changes_from_preset(catalog()));
+    view! {
+        <section class="print-only report-cover" data-testid="report-cover">
+            <p class="muted">"Tonnage sizing review · " {today()}</p>
+            <h2 class="cover-title">{move || summary().0}</h2>
+            <p><strong>"Environment: "</strong>{move || summary().1}</p>
+            <p><strong>"Review: "</strong>{move || {
+                let (e, w, i) = findings.with(|f| review::counts(f));
+                let bad = state.invalid.with(Vec::len);
+                let mut t = format!("{}, {}, {}", plural(e + bad, "error", "errors"), plural(w, "warning", "warnings"), plural(i, "note", "notes"));
+                if bad > 0 {
+                    t.push_str(&format!(" ({} in field text not applied)", plural(bad, "error", "errors")));
+                }
+                t
+            }}</p>
+            <p class="cover-link"><strong>"Link to this configuration: "</strong>{link}</p>
+            {move || {
+                let list = changes();
+                if list.is_empty() {
+                    return view! { <p data-testid="cover-changes">"No changes: the preset as its guide gives it."</p> }.into_any();
+                }
+                view! {
+                    <div data-testid="cover-changes">
+                        <p><strong>{format!("{} from the preset:", plural(list.len(), "change", "changes"))}</strong></p>
+                        <ul class="cover-changes">
+                            {list.into_iter().map(|c| view! {
+                                <li><code>{format!("{}: {}", c.stack, c.path)}</code> " " {c.preset.unwrap_or_else(|| "not set".into())} " → " <strong>{c.value}</strong></li>
+                            }).collect_view()}
+                        </ul>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn Findings() -> impl IntoView {
+    let state = use_state();
+    let ctx = findings_ctx();
+    let findings = ctx.merged;
+    let section: NodeRef<leptos::html::Section> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(el) = section.get() {
+            when_visible(&el, move || ctx.visible.set(true));
+        }
+    });
     let applied = RwSignal::new(None::<Applied>);
     let heading: NodeRef<leptos::html::H2> = NodeRef::new();
     let invalid = state.invalid;
     // Refused field text counts as an error: the plan does not say what the user typed.
     let counts = move || {
         let (e, w, i) = findings.with(|f| review::counts(f));
-        (e + invalid.with(|m| m.len()), w, i)
+        (e + invalid.with(Vec::len), w, i)
     };
     view! {
         <section class="card findings" data-testid="findings" aria-labelledby="findings-title" node_ref=section>
@@ -195,7 +300,7 @@ pub fn Findings() -> impl IntoView {
             })}
             {move || invalid.with(|m| (!m.is_empty()).then(|| view! {
                 <ul class="finding-list invalid-list" data-testid="invalid-inputs">
-                    {m.values().map(|f| view! {
+                    {m.iter().map(|f| view! {
                         <li class="finding sev-error" data-testid="finding-invalid-input">
                             <div class="finding-head">
                                 <span class="sev"><span aria-hidden="true">{icon(Severity::Error)}</span>" "{word(Severity::Error)}</span>

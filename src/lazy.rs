@@ -168,6 +168,24 @@ pub fn wake_on_first_use() {
     });
 }
 
+/// `load`'s view from the first use of the page ([`wake_on_first_use`]), nothing before:
+/// controls that only matter once the user acts (the capacity panel's pickers), whose code
+/// then need not be in the first load. Without the `split` feature, at once.
+pub fn on_first_use<F, Fut>(load: F) -> impl IntoView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = AnyView> + 'static,
+{
+    let go = RwSignal::new(!cfg!(feature = "split"));
+    let woken = WAKE.with(|w| w.woken.clone());
+    Effect::new(move |_| {
+        if woken.get() {
+            go.set(true);
+        }
+    });
+    when_opened(go, load)
+}
+
 /// A section of the page below the first screen whose code is fetched later (with the `split`
 /// feature; without it, at once): when the user first does anything ([`wake_on_first_use`]),
 /// or at once if the section is in the viewport when the page is first laid out. Until then

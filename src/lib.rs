@@ -44,6 +44,9 @@ pub fn start() {
         let decoded = share_view::decode_link(hash.clone()).await;
         let start = share_view::link_start(hash, decoded);
         leptos::mount::mount_to_body(move || view! { <App start/> });
+        // A shared link is opened to be read, presented or printed: the whole report now, so
+        // a print right away is complete.
+        lazy::wake();
     });
 }
 
@@ -152,7 +155,7 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
             .unwrap_or_default()
     };
     let changes = move || state.config.with(|c| c.override_count());
-    let invalid = move || state.invalid.with(|m| m.len());
+    let invalid = move || state.invalid.with(Vec::len);
     // The header's one-line state: changes from the preset and refused fields.
     let status = move || {
         let (n, bad) = (changes(), invalid());
@@ -201,17 +204,6 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
                 <StackList/>
             </aside>
             <section class="content">
-                <div class="print-only report-head" data-testid="report-head">
-                    <p class="muted">"Tonnage sizing review"</p>
-                    <p>{move || {
-                        let env = state.charts().first().and_then(|c| {
-                            let e = state.config.with(|x| x.env.clone());
-                            c.environment(&e).map(|e| e.name.clone())
-                        }).unwrap_or_default();
-                        let n = changes();
-                        format!("Environment: {env}. {}.", match n { 0 => "The preset as its guide gives it".to_string(), 1 => "1 change from the preset".to_string(), n => format!("{n} changes from the preset") })
-                    }}</p>
-                </div>
                 <div class="stack-head">
                     <div>
                         <h1 data-testid="stack-title">{title}</h1>
@@ -249,9 +241,13 @@ async fn below_first_screen() -> AnyView {
 /// first does anything ([`below_first_screen`]).
 #[cfg_attr(feature = "split", leptos::lazy)]
 async fn report_body() -> AnyView {
+    // One review for the cover and the findings list.
+    findings_view::use_findings();
     view! {
+        <findings_view::ReportCover/>
         <findings_view::Findings/>
         <PlanTable/>
+        <plan_view::ComponentTotals/>
         <DiagramView/>
         <Assumptions/>
     }

@@ -6,7 +6,7 @@ use tonnage_core::capacity::usd;
 use tonnage_core::plan::{ComponentPlan, Total};
 use tonnage_core::quantity::{display_bytes, display_cores};
 
-use crate::state::use_state;
+use crate::state::{catalog, use_state};
 
 /// One figure of the totals. Its memo compares, so an edit that leaves the figure alone
 /// touches neither its text nor its attributes.
@@ -33,7 +33,7 @@ fn total_row(
     prefix: &'static str,
     label: &'static str,
     total: Memo<Total>,
-    cost: Memo<Option<i64>>,
+    cost: impl Fn() -> Option<i64> + Send + Sync + 'static,
 ) -> impl IntoView {
     let figure = move |f: fn(&Total) -> i64| Memo::new(move |_| total.with(f));
     let id = move |what: &str| format!("total-{prefix}-{what}");
@@ -50,7 +50,7 @@ fn total_row(
                 {metric("metric-sub", id("limits-memory"), figure(|t| t.limits.memory_bytes), |n| limit_text(n, display_bytes))}
             </td>
             <td>{metric("metric-value", id("storage"), figure(|t| t.storage_bytes), display_bytes)}</td>
-            <td data-testid=id("cost")>{move || match cost.get() {
+            <td data-testid=id("cost")>{move || match cost() {
                 Some(c) => view! { <span class="metric-value">{usd(c)}</span> }.into_any(),
                 None => view! { <a class="metric-sub" href="#capacity-title">"choose a cloud"</a> }.into_any(),
             }}</td>
@@ -66,9 +66,9 @@ pub fn Totals() -> impl IntoView {
     let cap = crate::capacity_view::use_capacity();
     let baseline = Memo::new(move |_| plan.with(|p| p.totals.baseline));
     let peak = Memo::new(move |_| plan.with(|p| p.totals.peak));
-    let cost = Memo::new(move |_| cap.with(|c| c.monthly_micro_usd()));
-    let cost_baseline = Memo::new(move |_| cost.get().map(|c| c.0));
-    let cost_peak = Memo::new(move |_| cost.get().map(|c| c.1));
+    // Closures, not memos: the capacity memo already compares.
+    let cost_baseline = move || cap.with(|c| c.monthly_micro_usd().map(|c| c.0));
+    let cost_peak = move || cap.with(|c| c.monthly_micro_usd().map(|c| c.1));
     view! {
         <section class="card totals" data-testid="plan" aria-label="Totals">
             <table class="totals-grid">
@@ -99,9 +99,9 @@ const BANNER_NAMED: usize = 3;
 fn InvalidBanner() -> impl IntoView {
     let invalid = use_state().invalid;
     move || {
-        let n = invalid.with(|m| m.len());
+        let n = invalid.with(Vec::len);
         (n > 0).then(|| {
-            let named = invalid.with(|m| m.values().take(BANNER_NAMED).cloned().collect::<Vec<_>>());
+            let named = invalid.with(|l| l.iter().take(BANNER_NAMED).cloned().collect::<Vec<_>>());
             view! {
                 <div class="invalid-banner" role="alert" data-testid="invalid-banner" data-value=n.to_string()>
                     <strong>{if n == 1 { "1 field holds text that was not applied".to_string() } else { format!("{n} fields hold text that was not applied") }}</strong>
@@ -141,8 +141,9 @@ fn bar_value(baseline: i64, peak: i64, f: fn(i64) -> String) -> String {
 }
 
 /// Each running component's CPU and memory requests at baseline, with the peak extension in a
-/// lighter shade and the figures written on the bars: where the money goes, at a glance. HTML,
-/// not SVG, so the text keeps its size at any width.
+/// lighter shade and the figures written on the bars: where the money goes, at a glance. The
+/// text is HTML (its size holds at any width); each bar a stretched SVG (no inline style: the
+/// page's Content-Security-Policy allows none).
 #[component]
 pub fn Bars() -> impl IntoView {
     let plan = use_state().plan;
@@ -185,7 +186,6 @@ pub fn Bars() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let width = |w: i64| format!("width: {}.{}%", w / 10, w % 10);
     view! {
         <section class="card" aria-label="Requests per component">
             <h2 class="section-title">"Requests per component, all replicas (baseline; peak lighter)"</h2>
@@ -199,17 +199,17 @@ pub fn Bars() -> impl IntoView {
                     <div class="bar-row" role="row" data-testid=r.testid>
                         <span class="bar-name" role="rowheader">{r.name}<span class="muted">{format!(" {}", r.stack)}</span></span>
                         <span class="bar-cell" role="cell">
-                            <span class="bar-track" aria-hidden="true">
-                                <span class="bar peak" style=width(r.widths[0])></span>
-                                <span class="bar cpu" style=width(r.widths[1])></span>
-                            </span>
+                            <svg class="bar-track" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
+                                <rect class="bar peak" width=r.widths[0] height="10"/>
+                                <rect class="bar cpu" width=r.widths[1] height="10"/>
+                            </svg>
                             <span class="bar-value">{r.cpu}</span>
                         </span>
                         <span class="bar-cell" role="cell">
-                            <span class="bar-track" aria-hidden="true">
-                                <span class="bar peak" style=width(r.widths[2])></span>
-                                <span class="bar mem" style=width(r.widths[3])></span>
-                            </span>
+                            <svg class="bar-track" viewBox="0 0 1000 10" preserveAspectRatio="none" aria-hidden="true">
+                                <rect class="bar peak" width=r.widths[2] height="10"/>
+                                <rect class="bar mem" width=r.widths[3] height="10"/>
+                            </svg>
                             <span class="bar-value">{r.mem}</span>
                         </span>
                     </div>
@@ -252,13 +252,7 @@ fn plan_row(c: &ComponentPlan) -> PlanRow {
             .find(|a| a.field == field)
             .map(|a| a.reason.clone()),
     };
-    let replicas = if !c.enabled {
-        "off".to_string()
-    } else if c.replicas.baseline == c.replicas.peak {
-        c.replicas.baseline.to_string()
-    } else {
-        format!("{}–{}", c.replicas.baseline, c.replicas.peak)
-    };
+    let replicas = replicas_text(c);
     PlanRow {
         id: c.id.clone(),
         name: c.name.clone(),
@@ -350,5 +344,110 @@ pub fn Assumptions() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </details>
+    }
+}
+
+/// Per component and per stack: what it takes in all (replicas x per replica) and its share of
+/// the monthly cost by the per-resource method (the core's `cost_split`; node prices do not
+/// split by component). For the review and the printed report.
+#[component]
+pub fn ComponentTotals() -> impl IntoView {
+    let state = use_state();
+    let rows = Memo::new(move |_| {
+        let prices = state
+            .options
+            .with(|o| tonnage_core::capacity::Planning::from_options(o).map(|p| p.prices))
+            .unwrap_or_default();
+        state.plan.with(|p| {
+            let split = tonnage_core::capacity::cost_split(p, &prices);
+            let cost_of = |stack: &str, id: &str| {
+                split
+                    .components
+                    .iter()
+                    .find(|c| c.0 == stack && c.1 == id)
+                    .map_or(0, |c| c.2)
+            };
+            let mut out = Vec::new();
+            for (stack, t) in p.stack_totals() {
+                let name = catalog()
+                    .chart(&stack)
+                    .map_or(stack.clone(), |c| c.name.clone());
+                for c in p
+                    .components
+                    .iter()
+                    .filter(|c| c.stack == stack && c.enabled)
+                {
+                    let t = c.totals().baseline;
+                    out.push((
+                        false,
+                        c.name.clone(),
+                        replicas_text(c),
+                        display_cores(t.requests.cpu_millicores),
+                        display_bytes(t.requests.memory_bytes),
+                        display_bytes(t.storage_bytes),
+                        usd(cost_of(&stack, &c.id)),
+                    ));
+                }
+                for v in p.volumes.iter().filter(|v| v.stack == stack && v.enabled) {
+                    out.push((
+                        false,
+                        format!("{} (shared volume)", v.name),
+                        "–".into(),
+                        "–".into(),
+                        "–".into(),
+                        display_bytes(v.storage_bytes),
+                        usd(cost_of(&stack, &v.id)),
+                    ));
+                }
+                let sc = split
+                    .stacks
+                    .iter()
+                    .find(|s| s.0 == stack)
+                    .map_or(0, |s| s.1);
+                out.push((
+                    true,
+                    format!("{name} subtotal"),
+                    t.baseline.replicas.to_string(),
+                    display_cores(t.baseline.requests.cpu_millicores),
+                    display_bytes(t.baseline.requests.memory_bytes),
+                    display_bytes(t.baseline.storage_bytes),
+                    usd(sc),
+                ));
+            }
+            out
+        })
+    });
+    view! {
+        <section class="card component-totals" data-testid="component-totals" aria-label="Totals per component and stack">
+            <h2 class="section-title">"Totals per component and stack (baseline: replicas × per replica)"</h2>
+            {scroll_hint()}
+            <div class="table-scroll">
+            <table class="grid numeric">
+                <thead><tr>
+                    <th>"Component"</th><th>"Replicas"</th><th>"CPU requested"</th><th>"Memory requested"</th>
+                    <th>"Storage"</th><th>"Cost / month"</th>
+                </tr></thead>
+                <tbody>
+                    {move || rows.get().into_iter().map(|(sub, name, reps, cpu, mem, sto, cost)| view! {
+                        <tr class:total=sub>
+                            <td>{name}</td><td>{reps}</td><td>{cpu}</td><td>{mem}</td><td>{sto}</td><td>{cost}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            </div>
+            <p class="legend">"Cost per component: its requests at the per vCPU-hour and per GiB-hour prices plus its storage (OpenCost's per-resource method). The node total under Nodes and monthly cost is the one figure to budget; this splits the bill, it does not add to it."</p>
+        </section>
+    }
+}
+
+/// Replicas as the tables show them: `2`, `2–5` (baseline–peak) or `off`.
+fn replicas_text(c: &ComponentPlan) -> String {
+    if !c.enabled {
+        "off".to_string()
+    } else if c.replicas.baseline == c.replicas.peak {
+        c.replicas.baseline.to_string()
+    } else {
+        format!("{}–{}", c.replicas.baseline, c.replicas.peak)
     }
 }

@@ -75,8 +75,7 @@ pub fn StackList() -> impl IntoView {
 #[component]
 pub fn EnvPicker() -> impl IntoView {
     let state = use_state();
-    let envs = Memo::new(move |_| {
-        state.stack_ids.track();
+    let envs = move || {
         let charts = state.charts();
         let Some(first) = charts.first() else {
             return Vec::new();
@@ -94,7 +93,7 @@ pub fn EnvPicker() -> impl IntoView {
                 )
             })
             .collect::<Vec<_>>()
-    });
+    };
     let current = move || state.config.with(|c| c.env.clone());
     // Arrow keys: the next or previous preset, chosen and focused (wrapping round).
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -104,7 +103,7 @@ pub fn EnvPicker() -> impl IntoView {
             _ => return,
         };
         ev.prevent_default();
-        let list = envs.get_untracked();
+        let list = untrack(envs);
         if list.is_empty() {
             return;
         }
@@ -127,19 +126,17 @@ pub fn EnvPicker() -> impl IntoView {
     };
     let meaning = move || {
         let now = current();
-        envs.with(|l| {
-            l.iter()
-                .find(|(id, ..)| *id == now)
-                .map(|(_, name, summary, users)| match users {
-                    Some(u) => format!("{name}: {summary} ({u} users)"),
-                    None => format!("{name}: {summary}"),
-                })
-        })
+        envs().into_iter().find(|(id, ..)| *id == now).map(
+            |(_, name, summary, users)| match users {
+                Some(u) => format!("{name}: {summary} ({u} users)"),
+                None => format!("{name}: {summary}"),
+            },
+        )
     };
     view! {
         <div class="env-block">
             <div class="env-picker" role="radiogroup" aria-label="Environment preset" on:keydown=on_key>
-                {move || envs.get().into_iter().map(|(id, name, summary, users)| {
+                {move || envs().into_iter().map(|(id, name, summary, users)| {
                     let id_click = id.clone();
                     let id_sel = id.clone();
                     let selected = Memo::new(move |_| state.config.with(|c| c.env == id_sel));

@@ -105,8 +105,8 @@ pub struct AppState {
     set_preset: WriteSignal<Vec<(String, Value)>>,
     set_options: WriteSignal<BTreeMap<String, String>>,
     pub notice: RwSignal<Option<Notice>>,
-    /// Fields whose text was refused, by input id ([`InvalidInput`]).
-    pub invalid: RwSignal<BTreeMap<String, InvalidInput>>,
+    /// Fields whose text was refused, in the order they were ([`InvalidInput`]).
+    pub invalid: RwSignal<Vec<InvalidInput>>,
     history: StoredValue<History>,
     pub can_undo: RwSignal<bool>,
     pub can_redo: RwSignal<bool>,
@@ -148,7 +148,7 @@ impl AppState {
             set_preset,
             set_options,
             notice: RwSignal::new(None),
-            invalid: RwSignal::new(BTreeMap::new()),
+            invalid: RwSignal::new(Vec::new()),
             history: StoredValue::new(History::default()),
             can_undo: RwSignal::new(false),
             can_redo: RwSignal::new(false),
@@ -161,18 +161,22 @@ impl AppState {
     /// Record (`Some`) or clear (`None`) the refused text of input `id`; the signal changes
     /// only when the entry does.
     pub fn set_invalid(&self, id: &str, entry: Option<InvalidInput>) {
-        let same = self.invalid.with_untracked(|m| m.get(id) == entry.as_ref());
+        let same = self
+            .invalid
+            .with_untracked(|l| l.iter().find(|e| e.id == id) == entry.as_ref());
         if same {
             return;
         }
-        self.invalid.update(|m| match entry {
-            Some(e) => {
-                m.insert(id.to_string(), e);
-            }
-            None => {
-                m.remove(id);
-            }
-        });
+        // A short list (the fields with refused text): a Vec is smaller code than a map.
+        self.invalid
+            .update(|l| match (l.iter().position(|e| e.id == id), entry) {
+                (Some(i), Some(e)) => l[i] = e,
+                (None, Some(e)) => l.push(e),
+                (Some(i), None) => {
+                    l.remove(i);
+                }
+                (None, None) => {}
+            });
     }
 
     /// Set the configuration and what follows it.

@@ -1,7 +1,5 @@
 //! Capacity and findings: nodes and cost, fit, expected users, fixes, the printed report.
 
-use std::process::Command;
-
 use crate::harness::*;
 
 /// The core's node fit and cost for a configuration with planning options, as the CLI's
@@ -371,22 +369,7 @@ async fn printed_report_has_nodes_cost_and_findings() {
     s.wait_for("[data-testid=fix-request-above-limit]").await;
     let total = s.text("[data-testid=cost-baseline] .metric-value").await;
     assert!(total.starts_with('$'), "{total}");
-    let pdf = s
-        .client
-        .print(fantoccini::wd::PrintConfiguration::default())
-        .await
-        .expect("print to PDF");
-    let dir = root().join("target").join("e2e-screenshots");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let pdf_path = dir.join("25-print-capacity.pdf");
-    std::fs::write(&pdf_path, &pdf).expect("write pdf");
-    let out = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(&pdf_path)
-        .arg("-")
-        .output()
-        .expect("pdftotext");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = print_to_pdf(&s, "25-print-capacity").await;
     let lower = text.to_lowercase();
     for needed in [
         "nodes and monthly cost",
@@ -404,13 +387,6 @@ async fn printed_report_has_nodes_cost_and_findings() {
             "the report shows the control {absent:?}"
         );
     }
-    let status = Command::new("pdftoppm")
-        .args(["-png", "-r", "60"])
-        .arg(&pdf_path)
-        .arg(dir.join("25-print-capacity"))
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
     s.close().await;
 }
 
@@ -424,6 +400,7 @@ async fn capacity_and_findings_at_phone_width() {
     s.click("[data-testid=cloud-gke]").await;
     s.wait_for("[data-testid=node-map-baseline] .node-box")
         .await;
+    s.wait_for("[data-testid=findings]").await;
     // Neither the page nor the panels scroll sideways.
     let fits = s
         .client

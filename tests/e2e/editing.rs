@@ -73,6 +73,9 @@ async fn configure_validate_reset_undo_and_autosave() {
         .text("[data-testid=field-rhesis-frontend-requests-cpu-error]")
         .await;
     assert!(err.contains("above its limit"), "{err}");
+    // The edit is in effect (three changes) before the reset, so the reset is what moves it.
+    s.wait_attr("[data-testid=change-count]", "data-value", "3")
+        .await;
 
     // Reset one field, then undo and redo it from the keyboard.
     s.click("[data-testid=field-rhesis-frontend-requests-cpu-reset]")
@@ -138,7 +141,12 @@ async fn a_panic_shows_a_banner_and_the_configuration_survives() {
     s.open("").await;
     s.click("[data-testid=stack-caracal]").await;
     s.click("[data-testid=env-prod]").await;
-    type_into(&s, "[data-testid=field-caracal-gateway-replicas]", "7").await;
+    type_into(
+        &s,
+        "[data-testid=field-caracal-ledger-writer-replicas]",
+        "7",
+    )
+    .await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
     // Load the app with a deliberate panic.
@@ -158,8 +166,12 @@ async fn a_panic_shows_a_banner_and_the_configuration_survives() {
     s.first_use().await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
-    s.wait_attr("[data-testid=field-caracal-gateway-replicas]", "value", "7")
-        .await;
+    s.wait_attr(
+        "[data-testid=field-caracal-ledger-writer-replicas]",
+        "value",
+        "7",
+    )
+    .await;
     s.close().await;
 }
 

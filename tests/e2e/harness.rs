@@ -531,3 +531,32 @@ pub async fn scroll_to(s: &Session, css: &str) {
         .await
         .expect("scroll");
 }
+
+/// Print the page to PDF as `target/e2e-screenshots/<name>.pdf`, render every page to
+/// `<name>-<n>.png` (50 dpi, to look at) and return the PDF's text (pdftotext -layout).
+pub async fn print_to_pdf(s: &Session, name: &str) -> String {
+    let pdf = s
+        .client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .expect("print to PDF");
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let dir = root().join("target").join("e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let pdf_path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&pdf_path, &pdf).expect("write pdf");
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf_path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup)");
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "50"])
+        .arg(&pdf_path)
+        .arg(dir.join(name))
+        .status()
+        .expect("pdftoppm");
+    assert!(status.success());
+    String::from_utf8_lossy(&out.stdout).to_string()
+}

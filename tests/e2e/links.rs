@@ -65,7 +65,12 @@ async fn broken_and_future_links_keep_saved_work() {
     s.open("").await;
     s.click("[data-testid=stack-caracal]").await;
     s.click("[data-testid=env-prod]").await;
-    type_into(&s, "[data-testid=field-caracal-gateway-replicas]", "5").await;
+    type_into(
+        &s,
+        "[data-testid=field-caracal-ledger-writer-replicas]",
+        "5",
+    )
+    .await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
     let cpu = s
@@ -110,7 +115,12 @@ async fn link_with_yaml_values_opens_through_the_worker() {
     s.open("").await;
     s.click("[data-testid=stack-caracal]").await;
     s.click("[data-testid=env-prod]").await;
-    type_into(&s, "[data-testid=field-caracal-gateway-replicas]", "5").await;
+    type_into(
+        &s,
+        "[data-testid=field-caracal-ledger-writer-replicas]",
+        "5",
+    )
+    .await;
     s.wait_attr("[data-testid=change-count]", "data-value", "1")
         .await;
     s.client.goto("about:blank").await.expect("blank");

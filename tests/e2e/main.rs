@@ -16,6 +16,7 @@ mod editing;
 mod files;
 mod links;
 mod loading;
+mod meeting;
 mod report;
 mod security;
 mod stacks;

@@ -1,7 +1,5 @@
 //! The report: comparing environments, the architecture diagram, the printed page.
 
-use std::process::Command;
-
 use crate::harness::*;
 
 #[tokio::test]
@@ -51,24 +49,8 @@ async fn printed_report_is_clean() {
         "7000",
     )
     .await;
-    let pdf = s
-        .client
-        .print(fantoccini::wd::PrintConfiguration::default())
-        .await
-        .expect("print to PDF");
-    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
-    let dir = root().join("target").join("e2e-screenshots");
-    std::fs::create_dir_all(&dir).expect("dir");
-    let pdf_path = dir.join("13-print.pdf");
-    std::fs::write(&pdf_path, &pdf).expect("write pdf");
-    let text = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(&pdf_path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils, installed by scripts/setup)");
     // Section titles are upper-cased by CSS, so compare case-insensitively.
-    let text = String::from_utf8_lossy(&text.stdout).to_lowercase();
+    let text = print_to_pdf(&s, "13-print").await.to_lowercase();
     for needed in [
         "Tonnage sizing review",
         "Staging",
@@ -88,12 +70,5 @@ async fn printed_report_is_clean() {
             "the report shows the control {absent:?}"
         );
     }
-    let status = Command::new("pdftoppm")
-        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
-        .arg(&pdf_path)
-        .arg(dir.join("13-print"))
-        .status()
-        .expect("pdftoppm");
-    assert!(status.success());
     s.close().await;
 }

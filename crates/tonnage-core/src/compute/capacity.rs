@@ -74,6 +74,28 @@ mod tests {
     /// = 2791728742.4 B, rounded up to 2791728743; plus 100 MiB eviction (104857600):
     /// 17179869184 - 2791728743 - 104857600 = 14283282841 B.
     #[test]
+    fn cost_split_per_component_adds_up_per_stack() {
+        let cat = Catalog::builtin();
+        let c = Configuration::new(cat, &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
+        let p = plan(cat, &c);
+        let prices = Prices::default();
+        let split = cost_split(&p, &prices);
+        assert_eq!(split.stacks.len(), 2);
+        for (stack, b, pk) in &split.stacks {
+            let parts: Vec<_> = split.components.iter().filter(|c| c.0 == *stack).collect();
+            let sb: i64 = parts.iter().map(|c| c.2).sum();
+            let sp: i64 = parts.iter().map(|c| c.3).sum();
+            // Rounded per part: within a micro-dollar per part of the stack's own figure.
+            assert!((sb - b).abs() <= parts.len() as i64, "{stack}: {sb} vs {b}");
+            assert!(
+                (sp - pk).abs() <= parts.len() as i64,
+                "{stack}: {sp} vs {pk}"
+            );
+        }
+        assert!(split.components.iter().any(|c| c.2 > 0));
+    }
+
+    #[test]
     fn users_table_and_preset_disagreement_is_explained() {
         let cat = crate::model::catalog::Catalog::builtin();
         let chart = cat.chart("rhesis").unwrap();

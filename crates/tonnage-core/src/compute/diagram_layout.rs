@@ -159,7 +159,7 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
     // mean position of its neighbours in the layer before (or after).
     let position = |slots: &Vec<Vec<Vec<Slot>>>| {
         let mut pos_item = vec![0f64; n];
-        let mut pos_lane = std::collections::HashMap::new();
+        let mut pos_lane = std::collections::BTreeMap::new();
         for c in slots {
             for col in c {
                 for (k, s) in col.iter().enumerate() {
@@ -179,7 +179,7 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
     let neighbours = |s: Slot,
                       left: bool,
                       pos_item: &[f64],
-                      pos_lane: &std::collections::HashMap<(usize, usize), f64>|
+                      pos_lane: &std::collections::BTreeMap<(usize, usize), f64>|
      -> Vec<f64> {
         let mut out = Vec::new();
         match s {
@@ -263,7 +263,7 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
     };
     let col_x = |l: usize| m.margin + m.cluster_pad + l as i64 * (m.box_w + m.gap_x);
     let mut at = vec![(0i64, 0i64); n];
-    let mut lane_y = std::collections::HashMap::new();
+    let mut lane_y = std::collections::BTreeMap::new();
     let mut cluster_rects = vec![(0, 0, 0, 0); clusters];
     let mut top = m.margin;
     for (c, band) in slots.iter().enumerate() {
@@ -337,8 +337,8 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
             .map(|(j, &(_, e))| (e, at[i].1 + items[i].h * (j as i64 + 1) / (k + 1)))
             .collect::<Vec<_>>()
     };
-    let mut out_port = std::collections::HashMap::new();
-    let mut in_port = std::collections::HashMap::new();
+    let mut out_port = std::collections::BTreeMap::new();
+    let mut in_port = std::collections::BTreeMap::new();
     for i in 0..n {
         out_port.extend(port(&mut outs[i], i));
         in_port.extend(port(&mut ins[i], i));

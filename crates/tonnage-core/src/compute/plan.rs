@@ -107,7 +107,72 @@ pub struct PlanAssumption {
     pub reason: String,
 }
 
+impl Total {
+    /// Saturating, as every figure: a values file may hold any size (the fuzz target
+    /// import_values found an overflow here).
+    fn add(&mut self, o: &Total) {
+        self.replicas = self.replicas.saturating_add(o.replicas);
+        self.requests = self.requests.plus(o.requests);
+        self.limits = self.limits.plus(o.limits);
+        self.storage_bytes = self.storage_bytes.saturating_add(o.storage_bytes);
+    }
+}
+
+impl ComponentPlan {
+    /// What the component takes in all: its replicas times its per-replica figures, at
+    /// baseline and at peak (nothing when it is switched off).
+    pub fn totals(&self) -> Totals {
+        let at = |n: i64| Total {
+            replicas: n,
+            requests: self.requests.times(n),
+            limits: self.limits.times(n),
+            storage_bytes: self.storage_bytes.saturating_mul(n),
+        };
+        Totals {
+            baseline: at(self.replicas.baseline),
+            peak: at(self.replicas.peak),
+        }
+    }
+}
+
+/// Components' totals plus shared volumes (counted once, at baseline and at peak).
+fn sum_totals<'a>(
+    components: impl IntoIterator<Item = &'a ComponentPlan>,
+    volumes: impl IntoIterator<Item = &'a VolumePlan>,
+) -> Totals {
+    let mut totals = Totals::default();
+    for c in components {
+        let t = c.totals();
+        totals.baseline.add(&t.baseline);
+        totals.peak.add(&t.peak);
+    }
+    for v in volumes {
+        let t = Total {
+            storage_bytes: v.storage_bytes,
+            ..Total::default()
+        };
+        totals.baseline.add(&t);
+        totals.peak.add(&t);
+    }
+    totals
+}
+
 impl Plan {
+    /// Each stack's subtotal, in the plan's stack order: its components and shared volumes.
+    /// They add up to `totals`.
+    pub fn stack_totals(&self) -> Vec<(String, Totals)> {
+        self.stacks
+            .iter()
+            .map(|s| {
+                let t = sum_totals(
+                    self.components.iter().filter(|c| c.stack == *s),
+                    self.volumes.iter().filter(|v| v.stack == *s),
+                );
+                (s.clone(), t)
+            })
+            .collect()
+    }
+
     /// Every assumption behind the plan's figures: each component's, then each shared volume's
     /// (counted once, as its storage is).
     pub fn assumptions(&self) -> Vec<PlanAssumption> {
@@ -371,29 +436,7 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
             });
         }
     }
-    let mut totals = Totals::default();
-    for c in &components {
-        for (t, n) in [
-            (&mut totals.baseline, c.replicas.baseline),
-            (&mut totals.peak, c.replicas.peak),
-        ] {
-            t.replicas = t.replicas.saturating_add(n);
-            t.requests = t.requests.plus(c.requests.times(n));
-            t.limits = t.limits.plus(c.limits.times(n));
-            t.storage_bytes = t
-                .storage_bytes
-                .saturating_add(c.storage_bytes.saturating_mul(n));
-        }
-    }
-    for v in &volumes {
-        // Saturating, as every figure: a values file may hold any size (the fuzz target
-        // import_values found an overflow here).
-        totals.baseline.storage_bytes = totals
-            .baseline
-            .storage_bytes
-            .saturating_add(v.storage_bytes);
-        totals.peak.storage_bytes = totals.peak.storage_bytes.saturating_add(v.storage_bytes);
-    }
+    let totals = sum_totals(&components, &volumes);
     Plan {
         stacks: config.stacks.clone(),
         env: config.env.clone(),
@@ -406,6 +449,29 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stack_subtotals_add_up_to_the_totals() {
+        let cat = Catalog::builtin();
+        let c = Configuration::new(cat, &["cauldron-infra", "cauldron-frappe"], "prod").unwrap();
+        let p = plan(cat, &c);
+        let subs = p.stack_totals();
+        assert_eq!(subs.len(), 2);
+        let mut sum = Totals::default();
+        for (_, t) in &subs {
+            sum.baseline.add(&t.baseline);
+            sum.peak.add(&t.peak);
+        }
+        assert_eq!(sum, p.totals);
+        // A component's total is its replicas times its per-replica figures.
+        let c = p.components.iter().find(|c| c.replicas.peak > 1).unwrap();
+        let t = c.totals();
+        assert_eq!(
+            t.peak.requests.cpu_millicores,
+            c.requests.cpu_millicores * c.replicas.peak
+        );
+        assert_eq!(t.baseline.replicas, c.replicas.baseline);
+    }
 
     const GI: i64 = 1 << 30;
     const MI: i64 = 1 << 20;

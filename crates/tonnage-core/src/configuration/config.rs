@@ -329,6 +329,29 @@ impl Configuration {
         had
     }
 
+    /// The changes from the preset, in stack and path order: what the preset has at each
+    /// overridden path (`None`: not set) and the value in effect, as text (the printed
+    /// report's list).
+    pub fn changes_from_preset(&self, catalog: &Catalog) -> Vec<Change> {
+        let mut out = Vec::new();
+        for stack in &self.stacks {
+            let (Some(chart), Some(overrides)) = (catalog.chart(stack), self.overrides.get(stack))
+            else {
+                continue;
+            };
+            let preset = chart.preset(&self.env);
+            for (path, value) in overrides {
+                out.push(Change {
+                    stack: stack.clone(),
+                    path: path.clone(),
+                    preset: values::lookup(preset, path).map(values::display_value),
+                    value: values::display_value(value),
+                });
+            }
+        }
+        out
+    }
+
     pub fn override_count(&self) -> usize {
         self.overrides.values().map(|m| m.len()).sum()
     }
@@ -552,6 +575,15 @@ fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
         }
         FieldKind::Text | FieldKind::Any => Ok(()),
     }
+}
+
+/// One change from the preset ([`Configuration::changes_from_preset`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub stack: String,
+    pub path: String,
+    pub preset: Option<String>,
+    pub value: String,
 }
 
 /// One editable setting of a component, for forms: what it is and where it lives.
@@ -1124,6 +1156,24 @@ mod tests {
                 .collect();
             assert_eq!(keys.contains(&"autoscaling.max"), !on, "{}", comp.id);
         }
+    }
+
+    #[test]
+    fn changes_from_preset_name_both_values() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        assert!(c.changes_from_preset(cat()).is_empty());
+        c.set_str(cat(), "backend.replicas=7").unwrap();
+        let ch = c.changes_from_preset(cat());
+        assert_eq!(ch.len(), 1);
+        assert_eq!(ch[0].path, "backend.replicas");
+        assert_eq!(ch[0].value, "7");
+        let preset = values::lookup(
+            cat().chart("rhesis").unwrap().preset("prod"),
+            "backend.replicas",
+        )
+        .map(values::display_value);
+        assert_eq!(ch[0].preset, preset);
+        assert_ne!(ch[0].preset.as_deref(), Some("7"));
     }
 
     #[test]

@@ -60,6 +60,72 @@ pub fn storage_cost(bytes: i64, gb_month: i64) -> i64 {
     ))
 }
 
+/// OpenCost's per-resource method on one total (requests and storage), per month.
+pub fn opencost_line(total: &crate::compute::plan::Total, prices: &Prices) -> OpenCostLine {
+    let storage = storage_cost(total.storage_bytes, prices.storage_gb_month);
+    let cpu = clamp_i64(div_round(
+        i128::from(total.requests.cpu_millicores.max(0))
+            * i128::from(prices.vcpu_hour)
+            * i128::from(HOURS_PER_MONTH),
+        1000,
+    ));
+    let mem = clamp_i64(div_round(
+        i128::from(total.requests.memory_bytes.max(0))
+            * i128::from(prices.gib_hour)
+            * i128::from(HOURS_PER_MONTH),
+        i128::from(GIB),
+    ));
+    OpenCostLine {
+        cpu_micro_usd: cpu,
+        memory_micro_usd: mem,
+        storage_micro_usd: storage,
+        total_micro_usd: cpu.saturating_add(mem).saturating_add(storage),
+    }
+}
+
+/// The monthly cost of each component and each stack by OpenCost's per-resource method (what
+/// its requests and claims would be charged), at baseline and at peak: how the bill splits.
+/// Node prices do not split by component (a node is paid whole); these do, and add up to the
+/// plan's OpenCost total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CostSplit {
+    /// (stack, component id, baseline, peak), micro-USD per month; shared volumes under
+    /// their id.
+    pub components: Vec<(String, String, i64, i64)>,
+    /// (stack, baseline, peak).
+    pub stacks: Vec<(String, i64, i64)>,
+}
+
+pub fn cost_split(plan: &Plan, prices: &Prices) -> CostSplit {
+    let of = |t: &crate::compute::plan::Totals| {
+        (
+            opencost_line(&t.baseline, prices).total_micro_usd,
+            opencost_line(&t.peak, prices).total_micro_usd,
+        )
+    };
+    let mut components: Vec<(String, String, i64, i64)> = plan
+        .components
+        .iter()
+        .map(|c| {
+            let (b, p) = of(&c.totals());
+            (c.stack.clone(), c.id.clone(), b, p)
+        })
+        .collect();
+    for v in &plan.volumes {
+        let s = storage_cost(v.storage_bytes, prices.storage_gb_month);
+        components.push((v.stack.clone(), v.id.clone(), s, s));
+    }
+    let stacks = plan
+        .stack_totals()
+        .iter()
+        .map(|(s, t)| {
+            let (b, p) = of(t);
+            (s.clone(), b, p)
+        })
+        .collect();
+    CostSplit { components, stacks }
+}
+
 /// Monthly cost of the fitted plan: nodes at the node's hourly price for 730 hours plus
 /// storage, and OpenCost's per-resource method on requests for comparison.
 pub fn cost(plan: &Plan, fit: &Fit, prices: &Prices) -> Cost {
@@ -69,30 +135,14 @@ pub fn cost(plan: &Plan, fit: &Fit, prices: &Prices) -> Cost {
         let nodes_micro = clamp_i64(
             i128::from(nodes) * i128::from(fit.node.hour_micro_usd) * i128::from(HOURS_PER_MONTH),
         );
-        let storage_micro = storage_cost(total.storage_bytes, prices.storage_gb_month);
-        let cpu = clamp_i64(div_round(
-            i128::from(total.requests.cpu_millicores.max(0))
-                * i128::from(prices.vcpu_hour)
-                * i128::from(HOURS_PER_MONTH),
-            1000,
-        ));
-        let mem = clamp_i64(div_round(
-            i128::from(total.requests.memory_bytes.max(0))
-                * i128::from(prices.gib_hour)
-                * i128::from(HOURS_PER_MONTH),
-            i128::from(GIB),
-        ));
+        let opencost = opencost_line(total, prices);
+        let storage_micro = opencost.storage_micro_usd;
         CostLine {
             nodes,
             nodes_micro_usd: nodes_micro,
             storage_micro_usd: storage_micro,
             total_micro_usd: nodes_micro.saturating_add(storage_micro),
-            opencost: OpenCostLine {
-                cpu_micro_usd: cpu,
-                memory_micro_usd: mem,
-                storage_micro_usd: storage_micro,
-                total_micro_usd: cpu.saturating_add(mem).saturating_add(storage_micro),
-            },
+            opencost,
         }
     };
     Cost {
