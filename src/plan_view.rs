@@ -219,10 +219,10 @@ pub fn Bars() -> impl IntoView {
     }
 }
 
-/// Above a table that may be wider than a phone: says it scrolls sideways (shown by CSS at
-/// narrow widths only).
+/// Above a table or the diagram, which may be wider than a phone: says it scrolls sideways
+/// (shown by CSS at narrow widths only).
 pub fn scroll_hint() -> impl IntoView {
-    view! { <p class="scroll-hint" aria-hidden="true">"Swipe the table sideways for more columns →"</p> }
+    view! { <p class="scroll-hint" aria-hidden="true">"Swipe sideways to see the rest →"</p> }
 }
 
 /// One figure of a [`PlanTable`] row: its text and, when a catalog assumption, the reason.
@@ -384,7 +384,11 @@ pub fn ComponentTotals() -> impl IntoView {
                         replicas_text(c),
                         display_cores(t.requests.cpu_millicores),
                         display_bytes(t.requests.memory_bytes),
-                        display_bytes(t.storage_bytes),
+                        if t.storage_bytes > 0 {
+                            display_bytes(t.storage_bytes)
+                        } else {
+                            "–".into()
+                        },
                         usd(cost_of(&stack, &c.id)),
                     ));
                 }

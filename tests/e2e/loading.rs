@@ -137,14 +137,19 @@ async fn sections_below_the_first_screen_come_on_first_use() {
     let link = fragment_with(&s, 1).await;
     s.close().await;
 
-    // A link: its reader comes first, then the page shows the link's configuration.
+    // A link: its reader comes first, then the page shows the link's configuration and its
+    // report.
     let s = Session::start(1280, 900).await;
     s.open(&format!("#{link}")).await;
     s.wait_attr("[data-testid=total-baseline-replicas]", "data-value", "7")
         .await;
     let now = fetched(&s).await;
     assert!(has(&now, "decode_link"), "{now:?}");
-    assert!(!has(&now, "report_body"), "{now:?}");
+    // A page opened from a link brings its whole report at once (it is opened to be read or
+    // printed: a print right away must be complete), without any use.
+    s.wait_for("[data-testid=report-cover]").await;
+    let now = fetched(&s).await;
+    assert!(has(&now, "report_body"), "{now:?}");
     s.close().await;
 
     // A tall window shows the sections without any use.

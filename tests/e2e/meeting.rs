@@ -109,7 +109,7 @@ async fn screens_for_the_review_meeting() {
         s.screenshot(&format!("21-{w}-invalid-while-editing")).await;
         assert!(s.count("[data-testid=finding-invalid-input]").await == 1);
         // The diagram, then the bars and the nodes and cost.
-        scroll_to(&s, "[data-testid=diagram]").await;
+        scroll_to(&s, "section.diagram").await;
         s.settle().await;
         s.screenshot(&format!("22-{w}-diagram")).await;
         if w == 390 {

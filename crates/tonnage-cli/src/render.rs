@@ -17,8 +17,9 @@ use tonnage_core::Catalog;
 pub struct RenderArgs {
     #[command(flatten)]
     config: crate::args::ConfigArgs,
-    /// values (the values bundle), manifests (the Kubernetes objects), or all (values files
-    /// plus the manifests under manifests/).
+    /// values (the values bundle), manifests (the Kubernetes objects as Helm renders them),
+    /// hardening (those manifests plus a kustomize overlay, hardening/, adding what the charts
+    /// lack), or all (values files, the manifests under manifests/ and the overlay).
     #[arg(long, default_value = "all")]
     what: String,
     /// Directory to write the files into; `-` prints them as one multi-document YAML stream.
@@ -33,6 +34,7 @@ pub struct RenderArgs {
 enum What {
     Values,
     Manifests,
+    Hardening,
     All,
 }
 
@@ -42,9 +44,10 @@ impl std::str::FromStr for What {
         match s {
             "values" => Ok(What::Values),
             "manifests" => Ok(What::Manifests),
+            "hardening" => Ok(What::Hardening),
             "all" => Ok(What::All),
             _ => Err(format!(
-                "unknown --what {s:?}; expected values, manifests or all"
+                "unknown --what {s:?}; expected values, manifests, hardening or all"
             )),
         }
     }
@@ -78,31 +81,52 @@ pub fn run(catalog: &Catalog, args: RenderArgs) -> Result<String, String> {
 
     let values = || values_bundle(catalog, &config, &BundleOptions::default());
     let ms = || manifests::render(catalog, &config);
+    let hardening = || manifests::render_hardening(catalog, &config);
 
     if args.out.as_deref() == Some("-") {
         let mut text = String::new();
-        if what != What::Manifests {
+        if matches!(what, What::Values | What::All) {
             text.push_str(&yaml_stream(&values()));
         }
-        if what != What::Values {
-            text.push_str(&manifests::multi_doc(&ms()));
+        match what {
+            What::Values => {}
+            What::Manifests | What::All => text.push_str(&manifests::multi_doc(&ms())),
+            // What the overlay builds to (`kubectl kustomize hardening/`): the render with the
+            // patches applied, and the added objects.
+            What::Hardening => text.push_str(&manifests::multi_doc(&manifests::render_hardened(
+                catalog, &config,
+            ))),
         }
         return Ok(text);
     }
+    // The overlay over the per-object files, which sit at `prefix` beside it.
+    let with_overlay = |prefix: &str| {
+        let plain = manifests::per_object_files(&ms());
+        let base: Vec<String> = plain
+            .iter()
+            .map(|f| format!("../{prefix}{}", f.path))
+            .collect();
+        let patches = manifests::render_patches(catalog, &config);
+        let overlay = manifests::hardening_overlay("hardening", &base, &hardening(), &patches);
+        (plain, overlay)
+    };
 
     let files: Vec<OutFile> = match what {
         What::Values => values(),
         What::Manifests => manifests::per_object_files(&ms()),
+        What::Hardening => {
+            let (mut files, overlay) = with_overlay("");
+            files.extend(overlay);
+            files
+        }
         What::All => {
             let mut files = values();
-            files.extend(
-                manifests::per_object_files(&ms())
-                    .into_iter()
-                    .map(|f| OutFile {
-                        path: format!("manifests/{}", f.path),
-                        ..f
-                    }),
-            );
+            let (plain, overlay) = with_overlay("manifests/");
+            files.extend(plain.into_iter().map(|f| OutFile {
+                path: format!("manifests/{}", f.path),
+                ..f
+            }));
+            files.extend(overlay);
             files
         }
     };

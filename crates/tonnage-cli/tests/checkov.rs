@@ -1,6 +1,8 @@
-//! checkov's Kubernetes checks on the rendered manifests of every chart's prod preset.
+//! checkov's Kubernetes checks on the hardened render of every chart's prod preset.
 //!
-//! `tonnage render --what manifests` writes one file per object; `checkov -d DIR --framework
+//! `tonnage render --what hardening --out -` prints what the hardening overlay builds to (the
+//! plain render, what Helm renders, with the overlay's patches applied, and the objects it
+//! adds), written to one file; `checkov -d DIR --framework
 //! kubernetes --skip-download --compact --quiet -o json` (PyPI; scripts/requirements.txt,
 //! installed into the venv by scripts/setup) runs its best-practice checks on them. Every
 //! failed check must be in the allow-list `tests/data/checkov-allowlist.txt` (reasons in
@@ -172,7 +174,7 @@ fn every_prod_preset_passes_checkov_but_the_allowlist() {
         let env = "prod";
         assert!(chart.environment(env).is_some(), "{} has no prod", chart.id);
         let dir = scratch(&chart.id);
-        render_manifests(&dir, &[&chart.id], env, &[]);
+        render_hardened(&dir, &[&chart.id], env, &[]);
         let report = run_checkov(&bin, &dir, true);
         let _ = std::fs::remove_dir_all(&dir);
         let passed = report.passed;

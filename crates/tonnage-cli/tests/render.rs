@@ -4,6 +4,21 @@
 mod support;
 use support::*;
 
+/// `tonnage render --stack S --env E --what W --out DIR` into a fresh scratch folder.
+fn render_into(
+    name: &str,
+    stack: &str,
+    env: &str,
+    what: &str,
+) -> (std::path::PathBuf, std::process::Output) {
+    let dir = scratch(name);
+    let d = dir.to_string_lossy().to_string();
+    let o = tonnage(&[
+        "render", "--stack", stack, "--env", env, "--what", what, "--out", &d,
+    ]);
+    (dir, o)
+}
+
 #[test]
 fn render_all_writes_values_and_manifests() {
     let dir = scratch("all");
@@ -62,19 +77,7 @@ fn render_all_writes_values_and_manifests() {
     );
     assert!(stdout(&o).contains("wrote "), "{}", stdout(&o));
     // Only manifests: nothing else.
-    let dir2 = scratch("manifests");
-    let d2 = dir2.to_string_lossy().to_string();
-    let o = tonnage(&[
-        "render",
-        "--stack",
-        "caracal",
-        "--env",
-        "dev",
-        "--what",
-        "manifests",
-        "--out",
-        &d2,
-    ]);
+    let (dir2, o) = render_into("manifests", "caracal", "dev", "manifests");
     assert!(o.status.success(), "{}", stderr(&o));
     let files = listing(&dir2);
     assert!(
@@ -84,6 +87,33 @@ fn render_all_writes_values_and_manifests() {
     assert!(files.contains(&"caracal/templates/statefulset-caracal-postgres.yaml".to_string()));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
+}
+
+/// `--what hardening`: the plain render (what Helm renders: no PodDisruptionBudget) and the
+/// overlay over it, whose kustomization lists every plain file and its own objects.
+#[test]
+fn render_hardening_writes_the_render_and_an_overlay_over_it() {
+    let (dir, o) = render_into("hardening", "rhesis", "prod", "hardening");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let files = listing(&dir);
+    let plain: Vec<&String> = files
+        .iter()
+        .filter(|f| f.starts_with("rhesis/templates/"))
+        .collect();
+    assert!(!plain.is_empty(), "{files:?}");
+    assert!(
+        !plain.iter().any(|f| f.contains("poddisruptionbudget")),
+        "{files:?}"
+    );
+    let k = std::fs::read_to_string(dir.join("hardening/kustomization.yaml")).unwrap();
+    for f in &plain {
+        assert!(k.contains(&format!("  - ../{f}\n")), "{f} not in {k}");
+    }
+    assert!(k.contains("  - rhesis.yaml\n"), "{k}");
+    let added = std::fs::read_to_string(dir.join("hardening/rhesis.yaml")).unwrap();
+    assert!(added.contains("kind: PodDisruptionBudget"), "{added}");
+    assert!(added.contains("name: backend"), "{added}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

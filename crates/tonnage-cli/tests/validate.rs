@@ -1,9 +1,11 @@
 //! The rendered manifests against the Kubernetes OpenAPI schemas, offline, with
 //! `kubernetes-validate --strict` (PyPI; scripts/requirements.txt, installed into the venv by
-//! scripts/setup). For every chart and environment, `tonnage render --what manifests` writes
-//! one file per object, validated for Kubernetes 1.29, 1.33 and 1.37. Custom resources
-//! (ServiceMonitor, ExternalSecret) have no bundled schema and only warn; every built-in object
-//! must pass. Ignored by default: `scripts/test` runs them with the venv on PATH.
+//! scripts/setup). For every chart and environment, the plain render (`tonnage render --what
+//! manifests`: one file per object, what Helm renders) and the hardened one (`--what hardening
+//! --out -`: what the hardening overlay builds to, patches applied and its objects added) are
+//! validated for Kubernetes 1.29, 1.33 and 1.37. Custom resources (ServiceMonitor,
+//! ExternalSecret) have no bundled schema and only warn; every built-in object must pass.
+//! Ignored by default: `scripts/test` runs them with the venv on PATH.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -63,7 +65,13 @@ fn every_chart_and_environment_validates_strictly() {
     for chart in &Catalog::builtin().charts {
         for env in &chart.environments {
             let dir = scratch(&format!("{}-{}", chart.id, env.id));
-            let files = render_manifests(&dir, &[&chart.id], &env.id, &[]);
+            let mut files = render_manifests(&dir, &[&chart.id], &env.id, &[]);
+            files.push(render_hardened(
+                &dir.join("hardened"),
+                &[&chart.id],
+                &env.id,
+                &[],
+            ));
             count += files.len();
             for f in validate(&bin, &files) {
                 failures.push(format!("{} {}: {f}", chart.id, env.id));
@@ -80,7 +88,9 @@ fn every_chart_and_environment_validates_strictly() {
 fn infra_and_frappe_together_validate_strictly() {
     let bin = tool("kubernetes-validate");
     let dir = scratch("cauldron");
-    let files = render_manifests(&dir, &["cauldron-infra", "cauldron-frappe"], "prod", &[]);
+    let stacks = ["cauldron-infra", "cauldron-frappe"];
+    let mut files = render_manifests(&dir, &stacks, "prod", &[]);
+    files.push(render_hardened(&dir.join("hardened"), &stacks, "prod", &[]));
     let failures = validate(&bin, &files);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));

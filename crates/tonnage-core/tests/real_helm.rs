@@ -9,8 +9,11 @@
 //! writes for a recorded configuration must be one of them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+mod records;
+
+use records::{data_dir, record_files, RecordConfig};
 use serde::Deserialize;
 use serde_yaml::Value;
 use tonnage_core::bundle::{values_bundle, BundleOptions};
@@ -29,13 +32,6 @@ struct Record {
     #[serde(default)]
     claims: Vec<Claim>,
     totals: Totals,
-}
-
-#[derive(Debug, Deserialize)]
-struct RecordConfig {
-    env: String,
-    #[serde(default)]
-    set: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,10 +97,6 @@ struct Keys {
     reads: Vec<String>,
 }
 
-fn data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/real-helm")
-}
-
 fn q(s: &str) -> Quantity {
     s.parse()
         .unwrap_or_else(|e| panic!("record holds a bad quantity {s:?}: {e}"))
@@ -140,16 +132,7 @@ fn records() -> Vec<(PathBuf, Record)> {
         .collect();
     charts.sort();
     for c in charts {
-        let mut files: Vec<_> = std::fs::read_dir(&c)
-            .unwrap()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.extension().is_some_and(|e| e == "yaml")
-                    && p.file_name().is_some_and(|n| n != "keys.yaml")
-            })
-            .collect();
-        files.sort();
+        let files = record_files(&c);
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
             let r: Record =
@@ -161,13 +144,7 @@ fn records() -> Vec<(PathBuf, Record)> {
 }
 
 fn configure(catalog: &Catalog, r: &Record) -> Configuration {
-    let mut c = Configuration::new(catalog, &[&r.chart], &r.config.env)
-        .unwrap_or_else(|e| panic!("{}/{}: {e}", r.chart, r.case));
-    for (k, v) in &r.config.set {
-        c.set_str(catalog, &format!("{k}={v}"))
-            .unwrap_or_else(|e| panic!("{}/{}: --set {k}={v}: {e}", r.chart, r.case));
-    }
-    c
+    records::configure(catalog, &r.chart, &r.case, &r.config)
 }
 
 fn plan_totals(p: &Plan) -> (Total, Total) {

@@ -1,6 +1,6 @@
 //! What the CLI tests share: running the `tonnage` binary, reading its output, the usage-error
 //! contract (exit 2, nothing on stdout, the bad input named on stderr), scratch directories,
-//! rendering manifests into one, and finding a tool of the venv on PATH. Each test file
+//! rendering manifests (plain or hardened) into one, and finding a tool of the venv on PATH. Each test file
 //! includes it with `mod support;` and uses part of it.
 #![allow(dead_code)]
 
@@ -95,6 +95,27 @@ pub fn render_manifests(dir: &Path, stacks: &[&str], env: &str, sets: &[&str]) -
     let files = files_under(dir);
     assert!(!files.is_empty(), "{stacks:?} {env}: nothing rendered");
     files
+}
+
+/// `tonnage render --what hardening --out -` for `stacks` in `env` with `sets`: what the
+/// hardening overlay builds to (the plain render with its patches applied, and the objects it
+/// adds), written to `DIR/hardened.yaml`; that file.
+pub fn render_hardened(dir: &Path, stacks: &[&str], env: &str, sets: &[&str]) -> PathBuf {
+    let mut args = vec!["render"];
+    for s in stacks {
+        args.extend(["--stack", s]);
+    }
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    args.extend(["--env", env, "--what", "hardening", "--out", "-"]);
+    let o = tonnage(&args);
+    assert!(o.status.success(), "tonnage {args:?}: {}", stderr(&o));
+    assert!(!o.stdout.is_empty(), "{stacks:?} {env}: nothing rendered");
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let file = dir.join("hardened.yaml");
+    std::fs::write(&file, &o.stdout).expect("write the hardened render");
+    file
 }
 
 /// A tool of the tools venv on PATH (checkov, kubernetes-validate).

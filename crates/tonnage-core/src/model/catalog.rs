@@ -13,6 +13,7 @@ use crate::base::values::{get_path, parse_path};
 
 pub mod audit_facts;
 pub mod key_index;
+pub mod render;
 pub mod users_sizing;
 
 /// The embedded catalog files, in display order: (file name, contents).
@@ -402,6 +403,9 @@ pub struct Component {
     pub persistence: Persistence,
     #[serde(default)]
     pub values: ComponentValues,
+    /// How the chart's templates write the component's objects ([`render::ComponentRender`]).
+    #[serde(default)]
+    pub render: Option<render::ComponentRender>,
 }
 
 /// How replicas of one component are kept apart. One rule for the rendered manifests and the
@@ -465,6 +469,9 @@ pub struct SharedVolume {
     /// stay Pending (review rule `claim-not-rendered`).
     #[serde(default)]
     pub always_mounted: bool,
+    /// The labels the chart's claim template adds to its common ones (catalog `render`).
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -759,6 +766,10 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub audit: audit_facts::ChartAudit,
+    /// How the chart's templates write its objects ([`render::ChartRender`]); absent, the
+    /// manifests keep Tonnage's own layout.
+    #[serde(default)]
+    pub render: Option<render::ChartRender>,
     /// The index [`crate::configuration::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
     kinds: Derived<key_index::KindIndex>,
@@ -1054,6 +1065,9 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             check_path(file, chart, &format!("{at}.values.{leaf}"), &leaf, None)?;
         }
     }
+    if let Some(p) = chart.render.as_ref().and_then(|r| r.labels_from.as_deref()) {
+        check_path(file, chart, "render.labels_from", p, None)?;
+    }
     for (i, key) in chart.template_reads.iter().enumerate() {
         let at = format!("template_reads[{i}]");
         let segs = crate::base::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
@@ -1090,6 +1104,29 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                     ROLES.join(", ")
                 ),
             ));
+        }
+        if let Some(r) = &c.render {
+            for (j, e) in r
+                .env
+                .iter()
+                .flatten()
+                .chain(r.init_env.values().flatten())
+                .enumerate()
+            {
+                if e.sources() != 1 {
+                    return Err(err(
+                        file,
+                        format!("{at}.render.env[{j}]"),
+                        format!(
+                            "{:?} needs exactly one of value, values, template, secret, config_map",
+                            e.name
+                        ),
+                    ));
+                }
+            }
+            for p in r.paths() {
+                check_path(file, chart, &format!("{at}.render"), p, None)?;
+            }
         }
         let v = &c.values;
         let paths = [

@@ -1016,6 +1016,19 @@ fn all_files(chart: &Chart, raw: &RawManifests) -> Vec<String> {
 /// a scratch copy whose `../../<checkout>` is the checkout (so `CHARTS_DIR` may be anywhere)
 /// and apply. `BUNDLE_DIR` is set by install.sh; `CHARTS_DIR` defaults to its parent.
 pub fn install_sh_section(chart: &Chart) -> String {
+    build_section(chart, "kubectl apply -f -")
+}
+
+/// [`install_sh_section`] for render.sh: the overlay built into `$OUT_DIR/<chart>.yaml`.
+pub fn render_sh_section(chart: &Chart) -> String {
+    build_section(
+        chart,
+        &format!("cat > \"$OUT_DIR\"/{}.yaml", sh_word(&chart.id)),
+    )
+}
+
+/// The checks and the build of the overlay, its output piped to `sink`.
+fn build_section(chart: &Chart, sink: &str) -> String {
     let (Some(rc), Some(raw)) = (chart.real_chart.as_ref(), raw_manifests(chart)) else {
         return String::new();
     };
@@ -1083,7 +1096,7 @@ pub fn install_sh_section(chart: &Chart) -> String {
     let _ = writeln!(out, "  cp -R \"$BUNDLE_DIR\"/{id} \"$TMP/bundle/\"");
     let _ = writeln!(
         out,
-        "  kubectl kustomize --load-restrictor LoadRestrictionsNone \"$TMP/bundle\"/{id} | kubectl apply -f -"
+        "  kubectl kustomize --load-restrictor LoadRestrictionsNone \"$TMP/bundle\"/{id} | {sink}"
     );
     out.push_str(")\n");
     out

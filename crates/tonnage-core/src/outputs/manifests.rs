@@ -31,14 +31,14 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, Container,
-    ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction,
-    HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity, PodSecurityContext,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, Secret,
-    SecretKeySelector, SecretVolumeSource, SecurityContext, Service, ServiceAccount, ServicePort,
-    ServiceSpec, TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount,
-    VolumeResourceRequirements, WeightedPodAffinityTerm,
+    Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector,
+    ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
+    EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
+    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, TopologySpreadConstraint, Volume,
+    VolumeMount, VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
@@ -59,6 +59,7 @@ use crate::base::quantity::Quantity;
 use crate::base::values::{display_value, lookup, quantity_of};
 use crate::compute::plan::bitnami_preset;
 use crate::configuration::config::Configuration;
+use crate::model::catalog::render::{ComponentRender, EnvEntry, KeyRef, TargetPort};
 use crate::model::catalog::{
     AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
     WorkloadKind,
@@ -168,6 +169,35 @@ fn kind_rank(kind: &str) -> usize {
         .unwrap_or(KIND_ORDER.len())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Per-chart modules: what a chart's templates do that its catalog's data cannot express
+
+mod cauldron_frappe;
+
+/// What a chart's templates do beyond the catalog's data (its `render` facts and values
+/// paths), in one small module per chart. Every hook defaults to nothing.
+trait ChartModule {
+    /// A component's container environment and init containers, before the catalog's
+    /// `render` facts (which may replace them) are applied.
+    fn workload(&self, _ctx: &Ctx, _c: &Component, _x: &mut Extras) {}
+    /// The Secrets the chart renders: name and keys (placeholder values).
+    fn secrets(&self, _ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
+        Vec::new()
+    }
+    /// The ConfigMaps the chart renders while any of its workloads does: name and data.
+    fn config_maps(&self, _ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {
+        Vec::new()
+    }
+}
+
+/// The one dispatch point: the module of a chart that has one.
+fn chart_module(chart: &str) -> Option<&'static dyn ChartModule> {
+    match chart {
+        "cauldron-frappe" => Some(&cauldron_frappe::CauldronFrappe),
+        _ => None,
+    }
+}
+
 /// The Kubernetes objects each chart of the configuration would create.
 pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
     let mut all = Vec::new();
@@ -180,7 +210,162 @@ pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
 /// The objects of one chart of the configuration: [`render`]'s items for that chart, in the
 /// same order (empty when the configuration or the catalog lacks it). For previews of one file.
 pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<Manifest> {
-    let mut all = Vec::new();
+    render_both(catalog, config, id).plain
+}
+
+/// What hardens each chart of the configuration beyond what its templates render: the objects
+/// the charts lack (PodDisruptionBudgets for workloads with more than one replica). They are
+/// never in [`render`], which stays what Helm renders; the bundle lays them out as a kustomize
+/// overlay over that render ([`hardening_overlay`]).
+pub fn render_hardening(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
+    config
+        .stacks
+        .iter()
+        .flat_map(|id| render_both(catalog, config, id).hardening)
+        .collect()
+}
+
+/// The hardening overlay's patches: per workload, a strategic-merge patch (the workload's kind
+/// and name, `yaml` the partial object) giving resources to the containers the chart leaves
+/// without (its init containers).
+pub fn render_patches(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
+    config
+        .stacks
+        .iter()
+        .flat_map(|id| render_both(catalog, config, id).patches)
+        .collect()
+}
+
+/// What `kubectl kustomize` builds from the hardening overlay: the plain render with the
+/// patches applied, then the added objects. What checkov checks.
+pub fn render_hardened(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
+    let mut out = Vec::new();
+    for id in &config.stacks {
+        let r = render_both(catalog, config, id);
+        for mut m in r.plain {
+            for p in r
+                .patches
+                .iter()
+                .filter(|p| p.kind == m.kind && p.name == m.name)
+            {
+                m.yaml = apply_patch(&m.yaml, &p.yaml);
+            }
+            out.push(m);
+        }
+        out.extend(r.hardening);
+    }
+    out
+}
+
+/// A patch of [`render_patches`] applied: each container it names (init or not) takes the
+/// patch's resources where the object has none. The object's text is written anew.
+fn apply_patch(object: &str, patch: &str) -> String {
+    let (Ok(mut obj), Ok(patch)) = (
+        serde_yaml::from_str::<Value>(object),
+        serde_yaml::from_str::<Value>(patch),
+    ) else {
+        return object.to_string();
+    };
+    let pod = |v: &Value| v.get("spec")?.get("template")?.get("spec").cloned();
+    let Some(patch_pod) = pod(&patch) else {
+        return object.to_string();
+    };
+    let Some(obj_pod) = obj
+        .get_mut("spec")
+        .and_then(|s| s.get_mut("template"))
+        .and_then(|t| t.get_mut("spec"))
+    else {
+        return object.to_string();
+    };
+    for list in ["containers", "initContainers"] {
+        let Some(Value::Sequence(wanted)) = patch_pod.get(list) else {
+            continue;
+        };
+        let Some(Value::Sequence(have)) = obj_pod.get_mut(list) else {
+            continue;
+        };
+        for w in wanted {
+            let target = have.iter_mut().find(|c| c.get("name") == w.get("name"));
+            if let (Some(Value::Mapping(c)), Some(res)) = (target, w.get("resources")) {
+                c.entry(Value::from("resources"))
+                    .or_insert_with(|| res.clone());
+            }
+        }
+    }
+    to_yaml(&obj)
+}
+
+/// A kustomize overlay (`<dir>/kustomization.yaml`, `<dir>/<chart>.yaml` per chart with
+/// hardening objects, `<dir>/patches/...` per patched workload) whose base is the plain render
+/// at `base` (paths relative to the overlay folder): `kubectl apply -k <dir>` installs the
+/// render and the hardening together.
+pub fn hardening_overlay(
+    dir: &str,
+    base: &[String],
+    hardening: &[Manifest],
+    patches: &[Manifest],
+) -> Vec<OutFile> {
+    // One file per chart; each object says it is the overlay's, not a template's.
+    let mut own: Vec<OutFile> = Vec::new();
+    for m in hardening {
+        let path = format!("{dir}/{}.yaml", m.chart);
+        let doc = format!(
+            "---\n# Hardening: {} {} (added by the overlay, not by the chart's templates)\n{}",
+            m.kind, m.name, m.yaml
+        );
+        match own.iter_mut().find(|f| f.path == path) {
+            Some(f) => f.contents.push_str(&doc),
+            None => own.push(OutFile::new(path, doc)),
+        }
+    }
+    let patch_files: Vec<OutFile> = patches
+        .iter()
+        .map(|p| {
+            let kind = p.kind.to_ascii_lowercase();
+            OutFile::new(
+                format!("{dir}/patches/{}-{kind}-{}.yaml", p.chart, p.name),
+                &p.yaml,
+            )
+        })
+        .collect();
+    let mut k = String::from(
+        "# The hardening overlay: the charts' render as Helm prints it (the base), plus what the\n\
+         # charts lack. Build with `kubectl kustomize --load-restrictor LoadRestrictionsNone`.\n\
+         apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for r in base
+        .iter()
+        .cloned()
+        .chain(own.iter().map(|f| f.path[dir.len() + 1..].to_string()))
+    {
+        k.push_str("  - ");
+        k.push_str(&r);
+        k.push('\n');
+    }
+    if !patch_files.is_empty() {
+        k.push_str("patches:\n");
+        for f in &patch_files {
+            k.push_str("  - path: ");
+            k.push_str(&f.path[dir.len() + 1..]);
+            k.push('\n');
+        }
+    }
+    let mut out = vec![OutFile::new(format!("{dir}/kustomization.yaml"), k)];
+    out.extend(own);
+    out.extend(patch_files);
+    out
+}
+
+/// One chart's render: the plain objects, the hardening objects and patches.
+#[derive(Default)]
+struct Rendered {
+    plain: Vec<Manifest>,
+    hardening: Vec<Manifest>,
+    patches: Vec<Manifest>,
+}
+
+fn render_both(catalog: &Catalog, config: &Configuration, id: &str) -> Rendered {
+    let mut all = Rendered::default();
     if let Some(chart) = catalog
         .chart(id)
         .filter(|_| config.stacks.iter().any(|s| s == id))
@@ -195,12 +380,7 @@ pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
         render_chart(&ctx, &mut sink);
-        let mut items = sink.finish();
-        items.sort_by(|a, b| {
-            (kind_rank(&a.kind), &a.kind, &a.name).cmp(&(kind_rank(&b.kind), &b.kind, &b.name))
-        });
-        items.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
-        all.extend(items);
+        all = sink.finish();
     }
     all
 }
@@ -350,6 +530,10 @@ struct Sink {
     chart: String,
     /// The objects pushed: kind, name, where their text is in `yaml`'s.
     items: Vec<(String, String, std::ops::Range<usize>)>,
+    /// The hardening objects (what the chart lacks: [`render_hardening`]), likewise.
+    hardening: Vec<(String, String, std::ops::Range<usize>)>,
+    /// The hardening patches ([`render_patches`]): target kind and name, the partial object.
+    patches: Vec<Manifest>,
     /// Secrets to render: name -> key -> placeholder value.
     secrets: BTreeMap<String, BTreeMap<String, String>>,
     yaml: crate::base::yaml::serialize::Writer,
@@ -362,13 +546,30 @@ impl Sink {
         Sink {
             chart: chart.to_string(),
             items: Vec::new(),
+            hardening: Vec::new(),
+            patches: Vec::new(),
             secrets: BTreeMap::new(),
             yaml: crate::base::yaml::serialize::Writer::default(),
             labels,
         }
     }
 
-    fn push<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, mut obj: T) {
+    fn push<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, obj: T) {
+        self.push_to(false, kind, name, obj);
+    }
+
+    /// An object the chart does not render that hardens what it does: the overlay's.
+    fn push_hardening<T: Serialize + GiveLabels>(&mut self, kind: &str, name: &str, obj: T) {
+        self.push_to(true, kind, name, obj);
+    }
+
+    fn push_to<T: Serialize + GiveLabels>(
+        &mut self,
+        hardening: bool,
+        kind: &str,
+        name: &str,
+        mut obj: T,
+    ) {
         // Serialising these plain structs cannot fail; if it ever did, the object is left out
         // rather than aborting the whole rendering. Written straight to text (`base::yaml::serialize`): the
         // same text as `to_yaml(&serde_yaml::to_value(obj))`, which tests check on every object.
@@ -382,22 +583,41 @@ impl Sink {
                     .ok(),
                 "{kind} {name}"
             );
-            self.items.push((kind.to_string(), name.to_string(), range));
+            let list = if hardening {
+                &mut self.hardening
+            } else {
+                &mut self.items
+            };
+            list.push((kind.to_string(), name.to_string(), range));
         }
         obj.give_labels(&self.labels);
     }
 
-    fn finish(self) -> Vec<Manifest> {
+    /// The chart's objects, the hardening objects and patches.
+    fn finish(self) -> Rendered {
         let texts = self.yaml.texts();
-        self.items
-            .into_iter()
-            .map(|(kind, name, range)| Manifest {
-                chart: self.chart.clone(),
-                kind,
-                name,
-                yaml: texts[range].to_string(),
-            })
-            .collect()
+        let chart = &self.chart;
+        let manifests = |items: Vec<(String, String, std::ops::Range<usize>)>| {
+            let mut out: Vec<Manifest> = items
+                .into_iter()
+                .map(|(kind, name, range)| Manifest {
+                    chart: chart.clone(),
+                    kind,
+                    name,
+                    yaml: texts[range].to_string(),
+                })
+                .collect();
+            out.sort_by(|a, b| {
+                (kind_rank(&a.kind), &a.kind, &a.name).cmp(&(kind_rank(&b.kind), &b.kind, &b.name))
+            });
+            out.dedup_by(|a, b| a.kind == b.kind && a.name == b.name);
+            out
+        };
+        Rendered {
+            plain: manifests(self.items),
+            hardening: manifests(self.hardening),
+            patches: self.patches,
+        }
     }
 }
 
@@ -449,7 +669,58 @@ fn credential(
 // ---------------------------------------------------------------------------------------------
 // Labels and metadata
 
+/// The component's own labels where the chart's templates write them (catalog `render`): a
+/// component's, or for a shared volume the first component that mounts it.
+fn own_labels<'a>(ctx: &Ctx<'a>, id: &str) -> Option<&'a BTreeMap<String, String>> {
+    match ctx.chart.component(id) {
+        Some(c) => c.render.as_ref().map(|r| &r.labels),
+        None => ctx.chart.volume(id).map(|v| &v.labels),
+    }
+}
+
+/// `{release}` and `{chart}` of a catalog `render` label.
+fn fill_label<'s>(ctx: &'s Ctx, v: &'s str) -> &'s str {
+    match v {
+        "{release}" => &ctx.release,
+        "{chart}" => &ctx.chart_label,
+        v => v,
+    }
+}
+
+/// Labels as the chart's templates write them (catalog `render`): the component's, then the
+/// chart's (`labels`, or `selector` for a selector and pod template).
+fn chart_labels(
+    ctx: &Ctx,
+    render: &crate::model::catalog::render::ChartRender,
+    component: Option<&str>,
+    selector: bool,
+) -> BTreeMap<String, String> {
+    let common = if selector {
+        &render.selector
+    } else {
+        &render.labels
+    };
+    let own = component.and_then(|c| own_labels(ctx, c));
+    let mut pairs: Vec<(&str, &str)> = own
+        .into_iter()
+        .flatten()
+        .chain(common)
+        .map(|(k, v)| (k.as_str(), fill_label(ctx, v)))
+        .collect();
+    // The values' labels (`global.labels`) come last and win, as in the helper's YAML.
+    let from: Vec<(String, String)> = match render.labels_from.as_deref().filter(|_| !selector) {
+        Some(p) => ctx.string_map(p).into_iter().collect(),
+        None => Vec::new(),
+    };
+    pairs.retain(|(k, _)| !from.iter().any(|(f, _)| f == k));
+    pairs.extend(from.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    ctx.labels.map(&pairs)
+}
+
 fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
+    if let Some(r) = &ctx.chart.render {
+        return chart_labels(ctx, r, component, false);
+    }
     // The application the release belongs to: the guides give each stack its own namespace
     // (both Cauldron charts share `cauldron`), so the namespace names it.
     let common = [
@@ -470,6 +741,9 @@ fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
 }
 
 fn selector_labels(ctx: &Ctx, component: &str) -> BTreeMap<String, String> {
+    if let Some(r) = &ctx.chart.render {
+        return chart_labels(ctx, r, Some(component), true);
+    }
     ctx.labels.map(&[
         ("app.kubernetes.io/name", ctx.chart.chart.name.as_str()),
         ("app.kubernetes.io/instance", ctx.release.as_str()),
@@ -951,7 +1225,9 @@ fn container_resources(
         );
         return (requests, limits);
     }
-    for (key, q) in [("cpu", rc.or(lc)), ("memory", rm.or(lm))] {
+    // As the chart writes them: a request left out stays out (the API server defaults it to
+    // the limit, which is what the plan counts).
+    for (key, q) in [("cpu", rc), ("memory", rm)] {
         if let Some(q) = q {
             requests.insert(key.to_string(), k8s_q(q));
         }
@@ -1384,135 +1660,6 @@ struct Extras {
     readiness: Option<Probe>,
 }
 
-/// The chart's own Secret of cauldron-frappe (templates/secret.yaml): `admin-password`.
-fn frappe_secret(ctx: &Ctx) -> String {
-    format!("{}-secret", ctx.release)
-}
-
-/// Where cauldron-frappe's containers read the database password: the Secret and key
-/// `frappe.db.passwordSecret` / `frappe.db.passwordKey` name (cauldron-infra's cauldron-secrets).
-fn frappe_db_password(ctx: &Ctx) -> Option<SecretRef> {
-    Some(SecretRef {
-        name: ctx.text("frappe.db.passwordSecret")?,
-        key: ctx.text("frappe.db.passwordKey")?,
-    })
-}
-
-/// The queues of `frappe.worker.queues`, comma-separated.
-fn frappe_queues(ctx: &Ctx) -> String {
-    let queues: Vec<String> = ctx
-        .list("frappe.worker.queues")
-        .into_iter()
-        .filter_map(scalar_text)
-        .collect();
-    if queues.is_empty() {
-        "default,short,long".to_string()
-    } else {
-        queues.join(",")
-    }
-}
-
-/// cauldron-frappe's container environment (templates/*deployment.yaml): the site, the
-/// database address and user, the database password from the Secret the values name, the admin
-/// password (web) from the chart's Secret, the worker's queues.
-fn frappe_env(ctx: &Ctx, c: &Component) -> Vec<EnvVar> {
-    let mut e = Vec::new();
-    if let Some(site) = ctx.text("frappe.site.name") {
-        e.push(env("SITE_NAME", site));
-    }
-    if c.role == "app" {
-        let admin = SecretRef {
-            name: frappe_secret(ctx),
-            key: "admin-password".into(),
-        };
-        e.push(env_secret("ADMIN_PASSWORD", &admin));
-    }
-    for (name, path) in [
-        ("DB_HOST", "frappe.db.host"),
-        ("DB_PORT", "frappe.db.port"),
-        ("DB_NAME", "frappe.db.name"),
-        ("DB_USER", "frappe.db.user"),
-    ] {
-        if let Some(v) = ctx.text(path) {
-            e.push(env(name, v));
-        }
-    }
-    if let Some(r) = frappe_db_password(ctx) {
-        e.push(env_secret("DB_PASSWORD", &r));
-    }
-    if c.role == "worker" {
-        e.push(env("WORKER_QUEUES", frappe_queues(ctx)));
-    }
-    e
-}
-
-/// cauldron-frappe's init containers (`frappe.initContainers`): wait for PostgreSQL
-/// (`frappe.db.*`), then, nested in the same switch as the chart has it, for the three Redis
-/// hosts (`frappe.redis.*`). The images are the values' `repository:tag` strings; the waiting
-/// loops are Tonnage's own (the chart's commands render as one string and fail to start).
-fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
-    let mut out = Vec::new();
-    let p = "frappe.initContainers";
-    if !ctx.bool_at((p, "waitForDb.enabled"), false) {
-        return out;
-    }
-    let security = SecurityContext {
-        read_only_root_filesystem: Some(true),
-        ..container_security(ctx, c)
-    };
-    if let (Some(img), Some(host)) = (ctx.text((p, "waitForDb.image")), ctx.text("frappe.db.host"))
-    {
-        let port = ctx.text("frappe.db.port").unwrap_or_else(|| "5432".into());
-        let script = format!(
-            "until pg_isready -h {} -p {}; do echo waiting for PostgreSQL; sleep 2; done",
-            sh_quote(&host),
-            sh_quote(&port)
-        );
-        out.push(Container {
-            name: "wait-for-db".into(),
-            image: Some(img),
-            image_pull_policy: Some("IfNotPresent".into()),
-            command: Some(vec!["sh".into(), "-c".into(), script]),
-            resources: Some(init_resources()),
-            security_context: Some(security.clone()),
-            ..Default::default()
-        });
-    }
-    if ctx.bool_at((p, "waitForRedis.enabled"), false) {
-        if let Some(img) = ctx.text((p, "waitForRedis.image")) {
-            let port = ctx
-                .text("frappe.redis.port")
-                .unwrap_or_else(|| "6379".into());
-            let mut script = String::new();
-            for key in ["cacheHost", "queueHost", "socketioHost"] {
-                let Some(host) = ctx.text(("frappe.redis", key)) else {
-                    continue;
-                };
-                if !script.is_empty() {
-                    script.push_str("; ");
-                }
-                script.push_str(&format!(
-                    "until redis-cli -h {h} -p {p} ping; do echo waiting for {h}; sleep 2; done",
-                    h = sh_quote(&host),
-                    p = sh_quote(&port)
-                ));
-            }
-            if !script.is_empty() {
-                out.push(Container {
-                    name: "wait-for-redis".into(),
-                    image: Some(img),
-                    image_pull_policy: Some("IfNotPresent".into()),
-                    command: Some(vec!["sh".into(), "-c".into(), script]),
-                    resources: Some(init_resources()),
-                    security_context: Some(security),
-                    ..Default::default()
-                });
-            }
-        }
-    }
-    out
-}
-
 /// An `env` list of the values (`memoryApi.env`, Rhesis's `backend.env`...) as the chart passes
 /// it through: entries with a name and a value or a `valueFrom`; malformed entries are left out.
 fn env_list(ctx: &Ctx, path: &str) -> Vec<EnvVar> {
@@ -1887,24 +2034,9 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
                 .to_string();
             x.command = Some(vec!["sh".into(), "-c".into(), script]);
         }
-        Family::Frappe => {
-            x.env = frappe_env(ctx, c);
-            x.volumes.push(config_map_volume(
-                "frappe-config",
-                &format!("{}-config", ctx.release),
-                Some(0o555),
-            ));
-            x.mounts
-                .push(read_only_mount("frappe-config", "/opt/cauldron"));
-            let script = match c.role.as_str() {
-                "app" => "entrypoint.sh",
-                "worker" => "worker-entrypoint.sh",
-                "scheduler" => "scheduler-entrypoint.sh",
-                _ => "socketio-entrypoint.sh",
-            };
-            x.command = Some(vec!["bash".into(), format!("/opt/cauldron/{script}")]);
-            x.init = frappe_init(ctx, c);
-        }
+        // Its env and init containers: the chart's module; its ConfigMap's mounts and the
+        // command: the catalog's `render` (the templates').
+        Family::Frappe => {}
         Family::App => {
             if let Some(p) = own_prefix(c) {
                 x.env = env_list(ctx, &format!("{p}.env"));
@@ -1916,7 +2048,123 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             }
         }
     }
+    if let Some(m) = chart_module(&ctx.chart.id) {
+        m.workload(ctx, c, &mut x);
+    }
+    if let Some(r) = &c.render {
+        template_env(ctx, r, &mut x);
+    }
     x
+}
+
+/// The environment, `envFrom` and ConfigMap volumes as the chart's template writes them
+/// (catalog `render`): the template's own entries replace Tonnage's, text the chart's authors
+/// wrote is a placeholder naming its template.
+fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
+    if let Some(entries) = &r.env {
+        x.env = template_env_list(ctx, entries);
+        if let Some(p) = &r.env_values {
+            x.env.extend(env_list(ctx, p));
+        }
+    }
+    x.env_from = r
+        .env_from
+        .iter()
+        .filter_map(|f| {
+            if let Some(name) = f.config_map_at.as_ref().and_then(|p| ctx.text(p)) {
+                return Some(EnvFromSource {
+                    config_map_ref: Some(ConfigMapEnvSource {
+                        name,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                });
+            }
+            let name = f.secret_at.as_ref().and_then(|p| ctx.text(p))?;
+            Some(EnvFromSource {
+                secret_ref: Some(SecretEnvSource {
+                    name,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        })
+        .collect();
+    if !r.config_volumes.is_empty() {
+        x.volumes.clear();
+        x.mounts.clear();
+    }
+    for v in &r.config_volumes {
+        let name = v.config_map.replace("{release}", &ctx.release);
+        x.volumes.push(config_map_volume(&v.name, &name, v.mode));
+        x.mounts
+            .extend(v.path.as_deref().map(|p| mount(&v.name, p)));
+        for m in &v.mounts {
+            x.mounts.push(VolumeMount {
+                sub_path: Some(m.sub_path.clone()),
+                ..mount(&v.name, &m.path)
+            });
+        }
+    }
+    if r.command.is_some() {
+        x.command.clone_from(&r.command);
+        x.args.clone_from(&r.args);
+    }
+    for init in &mut x.init {
+        if let Some(entries) = r.init_env.get(&init.name) {
+            init.env = Some(template_env_list(ctx, entries));
+            init.resources = None;
+        }
+    }
+}
+
+/// Environment entries as the chart's template writes them (catalog `render.env`).
+fn template_env_list(ctx: &Ctx, entries: &[EnvEntry]) -> Vec<EnvVar> {
+    let key_ref = |k: &KeyRef| {
+        let name = ctx.text(&k.name_at)?;
+        let key = match (&k.key_at, &k.key) {
+            (Some(p), _) => ctx.text(p)?,
+            (None, Some(k)) => k.clone(),
+            (None, None) => return None,
+        };
+        Some((name, key))
+    };
+    entries
+        .iter()
+        .filter_map(|e| {
+            if let Some(v) = &e.value {
+                return Some(env(&e.name, v.as_str()));
+            }
+            if let Some(p) = &e.values {
+                return Some(env(&e.name, ctx.text(p).unwrap_or_default()));
+            }
+            if let Some(t) = &e.template {
+                return Some(env(&e.name, template_placeholder(t)));
+            }
+            if let Some((name, key)) = e.secret.as_ref().and_then(key_ref) {
+                return Some(env_secret(&e.name, &SecretRef { name, key }));
+            }
+            let (name, key) = e.config_map.as_ref().and_then(key_ref)?;
+            Some(EnvVar {
+                name: e.name.clone(),
+                value_from: Some(EnvVarSource {
+                    config_map_key_ref: Some(ConfigMapKeySelector {
+                        name,
+                        key,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        })
+        .collect()
+}
+
+/// The one-line value that stands for text the chart's authors wrote in a template: the
+/// bundle's render.sh prints the real value with `helm template`.
+pub fn template_placeholder(template: &str) -> String {
+    format!("(written by the chart's {template}: run render.sh for the complete value)")
 }
 
 /// The component of `family` that `c` depends on in the same chart (a replica's primary).
@@ -2090,6 +2338,9 @@ fn shared_claims(ctx: &Ctx, works: &[Work], sink: &mut Sink) -> BTreeMap<String,
                 sink.push("PersistentVolumeClaim", &name, pvc);
                 Some(name)
             }
+            // The chart's pods mount its claim even when it does not render it (they stay
+            // Pending: review rule `claim-not-rendered`).
+            _ if vol.always_mounted => vol.claim.clone(),
             _ => None,
         };
         out.insert(vol.id.clone(), claim);
@@ -2185,17 +2436,24 @@ fn pod_template(
         }
     }
     if let Persistence::Shared(id) = &c.persistence {
-        mounts.push(mount(&dns_label(id), data_path(w.family)));
+        let r = c.render.as_ref();
+        let name = r
+            .and_then(|r| r.data_volume.clone())
+            .unwrap_or_else(|| dns_label(id));
+        mounts.push(VolumeMount {
+            sub_path: r.and_then(|r| r.data_sub_path.clone()),
+            ..mount(&name, data_path(w.family))
+        });
         volumes.push(match shared.get(id).cloned().flatten() {
             Some(claim) => Volume {
-                name: dns_label(id),
+                name: name.clone(),
                 persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
                     claim_name: claim,
                     ..Default::default()
                 }),
                 ..Default::default()
             },
-            None => empty_dir(&dns_label(id), false),
+            None => empty_dir(&name, false),
         });
     }
 
@@ -2273,9 +2531,15 @@ fn pod_template(
         volumes: (!volumes.is_empty()).then_some(volumes),
         ..Default::default()
     };
+    // A chart whose templates are known labels its pods with the selector's labels alone.
+    let pod_labels = if ctx.chart.render.is_some() {
+        selector_labels(ctx, &c.id)
+    } else {
+        labels(ctx, Some(&c.id))
+    };
     let template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(labels(ctx, Some(&c.id))),
+            labels: Some(pod_labels),
             ..Default::default()
         }),
         spec: Some(spec),
@@ -2482,6 +2746,11 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
 /// (admin-password), Caracal's caracal-secrets (k8s/v03/secret.yaml) and RAE's
 /// `<release>-secrets` (unless the External Secrets Operator fills it).
 fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
+    if let Some(m) = chart_module(&ctx.chart.id) {
+        for (name, data) in m.secrets(ctx) {
+            add_secret(sink, name, data);
+        }
+    }
     let p = PLACEHOLDER;
     let (name, data): (String, Vec<(&str, String)>) = match ctx.chart.id.as_str() {
         "cauldron-infra" => (
@@ -2492,7 +2761,6 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
                 ("rabbitmq-password", p.into()),
             ],
         ),
-        "cauldron-frappe" => (frappe_secret(ctx), vec![("admin-password", p.into())]),
         "caracal" => (
             "caracal-secrets".into(),
             vec![("DB_PASSWORD", p.into()), ("REDIS_PASSWORD", p.into())],
@@ -2520,19 +2788,32 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
         }
         _ => return,
     };
+    add_secret(sink, name, data);
+}
+
+fn add_secret(sink: &mut Sink, name: String, data: Vec<(&str, String)>) {
     let entry = sink.secrets.entry(name).or_default();
     for (k, v) in data {
         entry.insert(k.to_string(), v);
     }
 }
 
-fn service_ports(c: &Component) -> Vec<ServicePort> {
+fn service_ports(ctx: &Ctx, c: &Component) -> Vec<ServicePort> {
+    let by_number = ctx
+        .chart
+        .render
+        .as_ref()
+        .is_some_and(|r| r.target_port == TargetPort::Number);
     c.ports
         .iter()
         .map(|p| ServicePort {
             name: Some(p.name.clone()),
             port: i32::from(p.port),
-            target_port: Some(IntOrString::String(p.name.clone())),
+            target_port: Some(if by_number {
+                IntOrString::Int(i32::from(p.port))
+            } else {
+                IntOrString::String(p.name.clone())
+            }),
             protocol: Some("TCP".into()),
             ..Default::default()
         })
@@ -2556,6 +2837,7 @@ fn render_workload(
 ) {
     let c = w.c;
     let (template, claims) = pod_template(ctx, sink, w, shared);
+    resource_patch(ctx, sink, c, &w.name, &template);
     let selector = component_selector(ctx, &c.id);
     let replicas = Some(i32_of(w.replicas));
     match c.kind {
@@ -2601,7 +2883,7 @@ fn render_workload(
                 spec: Some(ServiceSpec {
                     cluster_ip: Some("None".into()),
                     publish_not_ready_addresses: Some(true),
-                    ports: Some(service_ports(c)),
+                    ports: Some(service_ports(ctx, c)),
                     selector: Some(selector_labels(ctx, &c.id)),
                     ..Default::default()
                 }),
@@ -2616,7 +2898,7 @@ fn render_workload(
             metadata: meta(ctx, &w.name, Some(&c.id)),
             spec: Some(ServiceSpec {
                 type_: Some(service_type(ctx, c).unwrap_or_else(|| "ClusterIP".into())),
-                ports: Some(service_ports(c)),
+                ports: Some(service_ports(ctx, c)),
                 selector: Some(selector_labels(ctx, &c.id)),
                 ..Default::default()
             }),
@@ -2643,8 +2925,50 @@ fn render_workload(
             }),
             ..Default::default()
         };
-        sink.push("PodDisruptionBudget", &w.name, pdb);
+        sink.push_hardening("PodDisruptionBudget", &w.name, pdb);
     }
+}
+
+/// The hardening patch of a workload whose init containers the chart writes without
+/// resources: Tonnage's small init figures for each ([`init_resources`]).
+fn resource_patch(ctx: &Ctx, sink: &mut Sink, c: &Component, name: &str, t: &PodTemplateSpec) {
+    let bare: Vec<Value> = t
+        .spec
+        .iter()
+        .flat_map(|s| s.init_containers.iter().flatten())
+        .filter(|i| i.resources.is_none())
+        .filter_map(|i| {
+            let res = serde_yaml::to_value(init_resources()).ok()?;
+            let mut m = serde_yaml::Mapping::new();
+            m.insert("name".into(), i.name.clone().into());
+            m.insert("resources".into(), res);
+            Some(Value::Mapping(m))
+        })
+        .collect();
+    if bare.is_empty() {
+        return;
+    }
+    let api = "apps/v1";
+    let mut meta = serde_yaml::Mapping::new();
+    meta.insert("name".into(), name.into());
+    meta.insert("namespace".into(), ctx.namespace.clone().into());
+    let mut pod = serde_yaml::Mapping::new();
+    pod.insert("initContainers".into(), Value::Sequence(bare));
+    let mut template = serde_yaml::Mapping::new();
+    template.insert("spec".into(), Value::Mapping(pod));
+    let mut spec = serde_yaml::Mapping::new();
+    spec.insert("template".into(), Value::Mapping(template));
+    let mut obj = serde_yaml::Mapping::new();
+    obj.insert("apiVersion".into(), api.into());
+    obj.insert("kind".into(), c.kind.as_str().into());
+    obj.insert("metadata".into(), Value::Mapping(meta));
+    obj.insert("spec".into(), Value::Mapping(spec));
+    sink.patches.push(Manifest {
+        chart: sink.chart.clone(),
+        kind: c.kind.as_str().to_string(),
+        name: name.to_string(),
+        yaml: to_yaml(&Value::Mapping(obj)),
+    });
 }
 
 fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
@@ -2822,152 +3146,17 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             sink.push("ConfigMap", &name, cm);
         }
     }
-    if works.iter().any(|w| w.family == Family::Frappe) {
-        let name = format!("{}-config", ctx.release);
-        let cm = config_map(ctx, &name, None, frappe_config(ctx));
-        sink.push("ConfigMap", &name, cm);
+    if let Some(m) = chart_module(&ctx.chart.id).filter(|_| !works.is_empty()) {
+        for (name, data) in m.config_maps(ctx) {
+            let cm = config_map(ctx, &name, None, data);
+            sink.push("ConfigMap", &name, cm);
+        }
     }
     if ctx.chart.id == "rae-memory" {
         let name = ctx.release.clone();
         let cm = config_map(ctx, &name, None, rae_config(ctx));
         sink.push("ConfigMap", &name, cm);
     }
-}
-
-/// cauldron-frappe's ConfigMap (templates/configmap.yaml): common_site_config.json from
-/// `frappe.db.*`, `frappe.redis.*`, `frappe.service.*` and `frappe.bench.*`, and Tonnage's own
-/// four entrypoint scripts (the site, the apps of `frappe.apps` / `frappe.customApps`, the
-/// worker's queues), which read the container environment (`frappe_env`).
-fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
-    let mut cfg = serde_json::Map::new();
-    let text = |p: &str| ctx.text(p).unwrap_or_default();
-    cfg.insert("db_host".into(), text("frappe.db.host").into());
-    cfg.insert(
-        "db_port".into(),
-        ctx.int_at("frappe.db.port").unwrap_or(5432).into(),
-    );
-    let redis_port = ctx
-        .text("frappe.redis.port")
-        .unwrap_or_else(|| "6379".into());
-    for (key, host, db) in [
-        ("redis_cache", "frappe.redis.cacheHost", 0),
-        ("redis_queue", "frappe.redis.queueHost", 1),
-        ("redis_socketio", "frappe.redis.socketioHost", 2),
-    ] {
-        cfg.insert(
-            key.into(),
-            format!("redis://{}:{redis_port}/{db}", text(host)).into(),
-        );
-    }
-    for (key, path) in [
-        ("socketio_port", "frappe.service.socketioPort"),
-        ("webserver_port", "frappe.service.webPort"),
-    ] {
-        if let Some(p) = ctx.int_at(path) {
-            cfg.insert(key.into(), p.into());
-        }
-    }
-    for (key, path) in [
-        ("developer_mode", "frappe.bench.developerMode"),
-        ("serve_default_site", "frappe.bench.serveDefaultSite"),
-        ("auto_update", "frappe.bench.autoUpdate"),
-        ("shallow_clone", "frappe.bench.shallowClone"),
-    ] {
-        if let Some(v) = ctx.get(path).and_then(|v| serde_json::to_value(v).ok()) {
-            cfg.insert(key.into(), v);
-        }
-    }
-    let json = serde_json::to_string_pretty(&serde_json::Value::Object(cfg)).unwrap_or_default();
-
-    // Every script: the config from this ConfigMap and the apps fetched into this pod's bench.
-    let mut prelude = String::from(
-        "#!/bin/bash\n\
-         set -euo pipefail\n\
-         cd /home/frappe/frappe-bench\n\
-         cp /opt/cauldron/common_site_config.json sites/common_site_config.json\n",
-    );
-    let apps: Vec<(String, String)> = ctx
-        .list("frappe.apps")
-        .into_iter()
-        .filter_map(|a| {
-            Some((
-                entry(a, "name").and_then(scalar_text)?,
-                entry(a, "branch").and_then(scalar_text)?,
-            ))
-        })
-        .collect();
-    let custom: Vec<(String, String, String)> = ctx
-        .list("frappe.customApps")
-        .into_iter()
-        .filter_map(|a| {
-            Some((
-                entry(a, "name").and_then(scalar_text)?,
-                entry(a, "repo").and_then(scalar_text)?,
-                entry(a, "branch")
-                    .and_then(scalar_text)
-                    .unwrap_or_else(|| "main".into()),
-            ))
-        })
-        .collect();
-    if !apps.is_empty() || !custom.is_empty() {
-        prelude.push_str(
-            "# Apps (frappe.apps, frappe.customApps); bake them into the image for production\n",
-        );
-    }
-    for (name, branch) in &apps {
-        prelude.push_str(&format!(
-            "[ -d apps/{n} ] || bench get-app --skip-assets --branch {b} {n}\n",
-            n = sh_quote(name),
-            b = sh_quote(branch),
-        ));
-    }
-    for (name, repo, branch) in &custom {
-        prelude.push_str(&format!(
-            "[ -d apps/{n} ] || bench get-app --skip-assets --branch {b} {r}\n",
-            n = sh_quote(name),
-            b = sh_quote(branch),
-            r = sh_quote(repo)
-        ));
-    }
-    prelude.push_str("ls -1 apps > sites/apps.txt\n");
-
-    let web_port = ctx.int_at("frappe.service.webPort").unwrap_or(8000);
-    let mut web = prelude.clone();
-    web.push_str("# Create the site on first start (frappe.site.*, frappe.db.*, the apps)\n");
-    web.push_str("if [ ! -f \"sites/${SITE_NAME}/site_config.json\" ]; then\n");
-    web.push_str(
-        "  bench new-site \"${SITE_NAME}\" --db-type postgres --db-host \"${DB_HOST}\" \
-         --db-port \"${DB_PORT}\" --db-name \"${DB_NAME}\" --db-root-username \"${DB_USER}\" \
-         --db-root-password \"${DB_PASSWORD}\" --admin-password \"${ADMIN_PASSWORD}\"",
-    );
-    for (name, _) in &apps {
-        web.push_str(&format!(" --install-app {}", sh_quote(name)));
-    }
-    web.push('\n');
-    for (name, _, _) in &custom {
-        web.push_str(&format!(
-            "  bench --site \"${{SITE_NAME}}\" install-app {}\n",
-            sh_quote(name)
-        ));
-    }
-    web.push_str("fi\n");
-    web.push_str("bench use \"${SITE_NAME}\"\n");
-    web.push_str(&format!(
-        "exec gunicorn --chdir=/home/frappe/frappe-bench/sites --bind=0.0.0.0:{web_port} \
-         --threads=4 --workers=2 --worker-class=gthread --worker-tmp-dir=/dev/shm \
-         --timeout=120 --preload frappe.app:application\n"
-    ));
-    let worker = format!("{prelude}exec bench worker --queue \"${{WORKER_QUEUES}}\"\n");
-    let scheduler = format!("{prelude}exec bench schedule\n");
-    let socketio =
-        format!("{prelude}exec node /home/frappe/frappe-bench/apps/frappe/socketio.js\n");
-    BTreeMap::from([
-        ("common_site_config.json".to_string(), format!("{json}\n")),
-        ("entrypoint.sh".to_string(), web),
-        ("worker-entrypoint.sh".to_string(), worker),
-        ("scheduler-entrypoint.sh".to_string(), scheduler),
-        ("socketio-entrypoint.sh".to_string(), socketio),
-    ])
 }
 
 /// RAE's ConfigMap (templates/configmap.yaml, named after the release; the Celery workers load
@@ -3081,7 +3270,12 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let obj = Ingress {
         metadata: ObjectMeta {
             annotations: (!annotations.is_empty()).then_some(annotations),
-            ..meta(ctx, &name, Some(&front.c.id))
+            // A chart whose templates are known labels its Ingress with its common labels.
+            ..meta(
+                ctx,
+                &name,
+                ctx.chart.render.is_none().then_some(front.c.id.as_str()),
+            )
         },
         spec: Some(IngressSpec {
             ingress_class_name: ctx.text((p, "className")),
@@ -3642,6 +3836,22 @@ mod tests {
         }
     }
 
+    /// The hardening overlay of every preset: its kustomization and the objects it adds.
+    #[test]
+    fn golden_hardening_every_chart_and_environment() {
+        for (chart, env) in every_chart_env() {
+            let c = config(&[&chart], &env, &[]);
+            let hard = render_hardening(cat(), &c);
+            let patches = render_patches(cat(), &c);
+            let base = [format!("../manifests/{chart}.yaml")];
+            let text: String = hardening_overlay("hardening", &base, &hard, &patches)
+                .iter()
+                .map(|f| format!("=== {}\n{}", f.path, f.contents))
+                .collect();
+            insta::assert_snapshot!(format!("hardening-{chart}-{env}"), text);
+        }
+    }
+
     #[test]
     fn golden_infra_and_frappe_together() {
         let ms = rendered(&["cauldron-frappe", "cauldron-infra"], "prod", &[]);
@@ -4051,12 +4261,17 @@ mod tests {
                 }
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
                 let labels = v["metadata"]["labels"].as_mapping().unwrap();
-                for key in [
-                    "app.kubernetes.io/name",
-                    "app.kubernetes.io/instance",
-                    "app.kubernetes.io/part-of",
-                    "app.kubernetes.io/managed-by",
-                ] {
+                // A chart whose templates are known (catalog `render`) carries its own labels.
+                let keys: Vec<&str> = match &cat().chart(&chart).unwrap().render {
+                    Some(r) => r.labels.keys().map(String::as_str).collect(),
+                    None => vec![
+                        "app.kubernetes.io/name",
+                        "app.kubernetes.io/instance",
+                        "app.kubernetes.io/part-of",
+                        "app.kubernetes.io/managed-by",
+                    ],
+                };
+                for key in keys {
                     assert!(
                         labels.contains_key(key),
                         "{} {} lacks {key}",
@@ -4261,11 +4476,16 @@ mod tests {
                 assert_eq!(psc.run_as_non_root, Some(true), "{}", m.name);
                 assert_eq!(psc.seccomp_profile.unwrap().type_, "RuntimeDefault");
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
-                let id = v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
-                    .as_str()
-                    .unwrap()
-                    .to_string();
-                let comp = chart.component(&id).unwrap();
+                let comp = chart
+                    .components
+                    .iter()
+                    .find(|c| c.workload_name(&values) == Some(m.name.as_str()))
+                    .or_else(|| {
+                        v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+                            .as_str()
+                            .and_then(|id| chart.component(id))
+                    })
+                    .unwrap();
                 for (i, c) in pod.containers.iter().enumerate() {
                     // Every figure the values give is on the container; a map the values
                     // leave empty (Bitnami's exporters, its read replicas' limits) stays empty.
@@ -4277,11 +4497,8 @@ mod tests {
                                 crate::values::lookup(&values, &format!("{p}.{kind}.{key}"))
                                     .is_some_and(|v| !v.is_null())
                             });
-                            let limit = res.is_some_and(|p| {
-                                crate::values::lookup(&values, &format!("{p}.limits.{key}"))
-                                    .is_some_and(|v| !v.is_null())
-                            });
-                            let expect = given || (kind == "requests" && limit);
+                            // A request the values leave out stays out, as Helm writes it.
+                            let expect = given;
                             let has = map.as_ref().is_some_and(|m| m.contains_key(key));
                             assert_eq!(has, expect, "{} {}: {kind}.{key}", m.name, c.name);
                         }
@@ -4298,7 +4515,18 @@ mod tests {
                     let image = c.image.clone().unwrap();
                     assert!(image.contains(':'), "{image} has a tag");
                 }
+                // Init containers the chart's template writes without resources (catalog
+                // `render.init_env`) have none in the plain render; Tonnage's own have both.
+                let as_written = |name: &str| {
+                    comp.render
+                        .as_ref()
+                        .is_some_and(|r| r.init_env.contains_key(name))
+                };
                 for c in pod.init_containers.iter().flatten() {
+                    if as_written(&c.name) {
+                        assert!(c.resources.is_none(), "{}", m.name);
+                        continue;
+                    }
                     let r = c.resources.clone().unwrap();
                     assert!(r.requests.is_some() && r.limits.is_some(), "{}", m.name);
                 }
@@ -4541,9 +4769,12 @@ mod tests {
         let spread = pod.topology_spread_constraints.unwrap();
         assert_eq!(spread[0].topology_key, "topology.kubernetes.io/zone");
         assert_eq!(spread[0].when_unsatisfiable, "ScheduleAnyway");
+        // Budgets are hardening: never in the plain render, in the overlay's objects.
+        assert!(ms.iter().all(|m| m.kind != "PodDisruptionBudget"));
+        let hard = render_hardening(cat(), &config(&["caracal"], "prod", &[]));
         // Kafka is a quorum system: minAvailable 2 of 3.
         let pdb: PodDisruptionBudget =
-            typed(find(&ms, "PodDisruptionBudget", "caracal-kafka").unwrap());
+            typed(find(&hard, "PodDisruptionBudget", "caracal-kafka").unwrap());
         assert_eq!(pdb.spec.unwrap().min_available, Some(IntOrString::Int(2)));
         let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
         let anti = gw
@@ -4560,11 +4791,12 @@ mod tests {
             .unwrap();
         assert_eq!(pref[0].weight, 100);
         let pdb: PodDisruptionBudget =
-            typed(find(&ms, "PodDisruptionBudget", "caracal-gateway").unwrap());
+            typed(find(&hard, "PodDisruptionBudget", "caracal-gateway").unwrap());
         assert_eq!(pdb.spec.unwrap().max_unavailable, Some(IntOrString::Int(1)));
         // One replica: no budget, no affinity.
         let ms = rendered(&["caracal"], "dev", &[]);
-        assert!(ms.iter().all(|m| m.kind != "PodDisruptionBudget"));
+        let hard = render_hardening(cat(), &config(&["caracal"], "dev", &[]));
+        assert!(hard.iter().all(|m| m.kind != "PodDisruptionBudget"));
         let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
         assert!(gw.spec.template.spec.unwrap().affinity.is_none());
     }
@@ -4678,8 +4910,11 @@ mod tests {
         assert_eq!(cfg["redis_queue"], "redis://redis-queue:6379/1");
         assert_eq!(cfg["developer_mode"], false);
         assert_eq!(cfg["socketio_port"], 9000);
-        assert!(data["entrypoint.sh"].contains("--install-app 'hrms'"));
-        assert!(data["entrypoint.sh"].contains("https://github.com/seemslegit42/cauldron_lore.git"));
+        // The entrypoint scripts are the chart authors' text: a placeholder naming the template.
+        assert_eq!(
+            data["entrypoint.sh"],
+            template_placeholder("templates/configmap.yaml")
+        );
         // The sites volume: the chart's PVC cauldron-frappe-data, ReadWriteOnce in every file.
         let pvc: PersistentVolumeClaim =
             typed(find(&ms, "PersistentVolumeClaim", "cauldron-frappe-data").unwrap());
@@ -4712,6 +4947,26 @@ mod tests {
         assert!(
             env.contains(&"ADMIN_PASSWORD") && env.contains(&"DB_HOST"),
             "{env:?}"
+        );
+        // The apps as the template joins them (`name:branch`, entries run together).
+        let apps = |name: &str| {
+            pod.containers[0]
+                .env
+                .iter()
+                .flatten()
+                .find(|e| e.name == name)
+                .and_then(|e| e.value.clone())
+                .unwrap()
+        };
+        assert!(
+            apps("STANDARD_APPS").contains("hrms:"),
+            "{}",
+            apps("STANDARD_APPS")
+        );
+        assert!(
+            apps("CUSTOM_APPS").contains("https://github.com/seemslegit42/cauldron_lore.git"),
+            "{}",
+            apps("CUSTOM_APPS")
         );
         // frappe.livenessProbe / readinessProbe: the web container's probe timings.
         let live = pod.containers[0].liveness_probe.clone().unwrap();

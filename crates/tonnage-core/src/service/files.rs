@@ -22,7 +22,8 @@ use crate::model::catalog::Catalog;
 use crate::outputs::bundle::{values_bundle, values_bundle_file, BundleOptions};
 use crate::outputs::import::{import_values, ImportReport};
 use crate::outputs::manifests::{
-    multi_doc, multi_doc_files, per_object_files, render, render_stack,
+    hardening_overlay, multi_doc, multi_doc_files, per_object_files, render, render_hardening,
+    render_patches, render_stack,
 };
 use crate::outputs::share;
 
@@ -263,11 +264,24 @@ pub fn preview_files(
     passwords: &[Password],
 ) -> Vec<OutFile> {
     let mut files = values_bundle(catalog, config, &bundle_options(passwords));
+    let mut base = Vec::new();
     for mut f in multi_doc_files(&render(catalog, config)) {
         f.path = format!("manifests/{}", f.path);
+        base.push(format!("../{}", f.path));
         files.push(f);
     }
+    files.extend(hardening(catalog, config, base));
     files
+}
+
+/// The hardening overlay over the manifests at `base` (paths from the overlay's folder).
+fn hardening(catalog: &Catalog, config: &Configuration, base: Vec<String>) -> Vec<OutFile> {
+    hardening_overlay(
+        "hardening",
+        &base,
+        &render_hardening(catalog, config),
+        &render_patches(catalog, config),
+    )
 }
 
 /// One file of [`preview_files`], generating only that file (one chart's manifests, one values
@@ -284,6 +298,17 @@ pub fn preview_file(
     {
         let items = render_stack(catalog, config, chart);
         return (!items.is_empty()).then(|| OutFile::new(path, multi_doc(&items)));
+    }
+    if path.starts_with("hardening/") {
+        let base = config
+            .stacks
+            .iter()
+            .filter(|id| !render_stack(catalog, config, id).is_empty())
+            .map(|id| format!("../manifests/{id}.yaml"))
+            .collect();
+        return hardening(catalog, config, base)
+            .into_iter()
+            .find(|f| f.path == path);
     }
     values_bundle_file(catalog, config, &bundle_options(passwords), path)
 }
@@ -331,7 +356,12 @@ pub fn archive(
 ) -> Archive {
     let files = match contents {
         Contents::Values => values_bundle(catalog, config, &bundle_options(passwords)),
-        Contents::Manifests => per_object_files(&render(catalog, config)),
+        Contents::Manifests => {
+            let mut files = per_object_files(&render(catalog, config));
+            let base = files.iter().map(|f| format!("../{}", f.path)).collect();
+            files.extend(hardening(catalog, config, base));
+            files
+        }
     };
     // One top folder, named as the archive: it unpacks beside others, not over the directory.
     let name = archive_name(config, contents, format);
@@ -575,6 +605,12 @@ mod tests {
         ] {
             let files = preview_files(catalog(), &c, &pw());
             assert!(files.iter().any(|f| f.path.starts_with("manifests/")));
+            // The hardening overlay is offered beside the render, over its files.
+            let k = files
+                .iter()
+                .find(|f| f.path == "hardening/kustomization.yaml")
+                .expect("the hardening overlay");
+            assert!(k.contents.contains("  - ../manifests/"), "{}", k.contents);
             if c.stacks.iter().any(|s| s == "caracal") {
                 assert!(files.iter().any(|f| f.contents.contains("Gen-x1-pw")));
             }

@@ -123,7 +123,13 @@ pub(super) fn readme(
          overrides change from the chart's own `values.yaml` (and from the chart's own environment file,\n\
          where the preset is that file: the install applies it first, from your chart checkout), plus\n\
          `helmfile.yaml` and `install.sh`, two equivalent ways to install the releases in dependency\n\
-         order. Keys that no template of the chart reads are never written.\n\n",
+         order. Keys that no template of the chart reads are never written.\n\n\
+         `render.sh` prints what the install deploys: `helm template` of every release on your chart\n\
+         checkouts, one file per release in `rendered/`. Tonnage's rendered manifests are the same\n\
+         objects, but where a chart's authors wrote text (scripts, SQL, configuration files,\n\
+         dashboards, composed values) they hold a one-line placeholder naming the template;\n\
+         render.sh gives the complete files. What the charts lack (PodDisruptionBudgets) is a\n\
+         separate kustomize overlay over that render (`hardening/` in the manifests download).\n\n",
     );
 
     out.push_str("## Configuration\n\n");

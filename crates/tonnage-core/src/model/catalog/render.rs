@@ -1,0 +1,179 @@
+//! How a chart's templates write its objects (issue 21): the labels its helpers put on every
+//! object and selector, how a Service names its target port, and per component the labels,
+//! the container's environment and the volumes the templates write. The manifests follow these
+//! facts so they are what real Helm renders; a chart without them keeps Tonnage's own layout.
+//!
+//! Text the chart's authors wrote (a connection string composed in a template, a script) is
+//! never copied: an `env` entry with `template` renders as a one-line placeholder naming that
+//! template, and the bundle's `render.sh` prints the complete objects with real Helm.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Chart-level facts (`render` at the top of a catalog file).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartRender {
+    /// The labels every object carries (the chart's labels helper), in addition to its
+    /// component's. `{release}` and `{chart}` (`<name>-<version>`) are replaced.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// A values path whose map of labels the helper adds last (`global.labels`).
+    #[serde(default)]
+    pub labels_from: Option<String>,
+    /// The labels every selector and pod template carries before its component's (the
+    /// chart's selectorLabels helper, where its selectors use it).
+    #[serde(default)]
+    pub selector: BTreeMap<String, String>,
+    /// A Service's `targetPort`: the container port's `number`, or its `name` (the default).
+    #[serde(default)]
+    pub target_port: TargetPort,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetPort {
+    #[default]
+    Name,
+    Number,
+}
+
+/// Per component (`render` in a component).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentRender {
+    /// The component's own labels: on its objects, its selector and its pod template.
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// The main container's environment as the template writes it, in order; then the list of
+    /// `{name, value}` at the values path `env_values` (`backend.env`). Given, it replaces
+    /// Tonnage's environment for the image.
+    #[serde(default)]
+    pub env: Option<Vec<EnvEntry>>,
+    #[serde(default)]
+    pub env_values: Option<String>,
+    /// `envFrom` sources, in order.
+    #[serde(default)]
+    pub env_from: Vec<EnvFrom>,
+    /// The name of the volume the data claim is mounted as, and the sub-path it mounts.
+    #[serde(default)]
+    pub data_volume: Option<String>,
+    #[serde(default)]
+    pub data_sub_path: Option<String>,
+    /// ConfigMaps the template mounts. Given, they replace Tonnage's own.
+    #[serde(default)]
+    pub config_volumes: Vec<ConfigVolume>,
+    /// The main container's command and args as the template writes them.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
+    /// Init containers by name as the template writes them: their env (and no resources,
+    /// which these templates do not set).
+    #[serde(default)]
+    pub init_env: BTreeMap<String, Vec<EnvEntry>>,
+}
+
+/// One environment variable as the template writes it: exactly one of `value` (a literal
+/// the template sets), `values` (a values path), `template` (text the chart's authors wrote:
+/// rendered as a placeholder naming the template), `secret` or `config_map` (a key reference).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvEntry {
+    pub name: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub values: Option<String>,
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub secret: Option<KeyRef>,
+    #[serde(default)]
+    pub config_map: Option<KeyRef>,
+}
+
+/// A Secret's or ConfigMap's key: the object's name at the values path `name_at`, the key at
+/// the values path `key_at` or the literal `key`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRef {
+    pub name_at: String,
+    #[serde(default)]
+    pub key_at: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+/// An `envFrom` source: the ConfigMap or Secret named at a values path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvFrom {
+    #[serde(default)]
+    pub config_map_at: Option<String>,
+    #[serde(default)]
+    pub secret_at: Option<String>,
+}
+
+/// A ConfigMap mounted as a volume (`{release}` in its name is the release name): whole at
+/// `path`, or key by key (`mounts`: a path and the key it mounts as `sub_path`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigVolume {
+    pub name: String,
+    pub config_map: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub mounts: Vec<SubMount>,
+    /// The volume's `defaultMode` (octal in the template: 0755 is 493).
+    #[serde(default)]
+    pub mode: Option<i32>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubMount {
+    pub path: String,
+    pub sub_path: String,
+}
+
+impl EnvEntry {
+    /// The values paths the entry reads (validated against the chart's values).
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        let refs = [&self.secret, &self.config_map]
+            .into_iter()
+            .flatten()
+            .flat_map(|r| [Some(r.name_at.as_str()), r.key_at.as_deref()]);
+        self.values.as_deref().into_iter().chain(refs.flatten())
+    }
+
+    /// How many sources the entry names (exactly one is valid).
+    pub fn sources(&self) -> usize {
+        usize::from(self.value.is_some())
+            + usize::from(self.values.is_some())
+            + usize::from(self.template.is_some())
+            + usize::from(self.secret.is_some())
+            + usize::from(self.config_map.is_some())
+    }
+}
+
+impl ComponentRender {
+    /// Every values path the component's rendering facts read.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .env
+            .iter()
+            .flatten()
+            .chain(self.init_env.values().flatten())
+            .flat_map(EnvEntry::paths)
+            .collect();
+        out.extend(self.env_values.as_deref());
+        for f in &self.env_from {
+            out.extend(f.config_map_at.as_deref());
+            out.extend(f.secret_at.as_deref());
+        }
+        out
+    }
+}
