@@ -112,7 +112,10 @@ impl Previewer {
                     self.last.set_value(None);
                     self.error.set(Some(message));
                 }
-                Reply::Archive { .. } | Reply::Import { .. } | Reply::Config { .. } => {}
+                Reply::Archive { .. }
+                | Reply::Import { .. }
+                | Reply::Config { .. }
+                | Reply::Audit { .. } => {}
             }
             self.busy.set_value(false);
             if let Some(r) = self.next.try_update_value(|n| n.take()).flatten() {

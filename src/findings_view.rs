@@ -1,12 +1,20 @@
-//! Review findings: the core's `review::review` on the configuration, live. Each finding shows
-//! its severity (icon and word), the component, the message, why it matters with its source,
-//! and a one-click fix that applies the core's `Fix` (values and planning options) as one undo
-//! step. The list is part of the printed report; the fix buttons are not (their labels are).
+//! Review findings: the core's `review::review` on the configuration, live, and the chart audit
+//! (`review::audit_findings`), which the Files worker computes (its facts are not part of the
+//! first load) once the section is on screen, merged in the review's order (`review::merged`).
+//! Each finding shows its severity (icon and word), the component, the message, why it matters
+//! with its source, its evidence (the key, where its value came from, the guide's words, what the
+//! template does) and a one-click fix: the core's `review::apply_fix`, one undo step, after which
+//! the section says what changed and offers Undo. A fix in words (nothing to set) is shown as
+//! advice. The list is part of the printed report; the buttons are not (their labels are).
 
 use leptos::prelude::*;
-use tonnage_core::review::{self, Finding, Fix, Severity};
+use tonnage_core::files::{Reply, Request};
+use tonnage_core::review::{self, Change, Evidence, Finding, Fix, Severity};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::state::{catalog, use_state, AppState, Notice, NoticeKind};
+use crate::worker;
 
 fn icon(s: Severity) -> &'static str {
     match s {
@@ -43,29 +51,129 @@ fn subject(f: &Finding) -> String {
     }
 }
 
-/// Apply a fix in one step (the core's `Fix::apply`, as `tonnage review` prints it).
-fn apply_fix(state: AppState, fix: &Fix) {
-    let r = state.apply(|c| fix.apply(catalog(), c));
-    if let Err(e) = r {
-        state.notice.set(Some(Notice {
-            kind: NoticeKind::Error,
-            text: format!("The fix could not be applied: {e}"),
-        }));
+/// What the last fix did, for the line that says so and offers Undo.
+#[derive(Clone, PartialEq)]
+struct Applied {
+    label: String,
+    changes: Vec<Change>,
+}
+
+/// Apply a fix in one undo step through the core (`review::apply_fix`); returns what changed.
+fn apply_fix(state: AppState, fix: &Fix) -> Option<Vec<Change>> {
+    let mut changes = Vec::new();
+    let r = state.apply(|c| {
+        changes = review::apply_fix(catalog(), c, fix)?;
+        Ok::<(), tonnage_core::ConfigError>(())
+    });
+    match r {
+        Ok(()) => Some(changes),
+        Err(e) => {
+            state.notice.set(Some(Notice {
+                kind: NoticeKind::Error,
+                text: format!("The fix could not be applied: {e}"),
+            }));
+            None
+        }
     }
+}
+
+/// Calls `on_visible` once, the first time `el` is on screen (IntersectionObserver).
+fn when_visible(el: &web_sys::Element, on_visible: impl Fn() + 'static) {
+    let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+        move |entries: js_sys::Array, obs: web_sys::IntersectionObserver| {
+            let seen = entries.iter().any(|e| {
+                e.dyn_into::<web_sys::IntersectionObserverEntry>()
+                    .is_ok_and(|e| e.is_intersecting())
+            });
+            if seen {
+                obs.disconnect();
+                on_visible();
+            }
+        },
+    );
+    if let Ok(obs) = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()) {
+        obs.observe(el);
+    }
+    cb.forget();
+}
+
+fn evidence_view(e: Evidence) -> impl IntoView {
+    let value = e.value.map(|v| view! { " = " <code>{v}</code> });
+    let guide = e.guide.map(|g| {
+        let src = e.guide_source.map(|s| format!(" ({s})")).unwrap_or_default();
+        view! { <div class="ev-guide"><span class="ev-label">"Guide: "</span>{format!("\u{201c}{g}\u{201d}{src}")}</div> }
+    });
+    let chart = e
+        .chart
+        .map(|c| view! { <div class="ev-chart"><span class="ev-label">"Chart: "</span>{c}</div> });
+    view! {
+        <li class="evidence" data-testid="evidence" data-key=e.key.clone()>
+            <div class="ev-key"><code>{e.key.clone()}</code>{value}<span class="ev-origin">{format!(" from {}", e.origin)}</span></div>
+            {guide}
+            {chart}
+        </li>
+    }
+}
+
+/// The findings the report's sections share: the review's and the chart audit's, merged.
+#[derive(Clone, Copy)]
+struct FindingsCtx {
+    merged: Memo<Vec<Finding>>,
+    /// The findings list has been on screen: from then on the worker computes the audit.
+    visible: RwSignal<bool>,
 }
 
 /// The review's findings: one memo for the report's sections (the cover and the list), made
 /// by the first to ask and kept in the caller's context ([`crate::report_body`] asks first).
 /// It follows the configuration once editing pauses: the review is the most expensive
-/// derivation on the page and not part of what an edit must update within a frame.
+/// derivation on the page and not part of what an edit must update within a frame. The chart
+/// audit joins it once the findings list has been on screen (see [`findings_ctx`]).
 pub fn use_findings() -> Memo<Vec<Finding>> {
-    if let Some(m) = use_context::<Memo<Vec<Finding>>>() {
-        return m;
+    findings_ctx().merged
+}
+
+/// The shared findings, made on first use: the local review (`review::review`) and the chart
+/// audit from the worker (`review::audit_findings`: its facts are not part of the first load),
+/// asked for once the list is on screen and then on every settled change; a reply for an
+/// older configuration is dropped. Both in the review's order (`review::merged`).
+fn findings_ctx() -> FindingsCtx {
+    if let Some(c) = use_context::<FindingsCtx>() {
+        return c;
     }
     let state = use_state();
-    let m = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
-    provide_context(m);
-    m
+    let local = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
+    let audit = RwSignal::new(None::<(tonnage_core::Configuration, Vec<Finding>)>);
+    let visible = RwSignal::new(false);
+    Effect::new(move |_| {
+        if !visible.get() {
+            return;
+        }
+        let config = state.settled.get();
+        let request = Request::Audit {
+            config: config.clone(),
+        };
+        worker::send(&request, move |reply, _| {
+            if let Reply::Audit { findings } = reply {
+                if state.settled.with_untracked(|c| *c == config) {
+                    audit.set(Some((config, findings)));
+                }
+            }
+        });
+    });
+    let merged = Memo::new(move |_| {
+        let c = state.settled.get();
+        local.with(|l| {
+            audit.with(|a| match a {
+                Some((for_config, list)) if *for_config == c => {
+                    review::merged(catalog(), &c, l, list)
+                }
+                _ => l.clone(),
+            })
+        })
+    });
+    let ctx = FindingsCtx { merged, visible };
+    provide_context(ctx);
+    ctx
 }
 
 /// Today's date as the browser has it (`2026-12-07`, UTC): the core does no IO and has no
@@ -148,7 +256,15 @@ pub fn ReportCover() -> impl IntoView {
 #[component]
 pub fn Findings() -> impl IntoView {
     let state = use_state();
-    let findings = use_findings();
+    let ctx = findings_ctx();
+    let findings = ctx.merged;
+    let section: NodeRef<leptos::html::Section> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(el) = section.get() {
+            when_visible(&el, move || ctx.visible.set(true));
+        }
+    });
+    let applied = RwSignal::new(None::<Applied>);
     let heading: NodeRef<leptos::html::H2> = NodeRef::new();
     let invalid = state.invalid;
     // Refused field text counts as an error: the plan does not say what the user typed.
@@ -157,7 +273,7 @@ pub fn Findings() -> impl IntoView {
         (e + invalid.with(Vec::len), w, i)
     };
     view! {
-        <section class="card findings" data-testid="findings" aria-labelledby="findings-title">
+        <section class="card findings" data-testid="findings" aria-labelledby="findings-title" node_ref=section>
             <h2 class="section-title" id="findings-title" tabindex="-1" node_ref=heading>
                 "Review findings "
                 {move || {
@@ -169,6 +285,19 @@ pub fn Findings() -> impl IntoView {
                     }
                 }}
             </h2>
+            {move || applied.get().map(|a| {
+                let what = if a.changes.is_empty() {
+                    "nothing changed".to_string()
+                } else {
+                    a.changes.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                };
+                view! {
+                    <div class="fix-applied" role="status" data-testid="fix-applied">
+                        <span>{format!("Applied \u{201c}{}\u{201d}: {what}.", a.label)}</span>
+                        <button data-testid="fix-undo" on:click=move |_| { state.undo(); applied.set(None); }>"Undo"</button>
+                    </div>
+                }
+            })}
             {move || invalid.with(|m| (!m.is_empty()).then(|| view! {
                 <ul class="finding-list invalid-list" data-testid="invalid-inputs">
                     {m.iter().map(|f| view! {
@@ -205,21 +334,32 @@ pub fn Findings() -> impl IntoView {
                                     </div>
                                     <p class="finding-message">{f.message.clone()}</p>
                                     <p class="finding-why">{f.explanation.clone()}</p>
+                                    {(!f.evidence.is_empty()).then(|| view! {
+                                        <ul class="evidence-list">{f.evidence.clone().into_iter().map(evidence_view).collect_view()}</ul>
+                                    })}
                                     {fix.map(|x| {
                                         let label = x.label.clone();
+                                        if x.sets.is_empty() && x.options.is_empty() {
+                                            return view! {
+                                                <div class="finding-fix advice">{format!("Suggested fix: {label}.")}</div>
+                                            }.into_any();
+                                        }
                                         let fix_value = StoredValue::new(x);
                                         view! {
                                             <div class="finding-fix">
                                                 <button class="primary" data-testid=format!("fix-{rule}")
                                                     on:click=move |_| {
-                                                        fix_value.with_value(|x| apply_fix(state, x));
+                                                        let done = fix_value.with_value(|x| apply_fix(state, x));
+                                                        if let Some(changes) = done {
+                                                            applied.set(Some(Applied { label: fix_value.with_value(|x| x.label.clone()), changes }));
+                                                        }
                                                         if let Some(h) = heading.get() {
                                                             let _ = h.focus();
                                                         }
                                                     }>{format!("Fix: {label}")}</button>
                                                 <span class="print-only">{format!("Suggested fix: {label}.")}</span>
                                             </div>
-                                        }
+                                        }.into_any()
                                     })}
                                 </li>
                             }

@@ -13,7 +13,7 @@ use serde_yaml::Value;
 
 /// Top-level fields of a catalog file left out of the embedded JSON (see `main`); keep in step
 /// with `catalog::DOCUMENTATION_ONLY`.
-const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes"];
+const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes", "audit"];
 
 fn main() {
     let dir = Path::new("catalog");
@@ -39,14 +39,24 @@ fn main() {
         // `claims` and `notes` are documentation (the guide's words beside what the chart does,
         // where the guide contradicts itself): nothing reads them at run time, so the page's
         // first load does not carry them. `Catalog::load` reads and validates them from the YAML.
+        // `claims` and `audit` are what the chart audit reads: they go to `<stem>.audit.json`,
+        // which only the audit's code embeds (the CLI, the page's worker).
         let mut value = value;
+        let mut facts = serde_yaml::Mapping::new();
         if let Value::Mapping(m) = &mut value {
             for k in DOCUMENTATION_ONLY {
-                m.remove(*k);
+                if let Some(v) = m.remove(*k) {
+                    if *k != "notes" {
+                        facts.insert(Value::String((*k).to_string()), v);
+                    }
+                }
             }
         }
         let json = serde_json::to_string(&value).expect("a checked tree converts to JSON");
         let stem = path.file_stem().expect("a file name").to_string_lossy();
+        let facts = serde_json::to_string(&Value::Mapping(facts)).expect("a checked tree");
+        std::fs::write(Path::new(&out).join(format!("{stem}.audit.json")), facts)
+            .expect("OUT_DIR is writable");
         std::fs::write(Path::new(&out).join(format!("{stem}.json")), json)
             .expect("OUT_DIR is writable");
     }

@@ -10,6 +10,7 @@
 
 mod harness;
 
+mod audit;
 mod capacity;
 mod editing;
 mod files;

@@ -64,6 +64,35 @@ fn args_set(args: &CapacityArgs, key: &str) -> bool {
     }
 }
 
+/// `tonnage plan --review`: the plan output, then the review with the chart audit and its
+/// evidence (`report::review_section`); in JSON a `review` member.
+pub fn report_output(
+    catalog: &Catalog,
+    config: Configuration,
+    args: &CapacityArgs,
+    format: Format,
+) -> Result<String, String> {
+    if format == Format::Csv {
+        return Err("--review needs --format table, json or markdown".into());
+    }
+    let mut reviewed = config.clone();
+    apply(catalog, &mut reviewed, args)?;
+    let findings = tonnage_core::review::review_with_audit(catalog, &reviewed);
+    let out = plan_output(catalog, config, args, format)?;
+    let section = report::review_section(&findings, format);
+    if format == Format::Json {
+        let mut v: serde_json::Value = serde_json::from_str(&out).map_err(|e| e.to_string())?;
+        let r: serde_json::Value = serde_json::from_str(&section).map_err(|e| e.to_string())?;
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("review".into(), r);
+        }
+        let mut s = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
+        s.push('\n');
+        return Ok(s);
+    }
+    Ok(format!("{out}\n{section}"))
+}
+
 /// `tonnage plan` output: the report, plus nodes and cost when a node is chosen.
 pub fn plan_output(
     catalog: &Catalog,

@@ -51,6 +51,10 @@ enum Command {
         /// keys or dropped, each with a note on stderr.
         #[arg(long = "from-url", conflicts_with_all = ["stacks", "env", "sets", "set_strings"])]
         from_url: Option<String>,
+        /// Add the review (chart audit included, with its evidence) after the plan: the
+        /// printed report. JSON gets a "review" member; the exit status stays 0.
+        #[arg(long)]
+        review: bool,
         #[command(flatten)]
         capacity: capacity::CapacityArgs,
     },
@@ -84,6 +88,7 @@ fn run(cli: Cli) -> Result<String, String> {
             config,
             format,
             from_url,
+            review,
             capacity,
         } => {
             let format: Format = format.parse()?;
@@ -95,7 +100,11 @@ fn run(cli: Cli) -> Result<String, String> {
                 }
                 None => config.configuration(catalog)?,
             };
-            capacity::plan_output(catalog, config, &capacity, format)
+            if review {
+                capacity::report_output(catalog, config, &capacity, format)
+            } else {
+                capacity::plan_output(catalog, config, &capacity, format)
+            }
         }
         Command::Share(args) => share::run(catalog, args),
         Command::Render(args) => render::run(catalog, args),

@@ -1,5 +1,6 @@
-//! `tonnage review`: the core's review findings for a configuration, as a table or JSON. Exit
-//! status 1 when any finding is an error (0 otherwise; usage errors stay 2).
+//! `tonnage review`: the core's review findings for a configuration, chart audit included
+//! (with its evidence), as a table, JSON or Markdown. Exit status 1 when any finding is an error
+//! (0 otherwise; usage errors stay 2).
 
 use std::io::Write as _;
 
@@ -15,7 +16,7 @@ pub struct ReviewArgs {
     config: crate::args::ConfigArgs,
     #[command(flatten)]
     capacity: CapacityArgs,
-    /// table or json.
+    /// table, json or markdown.
     #[arg(long, default_value = "table")]
     format: String,
 }
@@ -23,23 +24,20 @@ pub struct ReviewArgs {
 /// The review text. With an error finding it prints the text itself and exits with status 1
 /// (the one command whose complete output can still fail), so `run`'s Ok/Err stays 0/2.
 pub fn run(catalog: &Catalog, args: ReviewArgs) -> Result<String, String> {
-    let json = match args.format.as_str() {
-        "table" => false,
-        "json" => true,
+    let write: fn(&[review::Finding]) -> String = match args.format.as_str() {
+        "table" => review::table,
+        "json" => review::json,
+        "markdown" => review::markdown,
         other => {
             return Err(format!(
-                "unknown format {other:?}; valid formats: table, json"
+                "unknown format {other:?}; valid formats: table, json, markdown"
             ))
         }
     };
     let mut config = args.config.configuration(catalog)?;
     capacity::apply(catalog, &mut config, &args.capacity)?;
-    let findings = review::review(catalog, &config);
-    let out = if json {
-        review::json(&findings)
-    } else {
-        review::table(&findings)
-    };
+    let findings = review::review_with_audit(catalog, &config);
+    let out = write(&findings);
     if findings.iter().any(|f| f.severity == Severity::Error) {
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(out.as_bytes());

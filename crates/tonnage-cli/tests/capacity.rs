@@ -212,7 +212,55 @@ fn review_clean_configuration_exits_0() {
         t.contains("WARNING  caracal/postgresql  [single-replica-stateful]"),
         "{t}"
     );
-    assert!(t.contains("0 error(s), 2 warning(s), 1 note(s)"), "{t}");
+    // The chart audit adds the guide's figures the raw manifests do not deliver (warnings)
+    // and its other claims (notes); none is an error.
+    assert!(t.contains("WARNING  caracal  [guide-vs-chart]"), "{t}");
+    assert!(t.contains("0 error(s), 7 warning(s), 5 note(s)"), "{t}");
+}
+
+#[test]
+fn review_shows_the_chart_audit_with_evidence_in_every_format() {
+    // cauldron-infra prod: its own values-prod.yaml sets keys no template reads; the Frappe
+    // Redis commands render as one string (errors: exit 1).
+    let args = ["review", "--stack", "cauldron-infra", "--env", "prod"];
+    let o = tonnage(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let t = stdout(&o);
+    assert!(
+        t.contains(
+            "evidence: postgresql.persistence.size = 50Gi (from values-prod.yaml (the chart's own prod file))"
+        ),
+        "{t}"
+    );
+    assert!(
+        t.contains("--set cauldron-infra:postgresql.primary.persistence.size=50Gi"),
+        "{t}"
+    );
+    insta::assert_snapshot!("review_cauldron_infra_prod_table", t);
+    let o = tonnage(&[&args[..], &["--format", "markdown"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let md = stdout(&o);
+    assert!(md.starts_with("# Review\n"), "{md}");
+    assert!(
+        md.contains("| key | value | from | guide | chart |"),
+        "{md}"
+    );
+    insta::assert_snapshot!("review_cauldron_infra_prod_markdown", md);
+    let o = tonnage(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let dead = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "dead-setting" && f["fix"].is_object())
+        .expect("a dead setting with a fix");
+    assert_eq!(dead["evidence"][0]["key"], "postgresql.persistence.size");
+    assert_eq!(
+        dead["evidence"][0]["origin"],
+        "values-prod.yaml (the chart's own prod file)"
+    );
+    insta::assert_snapshot!("review_cauldron_infra_prod_json", stdout(&o));
 }
 
 #[test]
@@ -270,7 +318,7 @@ fn review_usage_errors_exit_2() {
         &[
             "review", "--stack", "rhesis", "--env", "prod", "--format", "csv",
         ],
-        &["\"csv\"", "table, json"],
+        &["\"csv\"", "table, json, markdown"],
     );
     usage_error(
         &[
@@ -279,4 +327,37 @@ fn review_usage_errors_exit_2() {
         &["\"gcp\""],
     );
     usage_error(&["review", "--env", "prod"], &["--stack"]);
+}
+
+#[test]
+fn plan_review_is_the_printed_report_with_the_audit() {
+    let args = [
+        "plan",
+        "--stack",
+        "cauldron-infra",
+        "--env",
+        "prod",
+        "--review",
+    ];
+    let o = tonnage(&[&args[..], &["--format", "markdown"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = stdout(&o);
+    assert!(md.contains("### Review\n"), "{md}");
+    assert!(
+        md.contains("#### warning `dead-setting` cauldron-infra"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| `postgresql.persistence.size` | 50Gi | values-prod.yaml (the chart's own prod file) |"),
+        "{md}"
+    );
+    insta::assert_snapshot!("plan_review_cauldron_infra_prod_markdown", md);
+    let o = tonnage(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(o.status.code(), Some(0));
+    let v = json(&o);
+    assert!(
+        v["totals"].is_object() && v["review"]["findings"].is_array(),
+        "{v}"
+    );
+    usage_error(&[&args[..], &["--format", "csv"]].concat(), &["--review"]);
 }

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::base::quantity::{human_bytes, human_cpu, Quantity};
@@ -19,7 +19,9 @@ use crate::configuration::config::{ConfigError, Configuration};
 use crate::configuration::external;
 use crate::model::catalog::{path_covers, Catalog, Chart, Component, Persistence, WorkloadKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+mod audit;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The configuration would fail: Kubernetes rejects it, or it cannot run as planned.
@@ -41,8 +43,8 @@ impl Severity {
 }
 
 /// Overrides that resolve a finding: values as `helm --set` would set them, and planning
-/// options (e.g. a larger node type).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// options (e.g. a larger node type). A fix with neither is advice in words (its label).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fix {
     pub label: String,
     /// (stack, values path, value).
@@ -57,18 +59,34 @@ impl Fix {
     /// override), then the planning options ([`Configuration::set_fix_option`]: a built-in node
     /// type replaces a custom shape). On an error `config` is unchanged.
     pub fn apply(&self, catalog: &Catalog, config: &mut Configuration) -> Result<(), ConfigError> {
-        let mut next = config.clone();
-        for (stack, path, value) in &self.sets {
-            next.set_dropping_preset(catalog, stack, path, value.clone())?;
-        }
-        for (k, v) in &self.options {
-            next.set_fix_option(k, v);
-        }
-        *config = next;
-        Ok(())
+        apply_fix(catalog, config, self).map(|_| ())
     }
 }
 
+/// What a finding rests on: the key, where its value came from, the guide's words and what the
+/// real chart's template does with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The values path (or `<Secret>/<key>`, a Service name) the evidence is about.
+    pub key: String,
+    /// The value in effect, as `--set` writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Where the value came from: the chart's values.yaml, its environment file or the guide's
+    /// preset, or an override (the user, an imported file, a link).
+    pub origin: String,
+    /// The guide's words, and their section.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide_source: Option<String>,
+    /// What the template does, with its source in the real chart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<String>,
+}
+
+/// A finding as the review makes it; it reads back from its serde JSON (the page's worker sends
+/// the chart audit's), its rule id matched against [`RULES`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
@@ -80,6 +98,9 @@ pub struct Finding {
     /// Why it matters, ending with its source.
     pub explanation: String,
     pub fix: Option<Fix>,
+    /// What the finding rests on (the chart audit's rules fill it; empty for the others).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
 }
 
 /// Every rule: (id, what it checks).
@@ -147,7 +168,84 @@ pub const RULES: &[(&str, &str)] = &[
         "claim-not-rendered",
         "a pod that mounts a claim the chart does not render (it stays Pending)",
     ),
+    (
+        "dead-setting",
+        "a key set by the preset, an import, a link or the user that no template reads",
+    ),
+    (
+        "guide-vs-chart",
+        "a figure or behaviour the guide states that the chart does not deliver",
+    ),
+    (
+        "required-value-empty",
+        "a password or Secret key a container needs, left empty",
+    ),
+    (
+        "rwo-volume-multi-node",
+        "a ReadWriteOnce claim mounted by pods that may land on different nodes",
+    ),
+    (
+        "command-one-string",
+        "a container command the chart renders as one string",
+    ),
+    (
+        "host-not-service",
+        "a host value that does not name the Service it should reach",
+    ),
+    (
+        "missing-probes",
+        "a workload the chart renders without probes",
+    ),
+    (
+        "no-anti-affinity",
+        "replicas the chart renders without pod anti-affinity",
+    ),
+    (
+        "values-refused",
+        "a configuration the real chart refuses to render",
+    ),
 ];
+
+/// [`Finding`] as JSON carries it: the rule id as text, matched against [`RULES`] on reading.
+#[derive(Deserialize)]
+struct FindingJson {
+    severity: Severity,
+    rule: String,
+    stack: String,
+    component: Option<String>,
+    message: String,
+    explanation: String,
+    fix: Option<Fix>,
+    #[serde(default)]
+    evidence: Vec<Evidence>,
+}
+
+impl<'de> Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Finding, D::Error> {
+        Finding::try_from(FindingJson::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<FindingJson> for Finding {
+    type Error = String;
+    fn try_from(f: FindingJson) -> Result<Finding, String> {
+        let rule = RULES
+            .iter()
+            .find(|(r, _)| *r == f.rule)
+            .map(|(r, _)| *r)
+            .ok_or_else(|| format!("unknown rule id {:?}", f.rule))?;
+        Ok(Finding {
+            severity: f.severity,
+            rule,
+            stack: f.stack,
+            component: f.component,
+            message: f.message,
+            explanation: f.explanation,
+            fix: f.fix,
+            evidence: f.evidence,
+        })
+    }
+}
 
 fn rule_index(rule: &str) -> usize {
     RULES
@@ -231,6 +329,31 @@ impl<'a> Ctx<'a> {
         explanation: String,
         fix: Option<Fix>,
     ) {
+        self.push_evidence(
+            severity,
+            rule,
+            stack,
+            component,
+            message,
+            explanation,
+            fix,
+            Vec::new(),
+        );
+    }
+
+    /// [`Self::push`] with the finding's evidence (the chart audit's rules).
+    #[allow(clippy::too_many_arguments)]
+    fn push_evidence(
+        &mut self,
+        severity: Severity,
+        rule: &'static str,
+        stack: &str,
+        component: Option<&str>,
+        message: String,
+        explanation: String,
+        fix: Option<Fix>,
+        evidence: Vec<Evidence>,
+    ) {
         self.out.push(Finding {
             severity,
             rule,
@@ -239,6 +362,7 @@ impl<'a> Ctx<'a> {
             message,
             explanation,
             fix,
+            evidence,
         });
     }
 }
@@ -274,21 +398,139 @@ fn is_kind(c: &Component, name: &str) -> bool {
     c.id.contains(name) || c.image.contains(name)
 }
 
-/// Review a configuration: every rule of [`RULES`], in a deterministic order.
+/// Review a configuration: every rule of [`RULES`] but the chart audit's ([`audit`]), in a
+/// deterministic order. What the page computes on every edit.
 pub fn review(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
-    let mut values = BTreeMap::new();
-    for s in &config.stacks {
-        if let Some(chart) = catalog.chart(s) {
-            values.insert(s.clone(), config.effective_values(chart));
+    let mut ctx = Ctx::new(catalog, config);
+    review_rules(&mut ctx);
+    sorted(catalog, config, ctx.out)
+}
+
+/// The chart audit alone ([`audit`]'s rules), in the review's order: what the page's worker
+/// computes beside [`review`] (its facts are not part of the page's first load).
+pub fn audit_findings(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
+    let mut ctx = Ctx::new(catalog, config);
+    audit::run(&mut ctx);
+    sorted(catalog, config, ctx.out)
+}
+
+/// [`review`] and the chart audit together, in one order: the CLI, the printed report.
+pub fn review_with_audit(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
+    let mut ctx = Ctx::new(catalog, config);
+    review_rules(&mut ctx);
+    audit::run(&mut ctx);
+    sorted(catalog, config, ctx.out)
+}
+
+/// The page's list: [`review`]'s findings and the worker's [`audit_findings`], in the review's
+/// order.
+pub fn merged(
+    catalog: &Catalog,
+    config: &Configuration,
+    review: &[Finding],
+    audit: &[Finding],
+) -> Vec<Finding> {
+    sorted(catalog, config, [review, audit].concat())
+}
+
+/// Node shape options a built-in node type replaces (a fix that picks a node type drops them).
+
+/// One change a fix made: what, from what, to what (values as `--set` writes them; `None`: not
+/// set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub stack: Option<String>,
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "(not set)".into());
+        match &self.stack {
+            Some(s) => write!(
+                f,
+                "{s}: {} {} -> {}",
+                self.key,
+                v(&self.before),
+                v(&self.after)
+            ),
+            None => write!(f, "{} {} -> {}", self.key, v(&self.before), v(&self.after)),
         }
     }
-    let mut ctx = Ctx {
-        catalog,
-        config,
-        plan: plan::plan(catalog, config),
-        values,
-        out: Vec::new(),
-    };
+}
+
+/// Apply a fix to a configuration in one step, as the page's Fix button does: each value through
+/// [`Configuration::set`] (a value equal to the preset's removes the override instead), then the
+/// planning options (an empty value removes one; a node type drops a custom node shape).
+/// Returns what changed, in the values in effect and the options; nothing changes on an error.
+pub fn apply_fix(
+    catalog: &Catalog,
+    config: &mut Configuration,
+    fix: &Fix,
+) -> Result<Vec<Change>, crate::configuration::config::ConfigError> {
+    let mut next = config.clone();
+    let mut changes = Vec::new();
+    for (stack, path, value) in &fix.sets {
+        let chart = catalog.chart(stack);
+        let in_effect = |c: &Configuration| {
+            chart.and_then(|ch| {
+                crate::base::values::lookup(&c.effective_values(ch), path)
+                    .filter(|v| !v.is_null())
+                    .map(display_value)
+            })
+        };
+        let before = in_effect(&next);
+        next.set_dropping_preset(catalog, stack, path, value.clone())?;
+        let after = in_effect(&next);
+        if before != after {
+            changes.push(Change {
+                stack: Some(stack.clone()),
+                key: path.clone(),
+                before,
+                after,
+            });
+        }
+    }
+    for (k, v) in &fix.options {
+        let before = next.options.get(k).cloned();
+        next.set_fix_option(k, v);
+        let after = next.options.get(k).cloned();
+        if before != after {
+            changes.push(Change {
+                stack: None,
+                key: k.clone(),
+                before,
+                after,
+            });
+        }
+    }
+    *config = next;
+    Ok(changes)
+}
+
+impl<'a> Ctx<'a> {
+    fn new(catalog: &'a Catalog, config: &'a Configuration) -> Ctx<'a> {
+        let mut values = BTreeMap::new();
+        for s in &config.stacks {
+            if let Some(chart) = catalog.chart(s) {
+                values.insert(s.clone(), config.effective_values(chart));
+            }
+        }
+        Ctx {
+            catalog,
+            config,
+            plan: plan::plan(catalog, config),
+            values,
+            out: Vec::new(),
+        }
+    }
+}
+
+fn review_rules(ctx: &mut Ctx<'_>) {
+    let config = ctx.config;
+    let catalog = ctx.catalog;
     let planning = match Planning::from_options(&config.options) {
         Ok(p) => Some(p),
         Err(e) => {
@@ -322,24 +564,28 @@ pub fn review(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
             None,
         );
     }
-    requests_and_limits(&mut ctx);
-    single_replica_stateful(&mut ctx);
-    rabbitmq_even(&mut ctx);
-    kafka(&mut ctx);
-    zookeeper(&mut ctx);
-    hpa(&mut ctx);
-    pdb_anti_affinity(&mut ctx);
+    requests_and_limits(ctx);
+    single_replica_stateful(ctx);
+    rabbitmq_even(ctx);
+    kafka(ctx);
+    zookeeper(ctx);
+    hpa(ctx);
+    pdb_anti_affinity(ctx);
     if let Some(node) = planning.as_ref().and_then(|p| p.node.as_ref()) {
-        fits_no_node(&mut ctx, node);
+        fits_no_node(ctx, node);
     }
-    default_passwords(&mut ctx);
+    default_passwords(ctx);
     if let Some(p) = &planning {
-        qdrant_memory(&mut ctx, p);
+        qdrant_memory(ctx, p);
     }
-    redis_headroom(&mut ctx);
-    dependencies(&mut ctx);
-    claims_not_rendered(&mut ctx);
+    redis_headroom(ctx);
+    dependencies(ctx);
+    claims_not_rendered(ctx);
+}
 
+/// Errors first, then warnings, then notes; within a severity in configuration order of stacks
+/// and catalog order of components, then rule order.
+fn sorted(catalog: &Catalog, config: &Configuration, mut out: Vec<Finding>) -> Vec<Finding> {
     let stack_pos = |s: &str| config.stacks.iter().position(|x| x == s);
     let comp_pos = |f: &Finding| {
         let c = f.component.as_deref()?;
@@ -349,7 +595,6 @@ pub fn review(catalog: &Catalog, config: &Configuration) -> Vec<Finding> {
             .iter()
             .position(|x| x.id == c)
     };
-    let mut out = ctx.out;
     out.sort_by_cached_key(|f| {
         (
             f.severity,
@@ -1416,15 +1661,20 @@ pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
     (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
 }
 
+/// `stack/component`, or the stack for a finding about the chart as a whole.
+pub fn who(f: &Finding) -> String {
+    match &f.component {
+        Some(c) => format!("{}/{c}", f.stack),
+        None => f.stack.clone(),
+    }
+}
+
 /// The findings as text for a terminal.
 pub fn table(findings: &[Finding]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     for f in findings {
-        let who = match &f.component {
-            Some(c) => format!("{}/{c}", f.stack),
-            None => f.stack.clone(),
-        };
+        let who = who(f);
         let _ = writeln!(
             out,
             "{:<8} {who}  [{}]",
@@ -1433,13 +1683,18 @@ pub fn table(findings: &[Finding]) -> String {
         );
         let _ = writeln!(out, "         {}", f.message);
         let _ = writeln!(out, "         why: {}", f.explanation);
+        for e in &f.evidence {
+            for line in evidence_lines(e) {
+                let _ = writeln!(out, "         {line}");
+            }
+        }
         if let Some(fix) = &f.fix {
-            let mut args: Vec<String> = fix.sets.iter().map(|(s, p, v)| set_arg(s, p, v)).collect();
-            args.extend(fix.options.iter().map(|(k, v)| match k.as_str() {
-                "node_type" => format!("--node-type {v}"),
-                _ => format!("--option {k}={v}"),
-            }));
-            let _ = writeln!(out, "         fix: {}: {}", fix.label, args.join(" "));
+            let args = fix_args(fix);
+            if args.is_empty() {
+                let _ = writeln!(out, "         fix: {}", fix.label);
+            } else {
+                let _ = writeln!(out, "         fix: {}: {}", fix.label, args.join(" "));
+            }
         }
         out.push('\n');
     }
@@ -1448,12 +1703,98 @@ pub fn table(findings: &[Finding]) -> String {
     out
 }
 
+/// A fix as command-line arguments (`--set`, `--node-type`, `--option`); none for a fix in words.
+pub fn fix_args(fix: &Fix) -> Vec<String> {
+    let mut args: Vec<String> = fix.sets.iter().map(|(s, p, v)| set_arg(s, p, v)).collect();
+    args.extend(fix.options.iter().map(|(k, v)| match k.as_str() {
+        "node_type" => format!("--node-type {v}"),
+        _ => format!("--option {k}={v}"),
+    }));
+    args
+}
+
+/// One piece of evidence as labelled lines (`evidence: KEY = VALUE (ORIGIN)`, `guide:`,
+/// `chart:`), shared by the text and Markdown writers and the printed report.
+pub fn evidence_lines(e: &Evidence) -> Vec<String> {
+    let mut lines = vec![match &e.value {
+        Some(v) => format!("evidence: {} = {v} (from {})", e.key, e.origin),
+        None => format!("evidence: {} (from {})", e.key, e.origin),
+    }];
+    if let Some(g) = &e.guide {
+        match &e.guide_source {
+            Some(src) => lines.push(format!("  guide: \"{g}\" ({src})")),
+            None => lines.push(format!("  guide: \"{g}\"")),
+        }
+    }
+    if let Some(c) = &e.chart {
+        lines.push(format!("  chart: {c}"));
+    }
+    lines
+}
+
+/// The findings as Markdown: a summary line, then one section per finding with its reason,
+/// evidence and fix.
+pub fn markdown(findings: &[Finding]) -> String {
+    markdown_at(findings, 1)
+}
+
+/// [`markdown`] with its title at heading `level` (1: `#`), the findings one level below: the
+/// section of a longer document (the printed report).
+pub fn markdown_at(findings: &[Finding], level: usize) -> String {
+    use std::fmt::Write as _;
+    let (e, w, i) = counts(findings);
+    let h = "#".repeat(level.max(1));
+    let mut out = format!("{h} Review\n\n{e} error(s), {w} warning(s), {i} note(s)\n");
+    let esc = |s: &str| s.replace('|', "\\|");
+    for f in findings {
+        let who = who(f);
+        let _ = write!(
+            out,
+            "\n{h}# {} `{}` {who}\n\n{}\n\n{}\n",
+            f.severity.as_str(),
+            f.rule,
+            f.message,
+            f.explanation
+        );
+        if !f.evidence.is_empty() {
+            out.push_str("\n| key | value | from | guide | chart |\n|---|---|---|---|---|\n");
+            for ev in &f.evidence {
+                let guide = match (&ev.guide, &ev.guide_source) {
+                    (Some(g), Some(s)) => format!("\"{g}\" ({s})"),
+                    (Some(g), None) => format!("\"{g}\""),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} | {} |",
+                    esc(&ev.key),
+                    esc(ev.value.as_deref().unwrap_or("")),
+                    esc(&ev.origin),
+                    esc(&guide),
+                    esc(ev.chart.as_deref().unwrap_or(""))
+                );
+            }
+        }
+        if let Some(fix) = &f.fix {
+            let args = fix_args(fix);
+            if args.is_empty() {
+                let _ = writeln!(out, "\nFix: {}", fix.label);
+            } else {
+                let _ = writeln!(out, "\nFix: {}: `{}`", fix.label, args.join(" "));
+            }
+        }
+    }
+    out
+}
+
 /// The findings as JSON: `{"findings": [...], "summary": {"errors", "warnings", "infos"}}`.
+/// A finding with evidence carries `"evidence": [{key, value?, origin, guide?, guide_source?,
+/// chart?}]`.
 pub fn json(findings: &[Finding]) -> String {
     let list: Vec<serde_json::Value> = findings
         .iter()
         .map(|f| {
-            serde_json::json!({
+            let mut o = serde_json::json!({
                 "severity": f.severity.as_str(),
                 "rule": f.rule,
                 "stack": f.stack,
@@ -1472,7 +1813,11 @@ pub fn json(findings: &[Finding]) -> String {
                         "key": k, "value": v,
                     })).collect::<Vec<_>>(),
                 })),
-            })
+            });
+            if !f.evidence.is_empty() {
+                o["evidence"] = serde_json::to_value(&f.evidence).unwrap_or_default();
+            }
+            o
         })
         .collect();
     let (e, w, i) = counts(findings);

@@ -11,6 +11,7 @@ use serde_yaml::Value;
 
 use crate::base::values::{get_path, parse_path};
 
+pub mod audit_facts;
 pub mod key_index;
 pub mod render;
 pub mod users_sizing;
@@ -63,7 +64,7 @@ const JSON_FILES: &[(&str, &str)] = &[
 /// Fields of a catalog file that only document it (the guide's claims, notes): read and
 /// validated by [`Catalog::load`], left out of the embedded JSON [`Catalog::builtin`] reads,
 /// since nothing reads them at run time and the page's first load would carry them.
-pub const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes"];
+pub const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes", "audit"];
 
 /// A catalog file that could not be loaded: names the file, the path inside it, the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -684,6 +685,13 @@ pub struct GuideClaim {
     pub guide_value: Option<String>,
     #[serde(default)]
     pub chart_value: Option<String>,
+    /// The component whose workload figure the claim is about (the audit shows the plan's
+    /// figure and the difference in totals).
+    #[serde(default)]
+    pub component: Option<String>,
+    /// Which figure: `replicas` or `storage` (per replica).
+    #[serde(default)]
+    pub figure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -753,6 +761,11 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub claims: Vec<GuideClaim>,
+    /// The facts the chart audit needs ([`audit_facts::ChartAudit`]). Left out of the embedded
+    /// chart JSON like `claims`; the audit reads both from [`audit_facts::facts`].
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
+    #[serde(default)]
+    pub audit: audit_facts::ChartAudit,
     /// How the chart's templates write its objects ([`render::ChartRender`]); absent, the
     /// manifests keep Tonnage's own layout.
     #[serde(default)]
@@ -1311,6 +1324,7 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
         check_path(file, chart, &format!("settings[{i}].path"), &s.path, None)?;
     }
     validate_connections(file, chart)?;
+    audit_facts::validate(file, chart)?;
     if let Some(r) = &chart.real_chart {
         if r.deploy != "helm" && r.deploy != "kustomize" {
             return Err(err(
@@ -1356,6 +1370,24 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                     file,
                     format!("claims[{i}].env"),
                     format!("no environment {e:?}"),
+                ));
+            }
+        }
+        if let Some(id) = &c.component {
+            if chart.component(id).is_none() {
+                return Err(err(
+                    file,
+                    format!("claims[{i}].component"),
+                    format!("no component {id:?}"),
+                ));
+            }
+        }
+        if let Some(f) = &c.figure {
+            if !matches!(f.as_str(), "replicas" | "storage") || c.component.is_none() {
+                return Err(err(
+                    file,
+                    format!("claims[{i}].figure"),
+                    format!("{f:?}: expected replicas or storage, with a component"),
                 ));
             }
         }
@@ -1531,13 +1563,18 @@ mod tests {
             assert_eq!(file, json_file);
             let mut from_yaml = parse_chart(file, yaml).unwrap_or_else(|e| panic!("{e}"));
             let from_json = parse_chart_json(file, json).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(DOCUMENTATION_ONLY, ["claims", "notes"]);
+            assert_eq!(DOCUMENTATION_ONLY, ["claims", "notes", "audit"]);
             assert!(
                 from_json.claims.is_empty() && from_json.notes.is_empty(),
                 "{file}"
             );
+            // The audit's facts come from a JSON file of their own (audit_facts::facts).
+            let facts = audit_facts::facts(&from_yaml.id);
+            assert_eq!(facts.claims, from_yaml.claims, "{file}");
+            assert_eq!(facts.audit, from_yaml.audit, "{file}");
             from_yaml.claims.clear();
             from_yaml.notes.clear();
+            from_yaml.audit = Default::default();
             assert_eq!(from_yaml, from_json, "{file}");
             // Whole trees, including number kinds (1 and 1.0 differ in YAML and in JSON).
             assert_eq!(
@@ -1551,6 +1588,7 @@ mod tests {
         for c in &mut loaded.charts {
             c.claims.clear();
             c.notes.clear();
+            c.audit = Default::default();
         }
         assert_eq!(Catalog::builtin(), &loaded);
     }

@@ -1,9 +1,11 @@
-//! The plan as text: an aligned table, JSON (the documented contract), CSV and Markdown.
+//! The plan as text: an aligned table, JSON (the documented contract), CSV and Markdown; and
+//! the printed report's review section (the review with the chart audit and its evidence).
 
 use std::fmt::Write as _;
 
 use crate::base::quantity::{human_bytes, human_cpu};
 use crate::compute::plan::{ComponentPlan, Plan, Total};
+use crate::compute::review::{self, Finding};
 
 /// Output formats of `tonnage plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,17 @@ pub fn render(plan: &Plan, format: Format) -> String {
         Format::Json => json(plan),
         Format::Csv => csv(plan),
         Format::Markdown => markdown(plan),
+    }
+}
+
+/// The report's review section: the findings (the chart audit's with their evidence: key, where
+/// its value came from, the guide's words, what the template does) after the plan. Markdown as a
+/// `###` section (as the plan's), JSON as the review's JSON, the table and CSV as the review's text.
+pub fn review_section(findings: &[Finding], format: Format) -> String {
+    match format {
+        Format::Markdown => review::markdown_at(findings, 3),
+        Format::Json => review::json(findings),
+        Format::Table | Format::Csv => review::table(findings),
     }
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::base::archive::{tar_gz, zip, OutFile};
 use crate::base::textdiff::changed_lines;
+use crate::compute::review::{self, Finding};
 use crate::configuration::config::Configuration;
 use crate::model::catalog::Catalog;
 use crate::outputs::bundle::{values_bundle, values_bundle_file, BundleOptions};
@@ -82,6 +83,9 @@ pub enum Request {
     /// A share link holding values written as YAML ([`share::decode`]), which the page's
     /// [`share::decode_without_yaml`] leaves to the worker.
     DecodeLink { fragment: String },
+    /// The chart audit of a configuration ([`review::audit_findings`]): its facts are not part of
+    /// the page's first load.
+    Audit { config: Configuration },
 }
 
 /// One file as the preview shows it: its text cut into runs of lines that all differ, or all
@@ -232,6 +236,10 @@ pub enum Reply {
         config: Configuration,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         notes: Vec<String>,
+    },
+    /// The chart audit's findings, in the review's order.
+    Audit {
+        findings: Vec<Finding>,
     },
     /// The request could not be read, or the values file or link could not (names what was
     /// wrong, as the core's error says it).
@@ -541,6 +549,12 @@ impl FilesService {
                 },
                 None,
             ),
+            Ok(Request::Audit { config }) => (
+                Reply::Audit {
+                    findings: review::audit_findings(catalog, &config),
+                },
+                None,
+            ),
             Ok(Request::DecodeLink { fragment }) => (
                 match share::decode_noting(catalog, &fragment) {
                     Ok((config, m)) => Reply::Config {
@@ -765,6 +779,13 @@ mod tests {
                 message: share::decode(catalog(), "v9.abc").unwrap_err().to_string()
             }
         );
+        let infra = Configuration::new(catalog(), &["cauldron-infra"], "prod").unwrap();
+        let reply = ask(Request::Audit {
+            config: infra.clone(),
+        });
+        let findings = review::audit_findings(catalog(), &infra);
+        assert!(findings.iter().any(|f| f.rule == "dead-setting"));
+        assert_eq!(reply, Reply::Audit { findings });
     }
 
     #[test]

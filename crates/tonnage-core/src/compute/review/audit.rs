@@ -1,0 +1,1111 @@
+//! The chart audit: what the real chart will do with a configuration that nobody in the review
+//! knows. Settings no template reads (`dead-setting`), the guide's figures the chart does not
+//! deliver (`guide-vs-chart`), what will not start or not work (`required-value-empty`,
+//! `rwo-volume-multi-node`, `command-one-string`, `host-not-service`, `values-refused`) and
+//! missing safety the existing rules do not cover (`missing-probes`, `no-anti-affinity`).
+//!
+//! Every finding carries its evidence: the key, where its value came from, the guide's words with
+//! their section, what the template does with its source. The facts come from the catalog
+//! (`dead`, `claims`, `volumes`, and the `audit` section: [`audit_facts`]), never from code
+//! that knows a chart. A fix never lowers safety: it never offers fewer replicas, brokers or
+//! in-sync replicas, nor a smaller volume, than the chart runs now.
+
+use serde_yaml::Value;
+
+use super::{fix, is_production, set, Ctx, Evidence, Fix, Severity};
+use crate::base::quantity::{human_bytes, human_cpu};
+use crate::base::values::{display_value, lookup, quantity_of};
+use crate::configuration::config::Layer;
+use crate::model::catalog::audit_facts::{self, DeadIntent};
+use crate::model::catalog::{Chart, GuideClaim};
+
+/// The hardening overlay's words, the fix of the missing-safety rules.
+const HARDENING: &str = "the hardening overlay (issue 21: patches over the chart's rendered \
+                         workloads)";
+
+/// Run every audit rule on the context (after the review's rules, whose findings it reads).
+pub(super) fn run(ctx: &mut Ctx<'_>) {
+    dead_settings(ctx);
+    guide_vs_chart(ctx);
+    required_values(ctx);
+    rwo_volumes(ctx);
+    joined_commands(ctx);
+    hosts_not_services(ctx);
+    missing_probes(ctx);
+    no_anti_affinity(ctx);
+    values_refused(ctx);
+}
+
+impl Ctx<'_> {
+    /// Where the value at `path` came from, in words.
+    fn origin(&self, chart: &Chart, path: &str) -> String {
+        let env = &self.config.env;
+        match self.config.source_of(chart, path) {
+            Layer::User => "an override (the user, an imported file or a link)".into(),
+            Layer::Environment => match chart.environment(env).and_then(|e| e.file.as_deref()) {
+                Some(file) => format!("{file} (the chart's own {env} file)"),
+                None => format!("the {env} preset (the guide's figures in the chart's keys)"),
+            },
+            Layer::Chart => "values.yaml (the chart's defaults)".into(),
+        }
+    }
+
+    /// Evidence about the value at `path` of `chart`, with what the chart does.
+    fn evidence(&self, chart: &Chart, path: &str, what: &str) -> Evidence {
+        Evidence {
+            key: path.to_string(),
+            value: self.get(&chart.id, path).map(one_line),
+            origin: self.origin(chart, path),
+            guide: None,
+            guide_source: None,
+            chart: Some(what.to_string()),
+        }
+    }
+
+    fn is_running(&self, stack: &str, component: &str) -> bool {
+        self.planned(stack, component).is_some_and(|p| p.enabled)
+    }
+}
+
+/// A value on one line: a scalar as `--set` writes it, a list or map as compact JSON (cut at
+/// 120 characters).
+fn one_line(v: &Value) -> String {
+    match v {
+        Value::Sequence(_) | Value::Mapping(_) => {
+            let s = serde_json::to_string(v).unwrap_or_default();
+            match s.char_indices().nth(120) {
+                Some((i, _)) => format!("{}...", &s[..i]),
+                None => s,
+            }
+        }
+        _ => display_value(v),
+    }
+}
+
+/// A fix in words only: nothing to set (the page offers no Apply for it).
+fn words(label: String) -> Option<Fix> {
+    Some(Fix {
+        label,
+        sets: Vec::new(),
+        options: Vec::new(),
+    })
+}
+
+/// The charts of the configuration, in its order.
+fn stacks<'a>(ctx: &Ctx<'a>) -> Vec<&'a Chart> {
+    ctx.config
+        .stacks
+        .iter()
+        .filter_map(|s| ctx.catalog.chart(s))
+        .collect()
+}
+
+/// The guide claim about `path`, if the catalog records one for this environment.
+fn claim_about<'f>(claims: &'f [GuideClaim], path: &str, env: &str) -> Option<&'f GuideClaim> {
+    claims
+        .iter()
+        .find(|c| c.path.as_deref() == Some(path) && c.env.as_deref().is_none_or(|e| e == env))
+}
+
+/// A number or quantity, for the "never lower" check: (value, is_quantity).
+fn magnitude(v: &Value) -> Option<i128> {
+    if let Some(n) = v.as_i64() {
+        return Some(i128::from(n));
+    }
+    quantity_of(v).ok().map(|q| q.nanos())
+}
+
+/// Whether setting `new` where `old` is in effect would lower a count or a size.
+fn lowers(old: Option<&Value>, new: &Value) -> bool {
+    match (old.and_then(magnitude), magnitude(new)) {
+        (Some(o), Some(n)) => n < o,
+        _ => false,
+    }
+}
+
+fn dead_settings(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        let facts = audit_facts::facts(&chart.id);
+        for dead in &chart.dead {
+            // Set by the preset or an override: the chart's own values.yaml defaults are the
+            // chart's business, not a choice anyone in the review made.
+            if ctx.config.source_of(chart, dead) == Layer::Chart {
+                continue;
+            }
+            let Some(value) = ctx.get(&chart.id, dead).cloned() else {
+                continue;
+            };
+            let intent = facts.audit.dead_intent.iter().find(|d| &d.dead == dead);
+            let mut ev = ctx.evidence(
+                chart,
+                dead,
+                intent.map_or(
+                    "no template reads it (the catalog's dead keys, each probed by \
+                               rendering the real chart with the key changed: nothing moves)",
+                    |i| i.why.as_str(),
+                ),
+            );
+            if let Some(c) = claim_about(&facts.claims, dead, &ctx.config.env) {
+                ev.guide = Some(c.guide.clone());
+                ev.guide_source = Some(c.source.clone());
+            }
+            let (fix_, note, delivered) = match intent {
+                Some(i) => dead_fix(ctx, chart, i, &value),
+                None => (None, String::new(), true),
+            };
+            // A warning while what the key meant is not what the chart does.
+            let severity = if delivered {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
+            let message = format!(
+                "{dead}={} is set by {} but no template of the chart reads it",
+                one_line(&value),
+                ev.origin
+            );
+            let explanation = match intent {
+                Some(i) => format!(
+                    "The setting has no effect: {}.{note} Source: the real chart ({}).",
+                    i.why,
+                    real_chart(chart)
+                ),
+                None => format!(
+                    "The setting has no effect; nothing depends on it. Source: the real chart \
+                     ({}), catalog dead keys.",
+                    real_chart(chart)
+                ),
+            };
+            ctx.push_evidence(
+                severity,
+                "dead-setting",
+                &chart.id,
+                None,
+                message,
+                explanation,
+                fix_,
+                vec![ev],
+            );
+        }
+    }
+}
+
+/// The fix of a dead setting with a known intent: set the key the chart reads, unless it already
+/// holds that value or the change would lower a count or a size. Also says why there is none,
+/// and whether the chart already does what the key meant.
+fn dead_fix(
+    ctx: &Ctx<'_>,
+    chart: &Chart,
+    i: &DeadIntent,
+    value: &Value,
+) -> (Option<Fix>, String, bool) {
+    let Some(reads) = &i.reads else {
+        return (
+            None,
+            " The chart has no key that does what it meant: change the chart, or accept what it \
+             renders."
+                .into(),
+            false,
+        );
+    };
+    let target = match &i.value {
+        Some(v) if value == &Value::Bool(true) => v.clone(),
+        Some(_) => return (None, String::new(), true),
+        None => value.clone(),
+    };
+    let current = ctx.get(&chart.id, reads);
+    if current == Some(&target) {
+        return (
+            None,
+            format!(
+                " The chart already gets it from {reads}={}.",
+                display_value(&target)
+            ),
+            true,
+        );
+    }
+    if lowers(current, &target) {
+        return (
+            None,
+            format!(
+                " {reads} is {} already, more than {}: a fix never lowers it.",
+                current.map(display_value).unwrap_or_default(),
+                display_value(&target)
+            ),
+            false,
+        );
+    }
+    (
+        fix(
+            format!(
+                "Set the key the chart reads: {reads}={}",
+                display_value(&target)
+            ),
+            vec![set(&chart.id, reads, target)],
+        ),
+        String::new(),
+        false,
+    )
+}
+
+fn real_chart(chart: &Chart) -> String {
+    match &chart.real_chart {
+        Some(r) => format!(
+            "{} {} at {}",
+            r.repository,
+            r.path,
+            &r.commit[..r.commit.len().min(7)]
+        ),
+        None => chart.chart.name.clone(),
+    }
+}
+
+fn guide_vs_chart(ctx: &mut Ctx<'_>) {
+    let env = ctx.config.env.clone();
+    for chart in stacks(ctx) {
+        let facts = audit_facts::facts(&chart.id);
+        for c in &facts.claims {
+            if c.env.as_deref().is_some_and(|e| e != env) {
+                continue;
+            }
+            let (figures, severity) = match (&c.guide_value, &c.chart_value) {
+                (Some(g), Some(h)) => (
+                    format!(": the guide says {g}, the chart gives {h}"),
+                    Severity::Warning,
+                ),
+                _ => (String::new(), Severity::Info),
+            };
+            let plan_part = plan_difference(ctx, chart, c);
+            let ev = Evidence {
+                key: c.path.clone().unwrap_or_else(|| "-".into()),
+                value: c
+                    .path
+                    .as_deref()
+                    .and_then(|p| ctx.get(&chart.id, p))
+                    .map(one_line),
+                origin: match &c.path {
+                    Some(p) if ctx.get(&chart.id, p).is_some() => ctx.origin(chart, p),
+                    _ => "the guide".into(),
+                },
+                guide: Some(c.guide.clone()),
+                guide_source: Some(c.source.clone()),
+                chart: Some(c.chart.clone()),
+            };
+            ctx.push_evidence(
+                severity,
+                "guide-vs-chart",
+                &chart.id,
+                c.component.as_deref(),
+                format!("The guide and the chart differ ({}){figures}", c.id),
+                format!(
+                    "The guide: \"{}\" ({}). The chart: {}.{plan_part} The plan counts what the \
+                     chart renders. Source: the catalog's claims, from the real chart ({}).",
+                    c.guide,
+                    c.source,
+                    c.chart.trim_end_matches('.'),
+                    real_chart(chart)
+                ),
+                None,
+                vec![ev],
+            );
+        }
+    }
+}
+
+/// " The plan: ...; the guide's figure would add ... ." for a claim about a workload figure.
+fn plan_difference(ctx: &Ctx<'_>, chart: &Chart, c: &GuideClaim) -> String {
+    let (Some(id), Some(figure)) = (&c.component, &c.figure) else {
+        return String::new();
+    };
+    let Some(cp) = ctx.planned(&chart.id, id) else {
+        return String::new();
+    };
+    // The guide's figure: its value if it is one, else what the preset sets at the claim's path
+    // (a dead key holds the guide's intent, e.g. postgresql.persistence.size: 50Gi).
+    let from_path = || {
+        c.path
+            .as_deref()
+            .and_then(|p| lookup(ctx.values.get(&chart.id)?, p))
+            .cloned()
+    };
+    let parse = |s: &str| -> Option<Value> { serde_yaml::from_str(s.trim()).ok() };
+    let guide = c
+        .guide_value
+        .as_deref()
+        .and_then(parse)
+        .filter(|v| magnitude(v).is_some())
+        .or_else(from_path);
+    let n = cp.replicas.baseline;
+    match figure.as_str() {
+        "replicas" => {
+            let Some(g) = guide.as_ref().and_then(Value::as_i64) else {
+                return format!(" The plan: {n} replica(s).");
+            };
+            let d = g - n;
+            format!(
+                " The plan: {n} replica(s); the guide's {g} would add {d} x ({} CPU, {} memory, \
+                 {} storage) = {} CPU, {} memory and {} storage to the totals.",
+                human_cpu(cp.requests.cpu_millicores),
+                human_bytes(cp.requests.memory_bytes),
+                human_bytes(cp.storage_bytes),
+                human_cpu(d * cp.requests.cpu_millicores),
+                human_bytes(d * cp.requests.memory_bytes),
+                human_bytes(d * cp.storage_bytes),
+            )
+        }
+        _ => {
+            let per = human_bytes(cp.storage_bytes);
+            let Some(g) = guide
+                .as_ref()
+                .and_then(|v| quantity_of(v).ok())
+                .map(|q| q.value())
+            else {
+                return format!(" The plan: {per} per replica, {n} replica(s).");
+            };
+            let d = (g - cp.storage_bytes) * n;
+            format!(
+                " The plan: {per} per replica x {n} replica(s); the guide's {} would change the \
+                 storage total by {}{}.",
+                human_bytes(g),
+                if d < 0 { "-" } else { "+" },
+                human_bytes(d.abs())
+            )
+        }
+    }
+}
+
+fn required_values(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        for r in &audit_facts::facts(&chart.id).audit.required {
+            if !ctx.is_running(&chart.id, &r.component) {
+                continue;
+            }
+            let empty = match ctx.get(&chart.id, &r.path) {
+                None => true,
+                Some(Value::String(s)) => s.trim().is_empty(),
+                Some(_) => false,
+            };
+            if !empty {
+                continue;
+            }
+            let name = chart
+                .component(&r.component)
+                .map_or(r.component.as_str(), |c| &c.name);
+            ctx.push_evidence(
+                Severity::Error,
+                "required-value-empty",
+                &chart.id,
+                Some(&r.component),
+                format!(
+                    "{} will not start: {} is empty ({})",
+                    name, r.path, r.secret
+                ),
+                format!(
+                    "{}. Set a password (the values bundle can generate one), or keep the \
+                     chart's Secret filled another way. Source: the real chart ({}).",
+                    r.why,
+                    real_chart(chart)
+                ),
+                None,
+                vec![ctx.evidence(chart, &r.path, &r.why)],
+            );
+        }
+    }
+}
+
+fn rwo_volumes(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        for vol in &chart.volumes {
+            let mode_path = format!("{}.accessMode", vol.values);
+            if ctx.get(&chart.id, &mode_path).and_then(Value::as_str) != Some("ReadWriteOnce") {
+                continue;
+            }
+            if ctx.bool_at(&chart.id, &format!("{}.enabled", vol.values)) == Some(false) {
+                continue;
+            }
+            let users: Vec<(String, i64)> = vol
+                .used_by
+                .iter()
+                .filter_map(|id| {
+                    let p = ctx.planned(&chart.id, id).filter(|p| p.enabled)?;
+                    Some((p.name.clone(), p.replicas.peak))
+                })
+                .collect();
+            let pods: i64 = users.iter().map(|(_, n)| n).sum();
+            if pods <= 1 {
+                continue;
+            }
+            let claim = vol.claim.clone().unwrap_or_else(|| vol.id.clone());
+            let who = users
+                .iter()
+                .map(|(n, r)| format!("{n} x{r}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let what = format!(
+                "PersistentVolumeClaim {claim} is mounted by {who} (catalog volumes[{}].used_by)",
+                vol.id
+            );
+            ctx.push_evidence(
+                Severity::Warning,
+                "rwo-volume-multi-node",
+                &chart.id,
+                None,
+                format!(
+                    "{} pods mount the ReadWriteOnce claim {claim}: pods on a second node will \
+                     not start",
+                    pods
+                ),
+                format!(
+                    "A ReadWriteOnce volume attaches to one node; a pod the scheduler places on \
+                     another node waits in ContainerCreating (Multi-Attach error). {what}. \
+                     ReadWriteMany needs a storage class that offers it (NFS, EFS, Azure \
+                     Files, CephFS). Source: Kubernetes persistent volume access modes; the real \
+                     chart ({}).",
+                    real_chart(chart)
+                ),
+                fix(
+                    format!("Share the volume across nodes: {mode_path}=ReadWriteMany"),
+                    vec![set(
+                        &chart.id,
+                        &mode_path,
+                        Value::String("ReadWriteMany".into()),
+                    )],
+                ),
+                vec![ctx.evidence(chart, &mode_path, &what)],
+            );
+        }
+    }
+}
+
+fn joined_commands(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        for j in &audit_facts::facts(&chart.id).audit.joined_commands {
+            if !ctx.is_running(&chart.id, &j.component) {
+                continue;
+            }
+            let Some(Value::Sequence(items)) = ctx.get(&chart.id, &j.path) else {
+                continue;
+            };
+            if items.len() < 2 {
+                continue;
+            }
+            let name = chart
+                .component(&j.component)
+                .map_or(j.component.as_str(), |c| &c.name);
+            ctx.push_evidence(
+                Severity::Error,
+                "command-one-string",
+                &chart.id,
+                Some(&j.component),
+                format!(
+                    "{name} will not start: its command ({} words) is rendered as one string",
+                    items.len()
+                ),
+                format!(
+                    "{}. No value fixes it: the template must print the list as YAML (toYaml). \
+                     Source: the real chart ({}).",
+                    j.why,
+                    real_chart(chart)
+                ),
+                None,
+                vec![ctx.evidence(chart, &j.path, &j.why)],
+            );
+        }
+    }
+}
+
+fn hosts_not_services(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        for s in &audit_facts::facts(&chart.id).audit.services {
+            let Some((tc, tid)) = s.target.split_once('/') else {
+                continue;
+            };
+            let (Some(target_chart), Some(values)) = (ctx.catalog.chart(tc), ctx.values.get(tc))
+            else {
+                continue;
+            };
+            if !ctx.is_running(tc, tid) {
+                continue;
+            }
+            let Some(comp) = target_chart.component(tid) else {
+                continue;
+            };
+            let Some(service) = comp.workload_name(values) else {
+                continue;
+            };
+            let ns = &target_chart.chart.namespace;
+            let host = ctx
+                .get(&chart.id, &s.host)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let same_ns = chart.chart.namespace == *ns;
+            let accepted = [
+                format!("{service}.{ns}"),
+                format!("{service}.{ns}.svc"),
+                format!("{service}.{ns}.svc.cluster.local"),
+            ];
+            if (same_ns && host == service) || accepted.contains(&host) {
+                continue;
+            }
+            let want = if same_ns {
+                service.to_string()
+            } else {
+                accepted[2].clone()
+            };
+            let what = format!(
+                "{}; {tc} renders the Service {service} in namespace {ns}",
+                s.why
+            );
+            ctx.push_evidence(
+                Severity::Error,
+                "host-not-service",
+                &chart.id,
+                None,
+                format!(
+                    "{}={host:?} does not name {tc}'s {} Service ({service}): it will not connect",
+                    s.host, comp.name
+                ),
+                format!(
+                    "{what}. A name no Service has does not resolve in the cluster, so the pods \
+                     wait or fail at start. Source: the real charts ({}; {}).",
+                    real_chart(chart),
+                    real_chart(target_chart)
+                ),
+                fix(
+                    format!("Point it at the Service: {}={want}", s.host),
+                    vec![set(&chart.id, &s.host, Value::String(want.clone()))],
+                ),
+                vec![ctx.evidence(chart, &s.host, &what)],
+            );
+        }
+    }
+}
+
+fn missing_probes(ctx: &mut Ctx<'_>) {
+    let prod = is_production(&ctx.config.env);
+    for chart in stacks(ctx) {
+        for l in &audit_facts::facts(&chart.id).audit.no_probes {
+            if !ctx.is_running(&chart.id, &l.component) {
+                continue;
+            }
+            let name = chart
+                .component(&l.component)
+                .map_or(l.component.as_str(), |c| &c.name);
+            ctx.push_evidence(
+                if prod {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                },
+                "missing-probes",
+                &chart.id,
+                Some(&l.component),
+                format!("{name} runs without liveness or readiness probes"),
+                format!(
+                    "{}. A hung process is never restarted and a pod that is not ready still \
+                     gets traffic; Polaris, kube-score and kube-linter flag it. The chart has \
+                     no key for probes. Source: the real chart ({}); {FACTS_VALIDATING}.",
+                    l.why,
+                    real_chart(chart)
+                ),
+                words(format!("Add probes with {HARDENING}")),
+                vec![Evidence {
+                    key: format!("{}/{}", chart.id, l.component),
+                    value: None,
+                    origin: "the chart's template".into(),
+                    guide: None,
+                    guide_source: None,
+                    chart: Some(l.why.clone()),
+                }],
+            );
+        }
+    }
+}
+
+const FACTS_VALIDATING: &str =
+    "Tonnage's sizing facts (shared/reference/sizing-facts.md), \"Validating rendered manifests\"";
+
+fn no_anti_affinity(ctx: &mut Ctx<'_>) {
+    let prod = is_production(&ctx.config.env);
+    for chart in stacks(ctx) {
+        for l in &audit_facts::facts(&chart.id).audit.no_anti_affinity {
+            let Some(cp) = ctx.planned(&chart.id, &l.component).filter(|p| p.enabled) else {
+                continue;
+            };
+            let (base, peak) = (cp.replicas.baseline, cp.replicas.peak);
+            // Covered by the review's own rule (it warns when the values turn it off).
+            let covered = ctx.out.iter().any(|f| {
+                f.rule == "pdb-anti-affinity"
+                    && f.severity == Severity::Warning
+                    && f.stack == chart.id
+                    && f.component.as_deref() == Some(l.component.as_str())
+            });
+            if peak <= 1 || covered {
+                continue;
+            }
+            let name = chart
+                .component(&l.component)
+                .map_or(l.component.as_str(), |c| &c.name);
+            let count = if base == peak {
+                format!("{base} replicas")
+            } else {
+                format!("{base} to {peak} replicas")
+            };
+            ctx.push_evidence(
+                if prod {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                },
+                "no-anti-affinity",
+                &chart.id,
+                Some(&l.component),
+                format!("{name} runs {count} with no pod anti-affinity in the chart"),
+                format!(
+                    "{}. The scheduler may put every replica on one node, which then takes them \
+                     all down together. Tonnage's own manifests add anti-affinity; the real \
+                     chart installed from the values bundle does not. Source: the real chart \
+                     ({}); {FACTS_VALIDATING}.",
+                    l.why,
+                    real_chart(chart)
+                ),
+                words(format!("Spread the replicas with {HARDENING}")),
+                vec![Evidence {
+                    key: format!("{}/{}", chart.id, l.component),
+                    value: Some(count),
+                    origin: "the chart's template".into(),
+                    guide: None,
+                    guide_source: None,
+                    chart: Some(l.why.clone()),
+                }],
+            );
+        }
+    }
+}
+
+fn values_refused(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        for r in &audit_facts::facts(&chart.id).audit.refuses {
+            let holds = ctx
+                .values
+                .get(&chart.id)
+                .is_some_and(|values| r.when.iter().all(|w| w.holds_in(values)));
+            if !holds {
+                continue;
+            }
+            let evidence: Vec<Evidence> = r
+                .when
+                .iter()
+                .filter(|w| w.equals.is_some())
+                .map(|w| ctx.evidence(chart, &w.path, &r.source))
+                .collect();
+            let given = evidence
+                .iter()
+                .map(|e| format!("{}={}", e.key, e.value.as_deref().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sets: Vec<_> = r
+                .fix
+                .iter()
+                .filter(|(p, v)| !lowers(ctx.get(&chart.id, p), v))
+                .map(|(p, v)| set(&chart.id, p, v.clone()))
+                .collect();
+            let label = sets
+                .iter()
+                .map(|(_, p, v)| format!("{p}={}", display_value(v)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            ctx.push_evidence(
+                Severity::Error,
+                "values-refused",
+                &chart.id,
+                None,
+                format!("helm refuses to render {} with {given}", chart.name),
+                format!(
+                    "Real Helm stops with: {} Nothing is installed. Source: {}.",
+                    r.chart_message, r.source
+                ),
+                if sets.is_empty() {
+                    None
+                } else {
+                    fix(format!("Use the mode the chart accepts: {label}"), sets)
+                },
+                evidence,
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{review_with_audit, Finding};
+    use super::*;
+    use crate::configuration::config::Configuration;
+    use crate::model::catalog::Catalog;
+
+    fn cat() -> &'static Catalog {
+        Catalog::builtin()
+    }
+
+    fn config(stacks: &[&str], env: &str, sets: &[&str]) -> Configuration {
+        let mut c = Configuration::new(cat(), stacks, env).unwrap();
+        for s in sets {
+            c.set_str(cat(), s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        }
+        c
+    }
+
+    fn run(stacks: &[&str], env: &str, sets: &[&str]) -> Vec<Finding> {
+        review_with_audit(cat(), &config(stacks, env, sets))
+    }
+
+    fn with<'a>(f: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
+        f.iter().filter(|x| x.rule == rule).collect()
+    }
+
+    fn about<'a>(f: &'a [Finding], rule: &str, key: &str) -> Vec<&'a Finding> {
+        with(f, rule)
+            .into_iter()
+            .filter(|x| x.evidence.iter().any(|e| e.key == key))
+            .collect()
+    }
+
+    /// Apply a finding's fix to the configuration it came from and review again.
+    fn fixed(stacks: &[&str], env: &str, sets: &[&str], finding: &Finding) -> Vec<Finding> {
+        let mut c = config(stacks, env, sets);
+        let fix = finding.fix.as_ref().expect("a fix");
+        assert!(!fix.sets.is_empty(), "{fix:?}");
+        for (s, p, v) in &fix.sets {
+            c.set(cat(), s, p, v.clone()).unwrap();
+        }
+        review_with_audit(cat(), &c)
+    }
+
+    #[test]
+    fn dead_setting_from_the_env_file_with_the_key_the_chart_reads() {
+        let f = run(&["cauldron-infra"], "prod", &[]);
+        let hits = about(&f, "dead-setting", "postgresql.persistence.size");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let h = hits[0];
+        assert_eq!(h.severity, Severity::Warning);
+        let ev = &h.evidence[0];
+        assert_eq!(ev.value.as_deref(), Some("50Gi"));
+        assert_eq!(ev.origin, "values-prod.yaml (the chart's own prod file)");
+        assert!(ev
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("primary.persistence.size"));
+        assert!(ev.guide.is_some() && ev.guide_source.is_some(), "{ev:?}");
+        let fix = h.fix.as_ref().unwrap();
+        assert_eq!(
+            fix.sets,
+            vec![set(
+                "cauldron-infra",
+                "postgresql.primary.persistence.size",
+                Value::String("50Gi".into())
+            )]
+        );
+        // After the fix the key is still dead, but the chart does what it meant: a note.
+        let after = fixed(&["cauldron-infra"], "prod", &[], h);
+        let again = about(&after, "dead-setting", "postgresql.persistence.size");
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].severity, Severity::Info);
+        assert!(again[0].fix.is_none());
+        assert!(
+            again[0].explanation.contains("already gets it"),
+            "{}",
+            again[0].explanation
+        );
+        // replication.enabled means architecture=replication, which prod already sets.
+        let r = about(&f, "dead-setting", "postgresql.replication.enabled");
+        assert_eq!(r.len(), 1);
+        assert!(r[0].fix.is_none());
+        // qdrant.replicaCount: no key does it, no fix.
+        let q = about(&f, "dead-setting", "qdrant.replicaCount");
+        assert_eq!(q.len(), 1);
+        assert!(q[0].fix.is_none() && q[0].explanation.contains("no key"));
+    }
+
+    #[test]
+    fn dead_setting_never_shrinks_and_names_an_override() {
+        // dev's file sets 5Gi, the chart reads 10Gi: shown, no fix (a fix never shrinks).
+        let f = run(&["cauldron-infra"], "dev", &[]);
+        let hits = about(&f, "dead-setting", "postgresql.persistence.size");
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].fix.is_none(), "{:?}", hits[0].fix);
+        assert!(hits[0].explanation.contains("never lowers"));
+        // The user's own dead key.
+        let f = run(&["cauldron-infra"], "dev", &["qdrant.replicaCount=3"]);
+        let q = about(&f, "dead-setting", "qdrant.replicaCount");
+        assert_eq!(q.len(), 1);
+        assert!(q[0].evidence[0].origin.starts_with("an override"));
+        // Not triggered: the chart's own values.yaml defaults nobody chose.
+        let f = run(&["cauldron-infra"], "dev", &[]);
+        assert!(about(&f, "dead-setting", "qdrant.replicaCount").is_empty());
+        assert!(with(&run(&["caracal"], "dev", &[]), "dead-setting").is_empty());
+    }
+
+    #[test]
+    fn guide_vs_chart_shows_the_plan_and_the_totals_difference() {
+        let f = run(&["cauldron-infra"], "prod", &[]);
+        let hits: Vec<_> = with(&f, "guide-vs-chart")
+            .into_iter()
+            .filter(|h| h.message.contains("(qdrant-replicas)"))
+            .collect();
+        assert_eq!(hits.len(), 1);
+        let h = hits[0];
+        assert_eq!(h.severity, Severity::Warning);
+        assert_eq!(h.component.as_deref(), Some("qdrant"));
+        assert!(h.message.contains("the guide says 2, the chart gives 1"));
+        assert!(h
+            .explanation
+            .contains("The plan: 1 replica(s); the guide's 2 would add 1 x"));
+        let ev = &h.evidence[0];
+        assert!(ev
+            .guide_source
+            .as_deref()
+            .unwrap()
+            .contains("Scaling Considerations"));
+        // The storage claim: 50Gi meant, 10Gi planned: +40 GiB on the primary.
+        let s: Vec<_> = with(&f, "guide-vs-chart")
+            .into_iter()
+            .filter(|h| h.message.contains("(postgresql-persistence-size)"))
+            .collect();
+        assert!(
+            s[0].explanation.contains("by +40 GiB"),
+            "{}",
+            s[0].explanation
+        );
+        // A prod claim is not shown in dev.
+        let dev = run(&["cauldron-infra"], "dev", &[]);
+        assert!(with(&dev, "guide-vs-chart")
+            .iter()
+            .all(|h| !h.message.contains("(qdrant-replicas)")));
+    }
+
+    #[test]
+    fn required_value_empty() {
+        let sets = ["timescaledb.auth.password="];
+        let f = run(&["cauldron-infra"], "dev", &sets);
+        let hits = with(&f, "required-value-empty");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert_eq!(hits[0].component.as_deref(), Some("timescaledb"));
+        assert!(hits[0]
+            .message
+            .contains("cauldron-secrets/timescale-password"));
+        assert_eq!(hits[0].evidence[0].value.as_deref(), Some(""));
+        assert!(with(
+            &run(&["cauldron-infra"], "dev", &[]),
+            "required-value-empty"
+        )
+        .is_empty());
+        let off = ["timescaledb.auth.password=", "timescaledb.enabled=false"];
+        assert!(with(
+            &run(&["cauldron-infra"], "dev", &off),
+            "required-value-empty"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn rwo_volume_multi_node() {
+        let f = run(&["cauldron-frappe"], "dev", &[]);
+        let hits = with(&f, "rwo-volume-multi-node");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(
+            hits[0].message.starts_with("4 pods mount"),
+            "{}",
+            hits[0].message
+        );
+        let after = fixed(&["cauldron-frappe"], "dev", &[], hits[0]);
+        assert!(with(&after, "rwo-volume-multi-node").is_empty());
+        // One pod on the volume: nothing to say.
+        let one = [
+            "frappe.replicas.worker=0",
+            "frappe.scheduler.enabled=false",
+            "frappe.socketio.enabled=false",
+        ];
+        let f = run(&["cauldron-frappe"], "dev", &one);
+        assert!(with(&f, "rwo-volume-multi-node").is_empty());
+    }
+
+    #[test]
+    fn command_one_string() {
+        let f = run(&["cauldron-infra"], "dev", &[]);
+        let hits = with(&f, "command-one-string");
+        assert_eq!(hits.len(), 3, "{hits:?}");
+        assert!(hits
+            .iter()
+            .all(|h| h.severity == Severity::Error && h.fix.is_none()));
+        let one = ["redisInstances.cache.command={redis-server}"];
+        let f = run(&["cauldron-infra"], "dev", &one);
+        let hits = with(&f, "command-one-string");
+        assert_eq!(hits.len(), 2);
+        assert!(hits
+            .iter()
+            .all(|h| h.component.as_deref() != Some("redis-cache")));
+    }
+
+    #[test]
+    fn host_not_service() {
+        let stacks = ["cauldron-infra", "cauldron-frappe"];
+        let f = run(&stacks, "dev", &[]);
+        let hits = with(&f, "host-not-service");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].stack, "cauldron-frappe");
+        assert!(hits[0].message.contains("(cauldron-infra-postgresql)"));
+        let after = fixed(&stacks, "dev", &[], hits[0]);
+        assert!(with(&after, "host-not-service").is_empty());
+        // prod's replication names the primary's Service.
+        let f = run(&stacks, "prod", &[]);
+        let hits = with(&f, "host-not-service");
+        assert!(hits[0]
+            .message
+            .contains("(cauldron-infra-postgresql-primary)"));
+        // A fully qualified name is accepted; Frappe alone has nothing to compare with.
+        let fq = ["cauldron-frappe:frappe.db.host=cauldron-infra-postgresql.cauldron.svc"];
+        assert!(with(&run(&stacks, "dev", &fq), "host-not-service").is_empty());
+        assert!(with(&run(&["cauldron-frappe"], "dev", &[]), "host-not-service").is_empty());
+    }
+
+    #[test]
+    fn missing_probes() {
+        let f = run(&["cauldron-frappe"], "prod", &[]);
+        let hits = with(&f, "missing-probes");
+        let ids: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(ids, ["worker", "scheduler", "socketio"]);
+        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        let fix = hits[0].fix.as_ref().unwrap();
+        assert!(fix.sets.is_empty() && fix.label.contains("hardening overlay"));
+        let f = run(&["cauldron-frappe"], "dev", &[]);
+        assert!(with(&f, "missing-probes")
+            .iter()
+            .all(|h| h.severity == Severity::Info));
+        assert!(with(&run(&["rhesis"], "prod", &[]), "missing-probes").is_empty());
+    }
+
+    #[test]
+    fn no_anti_affinity() {
+        let f = run(&["rhesis"], "prod", &[]);
+        let hits = with(&f, "no-anti-affinity");
+        let ids: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(ids, ["frontend", "backend", "worker"], "{hits:?}");
+        assert!(hits[0]
+            .fix
+            .as_ref()
+            .unwrap()
+            .label
+            .contains("hardening overlay"));
+        let one = [
+            "frontend.replicas=1",
+            "backend.replicas=1",
+            "worker.replicas=1",
+        ];
+        assert!(with(&run(&["rhesis"], "prod", &one), "no-anti-affinity").is_empty());
+    }
+
+    #[test]
+    fn values_refused() {
+        let sets = ["redis.sentinel.enabled=true"];
+        let f = run(&["cauldron-infra"], "dev", &sets);
+        let hits = with(&f, "values-refused");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert!(hits[0]
+            .explanation
+            .contains("Using redis sentinel on standalone mode"));
+        assert_eq!(hits[0].evidence.len(), 2);
+        let after = fixed(&["cauldron-infra"], "dev", &sets, hits[0]);
+        assert!(with(&after, "values-refused").is_empty());
+        assert!(with(&run(&["cauldron-infra"], "dev", &[]), "values-refused").is_empty());
+        // rae-memory's redis release.
+        let sets = [
+            "redis.sentinel.enabled=true",
+            "redis.architecture=standalone",
+        ];
+        let f = run(&["rae-memory"], "prod", &sets);
+        assert_eq!(with(&f, "values-refused").len(), 1);
+        let off = [
+            "redis.sentinel.enabled=true",
+            "redis.architecture=standalone",
+            "redis.enabled=false",
+        ];
+        assert!(with(&run(&["rae-memory"], "prod", &off), "values-refused").is_empty());
+    }
+
+    #[test]
+    fn apply_fix_says_what_changed_and_findings_read_back_from_json() {
+        let mut c = config(&["cauldron-infra"], "prod", &[]);
+        let f = review_with_audit(cat(), &c);
+        let h = about(&f, "dead-setting", "postgresql.persistence.size")[0].clone();
+        let changes = super::super::apply_fix(cat(), &mut c, h.fix.as_ref().unwrap()).unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            changes[0].to_string(),
+            "cauldron-infra: postgresql.primary.persistence.size 10Gi -> 50Gi"
+        );
+        // Back to the preset's value: the override goes, the change says so.
+        let back = Fix {
+            label: "back".into(),
+            sets: vec![set(
+                "cauldron-infra",
+                "postgresql.primary.persistence.size",
+                Value::String("10Gi".into()),
+            )],
+            options: Vec::new(),
+        };
+        let changes = super::super::apply_fix(cat(), &mut c, &back).unwrap();
+        assert_eq!(changes[0].after.as_deref(), Some("10Gi"));
+        assert_eq!(c.override_count(), 0);
+        // The worker sends the audit as JSON; the page reads it back whole.
+        let audit = super::super::audit_findings(cat(), &c);
+        let text = serde_json::to_string(&audit).unwrap();
+        let back: Vec<Finding> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, audit);
+        assert!(serde_json::from_str::<Finding>(
+            r#"{"severity":"info","rule":"no-such-rule","stack":"x","component":null,"message":"","explanation":"","fix":null}"#
+        )
+        .is_err());
+    }
+
+    /// No fix of the audit (the findings with evidence) lowers a count or a size below what is in
+    /// effect, in any preset.
+    #[test]
+    fn fixes_never_lower_safety() {
+        for chart in &cat().charts {
+            for env in &chart.environments {
+                let c = config(&[chart.id.as_str()], &env.id, &[]);
+                let values = c.effective_values(chart);
+                for f in review_with_audit(cat(), &c) {
+                    let Some(fix) = f.fix.as_ref().filter(|_| !f.evidence.is_empty()) else {
+                        continue;
+                    };
+                    for (_, p, v) in &fix.sets {
+                        assert!(
+                            !lowers(lookup(&values, p), v),
+                            "{} {}: {f:?}",
+                            chart.id,
+                            env.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn review_of_every_preset() {
+        for chart in &cat().charts {
+            for env in &chart.environments {
+                let f = run(&[chart.id.as_str()], &env.id, &[]);
+                insta::assert_snapshot!(
+                    format!("review_{}_{}", chart.id, env.id),
+                    super::super::table(&f)
+                );
+            }
+        }
+    }
+}
