@@ -31,14 +31,15 @@ fn limit_text(n: i64, f: fn(i64) -> String) -> String {
 /// beneath), storage and the monthly cost.
 fn total_row(
     prefix: &'static str,
-    label: &'static str,
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    hidden: impl Fn() -> bool + Send + Sync + 'static,
     total: Memo<Total>,
     cost: impl Fn() -> Option<i64> + Send + Sync + 'static,
 ) -> impl IntoView {
     let figure = move |f: fn(&Total) -> i64| Memo::new(move |_| total.with(f));
     let id = move |what: &str| format!("total-{prefix}-{what}");
     view! {
-        <tr>
+        <tr hidden=hidden>
             <th scope="row">{label}</th>
             <td>{metric("metric-value", id("replicas"), figure(|t| t.replicas), |n| n.to_string())}</td>
             <td>
@@ -69,6 +70,9 @@ pub fn Totals() -> impl IntoView {
     // Closures, not memos: the capacity memo already compares.
     let cost_baseline = move || cap.with(|c| c.monthly_micro_usd().map(|c| c.0));
     let cost_peak = move || cap.with(|c| c.monthly_micro_usd().map(|c| c.1));
+    // The core decides whether peak and baseline differ; when they do not, one row says so
+    // (the peak row stays in the DOM, hidden, so its figures remain readable by tests and links).
+    let one = Memo::new(move |_| plan.with(|p| !p.totals.peak_differs()));
     view! {
         <section class="card totals" data-testid="plan" aria-label="Totals">
             <table class="totals-grid">
@@ -81,10 +85,13 @@ pub fn Totals() -> impl IntoView {
                     <th scope="col">"Cost / month"</th>
                 </tr></thead>
                 <tbody>
-                    {total_row("baseline", "Baseline", baseline, cost_baseline)}
-                    {total_row("peak", "Peak", peak, cost_peak)}
+                    {total_row("baseline", move || if one.get() { "Baseline = peak" } else { "Baseline" }, || false, baseline, cost_baseline)}
+                    {total_row("peak", || "Peak", move || one.get(), peak, cost_peak)}
                 </tbody>
             </table>
+            <p class="muted totals-same" data-testid="totals-same" hidden=move || !one.get()>
+                "Nothing autoscales: baseline and peak are the same, so one row."
+            </p>
             <InvalidBanner/>
         </section>
     }
@@ -188,7 +195,11 @@ pub fn Bars() -> impl IntoView {
     });
     view! {
         <section class="card" aria-label="Requests per component">
-            <h2 class="section-title">"Requests per component, all replicas (baseline; peak lighter)"</h2>
+            <h2 class="section-title">{move || if plan.with(|p| p.totals.peak_differs()) {
+                "Requests per component, all replicas (baseline; peak lighter)"
+            } else {
+                "Requests per component, all replicas (nothing autoscales: baseline = peak)"
+            }}</h2>
             <div class="bars" data-testid="bars" role="table" aria-label="CPU and memory requests per component">
                 <div class="bar-row bar-head" role="row">
                     <span role="columnheader">"Component"</span>

@@ -231,6 +231,8 @@ impl Session {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync",
+                    // The console into <profile>/chrome_debug.log (console_messages).
+                    "--enable-logging", "--v=0",
                     format!("--user-data-dir={}", profile.display()),
                     format!("--window-size={width},{height}"),
                 ]
@@ -359,6 +361,16 @@ impl Session {
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write screenshot");
         path
+    }
+
+    /// Every message the page wrote to the browser console so far (warnings, errors, CSP
+    /// violations, `console.log`), as Chromium logs them to its profile's `chrome_debug.log`.
+    pub fn console_messages(&self) -> Vec<String> {
+        let log =
+            std::fs::read_to_string(self._profile.0.join("chrome_debug.log")).unwrap_or_default();
+        log.lines()
+            .filter_map(|l| l.split_once(":CONSOLE").map(|(_, m)| m.to_string()))
+            .collect()
     }
 
     pub async fn close(self) {

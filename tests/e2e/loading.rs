@@ -160,3 +160,35 @@ async fn sections_below_the_first_screen_come_on_first_use() {
     s.screenshot("27-tall-window").await;
     s.close().await;
 }
+
+/// A load writes nothing to the browser console: no warning about the wasm preload's
+/// `integrity` (scripts/loaders.py removes it: Chromium ignores it for fetch preloads), none
+/// about wasm-bindgen's deprecated init parameters (the worker's shim uses the object form), no
+/// CSP violation; the chunks, the worker and a panel's first use add nothing either.
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn the_console_stays_clean_on_load() {
+    let index = std::fs::read_to_string(dist().join("index.html")).expect("dist/index.html");
+    assert!(
+        index.contains("rel=\"preload\"") && index.contains("as=\"fetch\""),
+        "no wasm preload in dist/index.html"
+    );
+    let s = Session::start(1280, 900).await;
+    s.open("").await;
+    s.wait_for("[data-testid=total-baseline-replicas]").await;
+    s.first_use().await;
+    s.wait_for("[data-testid=findings]").await;
+    // The worker (the Files preview) and a chunk loaded after the first screen.
+    s.click("[data-testid=files] summary").await;
+    s.wait_for("[data-testid=preview]").await;
+    s.click("[data-testid=compare] summary").await;
+    s.wait_for("[data-testid=compare-with]").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let messages = s.console_messages();
+    assert!(
+        messages.is_empty(),
+        "the console after a load:\n{}",
+        messages.join("\n")
+    );
+    s.close().await;
+}

@@ -135,6 +135,42 @@ async fn plan_totals_are_the_core_figures() {
     )
     .await;
     s.screenshot("04-rhesis-prod-plan").await;
+    // Nothing autoscales in Rhesis prod (fixed replicas): one totals row, "Baseline = peak",
+    // with a line saying so (the peak row is hidden, its figures still read above). With
+    // autoscaling (rae-memory prod: memory-api 5-20) both rows are back.
+    let peak_row_hidden = |s: &Session| {
+        let c = s.client.clone();
+        async move {
+            c.execute(
+                "return document.querySelector('[data-testid=total-peak-replicas]').closest('tr').hidden",
+                vec![],
+            )
+            .await
+            .expect("script")
+        }
+    };
+    let same_shown = |s: &Session| {
+        let c = s.client.clone();
+        async move {
+            c.find(fantoccini::Locator::Css("[data-testid=totals-same]"))
+                .await
+                .expect("totals-same")
+                .is_displayed()
+                .await
+                .expect("displayed")
+        }
+    };
+    assert_eq!(peak_row_hidden(&s).await, serde_json::Value::Bool(true));
+    assert!(same_shown(&s).await);
+    assert!(s
+        .text(".totals-grid tbody tr")
+        .await
+        .contains("Baseline = peak"));
+    s.click("[data-testid=stack-rae-memory]").await;
+    s.click("[data-testid=env-prod]").await;
+    s.wait_for("[data-testid=plan-row-memory-api]").await;
+    assert_eq!(peak_row_hidden(&s).await, serde_json::Value::Bool(false));
+    assert!(!same_shown(&s).await);
     s.close().await;
 }
 

@@ -107,6 +107,15 @@ pub struct PlanAssumption {
     pub reason: String,
 }
 
+impl Totals {
+    /// Whether the peak differs from the baseline (something autoscales). When it does not,
+    /// the page, the bars and the print show one row, saying baseline and peak are the same,
+    /// instead of the same figures twice.
+    pub fn peak_differs(&self) -> bool {
+        self.peak != self.baseline
+    }
+}
+
 impl Total {
     /// Saturating, as every figure: a values file may hold any size (the fuzz target
     /// import_values found an overflow here).
@@ -543,6 +552,14 @@ mod tests {
             }
         );
         assert!(p.totals.peak.requests.cpu_millicores > p.totals.baseline.requests.cpu_millicores);
+        assert!(p.totals.peak_differs());
+        // Rhesis prod runs fixed replicas: one scenario, not two equal rows.
+        let p = plan_of(&["rhesis"], "prod", &[]);
+        assert!(!p.totals.peak_differs(), "{:?}", p.totals);
+        // Equal replica counts but a differing figure still differ.
+        let mut t = p.totals;
+        t.peak.storage_bytes += 1;
+        assert!(t.peak_differs());
     }
 
     #[test]
