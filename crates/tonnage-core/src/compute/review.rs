@@ -433,8 +433,6 @@ pub fn merged(
     sorted(catalog, config, [review, audit].concat())
 }
 
-/// Node shape options a built-in node type replaces (a fix that picks a node type drops them).
-
 /// One change a fix made: what, from what, to what (values as `--set` writes them; `None`: not
 /// set).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
