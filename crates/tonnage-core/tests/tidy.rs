@@ -197,7 +197,7 @@ fn release_profiles_are_tuned_for_speed_natively_and_size_in_the_browser() {
 /// Code splitting (src/lazy.rs): trunk builds the page with the `split` feature; the wasm-split
 /// CLI that scripts/setup installs (run by scripts/bin/wasm-bindgen) reads the split points of
 /// the locked `wasm_split_helpers`, so both have the same minor version; and the post-build hook
-/// puts the chunks into dist before the CSP is written.
+/// puts the chunks into dist and tidies trunk's loaders before the CSP is written.
 #[test]
 fn the_page_is_split_by_a_matching_wasm_split() {
     let html = read("index.html");
@@ -223,8 +223,10 @@ fn the_page_is_split_by_a_matching_wasm_split() {
     );
     let trunk = read("Trunk.toml");
     assert!(
-        trunk.contains("python3 scripts/split.py && python3 scripts/csp.py"),
-        "Trunk.toml's post_build hook runs split.py, then csp.py"
+        trunk.contains(
+            "python3 scripts/split.py && python3 scripts/loaders.py && python3 scripts/csp.py"
+        ),
+        "Trunk.toml's post_build hook runs split.py, loaders.py (no console warnings), then csp.py"
     );
     assert!(setup.contains("export PATH=\"$ROOT/scripts/bin:"));
 }
