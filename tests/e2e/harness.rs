@@ -261,7 +261,31 @@ impl Session {
             .goto(&format!("{}{fragment}", self.server.url))
             .await
             .expect("navigate");
-        self.wait_for("[data-testid=stack-list] li").await;
+        let listed = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("[data-testid=stack-list] li"))
+            .await;
+        if let Err(e) = listed {
+            // Say what the page shows instead (a crash banner, a blank page) and what it logged.
+            let body = self
+                .client
+                .execute(
+                    "return document.body ? document.body.innerText : ''",
+                    vec![],
+                )
+                .await
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let shot = self.screenshot("failed-open").await;
+            panic!(
+                "the stack list did not appear ({e}); the page shows: {}; screenshot {}; console: {:?}",
+                body.chars().take(600).collect::<String>(),
+                shot.display(),
+                self.console_messages()
+            );
+        }
     }
 
     /// What a user does first on a page they just opened (a press on its title): the page then
