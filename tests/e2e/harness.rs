@@ -321,20 +321,33 @@ impl Session {
 
     /// Click `css` as a user does: scroll it to the middle of the window, let two frames pass
     /// (what the scroll brings, such as the sections below the first screen, is laid out),
-    /// then press it.
+    /// then press it. Content that arrives later (the worker's chart audit above the editor) can
+    /// move the element after the scroll, under the sticky totals: a press the browser says lands
+    /// on another element is tried again, scrolled anew, up to three times.
     pub async fn click(&self, css: &str) {
         let el = self.wait_for(css).await;
         let arg = serde_json::to_value(&el).expect("element reference");
-        self.client
-            .execute_async(
-                "var el = arguments[0], done = arguments[arguments.length - 1];\n\
-                 el.scrollIntoView({ block: 'center' });\n\
-                 requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });",
-                vec![arg],
-            )
-            .await
-            .expect("scroll into view");
-        el.click().await.expect("click");
+        for attempt in 1.. {
+            self.client
+                .execute_async(
+                    "var el = arguments[0], done = arguments[arguments.length - 1];\n\
+                     el.scrollIntoView({ block: 'center' });\n\
+                     requestAnimationFrame(function () { requestAnimationFrame(function () { done(); }); });",
+                    vec![arg.clone()],
+                )
+                .await
+                .expect("scroll into view");
+            match el.click().await {
+                Ok(()) => return,
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if attempt < 3
+                        && e.error == fantoccini::error::ErrorStatus::ElementClickIntercepted =>
+                {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(e) => panic!("click {css}: {e:?}"),
+            }
+        }
     }
 
     pub async fn text(&self, css: &str) -> String {
