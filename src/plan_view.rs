@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use tonnage_core::capacity::usd;
-use tonnage_core::plan::{ComponentPlan, Total};
+use tonnage_core::plan::{ComponentPlan, Total, Totals};
 use tonnage_core::quantity::{display_bytes, display_cores};
 
 use crate::state::{catalog, use_state};
@@ -156,38 +156,42 @@ pub fn Bars() -> impl IntoView {
     let plan = use_state().plan;
     let rows = Memo::new(move |_| {
         plan.with(|p| {
-            let rows: Vec<&ComponentPlan> = p.components.iter().filter(|c| c.enabled).collect();
-            let cpu = |c: &ComponentPlan, n: i64| c.requests.cpu_millicores.saturating_mul(n);
-            let mem = |c: &ComponentPlan, n: i64| c.requests.memory_bytes.saturating_mul(n);
+            // Each component's totals (replicas x per replica) come from the core.
+            let rows: Vec<(&ComponentPlan, Totals)> = p
+                .components
+                .iter()
+                .filter(|c| c.enabled)
+                .map(|c| (c, c.totals()))
+                .collect();
             let max_cpu = rows
                 .iter()
-                .map(|c| cpu(c, c.replicas.peak))
+                .map(|(_, t)| t.peak.requests.cpu_millicores)
                 .max()
                 .unwrap_or(1)
                 .max(1);
             let max_mem = rows
                 .iter()
-                .map(|c| mem(c, c.replicas.peak))
+                .map(|(_, t)| t.peak.requests.memory_bytes)
                 .max()
                 .unwrap_or(1)
                 .max(1);
             // Per mille of the largest, integer arithmetic (i128 avoids overflow).
             let len = |v: i64, max: i64| ((v as i128 * 1000) / max as i128) as i64;
             rows.iter()
-                .map(|c| {
-                    let (b, pk) = (c.replicas.baseline, c.replicas.peak);
+                .map(|(c, t)| {
+                    let (b, pk) = (&t.baseline.requests, &t.peak.requests);
                     BarRow {
                         testid: format!("bar-{}-{}", c.stack, c.id),
                         name: c.name.clone(),
                         stack: c.stack.clone(),
                         widths: [
-                            len(cpu(c, pk), max_cpu),
-                            len(cpu(c, b), max_cpu),
-                            len(mem(c, pk), max_mem),
-                            len(mem(c, b), max_mem),
+                            len(pk.cpu_millicores, max_cpu),
+                            len(b.cpu_millicores, max_cpu),
+                            len(pk.memory_bytes, max_mem),
+                            len(b.memory_bytes, max_mem),
                         ],
-                        cpu: bar_value(cpu(c, b), cpu(c, pk), display_cores),
-                        mem: bar_value(mem(c, b), mem(c, pk), display_bytes),
+                        cpu: bar_value(b.cpu_millicores, pk.cpu_millicores, display_cores),
+                        mem: bar_value(b.memory_bytes, pk.memory_bytes, display_bytes),
                     }
                 })
                 .collect::<Vec<_>>()
