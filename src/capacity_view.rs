@@ -652,7 +652,7 @@ pub fn CapacityPanel() -> impl IntoView {
                                 {scenario_view("peak", "Peak (autoscaling at max)", fit, &fit.peak, &plan,
                                     (fit.peak == fit.baseline).then_some("baseline"))}
                             </div>
-                            <p class="legend">"Each box is one node; each pod's width is its request against what the node leaves to pods (CPU above, memory below). Placement: first-fit decreasing with the components' anti-affinity."</p>
+                            <p class="legend">"Each box is one node; each pod's width is its request against what the node leaves to pods (CPU above, memory below). Placement: first-fit decreasing for the node count, then replicas with anti-affinity spread over those nodes, as the scheduler does."</p>
                         </div>
                         {cost_view(cost, fit, &options)}
                     }.into_any()

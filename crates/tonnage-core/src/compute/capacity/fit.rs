@@ -105,8 +105,12 @@ impl NodeState {
 /// with room for its requests and a free pod slot, else on a new node. Components with more
 /// than one replica follow [`crate::model::catalog::Component::anti_affinity`]: `Required` never puts
 /// two replicas on one node; `Preferred` first tries the open nodes without a sibling, then
-/// any open node, before opening a new one. A pod larger than an empty node is reported in
-/// `unplaced` with the reason.
+/// any open node, before opening a new one. Then, as the scheduler spreads preferred
+/// anti-affinity over the nodes a cluster already has, the pods are placed again with as many
+/// nodes open from the start as first fit needed; that placement is kept when it needs no more
+/// nodes (so replicas of a spread component sit on different nodes where they can, and the
+/// node count stays first fit's). A pod larger than an empty node is reported in `unplaced`
+/// with the reason.
 pub fn fit(plan: &Plan, catalog: &Catalog, node: &NodeSpec) -> Fit {
     Fit {
         node: node.clone(),
@@ -204,7 +208,72 @@ pub(super) fn place(
         min_mem[i] = min_mem[i + 1].min(pods[i].mem);
     }
 
-    let mut nodes: Vec<NodeState> = Vec::new();
+    let (mut nodes, bound) = first_fit(&pods, &min_cpu, &min_mem, alloc, slots, 0);
+    // Preferred anti-affinity as the scheduler applies it on a cluster of the size first fit
+    // found: the nodes exist before the pods arrive, so a replica goes to a node without a
+    // sibling wherever one has room, not only among the nodes opened so far. Placed again with
+    // that many nodes open from the start; kept when it needs no more nodes (the count, and
+    // whether the pod limit cost a node, are first fit's either way), empty nodes dropped.
+    let mut preferred = vec![false; plan.components.len()];
+    for p in pods.iter().filter(|p| p.spread && !p.required) {
+        if let Some(x) = preferred.get_mut(p.comp) {
+            *x = true;
+        }
+    }
+    if nodes.len() > 1 && nodes.iter().any(|n| doubled(n, &preferred)) {
+        let (spread, _) = first_fit(&pods, &min_cpu, &min_mem, alloc, slots, nodes.len());
+        let used: Vec<NodeState> = spread.into_iter().filter(|n| n.count > 0).collect();
+        if used.len() <= nodes.len() {
+            nodes = used;
+        }
+    }
+    let nodes = nodes
+        .into_iter()
+        .map(|n| NodeLoad {
+            requests: Resources {
+                cpu_millicores: n.cpu,
+                memory_bytes: n.mem,
+            },
+            pods: n
+                .pods
+                .into_iter()
+                .filter_map(|(c, r)| {
+                    plan.components.get(c).map(|c| PodRef {
+                        stack: c.stack.clone(),
+                        component: c.id.clone(),
+                        replica: r,
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    Placement {
+        nodes,
+        unplaced,
+        max_pods_bound: bound,
+    }
+}
+
+/// Whether a node holds two replicas of a component with preferred anti-affinity.
+fn doubled(n: &NodeState, preferred: &[bool]) -> bool {
+    let mut seen = vec![false; preferred.len()];
+    n.pods.iter().any(|&(c, _)| {
+        preferred.get(c).copied().unwrap_or(false)
+            && seen.get_mut(c).is_some_and(|s| std::mem::replace(s, true))
+    })
+}
+
+/// First-fit decreasing of the sorted `pods`, starting with `prefill` empty nodes open: the
+/// nodes, and whether the pod limit cost a node.
+fn first_fit(
+    pods: &[Pod],
+    min_cpu: &[i64],
+    min_mem: &[i64],
+    alloc: Resources,
+    slots: i64,
+    prefill: usize,
+) -> (Vec<NodeState>, bool) {
+    let mut nodes: Vec<NodeState> = (0..prefill).map(|_| NodeState::default()).collect();
     let mut first_open = 0;
     let mut bound = false;
     // Nodes whose pod slots are all taken, for the max-pods-bound check.
@@ -280,29 +349,5 @@ pub(super) fn place(
             }
         }
     }
-    let nodes = nodes
-        .into_iter()
-        .map(|n| NodeLoad {
-            requests: Resources {
-                cpu_millicores: n.cpu,
-                memory_bytes: n.mem,
-            },
-            pods: n
-                .pods
-                .into_iter()
-                .filter_map(|(c, r)| {
-                    plan.components.get(c).map(|c| PodRef {
-                        stack: c.stack.clone(),
-                        component: c.id.clone(),
-                        replica: r,
-                    })
-                })
-                .collect(),
-        })
-        .collect();
-    Placement {
-        nodes,
-        unplaced,
-        max_pods_bound: bound,
-    }
+    (nodes, bound)
 }
