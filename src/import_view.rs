@@ -1,12 +1,15 @@
 //! Import: paste or upload an existing values file for a chart. Known keys become overrides,
-//! unknown keys are listed, a YAML error shows its line and column. Nothing changes until the
-//! user applies it, and Undo takes it back. The file is read by the worker (src/worker.rs),
+//! unknown keys are listed, a YAML error shows its line and column. The file is merged onto the
+//! current configuration, or (the user's choice) replaces the environment's values, in which
+//! case the report lists what falls back to values.yaml and which of the user's overrides go.
+//! Nothing changes until the user applies it; the notice then says what changed, and Undo
+//! takes it back. The file is read by the worker (src/worker.rs),
 //! which has the YAML parser: the page's own code, downloaded on every first load, has none.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use tonnage_core::files::{Reply, Request};
-use tonnage_core::import::ImportReport;
+use tonnage_core::import::{ImportMode, ImportReport};
 use tonnage_core::values::display_value;
 
 use crate::state::{catalog, use_state, Notice, NoticeKind};
@@ -24,6 +27,7 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
     let state = use_state();
     let text = RwSignal::new(String::new());
     let chart = RwSignal::new(String::new());
+    let mode = RwSignal::new(ImportMode::Merge);
     let chart_id = move || {
         let c = chart.get();
         let ids = state.stack_ids.get();
@@ -42,6 +46,7 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
         let t = text.get();
         let id = chart_id();
         let config = state.config.get();
+        let mode = mode.get();
         let n = sent.get_value() + 1;
         sent.set_value(n);
         if t.trim().is_empty() {
@@ -54,6 +59,7 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
             config,
             chart: id,
             text: t,
+            mode,
         };
         worker::send(&request, move |reply, _| {
             if sent.try_get_value() != Some(n) {
@@ -90,11 +96,7 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
         state.notice.set(Some(match r {
             Ok(()) => Notice {
                 kind: NoticeKind::Info,
-                text: format!(
-                    "Imported {} value{} into {id}. Undo (Ctrl+Z) takes the import back.",
-                    report.overrides.len(),
-                    if report.overrides.len() == 1 { "" } else { "s" }
-                ),
+                text: applied_text(&report, &id),
             },
             Err(e) => Notice {
                 kind: NoticeKind::Error,
@@ -103,6 +105,16 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
         }));
         if ok {
             text.set(String::new());
+        }
+    };
+    let mode_choice = move |value: ImportMode, id: &'static str, label: &'static str| {
+        view! {
+            <label class="choice">
+                <input type="radio" name="import-mode" data-testid=id
+                    prop:checked=move || mode.get() == value
+                    on:change=move |_| mode.set(value)/>
+                {label}
+            </label>
         }
     };
     view! {
@@ -115,6 +127,11 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
                 </label>
                 <label class="upload">"Upload " <input type="file" accept=".yaml,.yml,text/yaml" data-testid="import-file" on:change=on_file/></label>
             </div>
+            <fieldset class="import-mode">
+                <legend>"The file"</legend>
+                {mode_choice(ImportMode::Merge, "import-mode-merge", "merges onto the current configuration (helm upgrade --reuse-values -f)")}
+                {mode_choice(ImportMode::Replace, "import-mode-replace", "replaces the environment's values (helm install -f values-<env> alone)")}
+            </fieldset>
             <label class="sr-only" for="import-text">"Values file"</label>
             <textarea id="import-text" data-testid="import-text" rows="8" spellcheck="false"
                 placeholder="Paste a values.yaml or values-<env>.yaml here"
@@ -127,12 +144,17 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
                     let report2 = report.clone();
                     view! {
                         <div class="import-report" data-testid="import-report" data-value=n.to_string()>
-                            <p>{format!("{n} value{} differ from the preset and would become overrides; {} equal the preset.", if n == 1 { "" } else { "s" }, report.unchanged)}</p>
+                            <p>{format!("{n} value{} differ from {base} and would become overrides; {} equal {base}.", if n == 1 { "" } else { "s" }, report.unchanged, base = if report.mode == ImportMode::Merge { "the current configuration" } else { "the preset" })}</p>
                             <ul>{report.overrides.iter().map(|(p, v)| view! { <li><code>{p.clone()}</code> " = " {display_value(v)}</li> }).collect_view()}</ul>
                             {(!report.restored.is_empty()).then(|| view! {
                                 <p class="muted" data-testid="import-restored">{format!(
                                     "The file stands in for the environment's values file, so {} value{} the preset sets and the file leaves out fall back to the chart's values.yaml: {}",
                                     report.restored.len(), if report.restored.len() == 1 { "" } else { "s" }, report.restored.join(", "))}</p>
+                            })}
+                            {(!report.dropped.is_empty()).then(|| view! {
+                                <p class="warning" data-testid="import-dropped">{format!(
+                                    "Applying also drops {} of your overrides: {}",
+                                    report.dropped.len(), report.dropped.join(", "))}</p>
                             })}
                             {(!report.unknown.is_empty()).then(|| view! {
                                 <p class="warning" data-testid="import-unknown">{format!("Unknown to this chart, not imported: {}", report.unknown.join(", "))}</p>
@@ -140,11 +162,49 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
                             {(!report.invalid.is_empty()).then(|| view! {
                                 <ul class="error" data-testid="import-invalid">{report.invalid.iter().map(|(p, m)| view! { <li><code>{p.clone()}</code> ": " {m.clone()}</li> }).collect_view()}</ul>
                             })}
-                            <button class="primary" data-testid="import-apply" disabled=move || n == 0 || reading.get() on:click=move |_| apply(report2.clone())>"Apply"</button>
+                            <button class="primary" data-testid="import-apply" disabled=move || n == 0 || reading.get() on:click=move |_| apply(report2.clone())>{apply_label(&report)}</button>
                         </div>
                     }.into_any()
                 }
             })}
     }
     .into_any()
+}
+
+/// The Apply button's words: what applying does, before the user does it.
+fn apply_label(report: &ImportReport) -> String {
+    let n = report.overrides.len();
+    let values = format!("{n} value{}", if n == 1 { "" } else { "s" });
+    match report.mode {
+        ImportMode::Merge => format!("Merge {values}"),
+        ImportMode::Replace if report.dropped.is_empty() => format!("Replace with {values}"),
+        ImportMode::Replace => format!(
+            "Replace with {values}, dropping {} override{}",
+            report.dropped.len(),
+            if report.dropped.len() == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// The notice after an import: what changed, and how to take it back.
+fn applied_text(report: &ImportReport, chart: &str) -> String {
+    let n = report.overrides.len();
+    let values = format!("{n} value{}", if n == 1 { "" } else { "s" });
+    let mut t = match report.mode {
+        ImportMode::Merge => format!("Merged {values} into {chart}; your other settings stay."),
+        ImportMode::Replace => {
+            format!("Imported {values} into {chart} in place of the environment's values.")
+        }
+    };
+    if !report.restored.is_empty() {
+        t.push_str(&format!(
+            " {} fell back to values.yaml.",
+            report.restored.len()
+        ));
+    }
+    if !report.dropped.is_empty() {
+        t.push_str(&format!(" Dropped your {}.", report.dropped.join(", ")));
+    }
+    t.push_str(" Undo (Ctrl+Z) takes the import back.");
+    t
 }

@@ -226,20 +226,49 @@ async fn import_a_values_file() {
         .await
         .contains("bogus"));
     s.screenshot("15-import").await;
-    // The file stands in for values-prod.yaml (Helm: -f values.yaml -f this-file), so what
-    // the prod preset changes and the file leaves out falls back to values.yaml: listed too.
-    let n = s.attr("[data-testid=import-report]", "data-value").await;
-    assert!(n.parse::<usize>().unwrap() >= 2, "{n}");
+    // Merged onto the configuration (the default): the file's two values, nothing restored.
+    assert_eq!(
+        s.attr("[data-testid=import-report]", "data-value").await,
+        "2"
+    );
+    assert_eq!(s.count("[data-testid=import-restored]").await, 0);
+    s.click("[data-testid=import-apply]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "2")
+        .await;
+    let notice = s.text("[data-testid=notice]").await;
+    assert!(notice.contains("Merged 2 values"), "{notice}");
+    s.wait_attr("[data-testid=field-caracal-gateway-replicas]", "value", "6")
+        .await;
+    // Replacing the environment's values with a file that sets the gateway only: what the
+    // prod preset changes and the file leaves out falls back to values.yaml (Helm: -f
+    // values.yaml -f this-file), and the Kafka size set by the first import would go: both
+    // said before Apply.
+    s.click("[data-testid=import-mode-replace]").await;
+    type_into(
+        &s,
+        "[data-testid=import-text]",
+        "gateway:\n  replicaCount: 7\n",
+    )
+    .await;
     assert!(s
         .text("[data-testid=import-restored]")
         .await
         .contains("fall back"));
+    let dropped = s.text("[data-testid=import-dropped]").await;
+    assert!(dropped.contains("kafka.persistence.size"), "{dropped}");
+    let n = s.attr("[data-testid=import-report]", "data-value").await;
+    assert!(n.parse::<usize>().unwrap() >= 2, "{n}");
+    assert!(s
+        .text("[data-testid=import-apply]")
+        .await
+        .contains("dropping"));
     s.click("[data-testid=import-apply]").await;
     s.wait_attr("[data-testid=change-count]", "data-value", &n)
         .await;
     let notice = s.text("[data-testid=notice]").await;
     assert!(notice.contains(&format!("Imported {n} values")), "{notice}");
-    s.wait_attr("[data-testid=field-caracal-gateway-replicas]", "value", "6")
+    assert!(notice.contains("kafka.persistence.size"), "{notice}");
+    s.wait_attr("[data-testid=field-caracal-gateway-replicas]", "value", "7")
         .await;
     s.close().await;
 }

@@ -9,6 +9,12 @@
 //! override restores values.yaml's default (listed in `restored`), so the configuration deploys
 //! what the file would. Lists are taken whole at the list's path (Helm replaces lists whole);
 //! maps are walked down to their leaves.
+//!
+//! That is [`ImportMode::Replace`]. A partial file (three keys someone wants to try) means
+//! something else: `helm upgrade --reuse-values -f FILE`, the file merged onto what the
+//! configuration deploys now. [`ImportMode::Merge`] compares the file with the configuration's
+//! effective values, restores nothing and keeps the chart's other overrides. The report says
+//! which mode it was read in, and, for Replace, which of the user's overrides it would drop.
 
 use std::fmt;
 
@@ -20,9 +26,27 @@ use crate::base::values_diff::values_diff;
 use crate::configuration::config::{field_kind, path_known, ConfigError, Configuration, FieldKind};
 use crate::model::catalog::{Catalog, Chart};
 
+/// How an imported file meets the configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// The file stands in for the environment's values file (`helm install -f FILE`): the
+    /// chart's overrides become the file's, and what the environment sets and the file leaves
+    /// out falls back to values.yaml.
+    #[default]
+    Replace,
+    /// The file is merged onto the current configuration (`helm upgrade --reuse-values -f
+    /// FILE`): its values that differ from what is deployed now become overrides; everything
+    /// else stays as it is.
+    Merge,
+}
+
 /// What a values file would change, by values path.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ImportReport {
+    /// The mode the file was read in; [`ImportReport::apply`] follows it.
+    #[serde(default)]
+    pub mode: ImportMode,
     /// Path -> value (as [`Configuration::set`] stores it: quantities canonical), only where it
     /// differs from the preset (the chart's values with the configuration's environment), in file
     /// order.
@@ -37,7 +61,13 @@ pub struct ImportReport {
     pub unchanged: usize,
     /// Paths the environment preset changes and the file does not set: the file keeps
     /// values.yaml's default there, so `overrides` holds that default for them too.
+    /// Always empty in [`ImportMode::Merge`].
     pub restored: Vec<String>,
+    /// The chart's current overrides that applying would lose without the file naming them
+    /// ([`ImportMode::Replace`] only: the file does not set them, and values.yaml's default
+    /// does not restore the same value), so the page can say so before the user applies.
+    #[serde(default)]
+    pub dropped: Vec<String>,
 }
 
 /// A values file that cannot be read: where and why.
@@ -68,11 +98,12 @@ impl fmt::Display for ImportError {
 impl std::error::Error for ImportError {}
 
 impl ImportReport {
-    /// Make the chart's overrides those of the file: the chart's previous overrides are
-    /// replaced by [`ImportReport::overrides`], each applied through [`Configuration::set`]
-    /// (checked, quantities canonical), so the configuration deploys what values.yaml, the
-    /// environment and the file would. All or nothing: on an error `config` is unchanged.
-    /// Returns the number of overrides applied.
+    /// Apply the file. [`ImportMode::Replace`]: the chart's previous overrides are replaced by
+    /// [`ImportReport::overrides`], so the configuration deploys what values.yaml, the
+    /// environment and the file would. [`ImportMode::Merge`]: each override is set on top of
+    /// the chart's others, and one that equals the preset drops the user's override there.
+    /// Each goes through [`Configuration::set`] (checked, quantities canonical). All or
+    /// nothing: on an error `config` is unchanged. Returns the number of overrides applied.
     pub fn apply(
         &self,
         catalog: &Catalog,
@@ -80,9 +111,18 @@ impl ImportReport {
         chart_id: &str,
     ) -> Result<usize, ConfigError> {
         let mut next = config.clone();
-        next.overrides.remove(chart_id);
-        for (path, value) in &self.overrides {
-            next.set(catalog, chart_id, path, value.clone())?;
+        match self.mode {
+            ImportMode::Replace => {
+                next.overrides.remove(chart_id);
+                for (path, value) in &self.overrides {
+                    next.set(catalog, chart_id, path, value.clone())?;
+                }
+            }
+            ImportMode::Merge => {
+                for (path, value) in &self.overrides {
+                    next.set_dropping_preset(catalog, chart_id, path, value.clone())?;
+                }
+            }
         }
         *config = next;
         Ok(self.overrides.len())
@@ -129,13 +169,27 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Read a values file for `chart_id` and compare it with the configuration's preset for that
-/// chart. Empty text or a YAML null document imports nothing; a top level that is not a map is
-/// an error, as is YAML that does not parse (with serde_yaml's line and column).
+/// chart ([`ImportMode::Replace`]). Empty text or a YAML null document imports nothing; a top
+/// level that is not a map is an error, as is YAML that does not parse (with serde_yaml's line
+/// and column).
 pub fn import_values(
     catalog: &Catalog,
     config: &Configuration,
     chart_id: &str,
     text: &str,
+) -> Result<ImportReport, ImportError> {
+    import_values_as(catalog, config, chart_id, text, ImportMode::Replace)
+}
+
+/// [`import_values`] in either mode: [`ImportMode::Merge`] compares the file with the
+/// configuration's effective values for the chart (preset and the user's overrides) and
+/// restores nothing.
+pub fn import_values_as(
+    catalog: &Catalog,
+    config: &Configuration,
+    chart_id: &str,
+    text: &str,
+    mode: ImportMode,
 ) -> Result<ImportReport, ImportError> {
     let error = |line, column, message: String| ImportError {
         chart: chart_id.to_string(),
@@ -174,7 +228,10 @@ pub fn import_values(
         Value::Tagged(t) => t.value,
         other => other,
     };
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        mode,
+        ..ImportReport::default()
+    };
     match &doc {
         Value::Null => return Ok(report),
         Value::Mapping(m) if m.is_empty() => return Ok(report),
@@ -191,7 +248,11 @@ pub fn import_values(
             ));
         }
     }
-    let preset = config.preset_values(chart);
+    // What a leaf is compared with: the preset (Replace) or what is deployed now (Merge).
+    let preset = match mode {
+        ImportMode::Replace => config.preset_values(chart),
+        ImportMode::Merge => config.effective(chart).into_owned(),
+    };
     let mut walker = Walker {
         catalog,
         chart,
@@ -201,6 +262,9 @@ pub fn import_values(
         report: &mut report,
     };
     walker.walk(&mut Vec::new(), &doc);
+    if mode == ImportMode::Merge {
+        return Ok(report);
+    }
     // Where the environment differs from values.yaml and the file says nothing, the file keeps
     // values.yaml's value: restore it. An environment that is the chart's own values file
     // (`values-prod.yaml`) stays: the install applies that file before the imported one.
@@ -229,6 +293,21 @@ pub fn import_values(
             .cloned()
             .unwrap_or(Value::Null);
         walker.restore(&segs, default);
+    }
+    // The user's overrides of the chart that applying would lose without the file naming
+    // them: not set by the file, and not restored to the same value.
+    if let Some(own) = config.overrides.get(chart_id) {
+        let kept = |p: &String, v: &Value| {
+            report
+                .overrides
+                .iter()
+                .any(|(q, w)| q == p && (w == v || !report.restored.contains(q)))
+        };
+        report.dropped = own
+            .iter()
+            .filter(|(p, v)| !kept(p, v))
+            .map(|(p, _)| p.clone())
+            .collect();
     }
     Ok(report)
 }
@@ -579,6 +658,70 @@ mod tests {
         .unwrap();
         assert_eq!(r.overrides[0], ("backend.replicas".into(), Value::from(2)));
         assert!(r.restored.iter().any(|p| p == "frontend.replicas"), "{r:?}");
+    }
+
+    /// A partial file merged onto a configuration with the user's own overrides: only what
+    /// differs from what is deployed now becomes an override, nothing is restored, the user's
+    /// other overrides stay, and a value equal to the preset drops the user's override there.
+    /// Replace on the same configuration says which of the user's overrides it would drop.
+    #[test]
+    fn a_partial_file_merges_onto_the_configuration() {
+        let mut c = rhesis("prod");
+        c.set(cat(), "rhesis", "worker.replicas", Value::from(7))
+            .unwrap();
+        c.set(cat(), "rhesis", "frontend.replicas", Value::from(4))
+            .unwrap();
+        let preset_backend = get_path(
+            &c.preset_values(cat().chart("rhesis").unwrap()),
+            &crate::base::values::parse_path("backend.replicas").unwrap(),
+        )
+        .cloned()
+        .unwrap();
+        // backend.replicas changes, worker.replicas restates the user's 7, frontend.replicas
+        // goes back to the preset's value.
+        let preset_frontend = get_path(
+            &c.preset_values(cat().chart("rhesis").unwrap()),
+            &crate::base::values::parse_path("frontend.replicas").unwrap(),
+        )
+        .cloned()
+        .unwrap();
+        let text = format!(
+            "backend:\n  replicas: 6\nworker:\n  replicas: 7\nfrontend:\n  replicas: {}\n",
+            display_value(&preset_frontend)
+        );
+        let r = import_values_as(cat(), &c, "rhesis", &text, ImportMode::Merge).unwrap();
+        assert_eq!(r.mode, ImportMode::Merge);
+        assert!(r.restored.is_empty() && r.dropped.is_empty(), "{r:?}");
+        assert_eq!(r.unchanged, 1, "{r:?}");
+        assert_eq!(
+            r.overrides,
+            [
+                ("backend.replicas".to_string(), Value::from(6)),
+                ("frontend.replicas".to_string(), preset_frontend.clone()),
+            ]
+        );
+        let mut merged = c.clone();
+        r.apply(cat(), &mut merged, "rhesis").unwrap();
+        let own = &merged.overrides["rhesis"];
+        assert_eq!(own.get("backend.replicas"), Some(&Value::from(6)));
+        assert_eq!(own.get("worker.replicas"), Some(&Value::from(7)));
+        assert_eq!(own.get("frontend.replicas"), None, "{own:?}");
+        assert_ne!(preset_backend, Value::from(6));
+
+        // Replace: the file stands in for the environment's file; it sets worker.replicas
+        // again, and frontend.replicas to the preset's value: the user's 4 is dropped...
+        let r = import_values(cat(), &c, "rhesis", &text).unwrap();
+        assert_eq!(r.mode, ImportMode::Replace);
+        assert_eq!(r.dropped, ["frontend.replicas"], "{r:?}");
+        // ...and a file that leaves both out drops both, and says so.
+        let r = import_values(cat(), &c, "rhesis", "backend:\n  replicas: 6\n").unwrap();
+        assert_eq!(r.dropped, ["frontend.replicas", "worker.replicas"], "{r:?}");
+        let mut replaced = c.clone();
+        r.apply(cat(), &mut replaced, "rhesis").unwrap();
+        assert_ne!(
+            replaced.overrides["rhesis"].get("worker.replicas"),
+            Some(&Value::from(7))
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::compute::review::{self, Finding};
 use crate::configuration::config::Configuration;
 use crate::model::catalog::Catalog;
 use crate::outputs::bundle::{values_bundle, values_bundle_file, BundleOptions};
-use crate::outputs::import::{import_values, ImportReport};
+use crate::outputs::import::{import_values_as, ImportMode, ImportReport};
 use crate::outputs::manifests::{
     hardening_overlay, multi_doc, multi_doc_files, per_object_files, render, render_hardening,
     render_patches, render_stack,
@@ -79,6 +79,9 @@ pub enum Request {
         config: Configuration,
         chart: String,
         text: String,
+        /// Replace the environment's values (the default) or merge onto the configuration.
+        #[serde(default)]
+        mode: ImportMode,
     },
     /// A share link holding values written as YAML ([`share::decode`]), which the page's
     /// [`share::decode_without_yaml`] leaves to the worker.
@@ -540,8 +543,9 @@ impl FilesService {
                 config,
                 chart,
                 text,
+                mode,
             }) => (
-                match import_values(catalog, &config, &chart, &text) {
+                match import_values_as(catalog, &config, &chart, &text, mode) {
                     Ok(report) => Reply::Import { report },
                     Err(e) => Reply::Error {
                         message: e.to_string(),
@@ -577,6 +581,7 @@ impl FilesService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outputs::import::import_values;
 
     fn catalog() -> &'static Catalog {
         Catalog::builtin()
@@ -732,6 +737,7 @@ mod tests {
             config: c.clone(),
             chart: "rhesis".into(),
             text: text.into(),
+            mode: ImportMode::Replace,
         });
         let report = import_values(catalog(), &c, "rhesis", text).unwrap();
         assert!(report.unknown.contains(&"bogus".to_string()), "{report:?}");
@@ -741,6 +747,7 @@ mod tests {
             config: c.clone(),
             chart: "rhesis".into(),
             text: bad.into(),
+            mode: ImportMode::Merge,
         });
         let e = import_values(catalog(), &c, "rhesis", bad).unwrap_err();
         assert!(e.to_string().contains("line"), "{e}");
