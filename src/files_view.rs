@@ -317,6 +317,9 @@ async fn files_body(open: RwSignal<bool>) -> AnyView {
                     {move || (preparing.get() > 0).then_some("Preparing the archive…")}
                 </span>
             </div>
+            <p class="muted files-note" data-testid="manifests-note">
+                "The manifests are what "<code>"helm template"</code>" prints from each real chart with this bundle, with two exceptions: text the chart's authors wrote (scripts, configuration files, dashboards) and secrets Helm generates at install stand as one-line placeholders naming their template. The bundle's "<code>"render.sh"</code>" runs "<code>"helm template"</code>" on your chart checkout for the complete files. What the charts lack (disruption budgets, network policies, resources of init containers) is in "<code>"hardening/"</code>", a kustomize overlay on top of the render; the render itself stays exactly the charts'."
+            </p>
             {move || error.get().map(|e| view! { <p class="notice error" role="alert" data-testid="files-error">{e}</p> })}
             <div class="preview">
                 <nav class="file-list" aria-label="Generated files">

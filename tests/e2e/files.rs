@@ -167,6 +167,13 @@ async fn preview_and_download_files() {
     assert!(zip
         .by_name("tonnage-rhesis-prod-values/helmfile.yaml")
         .is_ok());
+    // Where the manifests are offered, the page says which values are placeholders and how
+    // to get the complete files.
+    let note = s.text("[data-testid=manifests-note]").await;
+    assert!(
+        note.contains("placeholders") && note.contains("render.sh"),
+        "{note}"
+    );
     s.click("[data-testid=download-manifests-tgz]").await;
     let t = downloaded(&s, "tonnage-rhesis-prod-manifests.tar.gz").await;
     let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::Cursor::new(t)));
