@@ -1123,6 +1123,17 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                         ),
                     ));
                 }
+                if !e.refs_complete() {
+                    return Err(err(
+                        file,
+                        format!("{at}.render.env[{j}]"),
+                        format!(
+                            "{:?}: a secret or config_map names its object by exactly one of \
+                             name_at, name and its key by exactly one of key_at, key",
+                            e.name
+                        ),
+                    ));
+                }
             }
             for p in r.paths() {
                 check_path(file, chart, &format!("{at}.render"), p, None)?;
