@@ -2927,8 +2927,7 @@ fn render_workload(
     }
     // The Service clients connect to (named as the template names it, catalog `render`).
     if !c.ports.is_empty() {
-        let name = c.render.as_ref().and_then(|r| r.service.as_deref());
-        let name = name.unwrap_or(&w.name);
+        let name = c.service_name(&ctx.values).unwrap_or(&w.name);
         let svc = Service {
             metadata: meta(ctx, name, Some(&c.id)),
             spec: Some(ServiceSpec {
