@@ -680,11 +680,17 @@ fn own_labels<'a>(ctx: &Ctx<'a>, id: &str) -> Option<&'a BTreeMap<String, String
     }
 }
 
-/// `{release}` and `{chart}` of a catalog `render` label.
+/// `{release}`, `{chart}` and `{name}` (the chart's name, or `nameOverride`: the name helper)
+/// of a catalog `render` label.
 fn fill_label<'s>(ctx: &'s Ctx, v: &'s str) -> &'s str {
     match v {
         "{release}" => &ctx.release,
         "{chart}" => &ctx.chart_label,
+        "{name}" => ctx
+            .get("nameOverride")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&ctx.chart.chart.name),
         v => v,
     }
 }
