@@ -440,6 +440,15 @@ impl Component {
             .or(self.workload.as_deref())
     }
 
+    /// `metadata.name` of the Service clients connect to: the name the template fixes (`render.
+    /// service`, cauldron-infra's `timescaledb`), else the workload's.
+    pub fn service_name<'a>(&'a self, values: &Value) -> Option<&'a str> {
+        self.render
+            .as_ref()
+            .and_then(|r| r.service.as_deref())
+            .or_else(|| self.workload_name(values))
+    }
+
     /// Whether the component holds data of its own (a database, a broker...).
     pub fn is_stateful(&self) -> bool {
         self.kind == WorkloadKind::StatefulSet || self.persistence != Persistence::None
@@ -1119,6 +1128,17 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                         format!("{at}.render.env[{j}]"),
                         format!(
                             "{:?} needs exactly one of value, values, template, secret, config_map",
+                            e.name
+                        ),
+                    ));
+                }
+                if !e.refs_complete() {
+                    return Err(err(
+                        file,
+                        format!("{at}.render.env[{j}]"),
+                        format!(
+                            "{:?}: a secret or config_map names its object by exactly one of \
+                             name_at, name and its key by exactly one of key_at, key",
                             e.name
                         ),
                     ));

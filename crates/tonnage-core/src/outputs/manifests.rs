@@ -173,6 +173,7 @@ fn kind_rank(kind: &str) -> usize {
 // Per-chart modules: what a chart's templates do that its catalog's data cannot express
 
 mod cauldron_frappe;
+mod cauldron_infra;
 
 /// What a chart's templates do beyond the catalog's data (its `render` facts and values
 /// paths), in one small module per chart. Every hook defaults to nothing.
@@ -194,6 +195,7 @@ trait ChartModule {
 fn chart_module(chart: &str) -> Option<&'static dyn ChartModule> {
     match chart {
         "cauldron-frappe" => Some(&cauldron_frappe::CauldronFrappe),
+        "cauldron-infra" => Some(&cauldron_infra::CauldronInfra),
         _ => None,
     }
 }
@@ -678,11 +680,17 @@ fn own_labels<'a>(ctx: &Ctx<'a>, id: &str) -> Option<&'a BTreeMap<String, String
     }
 }
 
-/// `{release}` and `{chart}` of a catalog `render` label.
+/// `{release}`, `{chart}` and `{name}` (the chart's name, or `nameOverride`: the name helper)
+/// of a catalog `render` label.
 fn fill_label<'s>(ctx: &'s Ctx, v: &'s str) -> &'s str {
     match v {
         "{release}" => &ctx.release,
         "{chart}" => &ctx.chart_label,
+        "{name}" => ctx
+            .get("nameOverride")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&ctx.chart.chart.name),
         v => v,
     }
 }
@@ -707,6 +715,11 @@ fn chart_labels(
         .chain(common)
         .map(|(k, v)| (k.as_str(), fill_label(ctx, v)))
         .collect();
+    // A component the chart's templates do not write (a subchart's) keeps Tonnage's component
+    // label, so that its selector stays its own.
+    if let Some(c) = component.filter(|c| own.is_none() && ctx.chart.component(c).is_some()) {
+        pairs.insert(0, ("app.kubernetes.io/component", c));
+    }
     // The values' labels (`global.labels`) come last and win, as in the helper's YAML.
     let from: Vec<(String, String)> = match render.labels_from.as_deref().filter(|_| !selector) {
         Some(p) => ctx.string_map(p).into_iter().collect(),
@@ -2110,6 +2123,10 @@ fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
         x.command.clone_from(&r.command);
         x.args.clone_from(&r.args);
     }
+    if let Some(p) = &r.command_inline {
+        x.command = ctx.get(p.as_str()).map(inline_list);
+        x.args.clone_from(&r.args);
+    }
     for init in &mut x.init {
         if let Some(entries) = r.init_env.get(&init.name) {
             init.env = Some(template_env_list(ctx, entries));
@@ -2118,10 +2135,34 @@ fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
     }
 }
 
+/// A values list as a template prints it inline (`command: {{ .Values.x }}`): Go writes
+/// `[a b c]`, which YAML reads as a flow list: one item, the words joined by spaces (more
+/// where a word holds a comma). A scalar is one item.
+fn inline_list(v: &Value) -> Vec<String> {
+    let joined = match v {
+        Value::Sequence(items) => items
+            .iter()
+            .map(|i| scalar_text(i).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" "),
+        v => return scalar_text(v).into_iter().collect(),
+    };
+    joined
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Environment entries as the chart's template writes them (catalog `render.env`).
 fn template_env_list(ctx: &Ctx, entries: &[EnvEntry]) -> Vec<EnvVar> {
     let key_ref = |k: &KeyRef| {
-        let name = ctx.text(&k.name_at)?;
+        let name = match (&k.name_at, &k.name) {
+            (Some(p), _) => ctx.text(p)?,
+            (None, Some(n)) => n.clone(),
+            (None, None) => return None,
+        };
         let key = match (&k.key_at, &k.key) {
             (Some(p), _) => ctx.text(p)?,
             (None, Some(k)) => k.clone(),
@@ -2753,14 +2794,6 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
     }
     let p = PLACEHOLDER;
     let (name, data): (String, Vec<(&str, String)>) = match ctx.chart.id.as_str() {
-        "cauldron-infra" => (
-            "cauldron-secrets".into(),
-            vec![
-                ("db-root-password", p.into()),
-                ("timescale-password", p.into()),
-                ("rabbitmq-password", p.into()),
-            ],
-        ),
         "caracal" => (
             "caracal-secrets".into(),
             vec![("DB_PASSWORD", p.into()), ("REDIS_PASSWORD", p.into())],
@@ -2799,16 +2832,22 @@ fn add_secret(sink: &mut Sink, name: String, data: Vec<(&str, String)>) {
 }
 
 fn service_ports(ctx: &Ctx, c: &Component) -> Vec<ServicePort> {
-    let by_number = ctx
+    let by_number = c.render.as_ref().and_then(|r| r.target_port).or(ctx
         .chart
         .render
         .as_ref()
-        .is_some_and(|r| r.target_port == TargetPort::Number);
+        .map(|r| r.target_port))
+        == Some(TargetPort::Number);
+    // A port number the template reads from the values (catalog `render.service_ports`).
+    let port_at = |name: &str| {
+        let path = c.render.as_ref()?.service_ports.get(name)?;
+        i32::try_from(ctx.int_at(path.as_str())?).ok()
+    };
     c.ports
         .iter()
         .map(|p| ServicePort {
             name: Some(p.name.clone()),
-            port: i32::from(p.port),
+            port: port_at(&p.name).unwrap_or(i32::from(p.port)),
             target_port: Some(if by_number {
                 IntOrString::Int(i32::from(p.port))
             } else {
@@ -2892,10 +2931,11 @@ fn render_workload(
             sink.push("Service", &headless, svc);
         }
     }
-    // The Service clients connect to.
+    // The Service clients connect to (named as the template names it, catalog `render`).
     if !c.ports.is_empty() {
+        let name = c.service_name(&ctx.values).unwrap_or(&w.name);
         let svc = Service {
-            metadata: meta(ctx, &w.name, Some(&c.id)),
+            metadata: meta(ctx, name, Some(&c.id)),
             spec: Some(ServiceSpec {
                 type_: Some(service_type(ctx, c).unwrap_or_else(|| "ClusterIP".into())),
                 ports: Some(service_ports(ctx, c)),
@@ -2904,7 +2944,7 @@ fn render_workload(
             }),
             ..Default::default()
         };
-        sink.push("Service", &w.name, svc);
+        sink.push("Service", name, svc);
     }
     if let Some(h) = w.hpa {
         hpa(ctx, sink, w, h);

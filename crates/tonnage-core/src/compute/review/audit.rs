@@ -530,7 +530,7 @@ fn hosts_not_services(ctx: &mut Ctx<'_>) {
             let Some(comp) = target_chart.component(tid) else {
                 continue;
             };
-            let Some(service) = comp.workload_name(values) else {
+            let Some(service) = comp.service_name(values) else {
                 continue;
             };
             let ns = &target_chart.chart.namespace;

@@ -73,6 +73,20 @@ pub struct ComponentRender {
     /// which these templates do not set).
     #[serde(default)]
     pub init_env: BTreeMap<String, Vec<EnvEntry>>,
+    /// A values path whose list the template prints inline (`command: {{ .Values.x }}`): Go
+    /// prints `[a b c]`, which YAML reads as a flow list of one item, the words joined by
+    /// spaces (split at commas).
+    #[serde(default)]
+    pub command_inline: Option<String>,
+    /// The client Service's name as the template writes it (a fixed name, not the
+    /// workload's), and per port name the values path of the Service's port number.
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub service_ports: BTreeMap<String, String>,
+    /// The client Service's `targetPort`, where it differs from the chart's (`target_port`).
+    #[serde(default)]
+    pub target_port: Option<TargetPort>,
 }
 
 /// One environment variable as the template writes it: exactly one of `value` (a literal
@@ -94,12 +108,15 @@ pub struct EnvEntry {
     pub config_map: Option<KeyRef>,
 }
 
-/// A Secret's or ConfigMap's key: the object's name at the values path `name_at`, the key at
-/// the values path `key_at` or the literal `key`.
+/// A Secret's or ConfigMap's key: the object's name at the values path `name_at` or the
+/// literal `name`, the key at the values path `key_at` or the literal `key`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRef {
-    pub name_at: String,
+    #[serde(default)]
+    pub name_at: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
     #[serde(default)]
     pub key_at: Option<String>,
     #[serde(default)]
@@ -145,8 +162,19 @@ impl EnvEntry {
         let refs = [&self.secret, &self.config_map]
             .into_iter()
             .flatten()
-            .flat_map(|r| [Some(r.name_at.as_str()), r.key_at.as_deref()]);
+            .flat_map(|r| [r.name_at.as_deref(), r.key_at.as_deref()]);
         self.values.as_deref().into_iter().chain(refs.flatten())
+    }
+
+    /// Whether its Secret or ConfigMap reference names the object once (`name_at` or `name`)
+    /// and the key once (`key_at` or `key`).
+    pub fn refs_complete(&self) -> bool {
+        [&self.secret, &self.config_map]
+            .into_iter()
+            .flatten()
+            .all(|r| {
+                r.name_at.is_some() != r.name.is_some() && r.key_at.is_some() != r.key.is_some()
+            })
     }
 
     /// How many sources the entry names (exactly one is valid).
@@ -170,6 +198,8 @@ impl ComponentRender {
             .flat_map(EnvEntry::paths)
             .collect();
         out.extend(self.env_values.as_deref());
+        out.extend(self.command_inline.as_deref());
+        out.extend(self.service_ports.values().map(String::as_str));
         for f in &self.env_from {
             out.extend(f.config_map_at.as_deref());
             out.extend(f.secret_at.as_deref());
