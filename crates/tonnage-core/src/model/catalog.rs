@@ -204,6 +204,9 @@ pub struct Probes {
     pub liveness: Option<Probe>,
     #[serde(default)]
     pub readiness: Option<Probe>,
+    /// A startup probe, where the chart's files write one.
+    #[serde(default)]
+    pub startup: Option<Probe>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
