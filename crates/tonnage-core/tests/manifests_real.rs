@@ -674,7 +674,6 @@ fn rae_memory_manifests_are_real_helms() {
 }
 
 #[test]
-#[ignore = "not yet real Helm's render: see report_manifest_differences"]
 fn caracal_manifests_are_real_helms() {
     assert_matches("caracal");
 }

@@ -2849,6 +2849,20 @@ fn service_type(ctx: &Ctx, c: &Component) -> Option<String> {
         .find_map(|p| ctx.live_text(&format!("{p}.service.type")))
 }
 
+/// A workload's `spec.replicas`: the HPA minimum under an HPA (what the plan counts), unless
+/// the chart's files keep the values' count beside it (catalog `render.hpa_keeps_replicas`).
+fn spec_replicas(ctx: &Ctx, w: &Work) -> i64 {
+    let keeps = ctx
+        .chart
+        .render
+        .as_ref()
+        .is_some_and(|r| r.hpa_keeps_replicas);
+    match (&w.c.values.replicas, w.hpa) {
+        (Some(p), Some(_)) if keeps => ctx.count_at(p.as_str(), 1),
+        _ => w.replicas,
+    }
+}
+
 /// Whether the component has one Service of its own (catalog `render.service_headless`), and
 /// whether it is headless.
 fn own_service(c: &Component) -> Option<bool> {
@@ -2865,7 +2879,7 @@ fn render_workload(
     let (template, claims) = pod_template(ctx, sink, w, shared);
     resource_patch(ctx, sink, c, &w.name, &template);
     let selector = component_selector(ctx, &c.id);
-    let replicas = Some(i32_of(w.replicas));
+    let replicas = Some(i32_of(spec_replicas(ctx, w)));
     match c.kind {
         WorkloadKind::Deployment => {
             // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
@@ -3967,6 +3981,30 @@ mod tests {
     }
 
     /// Baseline and peak sums of the rendered objects; checks spec.replicas = HPA minimum.
+    /// Whether the chart's files keep a workload's own count beside its HPA (catalog
+    /// `render.hpa_keeps_replicas`).
+    fn hpa_keeps_replicas(chart: &str) -> bool {
+        cat()
+            .chart(chart)
+            .and_then(|c| c.render.as_ref())
+            .is_some_and(|r| r.hpa_keeps_replicas)
+    }
+
+    /// A workload's baseline and peak replicas: spec.replicas, or under an HPA its minimum
+    /// and maximum. spec.replicas is then the HPA minimum, unless the chart's files keep their
+    /// own count (which the HPA scales from: [`assert_workloads`] checks it).
+    fn under_hpa(m: &Manifest, n: i64, hpas: &BTreeMap<String, (i64, i64)>) -> (i64, i64) {
+        match hpas.get(&m.name) {
+            Some((min, max)) => {
+                if !hpa_keeps_replicas(&m.chart) {
+                    assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
+                }
+                (*min, *max)
+            }
+            None => (n, n),
+        }
+    }
+
     fn sums(ms: &[Manifest]) -> (Sums, Sums) {
         let mut hpas: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         for m in ms.iter().filter(|m| m.kind == "HorizontalPodAutoscaler") {
@@ -3986,13 +4024,7 @@ mod tests {
                     let d: Deployment = typed(m);
                     let n = i64::from(d.spec.replicas.unwrap_or(1));
                     let pod = d.spec.template.spec.clone().unwrap_or_default();
-                    let p = match hpas.get(&m.name) {
-                        Some((min, max)) => {
-                            assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
-                            *max
-                        }
-                        None => n,
-                    };
+                    let (n, p) = under_hpa(m, n, &hpas);
                     add_pod(&mut base, &pod, n);
                     add_pod(&mut peak, &pod, p);
                 }
@@ -4000,13 +4032,7 @@ mod tests {
                     let s: StatefulSet = typed(m);
                     let n = i64::from(s.spec.replicas.unwrap_or(1));
                     let pod = s.spec.template.spec.clone().unwrap_or_default();
-                    let p = match hpas.get(&m.name) {
-                        Some((min, max)) => {
-                            assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
-                            *max
-                        }
-                        None => n,
-                    };
+                    let (n, p) = under_hpa(m, n, &hpas);
                     add_pod(&mut base, &pod, n);
                     add_pod(&mut peak, &pod, p);
                     // Every claim template, once per replica.
@@ -4090,11 +4116,23 @@ mod tests {
                 }
             };
             let at = format!("{} {} ({kind} {name})", cp.stack, cp.id);
-            assert_eq!(
-                i64::from(replicas.unwrap_or(1)),
-                cp.replicas.baseline,
-                "{at}"
-            );
+            // Under an HPA whose chart keeps its own count, spec.replicas is the values' count
+            // and the baseline the HPA's minimum.
+            let hpa_min = ms
+                .iter()
+                .filter(|m| m.chart == chart.id && m.kind == "HorizontalPodAutoscaler")
+                .map(typed::<HorizontalPodAutoscaler>)
+                .find(|h| h.spec.scale_target_ref.name == name)
+                .map(|h| i64::from(h.spec.min_replicas.unwrap_or(1)));
+            let baseline = match (hpa_min, &comp.values.replicas) {
+                (Some(min), Some(p)) if hpa_keeps_replicas(&chart.id) => {
+                    let own = crate::values::lookup(&values, p).and_then(Value::as_i64);
+                    assert_eq!(replicas.map(i64::from), own, "{at}: the values' count");
+                    min
+                }
+                _ => i64::from(replicas.unwrap_or(1)),
+            };
+            assert_eq!(baseline, cp.replicas.baseline, "{at}");
             let sidecars: Vec<&str> = pod.containers[1..]
                 .iter()
                 .map(|c| c.name.as_str())
@@ -4238,6 +4276,17 @@ mod tests {
             &["caracal"],
             "dev",
             &["zookeeper.persistence.enabled=false"],
+        );
+        // Caracal's overlay keeps replicaCount beside the HPA: spec.replicas 1, baseline the
+        // HPA minimum 3 (and 2 above a minimum of 1).
+        assert_agrees(&["caracal"], "dev", &["gateway.autoscaling.enabled=true"]);
+        assert_agrees(
+            &["caracal"],
+            "prod",
+            &[
+                "mcpAdapter.replicaCount=3",
+                "mcpAdapter.autoscaling.minReplicas=1",
+            ],
         );
     }
 

@@ -29,6 +29,11 @@ pub struct ChartRender {
     /// A Service's `targetPort`: the container port's `number`, or its `name` (the default).
     #[serde(default)]
     pub target_port: TargetPort,
+    /// With an HPA, a workload's `spec.replicas` stays the count its values give (raw files
+    /// patched by an overlay) instead of the HPA minimum; the HPA scales it from there, and the
+    /// plan's baseline is still the HPA minimum.
+    #[serde(default)]
+    pub hpa_keeps_replicas: bool,
     /// What a pod template carries: the selector's labels (the default) or the object's.
     #[serde(default)]
     pub pod_labels: PodLabels,
