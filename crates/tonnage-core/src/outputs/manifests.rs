@@ -2203,6 +2203,13 @@ fn template_env_list(ctx: &Ctx, entries: &[EnvEntry]) -> Vec<EnvVar> {
             if let Some(f) = &e.field {
                 return Some(env_field(&e.name, f));
             }
+            if let Some(p) = &e.pods {
+                let n = ctx.count_at(p.count.as_str(), 1).clamp(1, 255);
+                let list: Vec<String> = (0..n)
+                    .map(|i| format!("{}{i}{}", p.prefix, p.suffix))
+                    .collect();
+                return Some(env(&e.name, list.join(&p.sep)));
+            }
             if let Some((name, key)) = e.secret.as_ref().and_then(key_ref) {
                 return Some(env_secret(&e.name, &SecretRef { name, key }));
             }

@@ -148,7 +148,7 @@ pub struct ExtraService {
 /// One environment variable as the template writes it: exactly one of `value` (a literal
 /// the template sets), `values` (a values path), `template` (text the chart's authors wrote:
 /// rendered as a placeholder naming the template), `secret` or `config_map` (a key reference),
-/// `field` (a field of the pod: `metadata.name`).
+/// `field` (a field of the pod: `metadata.name`), `pods` (a StatefulSet's pod addresses).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvEntry {
@@ -165,6 +165,19 @@ pub struct EnvEntry {
     pub config_map: Option<KeyRef>,
     #[serde(default)]
     pub field: Option<String>,
+    #[serde(default)]
+    pub pods: Option<PodList>,
+}
+
+/// The addresses of a StatefulSet's pods, for as many as the values count: `<prefix><i><suffix>`
+/// for each ordinal `i`, joined by `sep` (a raw file spells them out for its default count).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodList {
+    pub count: String,
+    pub prefix: String,
+    pub suffix: String,
+    pub sep: String,
 }
 
 /// A Secret's or ConfigMap's key: the object's name at the values path `name_at` (or the
@@ -225,7 +238,12 @@ impl EnvEntry {
             .into_iter()
             .flatten()
             .flat_map(|r| [r.name_at.as_deref(), r.key_at.as_deref()]);
-        self.values.as_deref().into_iter().chain(refs.flatten())
+        let count = self.pods.as_ref().map(|p| p.count.as_str());
+        self.values
+            .as_deref()
+            .into_iter()
+            .chain(count)
+            .chain(refs.flatten())
     }
 
     /// How many sources the entry names (exactly one is valid).
@@ -236,6 +254,7 @@ impl EnvEntry {
             + usize::from(self.secret.is_some())
             + usize::from(self.config_map.is_some())
             + usize::from(self.field.is_some())
+            + usize::from(self.pods.is_some())
     }
 }
 
