@@ -204,6 +204,9 @@ pub struct Probes {
     pub liveness: Option<Probe>,
     #[serde(default)]
     pub readiness: Option<Probe>,
+    /// A startup probe, where the chart's files write one.
+    #[serde(default)]
+    pub startup: Option<Probe>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -1077,6 +1080,23 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
     if let Some(p) = chart.render.as_ref().and_then(|r| r.labels_from.as_deref()) {
         check_path(file, chart, "render.labels_from", p, None)?;
     }
+    if let Some(r) = &chart.render {
+        if let Some(n) = &r.namespace {
+            check_path(file, chart, "render.namespace.values", &n.values, None)?;
+        }
+        for (i, cm) in r.config_maps.iter().enumerate() {
+            for (key, p) in &cm.values {
+                if !cm.keys.contains(key) {
+                    return Err(err(
+                        file,
+                        format!("render.config_maps[{i}].values.{key}"),
+                        "is not one of its keys",
+                    ));
+                }
+                check_path(file, chart, &format!("render.config_maps[{i}]"), p, None)?;
+            }
+        }
+    }
     for (i, key) in chart.template_reads.iter().enumerate() {
         let at = format!("template_reads[{i}]");
         let segs = crate::base::values::parse_path(key).map_err(|e| err(file, &at, e.problem))?;
@@ -1127,7 +1147,7 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                         file,
                         format!("{at}.render.env[{j}]"),
                         format!(
-                            "{:?} needs exactly one of value, values, template, secret, config_map",
+                            "{:?} needs exactly one of value, values, template, secret, config_map, field, pods",
                             e.name
                         ),
                     ));
@@ -1286,6 +1306,7 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
         for (which, probe) in [
             ("liveness", &c.probes.liveness),
             ("readiness", &c.probes.readiness),
+            ("startup", &c.probes.startup),
         ] {
             let Some(p) = probe else { continue };
             let forms =

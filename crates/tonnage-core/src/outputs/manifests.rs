@@ -13,7 +13,8 @@
 //!
 //! Release name = chart id; workloads are named as the real chart names them (the catalog's
 //! `workload` / `workload_when`), else `<release>-<component>`; a StatefulSet's headless
-//! Service is `<workload>-headless`. Namespace = the catalog's namespace.
+//! Service is `<workload>-headless` (or its own Service: `render.service_headless`). Namespace =
+//! the catalog's namespace (or the values' at `render.namespace`).
 //!
 //! Total: never panics; a missing or malformed figure leaves its field out. Deterministic:
 //! charts in configuration (catalog) order, then Helm's install order of kinds, then name.
@@ -33,7 +34,7 @@ use k8s_openapi::api::autoscaling::v2::{
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector,
     ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
-    EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    EnvVarSource, ExecAction, HTTPGetAction, Namespace, ObjectFieldSelector, PersistentVolumeClaim,
     PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity,
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
     Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
@@ -59,7 +60,7 @@ use crate::base::quantity::Quantity;
 use crate::base::values::{display_value, lookup, quantity_of};
 use crate::compute::plan::bitnami_preset;
 use crate::configuration::config::Configuration;
-use crate::model::catalog::render::{ComponentRender, EnvEntry, KeyRef, TargetPort};
+use crate::model::catalog::render::{ComponentRender, EnvEntry, KeyRef, PodLabels, TargetPort};
 use crate::model::catalog::{
     AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
     WorkloadKind,
@@ -172,6 +173,7 @@ fn kind_rank(kind: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Per-chart modules: what a chart's templates do that its catalog's data cannot express
 
+mod caracal;
 mod cauldron_frappe;
 mod cauldron_infra;
 
@@ -189,11 +191,14 @@ trait ChartModule {
     fn config_maps(&self, _ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {
         Vec::new()
     }
+    /// Objects beside the workloads' (a Namespace, PodDisruptionBudgets, more Services).
+    fn objects(&self, _ctx: &Ctx, _sink: &mut Sink, _works: &[Work]) {}
 }
 
 /// The one dispatch point: the module of a chart that has one.
 fn chart_module(chart: &str) -> Option<&'static dyn ChartModule> {
     match chart {
+        "caracal" => Some(&caracal::Caracal),
         "cauldron-frappe" => Some(&cauldron_frappe::CauldronFrappe),
         "cauldron-infra" => Some(&cauldron_infra::CauldronInfra),
         _ => None,
@@ -372,15 +377,28 @@ fn render_both(catalog: &Catalog, config: &Configuration, id: &str) -> Rendered 
         .chart(id)
         .filter(|_| config.stacks.iter().any(|s| s == id))
     {
+        let values = config.effective(chart);
+        // The namespace the chart's files take from the values (catalog `render.namespace`).
+        let namespace = chart
+            .render
+            .as_ref()
+            .and_then(|r| r.namespace.as_ref())
+            .and_then(|n| lookup(&values, &n.values))
+            .and_then(scalar_text)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| chart.chart.namespace.clone());
         let ctx = Ctx {
             chart,
-            values: config.effective(chart),
+            values,
             release: chart.id.clone(),
-            namespace: chart.chart.namespace.clone(),
+            namespace,
             chart_label: format!("{}-{}", chart.chart.name, chart.chart.version),
             labels: Rc::default(),
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
+        if let Some(r) = &chart.render {
+            sink.object_labels.clone_from(&r.object_labels);
+        }
         render_chart(&ctx, &mut sink);
         all = sink.finish();
     }
@@ -541,6 +559,8 @@ struct Sink {
     yaml: crate::base::yaml::serialize::Writer,
     /// Where the label maps of the objects written go back to.
     labels: Rc<LabelMaps>,
+    /// Labels added last to one object (`<Kind>/<name>`, catalog `render.object_labels`).
+    object_labels: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Sink {
@@ -553,6 +573,7 @@ impl Sink {
             secrets: BTreeMap::new(),
             yaml: crate::base::yaml::serialize::Writer::default(),
             labels,
+            object_labels: BTreeMap::new(),
         }
     }
 
@@ -572,6 +593,10 @@ impl Sink {
         name: &str,
         mut obj: T,
     ) {
+        if let Some(extra) = self.object_labels.get(&format!("{kind}/{name}")) {
+            let labels = obj.meta_mut().labels.get_or_insert_with(BTreeMap::new);
+            labels.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         // Serialising these plain structs cannot fail; if it ever did, the object is left out
         // rather than aborting the whole rendering. Written straight to text (`base::yaml::serialize`): the
         // same text as `to_yaml(&serde_yaml::to_value(obj))`, which tests check on every object.
@@ -672,10 +697,14 @@ fn credential(
 // Labels and metadata
 
 /// The component's own labels where the chart's templates write them (catalog `render`): a
-/// component's, or for a shared volume the first component that mounts it.
-fn own_labels<'a>(ctx: &Ctx<'a>, id: &str) -> Option<&'a BTreeMap<String, String>> {
+/// component's (in a selector, its `selector` where given), or for a shared volume the first
+/// component that mounts it.
+fn own_labels<'a>(ctx: &Ctx<'a>, id: &str, selector: bool) -> Option<&'a BTreeMap<String, String>> {
     match ctx.chart.component(id) {
-        Some(c) => c.render.as_ref().map(|r| &r.labels),
+        Some(c) => c.render.as_ref().map(|r| match &r.selector {
+            Some(s) if selector => s,
+            _ => &r.labels,
+        }),
         None => ctx.chart.volume(id).map(|v| &v.labels),
     }
 }
@@ -708,7 +737,7 @@ fn chart_labels(
     } else {
         &render.labels
     };
-    let own = component.and_then(|c| own_labels(ctx, c));
+    let own = component.and_then(|c| own_labels(ctx, c, selector));
     let mut pairs: Vec<(&str, &str)> = own
         .into_iter()
         .flatten()
@@ -856,6 +885,8 @@ impl LabelMaps {
 /// An object whose label maps [`LabelMaps`] can take back once it is written.
 trait GiveLabels {
     fn give_labels(&mut self, to: &LabelMaps);
+    /// The object's metadata.
+    fn meta_mut(&mut self) -> &mut ObjectMeta;
 }
 
 macro_rules! give_metadata_labels {
@@ -863,6 +894,9 @@ macro_rules! give_metadata_labels {
         impl GiveLabels for $t {
             fn give_labels(&mut self, to: &LabelMaps) {
                 to.give_meta(Some(&mut self.metadata));
+            }
+            fn meta_mut(&mut self) -> &mut ObjectMeta {
+                &mut self.metadata
             }
         }
     )*};
@@ -877,10 +911,14 @@ give_metadata_labels!(
     RoleBinding,
     ConfigMap,
     Ingress,
-    ExternalSecret
+    ExternalSecret,
+    Namespace
 );
 
 impl GiveLabels for Deployment {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
     fn give_labels(&mut self, to: &LabelMaps) {
         to.give_meta(Some(&mut self.metadata));
         to.give_selector(Some(&mut self.spec.selector));
@@ -889,6 +927,9 @@ impl GiveLabels for Deployment {
 }
 
 impl GiveLabels for StatefulSet {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
     fn give_labels(&mut self, to: &LabelMaps) {
         to.give_meta(Some(&mut self.metadata));
         let spec = &mut self.spec;
@@ -901,6 +942,9 @@ impl GiveLabels for StatefulSet {
 }
 
 impl GiveLabels for Service {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
     fn give_labels(&mut self, to: &LabelMaps) {
         to.give_meta(Some(&mut self.metadata));
         to.give(self.spec.as_mut().and_then(|s| s.selector.take()));
@@ -908,6 +952,9 @@ impl GiveLabels for Service {
 }
 
 impl GiveLabels for PodDisruptionBudget {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
     fn give_labels(&mut self, to: &LabelMaps) {
         to.give_meta(Some(&mut self.metadata));
         to.give_selector(self.spec.as_mut().and_then(|s| s.selector.as_mut()));
@@ -915,6 +962,9 @@ impl GiveLabels for PodDisruptionBudget {
 }
 
 impl GiveLabels for NetworkPolicy {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
     fn give_labels(&mut self, to: &LabelMaps) {
         to.give_meta(Some(&mut self.metadata));
         let Some(spec) = self.spec.as_mut() else {
@@ -938,6 +988,9 @@ impl GiveLabels for NetworkPolicy {
 }
 
 impl GiveLabels for ServiceMonitor {
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
     fn give_labels(&mut self, to: &LabelMaps) {
         to.give_meta(Some(&mut self.metadata));
         to.give_selector(Some(&mut self.spec.selector));
@@ -1782,11 +1835,12 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
     let c = w.c;
     let b = base(c);
     let mut x = Extras::default();
-    let headless = format!(
-        "{}.{}.svc.cluster.local",
-        headless_name(&w.name),
-        ctx.namespace
-    );
+    // The Service that names the pods: the workload's own where it has one.
+    let pods_service = match own_service(c) {
+        Some(_) => w.name.clone(),
+        None => headless_name(&w.name),
+    };
+    let headless = format!("{pods_service}.{}.svc.cluster.local", ctx.namespace);
     match w.family {
         Family::BitnamiPostgres => {
             let secret_name = format!("{}-{b}", ctx.release);
@@ -2056,7 +2110,6 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             }
             match ctx.chart.id.as_str() {
                 "rae-memory" if c.id == "celery-worker" => rae_celery(ctx, &mut x),
-                "caracal" => caracal_extras(ctx, sink, c, &mut x),
                 _ => {}
             }
         }
@@ -2084,7 +2137,10 @@ fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
         .env_from
         .iter()
         .filter_map(|f| {
-            if let Some(name) = f.config_map_at.as_ref().and_then(|p| ctx.text(p)) {
+            let literal = f.config_map.clone();
+            if let Some(name) =
+                literal.or_else(|| f.config_map_at.as_ref().and_then(|p| ctx.text(p)))
+            {
                 return Some(EnvFromSource {
                     config_map_ref: Some(ConfigMapEnvSource {
                         name,
@@ -2182,6 +2238,16 @@ fn template_env_list(ctx: &Ctx, entries: &[EnvEntry]) -> Vec<EnvVar> {
             if let Some(t) = &e.template {
                 return Some(env(&e.name, template_placeholder(t)));
             }
+            if let Some(f) = &e.field {
+                return Some(env_field(&e.name, f));
+            }
+            if let Some(p) = &e.pods {
+                let n = ctx.count_at(p.count.as_str(), 1).clamp(1, 255);
+                let list: Vec<String> = (0..n)
+                    .map(|i| format!("{}{i}{}", p.prefix, p.suffix))
+                    .collect();
+                return Some(env(&e.name, list.join(&p.sep)));
+            }
             if let Some((name, key)) = e.secret.as_ref().and_then(key_ref) {
                 return Some(env_secret(&e.name, &SecretRef { name, key }));
             }
@@ -2241,58 +2307,6 @@ fn celery_probes(app: &str) -> (Probe, Probe) {
         ..Default::default()
     };
     (probe(30, 60, 5), probe(10, 30, 3))
-}
-
-/// Caracal's services (the raw manifests): the database and Redis addresses and their passwords
-/// from Secret caracal-secrets, Kafka's bootstrap servers, the gateway's TLS Secret
-/// (`gateway.tls.secretName`, always mounted: the raw gateway has no switch) and the ledger
-/// writer's Merkle signing key (`consumers.ledgerWriter.merkle.signingKeySecretName`).
-fn caracal_extras(ctx: &Ctx, sink: &mut Sink, c: &Component, x: &mut Extras) {
-    let name = |id: &str| ctx.component(id).map(|c| object_name(ctx, c));
-    let uses = |id: &str| c.depends_on.iter().any(|d| d == id);
-    if let (true, Some(pg)) = (uses("postgresql"), ctx.component("postgresql")) {
-        if let Some(host) = name("postgresql") {
-            x.env.push(env("DB_HOST", host));
-        }
-        x.env.push(env("DB_PORT", "5432"));
-        if let Some(d) = ctx.text("postgresql.auth.database") {
-            x.env.push(env("DB_NAME", d));
-        }
-        if let Some(u) = ctx.text("postgresql.auth.username") {
-            x.env.push(env("DB_USER", u));
-        }
-        let pw = plain_password(ctx, sink, pg, Family::Postgres);
-        x.env.push(env_secret("DB_PASSWORD", &pw));
-    }
-    if let (true, Some(redis)) = (uses("redis"), ctx.component("redis")) {
-        if let Some(host) = name("redis") {
-            x.env.push(env("REDIS_HOST", host));
-        }
-        x.env.push(env("REDIS_PORT", "6379"));
-        let pw = plain_password(ctx, sink, redis, Family::Redis);
-        x.env.push(env_secret("REDIS_PASSWORD", &pw));
-    }
-    if uses("kafka") {
-        if let Some(k) = name("kafka") {
-            x.env
-                .push(env("KAFKA_BOOTSTRAP_SERVERS", format!("{k}:9092")));
-        }
-    }
-    if c.id == "gateway" {
-        if let Some(s) = ctx.text("gateway.tls.secretName") {
-            // server.crt, server.key, ca.crt and jwt_public.pem (the guide's caracal-tls).
-            x.volumes.push(secret_volume("tls", &s));
-            x.mounts.push(read_only_mount("tls", "/etc/caracal/tls"));
-        }
-    }
-    if c.id == "ledger-writer" {
-        if let Some(s) = ctx.text("consumers.ledgerWriter.merkle.signingKeySecretName") {
-            // merkle_signing_key.pem (the guide's caracal-merkle-keys).
-            x.volumes.push(secret_volume("merkle-keys", &s));
-            x.mounts
-                .push(read_only_mount("merkle-keys", "/etc/caracal/keys"));
-        }
-    }
 }
 
 fn screaming_snake(s: &str) -> String {
@@ -2553,6 +2567,11 @@ fn pod_template(
             Some(p) => tune_probe(ctx, c, probe(ctx, c, p, false, timeout), "readinessProbe"),
             None => x.readiness.take(),
         },
+        startup_probe: c
+            .probes
+            .startup
+            .as_ref()
+            .map(|p| probe(ctx, c, p, false, timeout)),
         security_context: Some(container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
         ..Default::default()
@@ -2572,8 +2591,14 @@ fn pod_template(
         volumes: (!volumes.is_empty()).then_some(volumes),
         ..Default::default()
     };
-    // A chart whose templates are known labels its pods with the selector's labels alone.
-    let pod_labels = if ctx.chart.render.is_some() {
+    // A chart whose templates are known labels its pods with the selector's labels alone
+    // (unless its `render.pod_labels` says they carry the object's).
+    let pod_labels = if ctx
+        .chart
+        .render
+        .as_ref()
+        .is_some_and(|r| r.pod_labels == PodLabels::Selector)
+    {
         selector_labels(ctx, &c.id)
     } else {
         labels(ctx, Some(&c.id))
@@ -2763,6 +2788,9 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
     network_policies(ctx, sink, &works);
     monitoring(ctx, sink, &works);
     external_secrets(ctx, sink);
+    if let Some(m) = chart_module(&ctx.chart.id) {
+        m.objects(ctx, sink, &works);
+    }
 
     let secrets = std::mem::take(&mut sink.secrets);
     for (name, data) in secrets {
@@ -2794,10 +2822,6 @@ fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
     }
     let p = PLACEHOLDER;
     let (name, data): (String, Vec<(&str, String)>) = match ctx.chart.id.as_str() {
-        "caracal" => (
-            "caracal-secrets".into(),
-            vec![("DB_PASSWORD", p.into()), ("REDIS_PASSWORD", p.into())],
-        ),
         "rae-memory" if !ctx.bool_at("externalSecrets.enabled", false) => {
             // The chart composes the URLs from fixed Service names of the releases.
             let user = ctx.text("postgresql.auth.username").unwrap_or_default();
@@ -2868,6 +2892,26 @@ fn service_type(ctx: &Ctx, c: &Component) -> Option<String> {
         .find_map(|p| ctx.live_text(&format!("{p}.service.type")))
 }
 
+/// A workload's `spec.replicas`: the HPA minimum under an HPA (what the plan counts), unless
+/// the chart's files keep the values' count beside it (catalog `render.hpa_keeps_replicas`).
+fn spec_replicas(ctx: &Ctx, w: &Work) -> i64 {
+    let keeps = ctx
+        .chart
+        .render
+        .as_ref()
+        .is_some_and(|r| r.hpa_keeps_replicas);
+    match (&w.c.values.replicas, w.hpa) {
+        (Some(p), Some(_)) if keeps => ctx.count_at(p.as_str(), 1),
+        _ => w.replicas,
+    }
+}
+
+/// Whether the component has one Service of its own (catalog `render.service_headless`), and
+/// whether it is headless.
+fn own_service(c: &Component) -> Option<bool> {
+    c.render.as_ref().and_then(|r| r.service_headless)
+}
+
 fn render_workload(
     ctx: &Ctx,
     sink: &mut Sink,
@@ -2878,7 +2922,7 @@ fn render_workload(
     let (template, claims) = pod_template(ctx, sink, w, shared);
     resource_patch(ctx, sink, c, &w.name, &template);
     let selector = component_selector(ctx, &c.id);
-    let replicas = Some(i32_of(w.replicas));
+    let replicas = Some(i32_of(spec_replicas(ctx, w)));
     match c.kind {
         WorkloadKind::Deployment => {
             // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
@@ -2903,7 +2947,13 @@ fn render_workload(
             sink.push("Deployment", &w.name, obj);
         }
         WorkloadKind::StatefulSet => {
-            let headless = headless_name(&w.name);
+            // One Service of its own (catalog `render.service_headless`), else a headless one.
+            let own = own_service(c).is_some();
+            let headless = if own {
+                w.name.clone()
+            } else {
+                headless_name(&w.name)
+            };
             let obj = StatefulSet {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
                 spec: StatefulSetSpec {
@@ -2917,7 +2967,7 @@ fn render_workload(
                 ..Default::default()
             };
             sink.push("StatefulSet", &w.name, obj);
-            let svc = Service {
+            let svc = (!own).then(|| Service {
                 metadata: meta(ctx, &headless, Some(&c.id)),
                 spec: Some(ServiceSpec {
                     cluster_ip: Some("None".into()),
@@ -2927,8 +2977,10 @@ fn render_workload(
                     ..Default::default()
                 }),
                 ..Default::default()
-            };
-            sink.push("Service", &headless, svc);
+            });
+            if let Some(svc) = svc {
+                sink.push("Service", &headless, svc);
+            }
         }
     }
     // The Service clients connect to (named as the template names it, catalog `render`).
@@ -2938,6 +2990,7 @@ fn render_workload(
             metadata: meta(ctx, name, Some(&c.id)),
             spec: Some(ServiceSpec {
                 type_: Some(service_type(ctx, c).unwrap_or_else(|| "ClusterIP".into())),
+                cluster_ip: (own_service(c) == Some(true)).then(|| "None".into()),
                 ports: Some(service_ports(ctx, c)),
                 selector: Some(selector_labels(ctx, &c.id)),
                 ..Default::default()
@@ -2949,7 +3002,13 @@ fn render_workload(
     if let Some(h) = w.hpa {
         hpa(ctx, sink, w, h);
     }
-    if w.replicas > 1 {
+    // A budget of the chart's own files (catalog `pdb`) while on: the overlay adds none.
+    let own_pdb = c
+        .pdb
+        .as_ref()
+        .and_then(|p| p.values.as_deref())
+        .is_some_and(|p| ctx.bool_at((p, "enabled"), false));
+    if w.replicas > 1 && !own_pdb {
         let (min_available, max_unavailable) = if is_quorum(c) {
             (Some(IntOrString::Int(i32_of(w.replicas / 2 + 1))), None)
         } else {
@@ -3966,6 +4025,30 @@ mod tests {
     }
 
     /// Baseline and peak sums of the rendered objects; checks spec.replicas = HPA minimum.
+    /// Whether the chart's files keep a workload's own count beside its HPA (catalog
+    /// `render.hpa_keeps_replicas`).
+    fn hpa_keeps_replicas(chart: &str) -> bool {
+        cat()
+            .chart(chart)
+            .and_then(|c| c.render.as_ref())
+            .is_some_and(|r| r.hpa_keeps_replicas)
+    }
+
+    /// A workload's baseline and peak replicas: spec.replicas, or under an HPA its minimum
+    /// and maximum. spec.replicas is then the HPA minimum, unless the chart's files keep their
+    /// own count (which the HPA scales from: [`assert_workloads`] checks it).
+    fn under_hpa(m: &Manifest, n: i64, hpas: &BTreeMap<String, (i64, i64)>) -> (i64, i64) {
+        match hpas.get(&m.name) {
+            Some((min, max)) => {
+                if !hpa_keeps_replicas(&m.chart) {
+                    assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
+                }
+                (*min, *max)
+            }
+            None => (n, n),
+        }
+    }
+
     fn sums(ms: &[Manifest]) -> (Sums, Sums) {
         let mut hpas: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         for m in ms.iter().filter(|m| m.kind == "HorizontalPodAutoscaler") {
@@ -3985,13 +4068,7 @@ mod tests {
                     let d: Deployment = typed(m);
                     let n = i64::from(d.spec.replicas.unwrap_or(1));
                     let pod = d.spec.template.spec.clone().unwrap_or_default();
-                    let p = match hpas.get(&m.name) {
-                        Some((min, max)) => {
-                            assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
-                            *max
-                        }
-                        None => n,
-                    };
+                    let (n, p) = under_hpa(m, n, &hpas);
                     add_pod(&mut base, &pod, n);
                     add_pod(&mut peak, &pod, p);
                 }
@@ -3999,13 +4076,7 @@ mod tests {
                     let s: StatefulSet = typed(m);
                     let n = i64::from(s.spec.replicas.unwrap_or(1));
                     let pod = s.spec.template.spec.clone().unwrap_or_default();
-                    let p = match hpas.get(&m.name) {
-                        Some((min, max)) => {
-                            assert_eq!(n, *min, "{}: spec.replicas is the HPA minimum", m.name);
-                            *max
-                        }
-                        None => n,
-                    };
+                    let (n, p) = under_hpa(m, n, &hpas);
                     add_pod(&mut base, &pod, n);
                     add_pod(&mut peak, &pod, p);
                     // Every claim template, once per replica.
@@ -4089,11 +4160,23 @@ mod tests {
                 }
             };
             let at = format!("{} {} ({kind} {name})", cp.stack, cp.id);
-            assert_eq!(
-                i64::from(replicas.unwrap_or(1)),
-                cp.replicas.baseline,
-                "{at}"
-            );
+            // Under an HPA whose chart keeps its own count, spec.replicas is the values' count
+            // and the baseline the HPA's minimum.
+            let hpa_min = ms
+                .iter()
+                .filter(|m| m.chart == chart.id && m.kind == "HorizontalPodAutoscaler")
+                .map(typed::<HorizontalPodAutoscaler>)
+                .find(|h| h.spec.scale_target_ref.name == name)
+                .map(|h| i64::from(h.spec.min_replicas.unwrap_or(1)));
+            let baseline = match (hpa_min, &comp.values.replicas) {
+                (Some(min), Some(p)) if hpa_keeps_replicas(&chart.id) => {
+                    let own = crate::values::lookup(&values, p).and_then(Value::as_i64);
+                    assert_eq!(replicas.map(i64::from), own, "{at}: the values' count");
+                    min
+                }
+                _ => i64::from(replicas.unwrap_or(1)),
+            };
+            assert_eq!(baseline, cp.replicas.baseline, "{at}");
             let sidecars: Vec<&str> = pod.containers[1..]
                 .iter()
                 .map(|c| c.name.as_str())
@@ -4238,6 +4321,17 @@ mod tests {
             "dev",
             &["zookeeper.persistence.enabled=false"],
         );
+        // Caracal's overlay keeps replicaCount beside the HPA: spec.replicas 1, baseline the
+        // HPA minimum 3 (and 2 above a minimum of 1).
+        assert_agrees(&["caracal"], "dev", &["gateway.autoscaling.enabled=true"]);
+        assert_agrees(
+            &["caracal"],
+            "prod",
+            &[
+                "mcpAdapter.replicaCount=3",
+                "mcpAdapter.autoscaling.minReplicas=1",
+            ],
+        );
     }
 
     #[test]
@@ -4297,6 +4391,7 @@ mod tests {
                     "NetworkPolicy" => drop(typed::<NetworkPolicy>(&m)),
                     "ServiceMonitor" => drop(typed::<ServiceMonitor>(&m)),
                     "ExternalSecret" => drop(typed::<ExternalSecret>(&m)),
+                    "Namespace" => drop(typed::<Namespace>(&m)),
                     other => panic!("unexpected kind {other}"),
                 }
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
@@ -4319,10 +4414,14 @@ mod tests {
                         m.name
                     );
                 }
-                assert_eq!(
-                    v["metadata"]["namespace"],
-                    Value::from(cat().chart(&chart).unwrap().chart.namespace.clone())
-                );
+                let namespace = Value::from(cat().chart(&chart).unwrap().chart.namespace.clone());
+                if m.kind == "Namespace" {
+                    // Cluster-scoped: the namespace itself, in none.
+                    assert_eq!(v["metadata"]["name"], namespace);
+                    assert!(v["metadata"]["namespace"].is_null());
+                } else {
+                    assert_eq!(v["metadata"]["namespace"], namespace);
+                }
             }
         }
     }
@@ -4809,8 +4908,17 @@ mod tests {
         let spread = pod.topology_spread_constraints.unwrap();
         assert_eq!(spread[0].topology_key, "topology.kubernetes.io/zone");
         assert_eq!(spread[0].when_unsatisfiable, "ScheduleAnyway");
-        // Budgets are hardening: never in the plain render, in the overlay's objects.
-        assert!(ms.iter().all(|m| m.kind != "PodDisruptionBudget"));
+        // The plain render has the budgets of the chart's own files (k8s/pdb.yaml, catalog
+        // `pdb`, switched on by their values); the others are hardening, in the overlay's objects.
+        let own: Vec<&str> = ms
+            .iter()
+            .filter(|m| m.kind == "PodDisruptionBudget")
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(own, ["caracal-gateway-pdb", "caracal-mcp-adapter-pdb"]);
+        let pdb: PodDisruptionBudget =
+            typed(find(&ms, "PodDisruptionBudget", "caracal-gateway-pdb").unwrap());
+        assert_eq!(pdb.spec.unwrap().min_available, Some(IntOrString::Int(2)));
         let hard = render_hardening(cat(), &config(&["caracal"], "prod", &[]));
         // Kafka is a quorum system: minAvailable 2 of 3.
         let pdb: PodDisruptionBudget =
@@ -4830,8 +4938,10 @@ mod tests {
             .preferred_during_scheduling_ignored_during_execution
             .unwrap();
         assert_eq!(pref[0].weight, 100);
+        // A budget of its own: the overlay adds none beside it.
+        assert!(find(&hard, "PodDisruptionBudget", "caracal-gateway").is_none());
         let pdb: PodDisruptionBudget =
-            typed(find(&hard, "PodDisruptionBudget", "caracal-gateway").unwrap());
+            typed(find(&hard, "PodDisruptionBudget", "caracal-schema-registry").unwrap());
         assert_eq!(pdb.spec.unwrap().max_unavailable, Some(IntOrString::Int(1)));
         // One replica: no budget, no affinity.
         let ms = rendered(&["caracal"], "dev", &[]);

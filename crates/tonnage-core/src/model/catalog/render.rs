@@ -29,6 +29,57 @@ pub struct ChartRender {
     /// A Service's `targetPort`: the container port's `number`, or its `name` (the default).
     #[serde(default)]
     pub target_port: TargetPort,
+    /// With an HPA, a workload's `spec.replicas` stays the count its values give (raw files
+    /// patched by an overlay) instead of the HPA minimum; the HPA scales it from there, and the
+    /// plan's baseline is still the HPA minimum.
+    #[serde(default)]
+    pub hpa_keeps_replicas: bool,
+    /// What a pod template carries: the selector's labels (the default) or the object's.
+    #[serde(default)]
+    pub pod_labels: PodLabels,
+    /// Labels added last to one object, keyed `<Kind>/<name>` (raw manifests label each object
+    /// on its own).
+    #[serde(default)]
+    pub object_labels: BTreeMap<String, BTreeMap<String, String>>,
+    /// The namespace the objects go to, from the values, and the Namespace object the files
+    /// create.
+    #[serde(default)]
+    pub namespace: Option<NamespaceRender>,
+    /// ConfigMaps the files create (while any workload is rendered): name, the file that
+    /// writes it, its keys; a key's value is the value at its values path, else a placeholder
+    /// naming the file.
+    #[serde(default)]
+    pub config_maps: Vec<ConfigMapRender>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodLabels {
+    #[default]
+    Selector,
+    Labels,
+}
+
+/// The namespace at a values path (`global.namespace`), and the labels of the Namespace object
+/// the files create (beside the chart's).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceRender {
+    pub values: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A ConfigMap of the files: its keys, some read from the values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigMapRender {
+    pub name: String,
+    pub file: String,
+    pub keys: Vec<String>,
+    /// Key -> values path.
+    #[serde(default)]
+    pub values: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +97,17 @@ pub struct ComponentRender {
     /// The component's own labels: on its objects, its selector and its pod template.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// The component's labels in its selectors, where they are fewer than `labels`.
+    #[serde(default)]
+    pub selector: Option<BTreeMap<String, String>>,
+    /// Given, the workload has one Service of its own, named as the workload (a StatefulSet's
+    /// `serviceName`): headless when true. Absent: Tonnage's layout (a StatefulSet gets a
+    /// `-headless` Service beside its client Service).
+    #[serde(default)]
+    pub service_headless: Option<bool>,
+    /// More ClusterIP Services of the component: name and the container ports they expose.
+    #[serde(default)]
+    pub extra_services: Vec<ExtraService>,
     /// The main container's environment as the template writes it, in order; then the list of
     /// `{name, value}` at the values path `env_values` (`backend.env`). Given, it replaces
     /// Tonnage's environment for the image.
@@ -89,9 +151,18 @@ pub struct ComponentRender {
     pub target_port: Option<TargetPort>,
 }
 
+/// A Service beside the component's own, exposing some of its ports by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraService {
+    pub name: String,
+    pub ports: Vec<String>,
+}
+
 /// One environment variable as the template writes it: exactly one of `value` (a literal
 /// the template sets), `values` (a values path), `template` (text the chart's authors wrote:
-/// rendered as a placeholder naming the template), `secret` or `config_map` (a key reference).
+/// rendered as a placeholder naming the template), `secret` or `config_map` (a key reference),
+/// `field` (a field of the pod: `metadata.name`), `pods` (a StatefulSet's pod addresses).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvEntry {
@@ -106,10 +177,25 @@ pub struct EnvEntry {
     pub secret: Option<KeyRef>,
     #[serde(default)]
     pub config_map: Option<KeyRef>,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub pods: Option<PodList>,
 }
 
-/// A Secret's or ConfigMap's key: the object's name at the values path `name_at` or the
-/// literal `name`, the key at the values path `key_at` or the literal `key`.
+/// The addresses of a StatefulSet's pods, for as many as the values count: `<prefix><i><suffix>`
+/// for each ordinal `i`, joined by `sep` (a raw file spells them out for its default count).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodList {
+    pub count: String,
+    pub prefix: String,
+    pub suffix: String,
+    pub sep: String,
+}
+
+/// A Secret's or ConfigMap's key: the object's name at the values path `name_at` (or the
+/// literal `name`), the key at the values path `key_at` or the literal `key`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRef {
@@ -123,10 +209,13 @@ pub struct KeyRef {
     pub key: Option<String>,
 }
 
-/// An `envFrom` source: the ConfigMap or Secret named at a values path.
+/// An `envFrom` source: the ConfigMap or Secret named at a values path, or the ConfigMap
+/// named `config_map`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvFrom {
+    #[serde(default)]
+    pub config_map: Option<String>,
     #[serde(default)]
     pub config_map_at: Option<String>,
     #[serde(default)]
@@ -163,7 +252,12 @@ impl EnvEntry {
             .into_iter()
             .flatten()
             .flat_map(|r| [r.name_at.as_deref(), r.key_at.as_deref()]);
-        self.values.as_deref().into_iter().chain(refs.flatten())
+        let count = self.pods.as_ref().map(|p| p.count.as_str());
+        self.values
+            .as_deref()
+            .into_iter()
+            .chain(count)
+            .chain(refs.flatten())
     }
 
     /// Whether its Secret or ConfigMap reference names the object once (`name_at` or `name`)
@@ -184,6 +278,8 @@ impl EnvEntry {
             + usize::from(self.template.is_some())
             + usize::from(self.secret.is_some())
             + usize::from(self.config_map.is_some())
+            + usize::from(self.field.is_some())
+            + usize::from(self.pods.is_some())
     }
 }
 
