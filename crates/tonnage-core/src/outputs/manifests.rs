@@ -172,6 +172,7 @@ fn kind_rank(kind: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Per-chart modules: what a chart's templates do that its catalog's data cannot express
 
+mod bitnami;
 mod cauldron_frappe;
 
 /// What a chart's templates do beyond the catalog's data (its `render` facts and values
@@ -2713,9 +2714,10 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
 
     chart_secrets(ctx, sink);
     let shared = shared_claims(ctx, &works, sink);
-    for w in &works {
+    for w in works.iter().filter(|w| !bitnami::renders(ctx, w)) {
         render_workload(ctx, sink, w, &shared);
     }
+    bitnami::render(ctx, sink, &works);
     rbac(ctx, sink, &works);
     config_maps(ctx, sink, &works);
     ingress(ctx, sink, &works);
@@ -3080,6 +3082,7 @@ fn rule(resources: &[&str], verbs: &[&str]) -> PolicyRule {
 fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     for w in works {
         if w.family == Family::BitnamiRabbitmq
+            && !bitnami::renders(ctx, w)
             && ctx.bool_at((base(w.c), "clustering.enabled"), true)
         {
             let rules = vec![
@@ -3136,7 +3139,10 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     }
     // Bitnami PostgreSQL's own init-scripts ConfigMap (`primary.initdb.scripts`, RAE's release).
     for w in works {
-        if w.family != Family::BitnamiPostgres || w.c.id.ends_with("-read") {
+        if w.family != Family::BitnamiPostgres
+            || w.c.id.ends_with("-read")
+            || bitnami::renders(ctx, w)
+        {
             continue;
         }
         let b = base(w.c);
@@ -4262,7 +4268,22 @@ mod tests {
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
                 let labels = v["metadata"]["labels"].as_mapping().unwrap();
                 // A chart whose templates are known (catalog `render`) carries its own labels.
+                // A Bitnami chart's objects carry its common.labels.standard.
+                let bitnami = labels
+                    .get("helm.sh/chart")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| {
+                        ["postgresql-", "redis-", "rabbitmq-"]
+                            .iter()
+                            .any(|p| c.starts_with(p))
+                    });
                 let keys: Vec<&str> = match &cat().chart(&chart).unwrap().render {
+                    _ if bitnami => vec![
+                        "app.kubernetes.io/name",
+                        "app.kubernetes.io/instance",
+                        "app.kubernetes.io/managed-by",
+                        "helm.sh/chart",
+                    ],
                     Some(r) => r.labels.keys().map(String::as_str).collect(),
                     None => vec![
                         "app.kubernetes.io/name",
@@ -5044,11 +5065,17 @@ mod tests {
             &["postgresInitScripts.enabled=false"],
         );
         assert!(find(&ms, "ConfigMap", "postgres-init-scripts").is_none());
-        // RAE's PostgreSQL release: Bitnami's own ConfigMap from primary.initdb.scripts.
+        // RAE's PostgreSQL release: its primary.initdb.scripts is text the chart's authors
+        // wrote, which the release's values file leaves out (a placeholder in the catalog), so
+        // real Helm renders no init-scripts ConfigMap and mounts none (tests/data/real-helm).
         let ms = rendered(&["rae-memory"], "dev", &[]);
-        let cm: ConfigMap =
-            typed(find(&ms, "ConfigMap", "rae-memory-postgresql-init-scripts").unwrap());
-        assert!(cm.data.unwrap().contains_key("init.sql"));
+        assert!(find(&ms, "ConfigMap", "rae-memory-postgresql-init-scripts").is_none());
+        let pod = pod_of(find(&ms, "StatefulSet", "rae-memory-postgresql").unwrap());
+        assert!(pod
+            .volumes
+            .unwrap()
+            .iter()
+            .all(|v| v.name != "custom-init-scripts"));
     }
 
     #[test]
@@ -5231,9 +5258,17 @@ mod tests {
                 .filter(|m| m.kind == "Deployment" || m.kind == "StatefulSet")
             {
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
-                let id = v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+                let pod_labels = &v["spec"]["template"]["metadata"]["labels"];
+                // The Bitnami PostgreSQL and Redis releases' pods, labelled as their charts
+                // label them, are not the chart's: its NetworkPolicy template renders none for
+                // them (tests/data/real-helm/rae-memory).
+                if pod_labels["helm.sh/chart"]
                     .as_str()
-                    .unwrap();
+                    .is_some_and(|c| c.starts_with("postgresql-") || c.starts_with("redis-"))
+                {
+                    continue;
+                }
+                let id = pod_labels["app.kubernetes.io/component"].as_str().unwrap();
                 assert!(covered(id), "{sets:?}: no NetworkPolicy selects {id}");
             }
         }
