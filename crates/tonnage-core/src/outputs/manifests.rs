@@ -4641,7 +4641,8 @@ mod tests {
             .into_iter()
             .filter_map(|c| c.metadata.name)
             .collect();
-        assert_eq!(claims, ["data", "sentinel-data"]);
+        // Bitnami Redis names its data claim redis-data (sentinel/statefulset.yaml).
+        assert_eq!(claims, ["redis-data", "sentinel-data"]);
     }
 
     #[test]
@@ -5081,10 +5082,12 @@ mod tests {
     #[test]
     fn rae_monitoring_config_and_secret() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac).
-        assert!(ms
-            .iter()
-            .all(|m| !matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding")));
+        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac); its Redis
+        // release has its own ServiceAccount (Bitnami serviceaccount.yaml).
+        assert!(ms.iter().all(|m| {
+            !matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding")
+                || (m.kind == "ServiceAccount" && m.name == "rae-memory-redis")
+        }));
         // templates/servicemonitor.yaml: named after the release, scraping the API.
         let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
         assert_eq!(sm.spec.endpoints[0].port, "http");

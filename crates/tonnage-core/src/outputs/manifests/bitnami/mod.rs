@@ -20,7 +20,7 @@ use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EmptyDirVolumeSource, ExecAction, HTTPGetAction,
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSpec,
     PodTemplateSpec, Probe, ResourceRequirements, Secret, SecurityContext, Service, ServicePort,
-    ServiceSpec, Volume, VolumeResourceRequirements,
+    ServiceSpec, TCPSocketAction, Volume, VolumeResourceRequirements,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
@@ -39,7 +39,8 @@ const CHARTS: &[&str] = &["cauldron-infra", "rae-memory"];
 
 /// Whether this module renders the workload (and every object of its Bitnami chart).
 pub(super) fn renders(ctx: &Ctx, w: &Work) -> bool {
-    CHARTS.contains(&ctx.chart.id.as_str()) && matches!(w.family, Family::BitnamiPostgres)
+    CHARTS.contains(&ctx.chart.id.as_str())
+        && matches!(w.family, Family::BitnamiPostgres | Family::BitnamiRedis)
 }
 
 /// Every object of the chart's Bitnami charts that are on (their workloads among `works`).
@@ -233,14 +234,14 @@ impl<'c, 'a> Sub<'c, 'a> {
     }
 
     /// The ServiceAccount a pod runs as (`<prefix>.serviceAccount`: created, or named).
-    fn service_account(&self, prefix: &str) -> String {
+    fn service_account(&self, prefix: &str, create: bool) -> String {
         let p = if prefix.is_empty() {
             "serviceAccount".to_string()
         } else {
             format!("{prefix}.serviceAccount")
         };
         let name = self.text(&format!("{p}.name"));
-        if self.truthy(&format!("{p}.create"), false) {
+        if self.truthy(&format!("{p}.create"), create) {
             name.unwrap_or_else(|| self.fullname.clone())
         } else {
             name.unwrap_or_else(|| "default".into())
@@ -270,7 +271,7 @@ impl<'c, 'a> Sub<'c, 'a> {
     }
 
     fn service(&self, sink: &mut Sink, svc: Svc) {
-        let mut labels = self.labels(Some(svc.component));
+        let mut labels = self.labels(svc.component);
         if svc.headless && svc.tolerate_unready {
             labels.insert(
                 "service.alpha.kubernetes.io/tolerate-unready-endpoints".into(),
@@ -280,10 +281,13 @@ impl<'c, 'a> Sub<'c, 'a> {
         let ports = svc
             .ports
             .iter()
-            .map(|(name, port)| ServicePort {
+            .map(|(name, port, target)| ServicePort {
                 name: Some(name.to_string()),
                 port: *port,
-                target_port: Some(IntOrString::String(name.to_string())),
+                target_port: Some(match target.parse::<i32>() {
+                    Ok(n) => IntOrString::Int(n),
+                    Err(_) => IntOrString::String(target.to_string()),
+                }),
                 protocol: Some("TCP".into()),
                 ..Default::default()
             })
@@ -321,7 +325,9 @@ impl<'c, 'a> Sub<'c, 'a> {
         let obj = StatefulSet {
             metadata: self.meta(&w.name, Some(set.component)),
             spec: StatefulSetSpec {
-                replicas: set.replicas.then(|| i32_of(w.replicas)),
+                replicas: set
+                    .replicas
+                    .then(|| i32_of(set.replica_count.unwrap_or(w.replicas))),
                 selector: match_labels(self.selector(Some(set.component))),
                 service_name: Some(set.service_name),
                 template: PodTemplateSpec {
@@ -363,7 +369,6 @@ impl<'c, 'a> Sub<'c, 'a> {
     }
 
     /// The HPA of a StatefulSet whose autoscaling is on.
-    #[allow(dead_code)] // Redis's next
     fn hpa(&self, sink: &mut Sink, w: &Work, component: &str) {
         let Some(h) = w.hpa else { return };
         let metric = |name: &str, pct: i64| MetricSpec {
@@ -440,10 +445,11 @@ impl<'c, 'a> Sub<'c, 'a> {
 struct Svc<'s> {
     name: String,
     /// Its `app.kubernetes.io/component` label.
-    component: &'s str,
+    component: Option<&'s str>,
     /// The pods' component it selects (`None`: every pod of the release).
     selects: Option<&'s str>,
-    ports: Vec<(&'s str, i32)>,
+    /// Name, port, target port (a container port's name, or its number).
+    ports: Vec<(&'s str, i32, &'s str)>,
     headless: bool,
     /// The headless Service's `service.alpha.kubernetes.io/tolerate-unready-endpoints` label.
     tolerate_unready: bool,
@@ -451,10 +457,11 @@ struct Svc<'s> {
 }
 
 impl<'s> Svc<'s> {
-    fn new(name: String, component: &'s str, ports: Vec<(&'s str, i32)>) -> Self {
+    /// A Service of the pods of `component`, labelled with it.
+    fn new(name: String, component: &'s str, ports: Vec<(&'s str, i32, &'s str)>) -> Self {
         Svc {
             name,
-            component,
+            component: Some(component),
             selects: Some(component),
             ports,
             headless: false,
@@ -470,6 +477,8 @@ struct Set<'s> {
     component: &'s str,
     /// Whether `spec.replicas` is written (not while an HPA scales it).
     replicas: bool,
+    /// `spec.replicas` where the template writes its count beside an HPA (else the plan's).
+    replica_count: Option<i64>,
     service_name: String,
     service_account: String,
     containers: Vec<Container>,
@@ -531,6 +540,7 @@ fn ports(ports: &[(&str, i32)]) -> Option<Vec<ContainerPort>> {
 enum Check {
     Exec(Vec<String>),
     Http(&'static str, &'static str),
+    Tcp(&'static str),
 }
 
 fn probe(check: Check, period: i32) -> Probe {
@@ -548,6 +558,12 @@ fn probe(check: Check, period: i32) -> Probe {
         Check::Http(path, port) => {
             p.http_get = Some(HTTPGetAction {
                 path: Some(path.into()),
+                port: IntOrString::String(port.into()),
+                ..Default::default()
+            });
+        }
+        Check::Tcp(port) => {
+            p.tcp_socket = Some(TCPSocketAction {
                 port: IntOrString::String(port.into()),
                 ..Default::default()
             });

@@ -66,7 +66,11 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
             sink,
             Svc {
                 type_: sub.text(&format!("{prefix}.service.type")),
-                ..Svc::new(name.clone(), component, vec![("tcp-postgresql", PORT)])
+                ..Svc::new(
+                    name.clone(),
+                    component,
+                    vec![("tcp-postgresql", PORT, "tcp-postgresql")],
+                )
             },
         );
         sub.service(
@@ -77,7 +81,7 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                 ..Svc::new(
                     format!("{name}-hl"),
                     component,
-                    vec![("tcp-postgresql", PORT)],
+                    vec![("tcp-postgresql", PORT, "tcp-postgresql")],
                 )
             },
         );
@@ -90,7 +94,7 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                     ..Svc::new(
                         format!("{name}-metrics"),
                         label,
-                        vec![("http-metrics", METRICS_PORT)],
+                        vec![("http-metrics", METRICS_PORT, "http-metrics")],
                     )
                 },
             );
@@ -202,7 +206,7 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
             component,
             replicas: true,
             service_name: format!("{name}-hl"),
-            service_account: sub.service_account(""),
+            service_account: sub.service_account("", false),
             ..Default::default()
         };
         let mut mounts = Vec::new();
