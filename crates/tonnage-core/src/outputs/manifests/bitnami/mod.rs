@@ -40,7 +40,10 @@ const CHARTS: &[&str] = &["cauldron-infra", "rae-memory"];
 /// Whether this module renders the workload (and every object of its Bitnami chart).
 pub(super) fn renders(ctx: &Ctx, w: &Work) -> bool {
     CHARTS.contains(&ctx.chart.id.as_str())
-        && matches!(w.family, Family::BitnamiPostgres | Family::BitnamiRedis)
+        && matches!(
+            w.family,
+            Family::BitnamiPostgres | Family::BitnamiRedis | Family::BitnamiRabbitmq
+        )
 }
 
 /// Every object of the chart's Bitnami charts that are on (their workloads among `works`).
@@ -250,6 +253,15 @@ impl<'c, 'a> Sub<'c, 'a> {
 
     /// A Secret with placeholder values.
     fn secret(&self, sink: &mut Sink, name: &str, keys: &[&str]) {
+        let data = keys
+            .iter()
+            .map(|k| (k.to_string(), PLACEHOLDER.to_string()))
+            .collect();
+        self.secret_data(sink, name, data);
+    }
+
+    /// A Secret with the given values (placeholders).
+    fn secret_data(&self, sink: &mut Sink, name: &str, data: BTreeMap<String, String>) {
         sink.secrets.remove(name);
         let obj = Secret {
             metadata: ObjectMeta {
@@ -260,11 +272,7 @@ impl<'c, 'a> Sub<'c, 'a> {
                 ..self.meta(name, None)
             },
             type_: Some("Opaque".into()),
-            string_data: Some(
-                keys.iter()
-                    .map(|k| (k.to_string(), PLACEHOLDER.to_string()))
-                    .collect(),
-            ),
+            string_data: Some(data),
             ..Default::default()
         };
         sink.push("Secret", name, obj);
@@ -313,7 +321,9 @@ impl<'c, 'a> Sub<'c, 'a> {
     /// A StatefulSet (its pods labelled as the object), and the hardening's
     /// PodDisruptionBudget when it runs more than one replica.
     fn statefulset(&self, sink: &mut Sink, w: &Work, mut set: Set) {
-        let labels = self.labels(Some(set.component));
+        // No component label where the chart has one workload (RabbitMQ).
+        let component = (!set.component.is_empty()).then_some(set.component);
+        let labels = self.labels(component);
         // Tonnage's restricted security on every container (what the chart writes: its user and
         // group), the root filesystem left writable as the chart leaves it.
         for c in set.containers.iter_mut().chain(set.init.iter_mut()) {
@@ -323,12 +333,12 @@ impl<'c, 'a> Sub<'c, 'a> {
             });
         }
         let obj = StatefulSet {
-            metadata: self.meta(&w.name, Some(set.component)),
+            metadata: self.meta(&w.name, component),
             spec: StatefulSetSpec {
                 replicas: set
                     .replicas
                     .then(|| i32_of(set.replica_count.unwrap_or(w.replicas))),
-                selector: match_labels(self.selector(Some(set.component))),
+                selector: match_labels(self.selector(component)),
                 service_name: Some(set.service_name),
                 template: PodTemplateSpec {
                     metadata: Some(ObjectMeta {
@@ -355,11 +365,11 @@ impl<'c, 'a> Sub<'c, 'a> {
         if w.replicas > 1 {
             let quorum = w.family == Family::BitnamiRabbitmq;
             let pdb = PodDisruptionBudget {
-                metadata: self.meta(&w.name, Some(set.component)),
+                metadata: self.meta(&w.name, component),
                 spec: Some(PodDisruptionBudgetSpec {
                     min_available: quorum.then(|| IntOrString::Int(i32_of(w.replicas / 2 + 1))),
                     max_unavailable: (!quorum).then_some(IntOrString::Int(1)),
-                    selector: Some(match_labels(self.selector(Some(set.component)))),
+                    selector: Some(match_labels(self.selector(component))),
                     ..Default::default()
                 }),
                 ..Default::default()

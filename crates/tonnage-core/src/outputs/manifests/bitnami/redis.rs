@@ -61,19 +61,19 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
     let config_name = sub
         .text("existingConfigmap")
         .unwrap_or_else(|| sub.name("configuration"));
-    let mut cms: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut cms: Vec<(String, &str, Vec<&str>)> = Vec::new();
     if sub.text("existingConfigmap").is_none() {
         let mut keys = CONFIGURATION.to_vec();
         if sentinel {
             keys.push("sentinel.conf");
         }
-        cms.push((config_name.clone(), keys));
+        cms.push((config_name.clone(), "configmap.yaml", keys));
     }
     let mut health = HEALTH.to_vec();
     if sub.truthy("sentinel.enabled", false) {
         health.extend(SENTINEL_HEALTH);
     }
-    cms.push((sub.name("health"), health));
+    cms.push((sub.name("health"), "health-configmap.yaml", health));
     let scripts = if sentinel {
         SENTINEL_SCRIPTS.to_vec()
     } else if replication {
@@ -81,11 +81,14 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
     } else {
         vec!["start-master.sh"]
     };
-    cms.push((sub.name("scripts"), scripts));
-    for (name, keys) in cms {
+    cms.push((sub.name("scripts"), "scripts-configmap.yaml", scripts));
+    for (name, template, keys) in cms {
         let data: BTreeMap<String, String> = keys
             .iter()
-            .map(|k| (k.to_string(), template_placeholder(&format!("redis {k}"))))
+            .map(|k| {
+                let t = template_placeholder(&format!("{}/templates/{template} {k}", sub.name));
+                (k.to_string(), t)
+            })
             .collect();
         let obj = ConfigMap {
             metadata: sub.meta(&name, None),
