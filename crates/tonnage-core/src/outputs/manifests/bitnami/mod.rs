@@ -17,10 +17,11 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, ExecAction, HTTPGetAction,
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, Secret, SecurityContext, Service, ServicePort,
-    ServiceSpec, TCPSocketAction, Volume, VolumeResourceRequirements,
+    Affinity, Container, ContainerPort, EmptyDirVolumeSource, ExecAction, HTTPGetAction,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    PodAffinityTerm, PodAntiAffinity, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
+    Secret, SecurityContext, Service, ServicePort, ServiceSpec, TCPSocketAction, Volume,
+    VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
@@ -350,6 +351,7 @@ impl<'c, 'a> Sub<'c, 'a> {
                         // Only RabbitMQ's peer discovery talks to the API.
                         automount_service_account_token: Some(w.family == Family::BitnamiRabbitmq),
                         security_context: Some(pod_security(w.c)),
+                        affinity: self.affinity(set.prefix, component),
                         containers: set.containers,
                         init_containers: (!set.init.is_empty()).then_some(set.init),
                         volumes: (!set.volumes.is_empty()).then_some(set.volumes),
@@ -375,6 +377,58 @@ impl<'c, 'a> Sub<'c, 'a> {
                 ..Default::default()
             };
             sink.push_hardening("PodDisruptionBudget", &w.name, pdb);
+        }
+    }
+
+    /// The pods' affinity: `<prefix>.affinity` as given, else Bitnami's anti-affinity preset
+    /// (`<prefix>.podAntiAffinityPreset`, soft by default) on the pods' own labels.
+    fn affinity(&self, prefix: &str, component: Option<&str>) -> Option<Affinity> {
+        let at = |key: &str| {
+            if prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{prefix}.{key}")
+            }
+        };
+        if let Some(v) = self.get(&at("affinity")).filter(|v| self.truthy_value(v)) {
+            return serde_yaml::from_value(v.clone()).ok();
+        }
+        let term = PodAffinityTerm {
+            label_selector: Some(match_labels(self.selector(component))),
+            topology_key: "kubernetes.io/hostname".into(),
+            ..Default::default()
+        };
+        let anti = match self.text(&at("podAntiAffinityPreset")).as_deref() {
+            Some("hard") => PodAntiAffinity {
+                required_during_scheduling_ignored_during_execution: Some(vec![term]),
+                ..Default::default()
+            },
+            Some("soft") | None => PodAntiAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![
+                    WeightedPodAffinityTerm {
+                        pod_affinity_term: term,
+                        weight: 1,
+                    },
+                ]),
+                ..Default::default()
+            },
+            Some(_) => return None,
+        };
+        Some(Affinity {
+            pod_anti_affinity: Some(anti),
+            ..Default::default()
+        })
+    }
+
+    /// Go templates' truth of a value.
+    fn truthy_value(&self, v: &Value) -> bool {
+        match v {
+            Value::Bool(b) => *b,
+            Value::String(s) => !s.is_empty(),
+            Value::Mapping(m) => !m.is_empty(),
+            Value::Sequence(s) => !s.is_empty(),
+            Value::Number(n) => n.as_f64() != Some(0.0),
+            _ => false,
         }
     }
 
@@ -485,6 +539,8 @@ impl<'s> Svc<'s> {
 #[derive(Default)]
 struct Set<'s> {
     component: &'s str,
+    /// The values prefix of the pods' settings (`primary`, `replica`; "" for the top level).
+    prefix: &'s str,
     /// Whether `spec.replicas` is written (not while an HPA scales it).
     replicas: bool,
     /// `spec.replicas` where the template writes its count beside an HPA (else the plan's).

@@ -204,6 +204,7 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
         ));
         let mut set = Set {
             component,
+            prefix,
             replicas: true,
             service_name: format!("{name}-hl"),
             service_account: sub.service_account("", false),

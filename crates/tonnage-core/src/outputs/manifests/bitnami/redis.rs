@@ -187,6 +187,7 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
         }
         let mut set = Set {
             component,
+            prefix,
             // replicas/statefulset.yaml leaves spec.replicas to the HPA; the others write it.
             replicas: !(role == Role::Replica && w.hpa.is_some()),
             service_name: headless.clone(),
