@@ -13,7 +13,8 @@
 //!
 //! Release name = chart id; workloads are named as the real chart names them (the catalog's
 //! `workload` / `workload_when`), else `<release>-<component>`; a StatefulSet's headless
-//! Service is `<workload>-headless`. Namespace = the catalog's namespace.
+//! Service is `<workload>-headless`. Namespace = the catalog's namespace. The Bitnami charts
+//! (`bitnami/`) are named, labelled and laid out exactly as their templates do it.
 //!
 //! Total: never panics; a missing or malformed figure leaves its field out. Deterministic:
 //! charts in configuration (catalog) order, then Helm's install order of kinds, then name.

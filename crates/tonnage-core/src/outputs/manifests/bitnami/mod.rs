@@ -35,26 +35,33 @@ use super::{
 };
 use crate::model::catalog::Subchart;
 
-/// The charts whose Bitnami objects this module renders (caracal's are not yet).
-const CHARTS: &[&str] = &["cauldron-infra", "rae-memory"];
+/// The Bitnami charts this module renders, by their chart name.
+const CHARTS: &[&str] = &["postgresql", "redis", "rabbitmq"];
+
+/// The Bitnami chart a workload belongs to: the catalog's subchart under whose key its values
+/// live, when it is one of [`CHARTS`].
+fn subchart<'a>(ctx: &Ctx<'a>, w: &Work) -> Option<&'a Subchart> {
+    let key = super::base(w.c);
+    ctx.chart
+        .subcharts
+        .iter()
+        .find(|s| s.key == key && CHARTS.contains(&s.chart.as_str()))
+}
 
 /// Whether this module renders the workload (and every object of its Bitnami chart).
 pub(super) fn renders(ctx: &Ctx, w: &Work) -> bool {
-    CHARTS.contains(&ctx.chart.id.as_str())
-        && matches!(
-            w.family,
-            Family::BitnamiPostgres | Family::BitnamiRedis | Family::BitnamiRabbitmq
-        )
+    matches!(
+        w.family,
+        Family::BitnamiPostgres | Family::BitnamiRedis | Family::BitnamiRabbitmq
+    ) && subchart(ctx, w).is_some()
 }
 
 /// Every object of the chart's Bitnami charts that are on (their workloads among `works`).
 pub(super) fn render(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    let mine: Vec<&Work> = works.iter().filter(|w| renders(ctx, w)).collect();
     for s in &ctx.chart.subcharts {
-        let own: Vec<&Work> = mine
+        let own: Vec<&Work> = works
             .iter()
-            .copied()
-            .filter(|w| super::base(w.c) == s.key)
+            .filter(|w| renders(ctx, w) && subchart(ctx, w).is_some_and(|x| x.key == s.key))
             .collect();
         if own.is_empty() {
             continue;
