@@ -14,7 +14,8 @@
 //! Release name = chart id; workloads are named as the real chart names them (the catalog's
 //! `workload` / `workload_when`), else `<release>-<component>`; a StatefulSet's headless
 //! Service is `<workload>-headless` (or its own Service: `render.service_headless`). Namespace =
-//! the catalog's namespace (or the values' at `render.namespace`).
+//! the catalog's namespace (or the values' at `render.namespace`). The Bitnami charts
+//! (`bitnami/`) are named, labelled and laid out exactly as their templates do it.
 //!
 //! Total: never panics; a missing or malformed figure leaves its field out. Deterministic:
 //! charts in configuration (catalog) order, then Helm's install order of kinds, then name.
@@ -173,6 +174,7 @@ fn kind_rank(kind: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Per-chart modules: what a chart's templates do that its catalog's data cannot express
 
+mod bitnami;
 mod caracal;
 mod cauldron_frappe;
 mod cauldron_infra;
@@ -2779,9 +2781,10 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
 
     chart_secrets(ctx, sink);
     let shared = shared_claims(ctx, &works, sink);
-    for w in &works {
+    for w in works.iter().filter(|w| !bitnami::renders(ctx, w)) {
         render_workload(ctx, sink, w, &shared);
     }
+    bitnami::render(ctx, sink, &works);
     rbac(ctx, sink, &works);
     config_maps(ctx, sink, &works);
     ingress(ctx, sink, &works);
@@ -3179,6 +3182,7 @@ fn rule(resources: &[&str], verbs: &[&str]) -> PolicyRule {
 fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     for w in works {
         if w.family == Family::BitnamiRabbitmq
+            && !bitnami::renders(ctx, w)
             && ctx.bool_at((base(w.c), "clustering.enabled"), true)
         {
             let rules = vec![
@@ -3235,7 +3239,10 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     }
     // Bitnami PostgreSQL's own init-scripts ConfigMap (`primary.initdb.scripts`, RAE's release).
     for w in works {
-        if w.family != Family::BitnamiPostgres || w.c.id.ends_with("-read") {
+        if w.family != Family::BitnamiPostgres
+            || w.c.id.ends_with("-read")
+            || bitnami::renders(ctx, w)
+        {
             continue;
         }
         let b = base(w.c);
@@ -4397,7 +4404,22 @@ mod tests {
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
                 let labels = v["metadata"]["labels"].as_mapping().unwrap();
                 // A chart whose templates are known (catalog `render`) carries its own labels.
+                // A Bitnami chart's objects carry its common.labels.standard.
+                let bitnami = labels
+                    .get("helm.sh/chart")
+                    .and_then(Value::as_str)
+                    .is_some_and(|c| {
+                        ["postgresql-", "redis-", "rabbitmq-"]
+                            .iter()
+                            .any(|p| c.starts_with(p))
+                    });
                 let keys: Vec<&str> = match &cat().chart(&chart).unwrap().render {
+                    _ if bitnami => vec![
+                        "app.kubernetes.io/name",
+                        "app.kubernetes.io/instance",
+                        "app.kubernetes.io/managed-by",
+                        "helm.sh/chart",
+                    ],
                     Some(r) => r.labels.keys().map(String::as_str).collect(),
                     None => vec![
                         "app.kubernetes.io/name",
@@ -4759,7 +4781,8 @@ mod tests {
             .into_iter()
             .filter_map(|c| c.metadata.name)
             .collect();
-        assert_eq!(claims, ["data", "sentinel-data"]);
+        // Bitnami Redis names its data claim redis-data (sentinel/statefulset.yaml).
+        assert_eq!(claims, ["redis-data", "sentinel-data"]);
     }
 
     #[test]
@@ -5194,20 +5217,28 @@ mod tests {
             &["postgresInitScripts.enabled=false"],
         );
         assert!(find(&ms, "ConfigMap", "postgres-init-scripts").is_none());
-        // RAE's PostgreSQL release: Bitnami's own ConfigMap from primary.initdb.scripts.
+        // RAE's PostgreSQL release: its primary.initdb.scripts is text the chart's authors
+        // wrote, which the release's values file leaves out (a placeholder in the catalog), so
+        // real Helm renders no init-scripts ConfigMap and mounts none (tests/data/real-helm).
         let ms = rendered(&["rae-memory"], "dev", &[]);
-        let cm: ConfigMap =
-            typed(find(&ms, "ConfigMap", "rae-memory-postgresql-init-scripts").unwrap());
-        assert!(cm.data.unwrap().contains_key("init.sql"));
+        assert!(find(&ms, "ConfigMap", "rae-memory-postgresql-init-scripts").is_none());
+        let pod = pod_of(find(&ms, "StatefulSet", "rae-memory-postgresql").unwrap());
+        assert!(pod
+            .volumes
+            .unwrap()
+            .iter()
+            .all(|v| v.name != "custom-init-scripts"));
     }
 
     #[test]
     fn rae_monitoring_config_and_secret() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac).
-        assert!(ms
-            .iter()
-            .all(|m| !matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding")));
+        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac); its Redis
+        // release has its own ServiceAccount (Bitnami serviceaccount.yaml).
+        assert!(ms.iter().all(|m| {
+            !matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding")
+                || (m.kind == "ServiceAccount" && m.name == "rae-memory-redis")
+        }));
         // templates/servicemonitor.yaml: named after the release, scraping the API.
         let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
         assert_eq!(sm.spec.endpoints[0].port, "http");
@@ -5381,9 +5412,17 @@ mod tests {
                 .filter(|m| m.kind == "Deployment" || m.kind == "StatefulSet")
             {
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
-                let id = v["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"]
+                let pod_labels = &v["spec"]["template"]["metadata"]["labels"];
+                // The Bitnami PostgreSQL and Redis releases' pods, labelled as their charts
+                // label them, are not the chart's: its NetworkPolicy template renders none for
+                // them (tests/data/real-helm/rae-memory).
+                if pod_labels["helm.sh/chart"]
                     .as_str()
-                    .unwrap();
+                    .is_some_and(|c| c.starts_with("postgresql-") || c.starts_with("redis-"))
+                {
+                    continue;
+                }
+                let id = pod_labels["app.kubernetes.io/component"].as_str().unwrap();
                 assert!(covered(id), "{sets:?}: no NetworkPolicy selects {id}");
             }
         }
