@@ -213,13 +213,11 @@ pub(crate) fn plain_ok(s: &str) -> bool {
         Some(c) if c.is_ascii_alphabetic() || *c == b'/' || *c == b'_' => {}
         _ => return false,
     }
-    // Most strings hold only such bytes: a test without early exit, which the compiler
-    // vectorizes, settles them (long ones too) before the loop below looks at `:` and spaces.
-    let unusual = bytes.iter().fold(false, |acc, &c| {
-        let alnum = (c | 0x20).wrapping_sub(b'a') < 26 || c.wrapping_sub(b'0') < 10;
-        let punct = matches!(c, b'_' | b'.' | b'/' | b'-' | b'+' | b'@' | b'=');
-        acc | !(alnum || punct)
-    });
+    // Most strings hold only such bytes: one table lookup per byte, without early exit,
+    // settles them (long ones too) before the loop below looks at `:` and spaces.
+    let unusual = bytes
+        .iter()
+        .fold(false, |acc, &c| acc | !PLAIN[usize::from(c)]);
     if !unusual {
         return s.len() > 5 || !is_yaml_1_1_word(s);
     }
@@ -253,13 +251,16 @@ fn is_yaml_1_1_word(s: &str) -> bool {
 fn push_double_quoted(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
+    // Runs of characters that need no escape are copied whole: most quoted strings (the
+    // placeholders, URLs, commands) have none to escape at all.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\t' => Some("\\t"),
+            '\r' => Some("\\r"),
             // Control characters, and the characters YAML 1.1 counts as line breaks or a BOM.
             c if (c as u32) < 0x20
                 || c == '\u{7f}'
@@ -268,10 +269,19 @@ fn push_double_quoted(out: &mut String, s: &str) {
                 || c == '\u{2029}'
                 || c == '\u{feff}' =>
             {
+                None
+            }
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        match escape {
+            Some(e) => out.push_str(e),
+            None => {
                 let _ = write!(out, "\\u{:04X}", c as u32);
             }
-            c => out.push(c),
         }
+        run = i + c.len_utf8();
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }

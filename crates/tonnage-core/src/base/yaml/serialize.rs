@@ -340,6 +340,12 @@ impl DirectMap<'_> {
     /// The line break (or the space after `- `) before the first entry, the indentation, the
     /// key and its colon.
     fn key<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<(), Error> {
+        self.key_once(key, true)
+    }
+
+    /// [`DirectMap::key`]; `check: false` says the caller already knows the key is new in this map (a
+    /// struct's fields), which saves comparing it with every earlier key.
+    fn key_once<K: Serialize + ?Sized>(&mut self, key: &K, check: bool) -> Result<(), Error> {
         let inline = self.n == 0 && matches!(self.pos, Pos::SeqItem(_));
         let out = &mut self.st.out;
         if self.n == 0 {
@@ -356,15 +362,18 @@ impl DirectMap<'_> {
         key.serialize(KeyWriter { out: &mut *out })?;
         // A key's text is its value's alone (see `push_string`), so the same text is the same
         // key: the tree replaces the earlier entry's value, which this writer cannot.
-        let (out, end) = (self.st.out.as_bytes(), self.st.out.len());
-        let (len, last) = (end - start, out[end - 1]);
-        if self.st.keys[self.keys_from..]
-            .iter()
-            .any(|&(a, b)| b - a == len && out[b - 1] == last && out[a..b] == out[start..end])
-        {
-            return Err(declined());
+        if check {
+            let (out, end) = (self.st.out.as_bytes(), self.st.out.len());
+            let (len, last) = (end - start, out[end - 1]);
+            if self.st.keys[self.keys_from..]
+                .iter()
+                .any(|&(a, b)| b - a == len && out[b - 1] == last && out[a..b] == out[start..end])
+            {
+                return Err(declined());
+            }
+            let end = self.st.out.len();
+            self.st.keys.push((start, end));
         }
-        self.st.keys.push((start, end));
         self.st.out.push(':');
         self.n += 1;
         Ok(())
@@ -413,7 +422,8 @@ impl ser::SerializeStruct for DirectMap<'_> {
         key: &'static str,
         v: &T,
     ) -> Result<(), Error> {
-        self.key(key)?;
+        // A struct's fields are distinct names.
+        self.key_once(key, false)?;
         self.value(v)
     }
     fn end(self) -> Result<(), Error> {
