@@ -73,6 +73,30 @@ pub struct ComponentRender {
     /// which these templates do not set).
     #[serde(default)]
     pub init_env: BTreeMap<String, Vec<EnvEntry>>,
+    /// emptyDir volumes the template always mounts: name and path (RAE's `tmp` at /tmp).
+    /// Tonnage adds none of its own for these paths.
+    #[serde(default)]
+    pub empty_dirs: Vec<EmptyDirMount>,
+    /// The template leaves `replicas` out while the component's HPA is on (RAE's
+    /// `{{- if not .Values.memoryApi.autoscaling.enabled }}`): the HPA sets it.
+    #[serde(default)]
+    pub replicas_unset_under_hpa: bool,
+    /// The component is installed as a release of another chart (RAE's Qdrant): that chart's
+    /// labels, selector and target port replace the chart's on its objects.
+    #[serde(default)]
+    pub release: Option<ChartRender>,
+    /// The labels its headless Service adds to the common ones (Qdrant's
+    /// `app.kubernetes.io/component: cluster-discovery`).
+    #[serde(default)]
+    pub headless_labels: BTreeMap<String, String>,
+}
+
+/// An emptyDir volume and where the main container mounts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyDirMount {
+    pub name: String,
+    pub path: String,
 }
 
 /// One environment variable as the template writes it: exactly one of `value` (a literal
@@ -174,6 +198,7 @@ impl ComponentRender {
             out.extend(f.config_map_at.as_deref());
             out.extend(f.secret_at.as_deref());
         }
+        out.extend(self.release.as_ref().and_then(|r| r.labels_from.as_deref()));
         out
     }
 }
