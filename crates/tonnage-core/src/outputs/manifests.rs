@@ -4561,6 +4561,24 @@ mod tests {
         // The guide's rules for the pods the templates leave open: the hardening overlay.
         let ms = render_hardening(cat(), &config(&["rae-memory"], "prod", &[]));
         assert!(find(&ms, "NetworkPolicy", "rae-memory-api").is_none());
+        // The API's way to its stores, which the template's rule (the chart's own labels)
+        // misses: to the Qdrant release's pods by their labels.
+        let np: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-api-egress").unwrap());
+        let spec = np.spec.unwrap();
+        assert_eq!(spec.policy_types.unwrap(), ["Egress"]);
+        let to_qdrant = spec
+            .egress
+            .unwrap()
+            .into_iter()
+            .find(|r| r.ports.as_ref().unwrap()[0].port == Some(IntOrString::Int(6333)))
+            .unwrap();
+        let labels = to_qdrant.to.unwrap()[0]
+            .pod_selector
+            .clone()
+            .unwrap()
+            .match_labels
+            .unwrap();
+        assert_eq!(labels["app.kubernetes.io/instance"], "rae-memory-qdrant");
         // A standalone PostgreSQL: only from the three app components, no outbound traffic.
         let db: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-postgresql").unwrap());
         let spec = db.spec.unwrap();

@@ -262,9 +262,10 @@ fn network_policies(ctx: &Ctx, sink: &mut Sink) {
     }
 }
 
-/// What hardens the chart's network rules (the hardening overlay): the guide's rules (Security,
-/// Network Policies) for the pods the chart's two NetworkPolicies leave open, the Celery worker,
-/// the reranker and the releases' PostgreSQL, Redis and Qdrant.
+/// What hardens the chart's network rules (the hardening overlay): the egress the templates'
+/// two policies mean to allow, and the guide's rules (Security, Network Policies) for the pods
+/// they leave open, the Celery worker, the reranker and the releases' PostgreSQL, Redis and
+/// Qdrant.
 fn hardening_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let types: Vec<String> = vec!["Ingress".into(), "Egress".into()];
     let find = |id: &str| works.iter().find(|w| w.c.id == id);
@@ -299,6 +300,37 @@ fn hardening_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         egress.push(internet_443());
         egress
     };
+    // The templates' own policies let the API reach its stores, DNS and the internet only
+    // through peers that do not match them (the chart's selector labels, a namespace labelled
+    // `name: kube-system`, `namespaceSelector: {}`, which is pods, not the internet): policies
+    // add up, so these open what the guide says the API and the ML service reach.
+    for (id, stores) in [
+        ("memory-api", &["postgresql", "redis", "qdrant"][..]),
+        ("ml-service", &[][..]),
+    ] {
+        let Some(w) = find(id) else { continue };
+        let mut egress = vec![dns_egress()];
+        for (store, guide) in stores.iter().zip([5432, 6379, 6333]) {
+            if find(store).is_some() {
+                egress.push(NetworkPolicyEgressRule {
+                    to: Some(vec![pod(store)]),
+                    ports: Some(vec![np_port(port_of(store, guide), "TCP")]),
+                });
+            }
+        }
+        egress.push(internet_443());
+        let name = format!("{}-egress", w.name);
+        let np = network_policy(
+            ctx,
+            &name,
+            Some(id),
+            component_selector(ctx, id),
+            vec!["Egress".into()],
+            vec![],
+            egress,
+        );
+        sink.push_hardening("NetworkPolicy", &name, np);
+    }
     // The guide lists no rules for the Celery worker and the reranker; without a policy their
     // pods would take any traffic (checkov CKV2_K8S_6). The worker serves nothing (no ingress)
     // and reaches what the API reaches.
