@@ -3114,8 +3114,9 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: front.name.clone(),
+            // Both charts' templates write the Service's port number.
             port: Some(ServiceBackendPort {
-                name: Some(port.name.clone()),
+                number: Some(i32::from(port.port)),
                 ..Default::default()
             }),
         }),

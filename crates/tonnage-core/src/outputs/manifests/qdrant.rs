@@ -33,7 +33,7 @@ const CONFIG_KEYS: [&str; 2] = ["initialize.sh", "production.yaml"];
 /// The pod: the init container `ensure-dir-ownership` (no resources: the template sets none,
 /// catalog `render.init_env`) and the ServiceAccount named after the release.
 pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
-    let (image, pull_policy) = image_of(ctx, c);
+    let (image, _) = image_of(ctx, c);
     let mut command: Vec<String> = vec![
         "chown".into(),
         "-R".into(),
@@ -43,7 +43,6 @@ pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
     x.init.push(Container {
         name: "ensure-dir-ownership".into(),
         image: Some(image),
-        image_pull_policy: Some(pull_policy),
         command: Some(command),
         security_context: Some(container_security(ctx, c)),
         volume_mounts: Some(
