@@ -24,6 +24,7 @@ use std::rc::Rc;
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
+    StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
@@ -33,7 +34,7 @@ use k8s_openapi::api::autoscaling::v2::{
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector,
     ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
-    EnvVarSource, ExecAction, HTTPGetAction, ObjectFieldSelector, PersistentVolumeClaim,
+    EnvVarSource, ExecAction, HTTPGetAction, Lifecycle, ObjectFieldSelector, PersistentVolumeClaim,
     PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity,
     PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
     Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
@@ -1668,6 +1669,8 @@ struct Extras {
     init: Vec<Container>,
     /// A ServiceAccount of its own (with RBAC): its token is mounted.
     service_account: Option<String>,
+    /// The main container's lifecycle hooks (the Qdrant chart's preStop).
+    lifecycle: Option<Lifecycle>,
     /// Probes for a component the catalog gives none (it serves no port): used only where the
     /// catalog's `probes` has no entry.
     liveness: Option<Probe>,
@@ -2461,6 +2464,7 @@ fn pod_template(
         },
         security_context: Some(container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        lifecycle: x.lifecycle.take(),
         ..Default::default()
     };
     let mut containers = vec![main];
@@ -2793,11 +2797,19 @@ fn render_workload(
         }
         WorkloadKind::StatefulSet => {
             let headless = headless_name(&w.name);
+            let r = c.render.as_ref();
             let obj = StatefulSet {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
                 spec: StatefulSetSpec {
                     replicas,
                     selector,
+                    pod_management_policy: r.and_then(|r| r.pod_management_policy.clone()),
+                    update_strategy: r.and_then(|r| r.update_strategy.clone()).map(|t| {
+                        StatefulSetUpdateStrategy {
+                            type_: Some(t),
+                            ..Default::default()
+                        }
+                    }),
                     service_name: Some(headless.clone()),
                     template,
                     volume_claim_templates: (!claims.is_empty()).then_some(claims),
@@ -4967,7 +4979,15 @@ mod tests {
         let labels = s.metadata.labels.unwrap();
         assert_eq!(labels["app.kubernetes.io/instance"], "rae-memory-qdrant");
         assert_eq!(labels["helm.sh/chart"], "qdrant-1.17.0");
+        assert_eq!(s.spec.pod_management_policy.as_deref(), Some("Parallel"));
         let pod = s.spec.template.spec.unwrap();
+        let pre_stop = pod.containers[0]
+            .lifecycle
+            .clone()
+            .unwrap()
+            .pre_stop
+            .unwrap();
+        assert_eq!(pre_stop.exec.unwrap().command.unwrap(), ["sleep", "3"]);
         let init = pod.init_containers.unwrap();
         assert_eq!(init[0].name, "ensure-dir-ownership");
         assert_eq!(init[0].command.as_ref().unwrap()[2], "1000:3000");

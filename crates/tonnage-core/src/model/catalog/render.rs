@@ -89,6 +89,12 @@ pub struct ComponentRender {
     /// `app.kubernetes.io/component: cluster-discovery`).
     #[serde(default)]
     pub headless_labels: BTreeMap<String, String>,
+    /// A StatefulSet's `podManagementPolicy` and `updateStrategy.type` where the template
+    /// writes them (Qdrant: Parallel, RollingUpdate).
+    #[serde(default)]
+    pub pod_management_policy: Option<String>,
+    #[serde(default)]
+    pub update_strategy: Option<String>,
 }
 
 /// An emptyDir volume and where the main container mounts it.

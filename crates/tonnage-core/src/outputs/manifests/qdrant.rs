@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Container, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, ExecAction, Lifecycle, LifecycleHandler, ServiceAccount,
+};
 
 use super::{
     container_security, image_of, meta, mount, object_name, template_placeholder, Ctx, Extras,
@@ -27,11 +29,15 @@ const DATA_VOLUMES: [(&str, &str); 2] = [
     ("qdrant-snapshots", "/qdrant/snapshots"),
 ];
 
+/// The main container's preStop hook (values.yaml `lifecycle`): in-flight requests finish
+/// before the pod leaves the Service.
+const PRE_STOP: [&str; 2] = ["sleep", "3"];
+
 /// The ConfigMap's keys (`qdrant-config`, mounted key by key).
 const CONFIG_KEYS: [&str; 2] = ["initialize.sh", "production.yaml"];
 
 /// The pod: the init container `ensure-dir-ownership` (no resources: the template sets none,
-/// catalog `render.init_env`) and the ServiceAccount named after the release.
+/// catalog `render.init_env`), the ServiceAccount named after the release, the preStop hook.
 pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
     let (image, _) = image_of(ctx, c);
     let mut command: Vec<String> = vec![
@@ -54,6 +60,15 @@ pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
         ..Default::default()
     });
     x.service_account = Some(object_name(ctx, c));
+    x.lifecycle = Some(Lifecycle {
+        pre_stop: Some(LifecycleHandler {
+            exec: Some(ExecAction {
+                command: Some(PRE_STOP.iter().map(|a| a.to_string()).collect()),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
 }
 
 /// The release's ServiceAccount and ConfigMap, both named after the release.
