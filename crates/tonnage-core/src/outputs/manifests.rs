@@ -3327,6 +3327,8 @@ pub struct ServiceMonitorEndpoint {
     pub scheme: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relabelings: Vec<RelabelConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metric_relabelings: Vec<RelabelConfig>,
 }
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -3384,6 +3386,7 @@ fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                     scrape_timeout: Some("10s".into()),
                     scheme: Some("http".into()),
                     relabelings: Vec::new(),
+                    metric_relabelings: Vec::new(),
                 }],
             },
         };
@@ -4858,6 +4861,19 @@ mod tests {
         assert_eq!(labels["release"], "prometheus");
         assert_eq!(labels["helm.sh/chart"], "rae-memory-2.0.0");
         assert!(!labels.contains_key("app.kubernetes.io/component"));
+        let mut c = config(&["rae-memory"], "prod", &[]);
+        let drop: Value = serde_yaml::from_str("[{action: drop, regex: go_.*}]").unwrap();
+        c.set(
+            cat(),
+            "rae-memory",
+            "monitoring.serviceMonitor.metricRelabelings",
+            drop,
+        )
+        .unwrap();
+        let ms = render(cat(), &c);
+        let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
+        let drop = &sm.spec.endpoints[0].metric_relabelings[0];
+        assert_eq!(drop.action.as_deref(), Some("drop"));
         // Caracal: k8s/servicemonitor.yaml's two, with monitoring.prometheus.serviceMonitor.
         let ms = rendered(&["caracal"], "prod", &[]);
         let names: Vec<&str> = ms

@@ -414,7 +414,7 @@ fn hardening_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
 
 /// templates/servicemonitor.yaml (`monitoring.enabled` and `monitoring.serviceMonitor.enabled`):
 /// named after the release, the chart's labels and `monitoring.serviceMonitor.labels`, the API's
-/// `http` port at /metrics.
+/// `http` port at /metrics, the values' relabelings and metric relabelings.
 fn service_monitor(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let on = ctx.bool_at("monitoring.enabled", false)
         && ctx.bool_at("monitoring.serviceMonitor.enabled", false);
@@ -426,11 +426,12 @@ fn service_monitor(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     if let Some(l) = metadata.labels.as_mut() {
         l.extend(ctx.string_map("monitoring.serviceMonitor.labels"));
     }
-    let relabelings = ctx
-        .get("monitoring.serviceMonitor.relabelings")
-        .cloned()
-        .and_then(|v: Value| serde_yaml::from_value::<Vec<RelabelConfig>>(v).ok())
-        .unwrap_or_default();
+    let relabel = |path: &str| {
+        ctx.get(path)
+            .cloned()
+            .and_then(|v: Value| serde_yaml::from_value::<Vec<RelabelConfig>>(v).ok())
+            .unwrap_or_default()
+    };
     let sm = ServiceMonitor {
         api_version: "monitoring.coreos.com/v1".into(),
         kind: "ServiceMonitor".into(),
@@ -447,7 +448,8 @@ fn service_monitor(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                     .text("monitoring.serviceMonitor.scrapeTimeout")
                     .or_else(|| Some("10s".into())),
                 scheme: Some("http".into()),
-                relabelings,
+                relabelings: relabel("monitoring.serviceMonitor.relabelings"),
+                metric_relabelings: relabel("monitoring.serviceMonitor.metricRelabelings"),
             }],
         },
     };
