@@ -734,7 +734,6 @@ fn cauldron_infra_own_objects_are_real_helms() {
 }
 
 #[test]
-#[ignore = "not yet real Helm's render: see report_manifest_differences"]
 fn rae_memory_manifests_are_real_helms() {
     assert_matches("rae-memory");
 }

@@ -26,6 +26,7 @@ use std::rc::Rc;
 
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec,
+    StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HPAScalingPolicy, HPAScalingRules, HorizontalPodAutoscaler,
@@ -35,12 +36,13 @@ use k8s_openapi::api::autoscaling::v2::{
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMap, ConfigMapEnvSource, ConfigMapKeySelector,
     ConfigMapVolumeSource, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
-    EnvVarSource, ExecAction, HTTPGetAction, Namespace, ObjectFieldSelector, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodAffinityTerm, PodAntiAffinity,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
-    Secret, SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, Service,
-    ServiceAccount, ServicePort, ServiceSpec, TCPSocketAction, TopologySpreadConstraint, Volume,
-    VolumeMount, VolumeResourceRequirements, WeightedPodAffinityTerm,
+    EnvVarSource, ExecAction, HTTPGetAction, Lifecycle, Namespace, ObjectFieldSelector,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec, Probe,
+    ResourceRequirements, SeccompProfile, Secret, SecretEnvSource, SecretKeySelector,
+    SecretVolumeSource, SecurityContext, Service, ServiceAccount, ServicePort, ServiceSpec,
+    TCPSocketAction, TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
+    WeightedPodAffinityTerm,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, IPBlock, Ingress, IngressBackend, IngressRule,
@@ -61,7 +63,9 @@ use crate::base::quantity::Quantity;
 use crate::base::values::{display_value, lookup, quantity_of};
 use crate::compute::plan::bitnami_preset;
 use crate::configuration::config::Configuration;
-use crate::model::catalog::render::{ComponentRender, EnvEntry, KeyRef, PodLabels, TargetPort};
+use crate::model::catalog::render::{
+    ChartRender, ComponentRender, EnvEntry, KeyRef, PodLabels, TargetPort,
+};
 use crate::model::catalog::{
     AntiAffinity, Catalog, Chart, Component, Persistence, Probe as CatalogProbe, Sidecar,
     WorkloadKind,
@@ -178,6 +182,8 @@ mod bitnami;
 mod caracal;
 mod cauldron_frappe;
 mod cauldron_infra;
+mod qdrant;
+mod rae_memory;
 
 /// What a chart's templates do beyond the catalog's data (its `render` facts and values
 /// paths), in one small module per chart. Every hook defaults to nothing.
@@ -203,6 +209,7 @@ fn chart_module(chart: &str) -> Option<&'static dyn ChartModule> {
         "caracal" => Some(&caracal::Caracal),
         "cauldron-frappe" => Some(&cauldron_frappe::CauldronFrappe),
         "cauldron-infra" => Some(&cauldron_infra::CauldronInfra),
+        "rae-memory" => Some(&rae_memory::RaeMemory),
         _ => None,
     }
 }
@@ -730,7 +737,7 @@ fn fill_label<'s>(ctx: &'s Ctx, v: &'s str) -> &'s str {
 /// chart's (`labels`, or `selector` for a selector and pod template).
 fn chart_labels(
     ctx: &Ctx,
-    render: &crate::model::catalog::render::ChartRender,
+    render: &ChartRender,
     component: Option<&str>,
     selector: bool,
 ) -> BTreeMap<String, String> {
@@ -761,8 +768,17 @@ fn chart_labels(
     ctx.labels.map(&pairs)
 }
 
+/// The templates' facts for a component's objects: its release's where it is another chart's
+/// release (`render.release`), else the chart's.
+fn chart_render<'a>(ctx: &Ctx<'a>, component: Option<&str>) -> Option<&'a ChartRender> {
+    component
+        .and_then(|id| ctx.chart.component(id))
+        .and_then(|c| c.render.as_ref()?.release.as_ref())
+        .or(ctx.chart.render.as_ref())
+}
+
 fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
-    if let Some(r) = &ctx.chart.render {
+    if let Some(r) = chart_render(ctx, component) {
         return chart_labels(ctx, r, component, false);
     }
     // The application the release belongs to: the guides give each stack its own namespace
@@ -785,7 +801,7 @@ fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
 }
 
 fn selector_labels(ctx: &Ctx, component: &str) -> BTreeMap<String, String> {
-    if let Some(r) = &ctx.chart.render {
+    if let Some(r) = chart_render(ctx, Some(component)) {
         return chart_labels(ctx, r, Some(component), true);
     }
     ctx.labels.map(&[
@@ -1722,6 +1738,8 @@ struct Extras {
     init: Vec<Container>,
     /// A ServiceAccount of its own (with RBAC): its token is mounted.
     service_account: Option<String>,
+    /// The main container's lifecycle hooks (the Qdrant chart's preStop).
+    lifecycle: Option<Lifecycle>,
     /// Probes for a component the catalog gives none (it serves no port): used only where the
     /// catalog's `probes` has no entry.
     liveness: Option<Probe>,
@@ -1750,55 +1768,6 @@ fn env_list(ctx: &Ctx, path: &str) -> Vec<EnvVar> {
             })
         })
         .collect()
-}
-
-/// RAE's Secret (templates/secret.yaml, or the ExternalSecret that fills it): the Celery
-/// workers' URLs and keys.
-fn rae_secret(ctx: &Ctx) -> String {
-    format!("{}-secrets", ctx.release)
-}
-
-/// The RAE Celery worker (templates/deployment-celery-worker.yaml): the chart's command with
-/// `celeryWorker.concurrency` and `maxTasksPerChild` (the template's defaults 4 and 1000), its
-/// ConfigMap and its Secret. It serves no port: Tonnage probes it through the broker.
-fn rae_celery(ctx: &Ctx, x: &mut Extras) {
-    const APP: &str = "apps.memory_api.tasks.celery_app";
-    let mut args: Vec<String> = ["celery", "-A", APP, "worker", "--loglevel=info"]
-        .into_iter()
-        .map(String::from)
-        .collect();
-    let n = ctx
-        .text("celeryWorker.concurrency")
-        .unwrap_or_else(|| "4".into());
-    args.push(format!("--concurrency={n}"));
-    let n = ctx
-        .text("celeryWorker.maxTasksPerChild")
-        .unwrap_or_else(|| "1000".into());
-    args.push(format!("--max-tasks-per-child={n}"));
-    x.command = Some(args);
-    x.env_from.push(EnvFromSource {
-        config_map_ref: Some(ConfigMapEnvSource {
-            name: ctx.release.clone(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    });
-    let secret = rae_secret(ctx);
-    for (name, key) in [
-        ("DATABASE_URL", "database-url"),
-        ("REDIS_URL", "redis-url"),
-        ("OPENAI_API_KEY", "openai-api-key"),
-        ("ANTHROPIC_API_KEY", "anthropic-api-key"),
-    ] {
-        let r = SecretRef {
-            name: secret.clone(),
-            key: key.into(),
-        };
-        x.env.push(env_secret(name, &r));
-    }
-    let (liveness, readiness) = celery_probes(APP);
-    x.liveness = Some(liveness);
-    x.readiness = Some(readiness);
 }
 
 /// Where a plain PostgreSQL or Redis image (the chart's own templates or manifests) reads its
@@ -2110,10 +2079,6 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             if let Some(p) = own_prefix(c) {
                 x.env = env_list(ctx, &format!("{p}.env"));
             }
-            match ctx.chart.id.as_str() {
-                "rae-memory" if c.id == "celery-worker" => rae_celery(ctx, &mut x),
-                _ => {}
-            }
         }
     }
     if let Some(m) = chart_module(&ctx.chart.id) {
@@ -2135,8 +2100,49 @@ fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
             x.env.extend(env_list(ctx, p));
         }
     }
-    x.env_from = r
-        .env_from
+    // Given, they replace the module's (RAE's Celery worker loads a ConfigMap no key names).
+    if !r.env_from.is_empty() {
+        x.env_from = env_from(ctx, r);
+    }
+    if !r.config_volumes.is_empty() {
+        x.volumes.clear();
+        x.mounts.clear();
+    }
+    for v in &r.config_volumes {
+        let name = v.config_map.replace("{release}", &ctx.release);
+        x.volumes.push(config_map_volume(&v.name, &name, v.mode));
+        x.mounts
+            .extend(v.path.as_deref().map(|p| mount(&v.name, p)));
+        for m in &v.mounts {
+            x.mounts.push(VolumeMount {
+                sub_path: Some(m.sub_path.clone()),
+                ..mount(&v.name, &m.path)
+            });
+        }
+    }
+    for d in &r.empty_dirs {
+        x.volumes.push(empty_dir(&d.name, false));
+        x.mounts.push(mount(&d.name, &d.path));
+    }
+    if r.command.is_some() {
+        x.command.clone_from(&r.command);
+        x.args.clone_from(&r.args);
+    }
+    if let Some(p) = &r.command_inline {
+        x.command = ctx.get(p.as_str()).map(inline_list);
+        x.args.clone_from(&r.args);
+    }
+    for init in &mut x.init {
+        if let Some(entries) = r.init_env.get(&init.name) {
+            init.env = Some(template_env_list(ctx, entries)).filter(|e| !e.is_empty());
+            init.resources = None;
+        }
+    }
+}
+
+/// The `envFrom` sources of the catalog's `render.env_from` that the values name.
+fn env_from(ctx: &Ctx, r: &ComponentRender) -> Vec<EnvFromSource> {
+    r.env_from
         .iter()
         .filter_map(|f| {
             let literal = f.config_map.clone();
@@ -2160,37 +2166,7 @@ fn template_env(ctx: &Ctx, r: &ComponentRender, x: &mut Extras) {
                 ..Default::default()
             })
         })
-        .collect();
-    if !r.config_volumes.is_empty() {
-        x.volumes.clear();
-        x.mounts.clear();
-    }
-    for v in &r.config_volumes {
-        let name = v.config_map.replace("{release}", &ctx.release);
-        x.volumes.push(config_map_volume(&v.name, &name, v.mode));
-        x.mounts
-            .extend(v.path.as_deref().map(|p| mount(&v.name, p)));
-        for m in &v.mounts {
-            x.mounts.push(VolumeMount {
-                sub_path: Some(m.sub_path.clone()),
-                ..mount(&v.name, &m.path)
-            });
-        }
-    }
-    if r.command.is_some() {
-        x.command.clone_from(&r.command);
-        x.args.clone_from(&r.args);
-    }
-    if let Some(p) = &r.command_inline {
-        x.command = ctx.get(p.as_str()).map(inline_list);
-        x.args.clone_from(&r.args);
-    }
-    for init in &mut x.init {
-        if let Some(entries) = r.init_env.get(&init.name) {
-            init.env = Some(template_env_list(ctx, entries));
-            init.resources = None;
-        }
-    }
+        .collect()
 }
 
 /// A values list as a template prints it inline (`command: {{ .Values.x }}`): Go writes
@@ -2282,33 +2258,6 @@ fn depends_on_family<'a>(ctx: &Ctx<'a>, c: &Component, family_of: Family) -> Opt
         .iter()
         .filter_map(|d| ctx.chart.component(d))
         .find(|d| family(d) == family_of)
-}
-
-/// A Celery worker serves no port, so its probes ask the worker itself through the broker:
-/// `celery inspect ping` addressed to this pod's node (`celery@<hostname>`, Celery's default
-/// node name), as the Apache Airflow chart probes its Celery workers. A worker that lost its
-/// broker or hangs stops answering. The command starts a Python interpreter, hence the long
-/// period and timeout.
-fn celery_probes(app: &str) -> (Probe, Probe) {
-    let command = vec![
-        "sh".to_string(),
-        "-c".to_string(),
-        format!(
-            "exec celery -A {} inspect ping -d \"celery@${{HOSTNAME}}\" --timeout 10",
-            sh_quote(app)
-        ),
-    ];
-    let probe = |initial, period, failures| Probe {
-        exec: Some(ExecAction {
-            command: Some(command.clone()),
-        }),
-        initial_delay_seconds: Some(initial),
-        period_seconds: Some(period),
-        timeout_seconds: Some(20),
-        failure_threshold: Some(failures),
-        ..Default::default()
-    };
-    (probe(30, 60, 5), probe(10, 30, 3))
 }
 
 fn screaming_snake(s: &str) -> String {
@@ -2576,6 +2525,7 @@ fn pod_template(
             .map(|p| probe(ctx, c, p, false, timeout)),
         security_context: Some(container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        lifecycle: x.lifecycle.take(),
         ..Default::default()
     };
     let mut containers = vec![main];
@@ -2788,9 +2738,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
     rbac(ctx, sink, &works);
     config_maps(ctx, sink, &works);
     ingress(ctx, sink, &works);
-    network_policies(ctx, sink, &works);
     monitoring(ctx, sink, &works);
-    external_secrets(ctx, sink);
     if let Some(m) = chart_module(&ctx.chart.id) {
         m.objects(ctx, sink, &works);
     }
@@ -2814,41 +2762,14 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
 }
 
 /// The Secrets the chart's own templates (or manifests) create, every value a placeholder:
-/// cauldron-infra's cauldron-secrets (its passwords), cauldron-frappe's `<release>-secret`
-/// (admin-password), Caracal's caracal-secrets (k8s/v03/secret.yaml) and RAE's
-/// `<release>-secrets` (unless the External Secrets Operator fills it).
+/// those of the charts' modules (cauldron-infra's cauldron-secrets, cauldron-frappe's, Caracal's
+/// caracal-secrets, RAE's).
 fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
     if let Some(m) = chart_module(&ctx.chart.id) {
         for (name, data) in m.secrets(ctx) {
             add_secret(sink, name, data);
         }
     }
-    let p = PLACEHOLDER;
-    let (name, data): (String, Vec<(&str, String)>) = match ctx.chart.id.as_str() {
-        "rae-memory" if !ctx.bool_at("externalSecrets.enabled", false) => {
-            // The chart composes the URLs from fixed Service names of the releases.
-            let user = ctx.text("postgresql.auth.username").unwrap_or_default();
-            let db = ctx.text("postgresql.auth.database").unwrap_or_default();
-            let r = &ctx.release;
-            (
-                rae_secret(ctx),
-                vec![
-                    (
-                        "database-url",
-                        format!("postgresql://{user}:{p}@{r}-postgresql:5432/{db}"),
-                    ),
-                    ("redis-url", format!("redis://:{p}@{r}-redis-master:6379/0")),
-                    ("openai-api-key", p.into()),
-                    ("anthropic-api-key", p.into()),
-                    ("gemini-api-key", p.into()),
-                    ("jwt-secret", p.into()),
-                    ("api-master-key", p.into()),
-                ],
-            )
-        }
-        _ => return,
-    };
-    add_secret(sink, name, data);
 }
 
 fn add_secret(sink: &mut Sink, name: String, data: Vec<(&str, String)>) {
@@ -2859,11 +2780,11 @@ fn add_secret(sink: &mut Sink, name: String, data: Vec<(&str, String)>) {
 }
 
 fn service_ports(ctx: &Ctx, c: &Component) -> Vec<ServicePort> {
-    let by_number = c.render.as_ref().and_then(|r| r.target_port).or(ctx
-        .chart
+    let by_number = c
         .render
         .as_ref()
-        .map(|r| r.target_port))
+        .and_then(|r| r.target_port)
+        .or(chart_render(ctx, Some(&c.id)).map(|r| r.target_port))
         == Some(TargetPort::Number);
     // A port number the template reads from the values (catalog `render.service_ports`).
     let port_at = |name: &str| {
@@ -2925,7 +2846,12 @@ fn render_workload(
     let (template, claims) = pod_template(ctx, sink, w, shared);
     resource_patch(ctx, sink, c, &w.name, &template);
     let selector = component_selector(ctx, &c.id);
-    let replicas = Some(i32_of(spec_replicas(ctx, w)));
+    // Left out where the template lets the HPA set it.
+    let unset = w.hpa.is_some()
+        && c.render
+            .as_ref()
+            .is_some_and(|r| r.replicas_unset_under_hpa);
+    let replicas = (!unset).then(|| i32_of(spec_replicas(ctx, w)));
     match c.kind {
         WorkloadKind::Deployment => {
             // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
@@ -2957,11 +2883,19 @@ fn render_workload(
             } else {
                 headless_name(&w.name)
             };
+            let r = c.render.as_ref();
             let obj = StatefulSet {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
                 spec: StatefulSetSpec {
                     replicas,
                     selector,
+                    pod_management_policy: r.and_then(|r| r.pod_management_policy.clone()),
+                    update_strategy: r.and_then(|r| r.update_strategy.clone()).map(|t| {
+                        StatefulSetUpdateStrategy {
+                            type_: Some(t),
+                            ..Default::default()
+                        }
+                    }),
                     service_name: Some(headless.clone()),
                     template,
                     volume_claim_templates: (!claims.is_empty()).then_some(claims),
@@ -2970,8 +2904,12 @@ fn render_workload(
                 ..Default::default()
             };
             sink.push("StatefulSet", &w.name, obj);
+            let mut metadata = meta(ctx, &headless, Some(&c.id));
+            if let (Some(l), Some(r)) = (metadata.labels.as_mut(), c.render.as_ref()) {
+                l.extend(r.headless_labels.clone());
+            }
             let svc = (!own).then(|| Service {
-                metadata: meta(ctx, &headless, Some(&c.id)),
+                metadata,
                 spec: Some(ServiceSpec {
                     cluster_ip: Some("None".into()),
                     publish_not_ready_addresses: Some(true),
@@ -3258,34 +3196,6 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             sink.push("ConfigMap", &name, cm);
         }
     }
-    if ctx.chart.id == "rae-memory" {
-        let name = ctx.release.clone();
-        let cm = config_map(ctx, &name, None, rae_config(ctx));
-        sink.push("ConfigMap", &name, cm);
-    }
-}
-
-/// RAE's ConfigMap (templates/configmap.yaml, named after the release; the Celery workers load
-/// it): the service URLs of the chart's and the Qdrant release's Services, and the cost-control
-/// settings, which the chart fixes (it has no key for them).
-fn rae_config(ctx: &Ctx) -> BTreeMap<String, String> {
-    let r = &ctx.release;
-    BTreeMap::from([
-        ("RAE_VECTOR_BACKEND".to_string(), "qdrant".to_string()),
-        ("QDRANT_URL".to_string(), format!("http://{r}-qdrant:6333")),
-        (
-            "ML_SERVICE_URL".to_string(),
-            format!("http://{r}-ml-service:8001"),
-        ),
-        (
-            "RERANKER_SERVICE_URL".to_string(),
-            format!("http://{r}-reranker:8002"),
-        ),
-        ("ENABLE_COST_TRACKING".to_string(), "true".to_string()),
-        ("DEFAULT_DAILY_LIMIT".to_string(), "10.00".to_string()),
-        ("DEFAULT_MONTHLY_LIMIT".to_string(), "100.00".to_string()),
-        ("BUDGET_WARNING_THRESHOLD".to_string(), "0.8".to_string()),
-    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3316,8 +3226,9 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: front.name.clone(),
+            // Both charts' templates write the Service's port number.
             port: Some(ServiceBackendPort {
-                name: Some(port.name.clone()),
+                number: Some(i32::from(port.port)),
                 ..Default::default()
             }),
         }),
@@ -3482,192 +3393,6 @@ fn network_policy(
     }
 }
 
-fn network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    // Of the five charts only RAE has a NetworkPolicy template (`networkPolicy.*`); the others
-    // have no such key, or a dead one.
-    if ctx.chart.id == "rae-memory" && ctx.bool_at("networkPolicy.enabled", false) {
-        rae_network_policies(ctx, sink, works);
-    }
-}
-
-/// RAE's network rules as its guide lists them (Security, Network Policies), for every pod of
-/// the chart and of its PostgreSQL, Redis and Qdrant releases.
-fn rae_network_policies(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    let types: Vec<String> = {
-        let listed: Vec<String> = ctx
-            .list("networkPolicy.policyTypes")
-            .into_iter()
-            .filter_map(scalar_text)
-            .filter(|t| t == "Ingress" || t == "Egress")
-            .collect();
-        if listed.is_empty() {
-            vec!["Ingress".into(), "Egress".into()]
-        } else {
-            listed
-        }
-    };
-    let find = |id: &str| works.iter().find(|w| w.c.id == id);
-    let pod = |id: &str| NetworkPolicyPeer {
-        pod_selector: Some(component_selector(ctx, id)),
-        ..Default::default()
-    };
-    let port_of = |id: &str, guide: i64| {
-        ctx.component(id)
-            .and_then(|c| c.ports.first())
-            .map_or(guide, |p| i64::from(p.port))
-    };
-    // The API's way out, shared by the Celery worker (the same image and code): DNS; to
-    // PostgreSQL (5432), Redis (6379), Qdrant (6333); to ML Service (8001), Reranker (8002);
-    // to internet (443) for LLM APIs.
-    let app_egress = || {
-        let mut egress = vec![dns_egress()];
-        for (id, guide) in [
-            ("postgresql", 5432),
-            ("redis", 6379),
-            ("qdrant", 6333),
-            ("ml-service", 8001),
-            ("reranker", 8002),
-        ] {
-            if find(id).is_some() {
-                egress.push(NetworkPolicyEgressRule {
-                    to: Some(vec![pod(id)]),
-                    ports: Some(vec![np_port(port_of(id, guide), "TCP")]),
-                });
-            }
-        }
-        egress.push(internet_443());
-        egress
-    };
-    if let Some(api) = find("memory-api") {
-        let api_port = port_of("memory-api", 8000);
-        let ingress = vec![
-            // From ingress-nginx namespace (port 8000).
-            NetworkPolicyIngressRule {
-                from: Some(vec![namespace_peer("ingress-nginx")]),
-                ports: Some(vec![np_port(api_port, "TCP")]),
-            },
-            // From same namespace pods (ML service, Celery, etc.).
-            NetworkPolicyIngressRule {
-                from: Some(vec![NetworkPolicyPeer {
-                    pod_selector: Some(LabelSelector::default()),
-                    ..Default::default()
-                }]),
-                ports: None,
-            },
-        ];
-        let np = network_policy(
-            ctx,
-            &api.name,
-            Some("memory-api"),
-            component_selector(ctx, "memory-api"),
-            types.clone(),
-            ingress,
-            app_egress(),
-        );
-        sink.push("NetworkPolicy", &api.name, np);
-    }
-    // The guide lists no rules for the Celery worker and the reranker; without a policy their
-    // pods would take any traffic (checkov CKV2_K8S_6). The worker serves nothing (no ingress)
-    // and reaches what the API reaches.
-    if let Some(worker) = find("celery-worker") {
-        let np = network_policy(
-            ctx,
-            &worker.name,
-            Some("celery-worker"),
-            component_selector(ctx, "celery-worker"),
-            types.clone(),
-            vec![],
-            app_egress(),
-        );
-        sink.push("NetworkPolicy", &worker.name, np);
-    }
-    // The reranker is called by the API (the API's egress, port 8002) and, like the ML
-    // service, downloads its model: DNS and internet (443).
-    if let Some(reranker) = find("reranker") {
-        let from: Vec<NetworkPolicyPeer> = ["memory-api", "celery-worker"]
-            .iter()
-            .filter(|id| find(id).is_some())
-            .map(|id| pod(id))
-            .collect();
-        let np = network_policy(
-            ctx,
-            &reranker.name,
-            Some("reranker"),
-            component_selector(ctx, "reranker"),
-            types.clone(),
-            ingress_from(from, Some(vec![np_port(port_of("reranker", 8002), "TCP")])),
-            vec![dns_egress(), internet_443()],
-        );
-        sink.push("NetworkPolicy", &reranker.name, np);
-    }
-    if let Some(ml) = find("ml-service") {
-        // Only from API and Celery Worker (port 8001); DNS; internet (443) for model downloads.
-        let from: Vec<NetworkPolicyPeer> = ["memory-api", "celery-worker"]
-            .iter()
-            .filter(|id| find(id).is_some())
-            .map(|id| pod(id))
-            .collect();
-        let np = network_policy(
-            ctx,
-            &ml.name,
-            Some("ml-service"),
-            component_selector(ctx, "ml-service"),
-            types.clone(),
-            ingress_from(
-                from,
-                Some(vec![np_port(port_of("ml-service", 8001), "TCP")]),
-            ),
-            vec![dns_egress(), internet_443()],
-        );
-        sink.push("NetworkPolicy", &ml.name, np);
-    }
-    // Database/Storage: only from API, ML Service, Celery Worker; no outbound traffic. Pods of
-    // one store (a primary and its replicas, Sentinel nodes, Qdrant peers) also reach each
-    // other (replication), and then resolve each other's names (DNS).
-    let stores = [
-        ("postgresql", Family::BitnamiPostgres),
-        ("postgresql-read", Family::BitnamiPostgres),
-        ("redis", Family::BitnamiRedis),
-        ("redis-replicas", Family::BitnamiRedis),
-        ("redis-node", Family::BitnamiRedis),
-        ("qdrant", Family::Qdrant),
-    ];
-    for (id, fam) in stores {
-        let Some(w) = find(id) else { continue };
-        let from: Vec<NetworkPolicyPeer> = ["memory-api", "ml-service", "celery-worker"]
-            .iter()
-            .filter(|id| find(id).is_some())
-            .map(|id| pod(id))
-            .collect();
-        let group: Vec<&str> = stores
-            .iter()
-            .filter(|(other, f)| *f == fam && find(other).is_some())
-            .map(|(other, _)| *other)
-            .collect();
-        let mut ingress = ingress_from(from, None);
-        let mut egress = Vec::new();
-        if group.len() > 1 || w.peak() > 1 {
-            let peers: Vec<NetworkPolicyPeer> = group.iter().map(|id| pod(id)).collect();
-            ingress.extend(ingress_from(peers.clone(), None));
-            egress.push(dns_egress());
-            egress.push(NetworkPolicyEgressRule {
-                to: Some(peers),
-                ports: None,
-            });
-        }
-        let np = network_policy(
-            ctx,
-            &w.name,
-            Some(id),
-            component_selector(ctx, id),
-            vec!["Ingress".into(), "Egress".into()],
-            ingress,
-            egress,
-        );
-        sink.push("NetworkPolicy", &w.name, np);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Monitoring (Prometheus Operator ServiceMonitor)
 
@@ -3702,6 +3427,8 @@ pub struct ServiceMonitorEndpoint {
     pub scheme: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relabelings: Vec<RelabelConfig>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metric_relabelings: Vec<RelabelConfig>,
 }
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -3722,29 +3449,22 @@ pub struct RelabelConfig {
     pub action: Option<String>,
 }
 
-/// ServiceMonitors where the chart (or its manifests) has them: RAE's for the API
-/// (templates/servicemonitor.yaml, named after the release, with `monitoring.enabled` and
-/// `monitoring.serviceMonitor.*`), and Caracal's k8s/servicemonitor.yaml (a component's
-/// `service_monitor`, with `monitoring.prometheus.serviceMonitor.enabled`).
+/// ServiceMonitors where the manifests have them: Caracal's k8s/servicemonitor.yaml (a
+/// component's `service_monitor`, with `monitoring.prometheus.serviceMonitor.enabled`). RAE's
+/// template is its module's.
 fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    let rae = ctx.chart.id == "rae-memory";
-    let on = if rae {
-        ctx.bool_at("monitoring.enabled", false)
-            && ctx.bool_at("monitoring.serviceMonitor.enabled", false)
-    } else {
-        !ctx.chart
-            .is_dead("monitoring.prometheus.serviceMonitor.enabled")
-            && ctx.bool_at("monitoring.prometheus.serviceMonitor.enabled", false)
-    };
+    let on = !ctx
+        .chart
+        .is_dead("monitoring.prometheus.serviceMonitor.enabled")
+        && ctx.bool_at("monitoring.prometheus.serviceMonitor.enabled", false);
     if !on {
         return;
     }
     for w in works {
-        let name = match (&w.c.service_monitor, rae) {
-            (_, true) if w.c.id == "memory-api" => ctx.release.clone(),
-            (Some(sm), false) => sm.name.clone(),
-            _ => continue,
+        let Some(sm) = &w.c.service_monitor else {
+            continue;
         };
+        let name = sm.name.clone();
         let Some(first) = w.c.ports.first() else {
             continue;
         };
@@ -3753,18 +3473,6 @@ fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                 .iter()
                 .find(|p| p.name == "metrics")
                 .unwrap_or(first);
-        let (interval, timeout, relabelings) = if rae {
-            (
-                ctx.text("monitoring.serviceMonitor.interval"),
-                ctx.text("monitoring.serviceMonitor.scrapeTimeout"),
-                ctx.get("monitoring.serviceMonitor.relabelings")
-                    .cloned()
-                    .and_then(|v| serde_yaml::from_value::<Vec<RelabelConfig>>(v).ok())
-                    .unwrap_or_default(),
-            )
-        } else {
-            (Some("30s".into()), Some("10s".into()), Vec::new())
-        };
         let sm = ServiceMonitor {
             api_version: "monitoring.coreos.com/v1".into(),
             kind: "ServiceMonitor".into(),
@@ -3774,10 +3482,11 @@ fn monitoring(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
                 endpoints: vec![ServiceMonitorEndpoint {
                     port: port.name.clone(),
                     path: Some("/metrics".into()),
-                    interval: interval.or_else(|| Some("30s".into())),
-                    scrape_timeout: timeout.or_else(|| Some("10s".into())),
+                    interval: Some("30s".into()),
+                    scrape_timeout: Some("10s".into()),
                     scheme: Some("http".into()),
-                    relabelings,
+                    relabelings: Vec::new(),
+                    metric_relabelings: Vec::new(),
                 }],
             },
         };
@@ -3833,51 +3542,6 @@ pub struct ExternalSecretData {
 #[serde(rename_all = "camelCase")]
 pub struct RemoteRef {
     pub key: String,
-}
-
-/// RAE (templates/secret.yaml): with `externalSecrets.enabled` the chart's Secret
-/// `<release>-secrets` comes from the store instead: `keys.databaseUrl` -> key `database-url`,
-/// and so on.
-fn external_secrets(ctx: &Ctx, sink: &mut Sink) {
-    if ctx.chart.id != "rae-memory" || !ctx.bool_at("externalSecrets.enabled", false) {
-        return;
-    }
-    let mut data = Vec::new();
-    if let Some(Value::Mapping(m)) = ctx.get("externalSecrets.keys") {
-        for (k, v) in m {
-            if let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) {
-                data.push(ExternalSecretData {
-                    secret_key: kebab(k),
-                    remote_ref: RemoteRef { key: v },
-                });
-            }
-        }
-    }
-    let name = rae_secret(ctx);
-    let es = ExternalSecret {
-        api_version: "external-secrets.io/v1beta1".into(),
-        kind: "ExternalSecret".into(),
-        metadata: meta(ctx, &name, None),
-        spec: ExternalSecretSpec {
-            refresh_interval: ctx
-                .text("externalSecrets.refreshInterval")
-                .or_else(|| Some("1h".into())),
-            secret_store_ref: SecretStoreRef {
-                name: ctx
-                    .text("externalSecrets.secretStore")
-                    .unwrap_or_else(|| "aws-secrets-manager".into()),
-                kind: ctx
-                    .text("externalSecrets.secretStoreKind")
-                    .unwrap_or_else(|| "SecretStore".into()),
-            },
-            target: ExternalSecretTarget {
-                name: name.clone(),
-                creation_policy: "Owner".into(),
-            },
-            data,
-        },
-    };
-    sink.push("ExternalSecret", &name, es);
 }
 
 #[cfg(test)]
@@ -4056,6 +3720,15 @@ mod tests {
         }
     }
 
+    /// The pods a workload runs at baseline: its `replicas`; left out (a template that lets
+    /// the HPA set it), the HPA's minimum, which the HPA scales the API server's default 1 to.
+    fn replicas_run(replicas: Option<i32>, hpa: Option<&(i64, i64)>) -> i64 {
+        match (replicas, hpa) {
+            (None, Some((min, _))) => *min,
+            (n, _) => i64::from(n.unwrap_or(1)),
+        }
+    }
+
     fn sums(ms: &[Manifest]) -> (Sums, Sums) {
         let mut hpas: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         for m in ms.iter().filter(|m| m.kind == "HorizontalPodAutoscaler") {
@@ -4073,7 +3746,7 @@ mod tests {
             match m.kind.as_str() {
                 "Deployment" => {
                     let d: Deployment = typed(m);
-                    let n = i64::from(d.spec.replicas.unwrap_or(1));
+                    let n = replicas_run(d.spec.replicas, hpas.get(&m.name));
                     let pod = d.spec.template.spec.clone().unwrap_or_default();
                     let (n, p) = under_hpa(m, n, &hpas);
                     add_pod(&mut base, &pod, n);
@@ -4081,7 +3754,7 @@ mod tests {
                 }
                 "StatefulSet" => {
                     let s: StatefulSet = typed(m);
-                    let n = i64::from(s.spec.replicas.unwrap_or(1));
+                    let n = replicas_run(s.spec.replicas, hpas.get(&m.name));
                     let pod = s.spec.template.spec.clone().unwrap_or_default();
                     let (n, p) = under_hpa(m, n, &hpas);
                     add_pod(&mut base, &pod, n);
@@ -4167,21 +3840,26 @@ mod tests {
                 }
             };
             let at = format!("{} {} ({kind} {name})", cp.stack, cp.id);
-            // Under an HPA whose chart keeps its own count, spec.replicas is the values' count
-            // and the baseline the HPA's minimum.
-            let hpa_min = ms
+            // Left out under an HPA, the HPA's minimum; under an HPA whose chart keeps its own
+            // count, spec.replicas is the values' count and the baseline the HPA's minimum.
+            let hpa = ms
                 .iter()
-                .filter(|m| m.chart == chart.id && m.kind == "HorizontalPodAutoscaler")
+                .filter(|h| h.chart == chart.id && h.kind == "HorizontalPodAutoscaler")
                 .map(typed::<HorizontalPodAutoscaler>)
                 .find(|h| h.spec.scale_target_ref.name == name)
-                .map(|h| i64::from(h.spec.min_replicas.unwrap_or(1)));
-            let baseline = match (hpa_min, &comp.values.replicas) {
-                (Some(min), Some(p)) if hpa_keeps_replicas(&chart.id) => {
+                .map(|h| {
+                    (
+                        i64::from(h.spec.min_replicas.unwrap_or(1)),
+                        i64::from(h.spec.max_replicas),
+                    )
+                });
+            let baseline = match (hpa, &comp.values.replicas) {
+                (Some((min, _)), Some(p)) if hpa_keeps_replicas(&chart.id) => {
                     let own = crate::values::lookup(&values, p).and_then(Value::as_i64);
                     assert_eq!(replicas.map(i64::from), own, "{at}: the values' count");
                     min
                 }
-                _ => i64::from(replicas.unwrap_or(1)),
+                _ => replicas_run(replicas, hpa.as_ref()),
             };
             assert_eq!(baseline, cp.replicas.baseline, "{at}");
             let sidecars: Vec<&str> = pod.containers[1..]
@@ -4693,21 +4371,21 @@ mod tests {
                 }
                 let main = &pod.containers[0];
                 assert_eq!(main.name, *comp.container.as_ref().unwrap_or(&comp.id));
-                // The Celery worker serves no port: its probes ping it through the broker.
-                let celery = comp.id == "celery-worker";
+                // Probes where the catalog has them (RAE's Celery worker: none, as its template).
                 assert_eq!(
                     main.liveness_probe.is_some(),
-                    comp.probes.liveness.is_some() || celery
+                    comp.probes.liveness.is_some()
                 );
                 assert_eq!(
                     main.readiness_probe.is_some(),
-                    comp.probes.readiness.is_some() || celery
+                    comp.probes.readiness.is_some()
                 );
-                // Only RabbitMQ's peer discovery talks to the API: only its pods get a token.
+                // Only RabbitMQ's peer discovery talks to the API: only its pods get a token
+                // (and the Qdrant chart's pods, which run as its ServiceAccount).
                 let rbac = pod
                     .service_account_name
                     .as_deref()
-                    .is_some_and(|s| s.ends_with("rabbitmq"));
+                    .is_some_and(|s| s.ends_with("rabbitmq") || s.ends_with("qdrant"));
                 assert_eq!(
                     pod.automount_service_account_token,
                     Some(rbac),
@@ -5012,8 +4690,15 @@ mod tests {
     }
 
     #[test]
-    fn rae_network_policies_are_the_guides_rules() {
+    fn rae_network_policies_are_the_templates_and_the_guides_rules_harden_the_rest() {
+        // templates/networkpolicy.yaml: the API's and the ML service's, nothing else.
         let ms = rendered(&["rae-memory"], "prod", &[]);
+        let names: Vec<&str> = ms
+            .iter()
+            .filter(|m| m.kind == "NetworkPolicy")
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(names, ["rae-memory-api", "rae-memory-ml-service"]);
         let np: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-api").unwrap());
         let spec = np.spec.unwrap();
         let ports: BTreeSet<i32> = spec
@@ -5034,7 +4719,43 @@ mod tests {
         assert_eq!(ingress.len(), 2);
         let ml: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-ml-service").unwrap());
         let from = ml.spec.unwrap().ingress.unwrap()[0].from.clone().unwrap();
-        assert_eq!(from.len(), 2, "only from the API and the Celery worker");
+        // From every pod with the chart's selector labels (the template's rule, wider than
+        // the guide's "only from API and Celery Worker").
+        let every_pod = from[0].pod_selector.clone().unwrap().match_labels.unwrap();
+        assert_eq!(
+            every_pod,
+            BTreeMap::from([
+                (
+                    "app.kubernetes.io/instance".to_string(),
+                    "rae-memory".to_string()
+                ),
+                (
+                    "app.kubernetes.io/name".to_string(),
+                    "rae-memory".to_string()
+                ),
+            ])
+        );
+        // The guide's rules for the pods the templates leave open: the hardening overlay.
+        let ms = render_hardening(cat(), &config(&["rae-memory"], "prod", &[]));
+        assert!(find(&ms, "NetworkPolicy", "rae-memory-api").is_none());
+        // The API's way to its stores, which the template's rule (the chart's own labels)
+        // misses: to the Qdrant release's pods by their labels.
+        let np: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-api-egress").unwrap());
+        let spec = np.spec.unwrap();
+        assert_eq!(spec.policy_types.unwrap(), ["Egress"]);
+        let to_qdrant = spec
+            .egress
+            .unwrap()
+            .into_iter()
+            .find(|r| r.ports.as_ref().unwrap()[0].port == Some(IntOrString::Int(6333)))
+            .unwrap();
+        let labels = to_qdrant.to.unwrap()[0]
+            .pod_selector
+            .clone()
+            .unwrap()
+            .match_labels
+            .unwrap();
+        assert_eq!(labels["app.kubernetes.io/instance"], "rae-memory-qdrant");
         // A standalone PostgreSQL: only from the three app components, no outbound traffic.
         let db: NetworkPolicy = typed(find(&ms, "NetworkPolicy", "rae-memory-postgresql").unwrap());
         let spec = db.spec.unwrap();
@@ -5047,8 +4768,10 @@ mod tests {
         let egress = spec.egress.unwrap();
         assert_eq!(egress.len(), 2, "DNS and the other Redis pods");
         assert_eq!(egress[1].to.as_ref().unwrap().len(), 2);
-        let ms = rendered(&["rae-memory"], "prod", &["networkPolicy.enabled=false"]);
-        assert!(ms.iter().all(|m| m.kind != "NetworkPolicy"));
+        let c = config(&["rae-memory"], "prod", &["networkPolicy.enabled=false"]);
+        assert!(render_hardened(cat(), &c)
+            .iter()
+            .all(|m| m.kind != "NetworkPolicy"));
         // The other charts have no NetworkPolicy template.
         for chart in ["cauldron-infra", "cauldron-frappe", "rhesis", "caracal"] {
             let env = if chart == "rhesis" { "local" } else { "prod" };
@@ -5233,12 +4956,21 @@ mod tests {
     #[test]
     fn rae_monitoring_config_and_secret() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac); its Redis
-        // release has its own ServiceAccount (Bitnami serviceaccount.yaml).
-        assert!(ms.iter().all(|m| {
-            !matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding")
-                || (m.kind == "ServiceAccount" && m.name == "rae-memory-redis")
-        }));
+        // The chart has no ServiceAccount, Role or RoleBinding (catalog claim rbac); the
+        // Qdrant release has its ServiceAccount, which its pods run as, and so has the Redis
+        // release (Bitnami serviceaccount.yaml).
+        let mut accounts: Vec<&str> = ms
+            .iter()
+            .filter(|m| matches!(m.kind.as_str(), "ServiceAccount" | "Role" | "RoleBinding"))
+            .map(|m| m.name.as_str())
+            .collect();
+        accounts.sort_unstable();
+        assert_eq!(accounts, ["rae-memory-qdrant", "rae-memory-redis"]);
+        let qdrant = pod_of(find(&ms, "StatefulSet", "rae-memory-qdrant").unwrap());
+        assert_eq!(
+            qdrant.service_account_name.as_deref(),
+            Some("rae-memory-qdrant")
+        );
         // templates/servicemonitor.yaml: named after the release, scraping the API.
         let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
         assert_eq!(sm.spec.endpoints[0].port, "http");
@@ -5287,6 +5019,30 @@ mod tests {
         assert_eq!(sm.spec.endpoints[0].interval.as_deref(), Some("15s"));
         let ms = rendered(&["rae-memory"], "prod", &["monitoring.enabled=false"]);
         assert!(ms.iter().all(|m| m.kind != "ServiceMonitor"));
+        // The ServiceMonitor carries the chart's labels and monitoring.serviceMonitor.labels.
+        let ms = rendered(
+            &["rae-memory"],
+            "prod",
+            &["monitoring.serviceMonitor.labels.release=prometheus"],
+        );
+        let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
+        let labels = sm.metadata.labels.unwrap();
+        assert_eq!(labels["release"], "prometheus");
+        assert_eq!(labels["helm.sh/chart"], "rae-memory-2.0.0");
+        assert!(!labels.contains_key("app.kubernetes.io/component"));
+        let mut c = config(&["rae-memory"], "prod", &[]);
+        let drop: Value = serde_yaml::from_str("[{action: drop, regex: go_.*}]").unwrap();
+        c.set(
+            cat(),
+            "rae-memory",
+            "monitoring.serviceMonitor.metricRelabelings",
+            drop,
+        )
+        .unwrap();
+        let ms = render(cat(), &c);
+        let sm: ServiceMonitor = typed(find(&ms, "ServiceMonitor", "rae-memory").unwrap());
+        let drop = &sm.spec.endpoints[0].metric_relabelings[0];
+        assert_eq!(drop.action.as_deref(), Some("drop"));
         // Caracal: k8s/servicemonitor.yaml's two, with monitoring.prometheus.serviceMonitor.
         let ms = rendered(&["caracal"], "prod", &[]);
         let names: Vec<&str> = ms
@@ -5367,23 +5123,76 @@ mod tests {
     }
 
     #[test]
-    fn celery_worker_is_probed_through_the_broker() {
+    fn rae_workloads_are_their_templates() {
         let ms = rendered(&["rae-memory"], "prod", &[]);
-        let m = find(&ms, "Deployment", "rae-memory-celery-worker").unwrap();
-        let pod = typed::<Deployment>(m).spec.template.spec.unwrap();
+        // templates/deployment-celery-worker.yaml: no probes, the chart's Celery command.
+        let pod = pod_of(find(&ms, "Deployment", "rae-memory-celery-worker").unwrap());
         let c = &pod.containers[0];
-        for p in [c.liveness_probe.clone(), c.readiness_probe.clone()] {
-            let p = p.unwrap();
-            let cmd = p.exec.unwrap().command.unwrap();
-            assert_eq!(cmd[..2], ["sh", "-c"]);
-            // The chart's Celery app (templates/deployment-celery-worker.yaml).
-            assert_eq!(
-                cmd[2],
-                "exec celery -A 'apps.memory_api.tasks.celery_app' inspect ping -d \"celery@${HOSTNAME}\" --timeout 10"
-            );
-            // Longer than the ping's own timeout: the probe reports the ping's answer.
-            assert!(p.timeout_seconds.unwrap() > 10);
+        assert!(c.liveness_probe.is_none() && c.readiness_probe.is_none());
+        assert_eq!(
+            c.command.as_ref().unwrap()[..3],
+            ["celery", "-A", "apps.memory_api.tasks.celery_app"]
+        );
+        // Replicas left out while the HPA is on (prod: API, ML service and worker), written
+        // where it is off (the reranker has none).
+        for name in ["api", "ml-service", "celery-worker"] {
+            let d: Deployment =
+                typed(find(&ms, "Deployment", &format!("rae-memory-{name}")).unwrap());
+            assert_eq!(d.spec.replicas, None, "{name}");
         }
+        let ms = rendered(
+            &["rae-memory"],
+            "prod",
+            &[
+                "mlService.autoscaling.enabled=false",
+                "mlService.replicaCount=3",
+            ],
+        );
+        let d: Deployment = typed(find(&ms, "Deployment", "rae-memory-ml-service").unwrap());
+        assert_eq!(d.spec.replicas, Some(3));
+        // The emptyDirs the templates name: tmp and model-cache.
+        let pod = d.spec.template.spec.unwrap();
+        let volumes: Vec<&str> = pod
+            .volumes
+            .iter()
+            .flatten()
+            .map(|v| v.name.as_str())
+            .collect();
+        assert_eq!(volumes, ["tmp", "model-cache"]);
+        // The Qdrant release: its labels, its init container, its ConfigMap's two keys.
+        let s: StatefulSet = typed(find(&ms, "StatefulSet", "rae-memory-qdrant").unwrap());
+        let labels = s.metadata.labels.unwrap();
+        assert_eq!(labels["app.kubernetes.io/instance"], "rae-memory-qdrant");
+        assert_eq!(labels["helm.sh/chart"], "qdrant-1.17.0");
+        assert_eq!(s.spec.pod_management_policy.as_deref(), Some("Parallel"));
+        let pod = s.spec.template.spec.unwrap();
+        let pre_stop = pod.containers[0]
+            .lifecycle
+            .clone()
+            .unwrap()
+            .pre_stop
+            .unwrap();
+        assert_eq!(pre_stop.exec.unwrap().command.unwrap(), ["sleep", "3"]);
+        let init = pod.init_containers.unwrap();
+        assert_eq!(init[0].name, "ensure-dir-ownership");
+        assert_eq!(init[0].command.as_ref().unwrap()[2], "1000:3000");
+        let env: Vec<&str> = pod.containers[0]
+            .env
+            .iter()
+            .flatten()
+            .map(|e| e.name.as_str())
+            .collect();
+        assert_eq!(env, ["QDRANT_INIT_FILE_PATH"]);
+        let cm: ConfigMap = typed(find(&ms, "ConfigMap", "rae-memory-qdrant").unwrap());
+        let keys: Vec<String> = cm.data.unwrap().into_keys().collect();
+        assert_eq!(keys, ["initialize.sh", "production.yaml"]);
+        let headless: Service = typed(find(&ms, "Service", "rae-memory-qdrant-headless").unwrap());
+        assert_eq!(
+            headless.metadata.labels.unwrap()["app.kubernetes.io/component"],
+            "cluster-discovery"
+        );
+        let port = headless.spec.unwrap().ports.unwrap()[0].target_port.clone();
+        assert_eq!(port, Some(IntOrString::Int(6333)));
     }
 
     #[test]
@@ -5395,16 +5204,18 @@ mod tests {
                 "redis.sentinel.enabled=true",
             ][..],
         ] {
-            let ms = rendered(&["rae-memory"], "prod", sets);
+            // The chart's policies and the hardening overlay's together.
+            let ms = render_hardened(cat(), &config(&["rae-memory"], "prod", sets));
             let policies: Vec<NetworkPolicy> = ms
                 .iter()
                 .filter(|m| m.kind == "NetworkPolicy")
                 .map(typed)
                 .collect();
-            let covered = |component: &str| {
+            let covered = |pod: &BTreeMap<String, String>| {
                 policies.iter().any(|np| {
                     let sel = np.spec.as_ref().unwrap().pod_selector.clone().unwrap();
-                    sel.match_labels.unwrap_or_default()["app.kubernetes.io/component"] == component
+                    let sel = sel.match_labels.unwrap_or_default();
+                    !sel.is_empty() && sel.iter().all(|(k, v)| pod.get(k) == Some(v))
                 })
             };
             for m in ms
@@ -5412,21 +5223,17 @@ mod tests {
                 .filter(|m| m.kind == "Deployment" || m.kind == "StatefulSet")
             {
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
-                let pod_labels = &v["spec"]["template"]["metadata"]["labels"];
-                // The Bitnami PostgreSQL and Redis releases' pods, labelled as their charts
-                // label them, are not the chart's: its NetworkPolicy template renders none for
-                // them (tests/data/real-helm/rae-memory).
-                if pod_labels["helm.sh/chart"]
-                    .as_str()
-                    .is_some_and(|c| c.starts_with("postgresql-") || c.starts_with("redis-"))
-                {
-                    continue;
-                }
-                let id = pod_labels["app.kubernetes.io/component"].as_str().unwrap();
-                assert!(covered(id), "{sets:?}: no NetworkPolicy selects {id}");
+                let pod: BTreeMap<String, String> =
+                    serde_yaml::from_value(v["spec"]["template"]["metadata"]["labels"].clone())
+                        .unwrap();
+                assert!(
+                    covered(&pod),
+                    "{sets:?}: no NetworkPolicy selects {}",
+                    m.name
+                );
             }
         }
-        let ms = rendered(&["rae-memory"], "prod", &[]);
+        let ms = render_hardening(cat(), &config(&["rae-memory"], "prod", &[]));
         let worker = find(&ms, "NetworkPolicy", "rae-memory-celery-worker").unwrap();
         let worker: NetworkPolicy = typed(worker);
         let spec = worker.spec.unwrap();
@@ -5435,8 +5242,11 @@ mod tests {
         // "Only from these" with none of them is no rule at all: a rule with an empty `from`
         // would admit every source.
         assert!(ingress_from(vec![], None).is_empty());
-        let ms = rendered(&["rae-memory"], "prod", &["celeryWorker.enabled=false"]);
-        for m in ms.iter().filter(|m| m.kind == "NetworkPolicy") {
+        let c = config(&["rae-memory"], "prod", &["celeryWorker.enabled=false"]);
+        for m in render_hardened(cat(), &c)
+            .iter()
+            .filter(|m| m.kind == "NetworkPolicy")
+        {
             let np: NetworkPolicy = typed(m);
             for rule in np.spec.unwrap().ingress.unwrap_or_default() {
                 assert!(

@@ -149,6 +149,28 @@ pub struct ComponentRender {
     /// The client Service's `targetPort`, where it differs from the chart's (`target_port`).
     #[serde(default)]
     pub target_port: Option<TargetPort>,
+    /// emptyDir volumes the template always mounts: name and path (RAE's `tmp` at /tmp).
+    /// Tonnage adds none of its own for these paths.
+    #[serde(default)]
+    pub empty_dirs: Vec<EmptyDirMount>,
+    /// The template leaves `replicas` out while the component's HPA is on (RAE's
+    /// `{{- if not .Values.memoryApi.autoscaling.enabled }}`): the HPA sets it.
+    #[serde(default)]
+    pub replicas_unset_under_hpa: bool,
+    /// The component is installed as a release of another chart (RAE's Qdrant): that chart's
+    /// labels, selector and target port replace the chart's on its objects.
+    #[serde(default)]
+    pub release: Option<ChartRender>,
+    /// The labels its headless Service adds to the common ones (Qdrant's
+    /// `app.kubernetes.io/component: cluster-discovery`).
+    #[serde(default)]
+    pub headless_labels: BTreeMap<String, String>,
+    /// A StatefulSet's `podManagementPolicy` and `updateStrategy.type` where the template
+    /// writes them (Qdrant: Parallel, RollingUpdate).
+    #[serde(default)]
+    pub pod_management_policy: Option<String>,
+    #[serde(default)]
+    pub update_strategy: Option<String>,
 }
 
 /// A Service beside the component's own, exposing some of its ports by name.
@@ -157,6 +179,14 @@ pub struct ComponentRender {
 pub struct ExtraService {
     pub name: String,
     pub ports: Vec<String>,
+}
+
+/// An emptyDir volume and where the main container mounts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyDirMount {
+    pub name: String,
+    pub path: String,
 }
 
 /// One environment variable as the template writes it: exactly one of `value` (a literal
@@ -300,6 +330,7 @@ impl ComponentRender {
             out.extend(f.config_map_at.as_deref());
             out.extend(f.secret_at.as_deref());
         }
+        out.extend(self.release.as_ref().and_then(|r| r.labels_from.as_deref()));
         out
     }
 }

@@ -76,6 +76,23 @@ pub(super) fn render(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     }
 }
 
+/// The labels that select every pod of the Bitnami release a component belongs to
+/// (`common.labels.matchLabels`: name and instance), when it is one: what a NetworkPolicy of
+/// the hardening overlay selects them by, since their labels are their chart's, not the
+/// parent chart's.
+pub(super) fn release_selector(
+    ctx: &Ctx,
+    c: &crate::model::catalog::Component,
+) -> Option<BTreeMap<String, String>> {
+    let key = super::base(c);
+    let s = ctx
+        .chart
+        .subcharts
+        .iter()
+        .find(|s| s.key == key && CHARTS.contains(&s.chart.as_str()))?;
+    Some(Sub::new(ctx, s).selector(None))
+}
+
 /// One Bitnami chart as the configuration installs it: its release, its values subtree.
 pub(super) struct Sub<'c, 'a> {
     ctx: &'c Ctx<'a>,
