@@ -3,8 +3,10 @@
 //! Each record in `tests/data/real-helm/<chart>/<case>.yaml` carries `manifests`: every object
 //! real Helm renders from the real chart with the case's values bundle, reduced to facts by
 //! `scripts/record-real-helm` (kind, name, namespace, labels, selectors, replicas, containers
-//! with image, ports, resources, probe kinds, env names and mounts, volumes and claims, Service
-//! ports, HPA bounds, ConfigMap and Secret keys). Here Tonnage's manifests for the same case are
+//! with image, ports, resources, probes (handler, path, port, timings), env names, mounts and
+//! security context; the pod's security context, affinity, spread constraints, service
+//! account and token; the Deployment's strategy, the StatefulSet's pod management and update
+//! strategy; volumes and claims, Service ports, HPA bounds, ConfigMap and Secret keys). Here Tonnage's manifests for the same case are
 //! reduced the same way and compared object by object: every object real Helm renders must be
 //! there, with the same facts, and nothing else.
 //!
@@ -147,6 +149,50 @@ fn ports(items: &[Value], fields: &[(&str, &str)]) -> Vec<Value> {
     })
 }
 
+/// A field as rendered, where it is there and not empty.
+fn given(v: &Value, key: &str) -> Option<Value> {
+    get(v, key)
+        .filter(|x| match x {
+            Value::Mapping(m) => !m.is_empty(),
+            Value::Sequence(s) => !s.is_empty(),
+            _ => true,
+        })
+        .cloned()
+}
+
+/// A probe as facts: its handler, the HTTP path and the port it names, whether an exec probe
+/// has a command (never the command), and the timings it sets.
+fn probe(p: &Value) -> Value {
+    let handler = ["httpGet", "tcpSocket", "exec", "grpc"]
+        .into_iter()
+        .find(|h| p.get(*h).is_some())
+        .unwrap_or("other");
+    let mut out = Mapping::new();
+    put(&mut out, "handler", s(handler));
+    let h = get(p, handler).cloned().unwrap_or_default();
+    for k in ["path", "port"] {
+        if let Some(v) = get(&h, k) {
+            put(&mut out, k, v.clone());
+        }
+    }
+    if handler == "exec" {
+        let has = !list(get(&h, "command")).is_empty();
+        put(&mut out, "command", Value::Bool(has));
+    }
+    for k in [
+        "initialDelaySeconds",
+        "periodSeconds",
+        "timeoutSeconds",
+        "failureThreshold",
+        "successThreshold",
+    ] {
+        if let Some(v) = get(p, k) {
+            put(&mut out, k, v.clone());
+        }
+    }
+    Value::Mapping(out)
+}
+
 fn container(c: &Value) -> Value {
     let mut out = Mapping::new();
     put(
@@ -193,15 +239,14 @@ fn container(c: &Value) -> Value {
         ("readinessProbe", "readiness"),
     ] {
         if let Some(p @ Value::Mapping(_)) = get(c, field) {
-            let handler = ["httpGet", "tcpSocket", "exec", "grpc"]
-                .into_iter()
-                .find(|h| p.get(*h).is_some())
-                .unwrap_or("other");
-            put(&mut probes, kind, s(handler));
+            put(&mut probes, kind, probe(p));
         }
     }
     if !probes.is_empty() {
         put(&mut out, "probes", Value::Mapping(probes));
+    }
+    if let Some(sc) = given(c, "securityContext") {
+        put(&mut out, "security_context", sc);
     }
     let mut env: Vec<String> = list(get(c, "env")).iter().map(name_of).collect();
     env.sort();
@@ -375,6 +420,35 @@ fn summary(o: &Value, namespace: &str) -> (String, Value) {
             }
             if let Some(sa) = get(&pod, "serviceAccountName") {
                 put(&mut out, "service_account", sa.clone());
+            }
+            // The pod's scheduling and security fields as rendered.
+            for (field, key) in [
+                (
+                    "automountServiceAccountToken",
+                    "automount_service_account_token",
+                ),
+                ("enableServiceLinks", "enable_service_links"),
+                ("securityContext", "security_context"),
+                ("affinity", "affinity"),
+                ("topologySpreadConstraints", "topology_spread_constraints"),
+            ] {
+                if let Some(v) = given(&pod, field) {
+                    put(&mut out, key, v);
+                }
+            }
+            let type_of = |field: &str| get(&spec, field).and_then(|x| get(x, "type")).cloned();
+            if kind == "Deployment" {
+                if let Some(t) = type_of("strategy") {
+                    put(&mut out, "strategy", t);
+                }
+            }
+            if kind == "StatefulSet" {
+                if let Some(p) = get(&spec, "podManagementPolicy") {
+                    put(&mut out, "pod_management_policy", p.clone());
+                }
+                if let Some(t) = type_of("updateStrategy") {
+                    put(&mut out, "update_strategy", t);
+                }
             }
             if kind == "StatefulSet" {
                 if let Some(n) = get(&spec, "serviceName") {
@@ -734,4 +808,35 @@ fn the_comparison_sees_missing_objects_and_changed_fields() {
         "ns",
     );
     assert_eq!(a, b, "quantities compare by value");
+    // The pod's and the containers' security, scheduling and probe timings are compared too.
+    let pod = |extra: &str| {
+        summary(
+            &serde_yaml::from_str(&format!(
+                "kind: Deployment\nmetadata: {{name: a}}\nspec: {{template: {{spec: {{containers: [{{name: c, livenessProbe: {{tcpSocket: {{port: 1}}}}}}]{extra}}}}}}}"
+            ))
+            .unwrap(),
+            "ns",
+        )
+        .1
+    };
+    let plain = pod("");
+    for extra in [
+        ", securityContext: {runAsUser: 1}",
+        ", affinity: {podAntiAffinity: {}}",
+        ", automountServiceAccountToken: false",
+        ", enableServiceLinks: false",
+    ] {
+        assert_ne!(plain, pod(extra), "{extra}");
+    }
+    assert_ne!(
+        pod(""),
+        summary(
+            &serde_yaml::from_str(
+                "kind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: c, livenessProbe: {tcpSocket: {port: 1}, timeoutSeconds: 5}}]}}}",
+            )
+            .unwrap(),
+            "ns",
+        )
+        .1
+    );
 }
