@@ -3,11 +3,15 @@
 //! contexts, anti-affinity and spread constraints, the service account token and service
 //! links are written only as the templates write them (the catalog's `pod_security` and
 //! `container_security`, probe timings from its `probes`), and what Tonnage adds for safety
-//! moves to the hardening overlay's strategic-merge patch. The patch only adds what the chart
-//! leaves out; it never changes what the chart sets. A chart without `render` facts keeps
-//! Tonnage's own layout, hardening included.
+//! moves to the hardening overlay's strategic-merge patch (with TCP probes for a container
+//! that serves a port and that the template leaves without probes). The patch only adds what
+//! the chart leaves out; it never changes what the chart sets. A chart without `render` facts
+//! keeps Tonnage's own layout, hardening included.
 
-use k8s_openapi::api::core::v1::{PodSecurityContext, PodTemplateSpec, Probe, SecurityContext};
+use k8s_openapi::api::core::v1::{
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecurityContext, TCPSocketAction,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::{Mapping, Value};
 
 use super::Ctx;
@@ -33,7 +37,12 @@ pub(super) fn probe_timings(p: &CatalogProbe) -> Probe {
 pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option<Mapping> {
     ctx.chart.render.as_ref()?;
     let spec = t.spec.as_mut()?;
-    let hardened = serde_yaml::to_value(&*spec).ok()?;
+    let main = c.container.clone().unwrap_or_else(|| c.id.clone());
+    let hardened = {
+        let mut hard = spec.clone();
+        tcp_probes(c, &main, &mut hard);
+        serde_yaml::to_value(&hard).ok()?
+    };
     let r = c.render.as_ref();
     spec.security_context = r
         .and_then(|r| r.pod_security.as_ref())
@@ -42,7 +51,6 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     spec.topology_spread_constraints = None;
     spec.automount_service_account_token = None;
     spec.enable_service_links = None;
-    let main = c.container.clone().unwrap_or_else(|| c.id.clone());
     for k in spec
         .containers
         .iter_mut()
@@ -59,6 +67,33 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     match missing(&hardened, &plain) {
         Some(Value::Mapping(m)) => Some(m),
         _ => Some(Mapping::new()),
+    }
+}
+
+/// Hardening for a main container the template writes without probes although it serves a
+/// port: a TCP connect to its first port (no health endpoint is assumed), with Tonnage's
+/// timings.
+fn tcp_probes(c: &Component, main: &str, spec: &mut PodSpec) {
+    let Some(port) = c.ports.first() else { return };
+    let Some(k) = spec.containers.iter_mut().find(|k| k.name == main) else {
+        return;
+    };
+    let tcp = |liveness: bool| Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String(port.name.clone()),
+            ..Default::default()
+        }),
+        initial_delay_seconds: Some(if liveness { 30 } else { 5 }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(if liveness { 6 } else { 3 }),
+        ..Default::default()
+    };
+    if k.liveness_probe.is_none() {
+        k.liveness_probe = Some(tcp(true));
+    }
+    if k.readiness_probe.is_none() {
+        k.readiness_probe = Some(tcp(false));
     }
 }
 
