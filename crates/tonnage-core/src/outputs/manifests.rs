@@ -3225,9 +3225,15 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: front.name.clone(),
-            port: Some(ServiceBackendPort {
-                name: Some(port.name.clone()),
-                ..Default::default()
+            port: Some(match ctx.chart.render.as_ref().map(|r| r.ingress_port) {
+                Some(TargetPort::Number) => ServiceBackendPort {
+                    number: Some(i32::from(port.port)),
+                    ..Default::default()
+                },
+                _ => ServiceBackendPort {
+                    name: Some(port.name.clone()),
+                    ..Default::default()
+                },
             }),
         }),
         ..Default::default()

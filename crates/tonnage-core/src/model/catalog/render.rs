@@ -29,6 +29,9 @@ pub struct ChartRender {
     /// A Service's `targetPort`: the container port's `number`, or its `name` (the default).
     #[serde(default)]
     pub target_port: TargetPort,
+    /// An Ingress backend's Service port: by `name` (the default) or by `number`.
+    #[serde(default)]
+    pub ingress_port: TargetPort,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
