@@ -2470,7 +2470,12 @@ fn pod_template(
         .map(|p| ContainerPort {
             name: Some(p.name.clone()),
             container_port: i32::from(p.port),
-            protocol: Some("TCP".into()),
+            protocol: (!ctx
+                .chart
+                .render
+                .as_ref()
+                .is_some_and(|r| r.bare_container_ports))
+            .then(|| "TCP".into()),
             ..Default::default()
         })
         .collect();

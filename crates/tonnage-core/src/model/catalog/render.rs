@@ -32,6 +32,9 @@ pub struct ChartRender {
     /// An Ingress backend's Service port: by `name` (the default) or by `number`.
     #[serde(default)]
     pub ingress_port: TargetPort,
+    /// The templates write containers' ports without `protocol` (the API server's TCP).
+    #[serde(default)]
+    pub bare_container_ports: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
