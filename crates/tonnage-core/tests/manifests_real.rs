@@ -3,8 +3,10 @@
 //! Each record in `tests/data/real-helm/<chart>/<case>.yaml` carries `manifests`: every object
 //! real Helm renders from the real chart with the case's values bundle, reduced to facts by
 //! `scripts/record-real-helm` (kind, name, namespace, labels, selectors, replicas, containers
-//! with image, ports, resources, probe kinds, env names and mounts, volumes and claims, Service
-//! ports, HPA bounds, ConfigMap and Secret keys). Here Tonnage's manifests for the same case are
+//! with image, ports, resources, probes (handler, path, port, timings), env names, mounts and
+//! security context; the pod's security context, affinity, spread constraints, service
+//! account and token; the Deployment's strategy, the StatefulSet's pod management and update
+//! strategy; volumes and claims, Service ports, HPA bounds, ConfigMap and Secret keys). Here Tonnage's manifests for the same case are
 //! reduced the same way and compared object by object: every object real Helm renders must be
 //! there, with the same facts, and nothing else.
 //!
@@ -147,6 +149,50 @@ fn ports(items: &[Value], fields: &[(&str, &str)]) -> Vec<Value> {
     })
 }
 
+/// A field as rendered, where it is there and not empty.
+fn given(v: &Value, key: &str) -> Option<Value> {
+    get(v, key)
+        .filter(|x| match x {
+            Value::Mapping(m) => !m.is_empty(),
+            Value::Sequence(s) => !s.is_empty(),
+            _ => true,
+        })
+        .cloned()
+}
+
+/// A probe as facts: its handler, the HTTP path and the port it names, whether an exec probe
+/// has a command (never the command), and the timings it sets.
+fn probe(p: &Value) -> Value {
+    let handler = ["httpGet", "tcpSocket", "exec", "grpc"]
+        .into_iter()
+        .find(|h| p.get(*h).is_some())
+        .unwrap_or("other");
+    let mut out = Mapping::new();
+    put(&mut out, "handler", s(handler));
+    let h = get(p, handler).cloned().unwrap_or_default();
+    for k in ["path", "port"] {
+        if let Some(v) = get(&h, k) {
+            put(&mut out, k, v.clone());
+        }
+    }
+    if handler == "exec" {
+        let has = !list(get(&h, "command")).is_empty();
+        put(&mut out, "command", Value::Bool(has));
+    }
+    for k in [
+        "initialDelaySeconds",
+        "periodSeconds",
+        "timeoutSeconds",
+        "failureThreshold",
+        "successThreshold",
+    ] {
+        if let Some(v) = get(p, k) {
+            put(&mut out, k, v.clone());
+        }
+    }
+    Value::Mapping(out)
+}
+
 fn container(c: &Value) -> Value {
     let mut out = Mapping::new();
     put(
@@ -193,15 +239,14 @@ fn container(c: &Value) -> Value {
         ("readinessProbe", "readiness"),
     ] {
         if let Some(p @ Value::Mapping(_)) = get(c, field) {
-            let handler = ["httpGet", "tcpSocket", "exec", "grpc"]
-                .into_iter()
-                .find(|h| p.get(*h).is_some())
-                .unwrap_or("other");
-            put(&mut probes, kind, s(handler));
+            put(&mut probes, kind, probe(p));
         }
     }
     if !probes.is_empty() {
         put(&mut out, "probes", Value::Mapping(probes));
+    }
+    if let Some(sc) = given(c, "securityContext") {
+        put(&mut out, "security_context", sc);
     }
     let mut env: Vec<String> = list(get(c, "env")).iter().map(name_of).collect();
     env.sort();
@@ -380,6 +425,35 @@ fn summary(o: &Value, namespace: &str) -> (String, Value) {
             }
             if let Some(sa) = get(&pod, "serviceAccountName") {
                 put(&mut out, "service_account", sa.clone());
+            }
+            // The pod's scheduling and security fields as rendered.
+            for (field, key) in [
+                (
+                    "automountServiceAccountToken",
+                    "automount_service_account_token",
+                ),
+                ("enableServiceLinks", "enable_service_links"),
+                ("securityContext", "security_context"),
+                ("affinity", "affinity"),
+                ("topologySpreadConstraints", "topology_spread_constraints"),
+            ] {
+                if let Some(v) = given(&pod, field) {
+                    put(&mut out, key, v);
+                }
+            }
+            let type_of = |field: &str| get(&spec, field).and_then(|x| get(x, "type")).cloned();
+            if kind == "Deployment" {
+                if let Some(t) = type_of("strategy") {
+                    put(&mut out, "strategy", t);
+                }
+            }
+            if kind == "StatefulSet" {
+                if let Some(p) = get(&spec, "podManagementPolicy") {
+                    put(&mut out, "pod_management_policy", p.clone());
+                }
+                if let Some(t) = type_of("updateStrategy") {
+                    put(&mut out, "update_strategy", t);
+                }
             }
             if kind == "StatefulSet" {
                 if let Some(n) = get(&spec, "serviceName") {
@@ -562,8 +636,54 @@ fn differences(catalog: &Catalog, r: &Record) -> Vec<String> {
     differences_where(catalog, r, &|_| true)
 }
 
+/// The charts whose manifests match the records in every summarized field, the pod's and
+/// containers' security contexts, affinity, spread, token, service links, probe details and
+/// update strategies included. The others are compared without those fields ([`narrow`]):
+/// their differences there are listed by `report_manifest_differences`.
+const EXTENDED: &[&str] = &["cauldron-frappe", "rhesis"];
+
+/// A summary without the fields only [`EXTENDED`] charts are compared on: each probe reduced
+/// to its handler.
+fn narrow(v: &mut Value) {
+    let Value::Mapping(m) = v else { return };
+    for k in [
+        "security_context",
+        "automount_service_account_token",
+        "enable_service_links",
+        "affinity",
+        "topology_spread_constraints",
+        "strategy",
+        "pod_management_policy",
+        "update_strategy",
+    ] {
+        m.remove(k);
+    }
+    for list in ["containers", "init_containers"] {
+        let Some(Value::Sequence(cs)) = m.get_mut(list) else {
+            continue;
+        };
+        for c in cs {
+            let Value::Mapping(c) = c else { continue };
+            c.remove("security_context");
+            if let Some(Value::Mapping(probes)) = c.get_mut("probes") {
+                for (_, p) in probes.iter_mut() {
+                    *p = get(p, "handler").cloned().unwrap_or_default();
+                }
+            }
+        }
+    }
+}
+
 /// [`differences`] over the objects (real Helm's or Tonnage's) whose summary `keep` takes.
 fn differences_where(catalog: &Catalog, r: &Record, keep: &dyn Fn(&Value) -> bool) -> Vec<String> {
+    let full =
+        EXTENDED.contains(&r.chart.as_str()) || std::env::var_os("MANIFESTS_EXTENDED").is_some();
+    let keep = |v: &mut Value| {
+        if !full {
+            narrow(v);
+        }
+        keep(v)
+    };
     let config = configure(catalog, r);
     let namespace = catalog
         .chart(&r.chart)
@@ -574,8 +694,8 @@ fn differences_where(catalog: &Catalog, r: &Record, keep: &dyn Fn(&Value) -> boo
     for m in render(catalog, &config) {
         match serde_yaml::from_str::<Value>(&m.yaml) {
             Ok(v) => {
-                let (key, sum) = summary(&v, &namespace);
-                if keep(&sum) {
+                let (key, mut sum) = summary(&v, &namespace);
+                if keep(&mut sum) {
                     ours.insert(key, sum);
                 }
             }
@@ -589,7 +709,7 @@ fn differences_where(catalog: &Catalog, r: &Record, keep: &dyn Fn(&Value) -> boo
         .manifests
         .iter()
         .map(recorded)
-        .filter(|(_, sum)| keep(sum))
+        .filter_map(|(key, mut sum)| keep(&mut sum).then_some((key, sum)))
         .collect();
     for (key, want) in &real {
         match ours.get(key) {
@@ -833,4 +953,35 @@ fn the_comparison_sees_missing_objects_and_changed_fields() {
         "ns",
     );
     assert_eq!(a, b, "quantities compare by value");
+    // The pod's and the containers' security, scheduling and probe timings are compared too.
+    let pod = |extra: &str| {
+        summary(
+            &serde_yaml::from_str(&format!(
+                "kind: Deployment\nmetadata: {{name: a}}\nspec: {{template: {{spec: {{containers: [{{name: c, livenessProbe: {{tcpSocket: {{port: 1}}}}}}]{extra}}}}}}}"
+            ))
+            .unwrap(),
+            "ns",
+        )
+        .1
+    };
+    let plain = pod("");
+    for extra in [
+        ", securityContext: {runAsUser: 1}",
+        ", affinity: {podAntiAffinity: {}}",
+        ", automountServiceAccountToken: false",
+        ", enableServiceLinks: false",
+    ] {
+        assert_ne!(plain, pod(extra), "{extra}");
+    }
+    assert_ne!(
+        pod(""),
+        summary(
+            &serde_yaml::from_str(
+                "kind: Deployment\nmetadata: {name: a}\nspec: {template: {spec: {containers: [{name: c, livenessProbe: {tcpSocket: {port: 1}, timeoutSeconds: 5}}]}}}",
+            )
+            .unwrap(),
+            "ns",
+        )
+        .1
+    );
 }

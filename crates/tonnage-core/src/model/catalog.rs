@@ -195,6 +195,18 @@ pub struct Probe {
     pub tcp_socket: Option<String>,
     #[serde(default)]
     pub exec: Option<Vec<String>>,
+    /// The timings the chart's template writes (a chart with `render` facts: absent ones are
+    /// left out, as the template leaves them; without: Tonnage's defaults).
+    #[serde(default)]
+    pub initial_delay_seconds: Option<i32>,
+    #[serde(default)]
+    pub period_seconds: Option<i32>,
+    #[serde(default)]
+    pub timeout_seconds: Option<i32>,
+    #[serde(default)]
+    pub failure_threshold: Option<i32>,
+    #[serde(default)]
+    pub success_threshold: Option<i32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -182,6 +182,7 @@ mod bitnami;
 mod caracal;
 mod cauldron_frappe;
 mod cauldron_infra;
+mod plain;
 mod qdrant;
 mod rae_memory;
 
@@ -243,7 +244,10 @@ pub fn render_hardening(catalog: &Catalog, config: &Configuration) -> Vec<Manife
 
 /// The hardening overlay's patches: per workload, a strategic-merge patch (the workload's kind
 /// and name, `yaml` the partial object) giving resources to the containers the chart leaves
-/// without (its init containers).
+/// without (its init containers) and, for a chart whose templates are known, what Tonnage
+/// adds to its pods beyond them (restricted security contexts, anti-affinity and spread, no
+/// token, no service links, Recreate for a ReadWriteOnce volume): only what the chart leaves
+/// out.
 pub fn render_patches(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
     config
         .stacks
@@ -273,8 +277,8 @@ pub fn render_hardened(catalog: &Catalog, config: &Configuration) -> Vec<Manifes
     out
 }
 
-/// A patch of [`render_patches`] applied: each container it names (init or not) takes the
-/// patch's resources where the object has none. The object's text is written anew.
+/// A patch of [`render_patches`] applied as kustomize applies it (a strategic merge: maps key
+/// by key, containers by name). The object's text is written anew.
 fn apply_patch(object: &str, patch: &str) -> String {
     let (Ok(mut obj), Ok(patch)) = (
         serde_yaml::from_str::<Value>(object),
@@ -282,32 +286,7 @@ fn apply_patch(object: &str, patch: &str) -> String {
     ) else {
         return object.to_string();
     };
-    let pod = |v: &Value| v.get("spec")?.get("template")?.get("spec").cloned();
-    let Some(patch_pod) = pod(&patch) else {
-        return object.to_string();
-    };
-    let Some(obj_pod) = obj
-        .get_mut("spec")
-        .and_then(|s| s.get_mut("template"))
-        .and_then(|t| t.get_mut("spec"))
-    else {
-        return object.to_string();
-    };
-    for list in ["containers", "initContainers"] {
-        let Some(Value::Sequence(wanted)) = patch_pod.get(list) else {
-            continue;
-        };
-        let Some(Value::Sequence(have)) = obj_pod.get_mut(list) else {
-            continue;
-        };
-        for w in wanted {
-            let target = have.iter_mut().find(|c| c.get("name") == w.get("name"));
-            if let (Some(Value::Mapping(c)), Some(res)) = (target, w.get("resources")) {
-                c.entry(Value::from("resources"))
-                    .or_insert_with(|| res.clone());
-            }
-        }
-    }
+    plain::merge(&mut obj, &patch);
     to_yaml(&obj)
 }
 
@@ -1598,12 +1577,17 @@ fn probe(ctx: &Ctx, c: &Component, p: &CatalogProbe, liveness: bool, timeout: i3
         Ok(n) if !c.ports.iter().any(|x| x.name == name) => IntOrString::Int(n),
         _ => IntOrString::String(name.to_string()),
     };
-    let mut pr = Probe {
-        initial_delay_seconds: Some(if liveness { 30 } else { 5 }),
-        period_seconds: Some(10),
-        timeout_seconds: Some(timeout),
-        failure_threshold: Some(if liveness { 6 } else { 3 }),
-        ..Default::default()
+    // A chart whose templates are known writes its own timings (the catalog's); else Tonnage's.
+    let mut pr = if ctx.chart.render.is_some() {
+        plain::probe_timings(p)
+    } else {
+        Probe {
+            initial_delay_seconds: Some(if liveness { 30 } else { 5 }),
+            period_seconds: Some(10),
+            timeout_seconds: Some(timeout),
+            failure_threshold: Some(if liveness { 6 } else { 3 }),
+            ..Default::default()
+        }
     };
     if let Some(path) = &p.http_get {
         let port = p
@@ -2492,7 +2476,12 @@ fn pod_template(
         .map(|p| ContainerPort {
             name: Some(p.name.clone()),
             container_port: i32::from(p.port),
-            protocol: Some("TCP".into()),
+            protocol: (!ctx
+                .chart
+                .render
+                .as_ref()
+                .is_some_and(|r| r.bare_container_ports))
+            .then(|| "TCP".into()),
             ..Default::default()
         })
         .collect();
@@ -2843,8 +2832,21 @@ fn render_workload(
     shared: &BTreeMap<String, Option<String>>,
 ) {
     let c = w.c;
-    let (template, claims) = pod_template(ctx, sink, w, shared);
-    resource_patch(ctx, sink, c, &w.name, &template);
+    let (mut template, claims) = pod_template(ctx, sink, w, shared);
+    // A chart whose templates are known: its pod as they write it, Tonnage's hardening a patch.
+    let hardening = plain::split(ctx, c, &mut template);
+    // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
+    let rwo = c.kind == WorkloadKind::Deployment
+        && matches!(&c.persistence, Persistence::Shared(id)
+        if ctx.chart.volume(id).is_some_and(|v| {
+            ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
+        }));
+    let recreate_patch = rwo && hardening.is_some();
+    let patch = Hardening {
+        pod: hardening.unwrap_or_default(),
+        recreate: recreate_patch,
+    };
+    resource_patch(ctx, sink, c, &w.name, &template, patch);
     let selector = component_selector(ctx, &c.id);
     // Left out where the template lets the HPA set it.
     let unset = w.hpa.is_some()
@@ -2854,18 +2856,13 @@ fn render_workload(
     let replicas = (!unset).then(|| i32_of(spec_replicas(ctx, w)));
     match c.kind {
         WorkloadKind::Deployment => {
-            // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
-            let rwo = matches!(&c.persistence, Persistence::Shared(id)
-            if ctx.chart.volume(id).is_some_and(|v| {
-                ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
-            }));
             let obj = Deployment {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
                 spec: DeploymentSpec {
                     replicas,
                     selector,
                     template,
-                    strategy: rwo.then(|| DeploymentStrategy {
+                    strategy: (rwo && !recreate_patch).then(|| DeploymentStrategy {
                         type_: Some("Recreate".into()),
                         ..Default::default()
                     }),
@@ -2969,9 +2966,23 @@ fn render_workload(
     }
 }
 
-/// The hardening patch of a workload whose init containers the chart writes without
-/// resources: Tonnage's small init figures for each ([`init_resources`]).
-fn resource_patch(ctx: &Ctx, sink: &mut Sink, c: &Component, name: &str, t: &PodTemplateSpec) {
+/// What the hardening patch adds to a workload beyond init resources: the pod spec's fields
+/// the chart's templates leave out ([`plain::split`]) and the Recreate strategy.
+struct Hardening {
+    pod: serde_yaml::Mapping,
+    recreate: bool,
+}
+
+/// The hardening patch of a workload: Tonnage's small init figures ([`init_resources`]) for
+/// each init container the chart writes without resources, and `h`.
+fn resource_patch(
+    ctx: &Ctx,
+    sink: &mut Sink,
+    c: &Component,
+    name: &str,
+    t: &PodTemplateSpec,
+    h: Hardening,
+) {
     let bare: Vec<Value> = t
         .spec
         .iter()
@@ -2985,18 +2996,27 @@ fn resource_patch(ctx: &Ctx, sink: &mut Sink, c: &Component, name: &str, t: &Pod
             Some(Value::Mapping(m))
         })
         .collect();
-    if bare.is_empty() {
+    let mut pod = Value::Mapping(h.pod);
+    if !bare.is_empty() {
+        let mut init = serde_yaml::Mapping::new();
+        init.insert("initContainers".into(), Value::Sequence(bare));
+        plain::merge(&mut pod, &Value::Mapping(init));
+    }
+    if pod.as_mapping().is_none_or(|m| m.is_empty()) && !h.recreate {
         return;
     }
     let api = "apps/v1";
     let mut meta = serde_yaml::Mapping::new();
     meta.insert("name".into(), name.into());
     meta.insert("namespace".into(), ctx.namespace.clone().into());
-    let mut pod = serde_yaml::Mapping::new();
-    pod.insert("initContainers".into(), Value::Sequence(bare));
     let mut template = serde_yaml::Mapping::new();
-    template.insert("spec".into(), Value::Mapping(pod));
+    template.insert("spec".into(), pod);
     let mut spec = serde_yaml::Mapping::new();
+    if h.recreate {
+        let mut strategy = serde_yaml::Mapping::new();
+        strategy.insert("type".into(), "Recreate".into());
+        spec.insert("strategy".into(), Value::Mapping(strategy));
+    }
     spec.insert("template".into(), Value::Mapping(template));
     let mut obj = serde_yaml::Mapping::new();
     obj.insert("apiVersion".into(), api.into());
@@ -3226,10 +3246,15 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: front.name.clone(),
-            // Both charts' templates write the Service's port number.
-            port: Some(ServiceBackendPort {
-                number: Some(i32::from(port.port)),
-                ..Default::default()
+            port: Some(match ctx.chart.render.as_ref().map(|r| r.ingress_port) {
+                Some(TargetPort::Number) => ServiceBackendPort {
+                    number: Some(i32::from(port.port)),
+                    ..Default::default()
+                },
+                _ => ServiceBackendPort {
+                    name: Some(port.name.clone()),
+                    ..Default::default()
+                },
             }),
         }),
         ..Default::default()
@@ -4306,12 +4331,16 @@ mod tests {
             let values = config(&[&chart_id], &env, &[])
                 .effective(chart)
                 .into_owned();
+            // Security is checked on what the hardening overlay builds: a chart whose templates
+            // are known gets Tonnage's contexts from its patches, the others in the render.
+            let hardened = render_hardened(cat(), &config(&[&chart_id], &env, &[]));
             for m in rendered(&[&chart_id], &env, &[]) {
                 if m.kind != "Deployment" && m.kind != "StatefulSet" {
                     continue;
                 }
                 let pod = pod_of(&m);
-                let psc = pod.security_context.clone().unwrap();
+                let hard_pod = pod_of(find(&hardened, &m.kind, &m.name).unwrap());
+                let psc = hard_pod.security_context.clone().unwrap();
                 assert_eq!(psc.run_as_non_root, Some(true), "{}", m.name);
                 assert_eq!(psc.seccomp_profile.unwrap().type_, "RuntimeDefault");
                 let v: Value = serde_yaml::from_str(&m.yaml).unwrap();
@@ -4343,10 +4372,10 @@ mod tests {
                         }
                     }
                 }
-                for c in pod
+                for c in hard_pod
                     .containers
                     .iter()
-                    .chain(pod.init_containers.iter().flatten())
+                    .chain(hard_pod.init_containers.iter().flatten())
                 {
                     let sc = c.security_context.clone().unwrap();
                     assert_eq!(sc.allow_privilege_escalation, Some(false));
@@ -4387,11 +4416,19 @@ mod tests {
                     .as_deref()
                     .is_some_and(|s| s.ends_with("rabbitmq") || s.ends_with("qdrant"));
                 assert_eq!(
-                    pod.automount_service_account_token,
+                    hard_pod.automount_service_account_token,
                     Some(rbac),
                     "{}",
                     m.name
                 );
+                // The plain render of a chart whose templates are known in every field the
+                // records hold (tests/manifests_real.rs, EXTENDED) adds none of it.
+                if ["rhesis", "cauldron-frappe"].contains(&chart.id.as_str()) {
+                    assert!(
+                        pod.affinity.is_none() && pod.automount_service_account_token.is_none()
+                    );
+                    assert!(pod.enable_service_links.is_none(), "{}", m.name);
+                }
             }
         }
     }
@@ -4587,19 +4624,20 @@ mod tests {
         // The chart's securityContext is not passed to the Qdrant release.
         let s: StatefulSet = typed(find(&ms, "StatefulSet", "rae-memory-qdrant").unwrap());
         let c = &s.spec.template.spec.unwrap().containers[0];
-        assert_eq!(
+        assert_ne!(
             c.security_context
                 .as_ref()
-                .unwrap()
-                .read_only_root_filesystem,
-            Some(true)
+                .and_then(|s| s.read_only_root_filesystem),
+            Some(false)
         );
     }
 
     #[test]
     fn replicas_get_anti_affinity_spread_and_a_budget() {
         let ms = rendered(&["caracal"], "prod", &[]);
-        let kafka: StatefulSet = typed(find(&ms, "StatefulSet", "caracal-kafka").unwrap());
+        // Anti-affinity and spread where the files write none: the hardened render's.
+        let hardened = render_hardened(cat(), &config(&["caracal"], "prod", &[]));
+        let kafka: StatefulSet = typed(find(&hardened, "StatefulSet", "caracal-kafka").unwrap());
         let pod = kafka.spec.template.spec.unwrap();
         let anti = pod.affinity.unwrap().pod_anti_affinity.unwrap();
         let req = anti
@@ -4625,7 +4663,7 @@ mod tests {
         let pdb: PodDisruptionBudget =
             typed(find(&hard, "PodDisruptionBudget", "caracal-kafka").unwrap());
         assert_eq!(pdb.spec.unwrap().min_available, Some(IntOrString::Int(2)));
-        let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
+        let gw: Deployment = typed(find(&hardened, "Deployment", "caracal-gateway").unwrap());
         let anti = gw
             .spec
             .template
@@ -4823,9 +4861,13 @@ mod tests {
             50 << 30
         );
         let web: Deployment = typed(find(&ms, "Deployment", "cauldron-frappe-web").unwrap());
-        // ReadWriteOnce: the Deployments recreate their pods.
+        // ReadWriteOnce: the hardened Deployments recreate their pods; the chart writes no
+        // strategy, so the plain render has none.
+        assert!(web.spec.strategy.is_none());
+        let hard = render_hardened(cat(), &config(&["cauldron-frappe"], "prod", &[]));
+        let hard_web: Deployment = typed(find(&hard, "Deployment", "cauldron-frappe-web").unwrap());
         assert_eq!(
-            web.spec.strategy.clone().unwrap().type_.as_deref(),
+            hard_web.spec.strategy.unwrap().type_.as_deref(),
             Some("Recreate")
         );
         let pod = web.spec.template.spec.unwrap();
@@ -4910,6 +4952,13 @@ mod tests {
         assert_eq!(cfg["db_host"], "cauldron-infra-postgresql");
         let web: Deployment = typed(find(&ms, "Deployment", "cauldron-frappe-web").unwrap());
         assert!(web.spec.strategy.is_none());
+        let sets = [
+            "frappe.persistence.accessMode=ReadWriteMany",
+            "frappe.initContainers.waitForDb.enabled=false",
+        ];
+        let hard = render_hardened(cat(), &config(&["cauldron-frappe"], "dev", &sets));
+        let hard_web: Deployment = typed(find(&hard, "Deployment", "cauldron-frappe-web").unwrap());
+        assert!(hard_web.spec.strategy.is_none());
         let pod = web.spec.template.spec.unwrap();
         assert!(pod.init_containers.is_none());
         assert!(pod.containers[0].liveness_probe.is_none());

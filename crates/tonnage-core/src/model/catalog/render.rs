@@ -50,6 +50,12 @@ pub struct ChartRender {
     /// naming the file.
     #[serde(default)]
     pub config_maps: Vec<ConfigMapRender>,
+    /// An Ingress backend's Service port: by `name` (the default) or by `number`.
+    #[serde(default)]
+    pub ingress_port: TargetPort,
+    /// The templates write containers' ports without `protocol` (the API server's TCP).
+    #[serde(default)]
+    pub bare_container_ports: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +177,13 @@ pub struct ComponentRender {
     pub pod_management_policy: Option<String>,
     #[serde(default)]
     pub update_strategy: Option<String>,
+    /// The pod's and the main container's `securityContext` as the template writes them;
+    /// absent: the template writes none (Tonnage's restricted contexts are then the hardening
+    /// overlay's).
+    #[serde(default)]
+    pub pod_security: Option<WrittenMap>,
+    #[serde(default)]
+    pub container_security: Option<WrittenMap>,
 }
 
 /// A Service beside the component's own, exposing some of its ports by name.
@@ -187,6 +200,45 @@ pub struct ExtraService {
 pub struct EmptyDirMount {
     pub name: String,
     pub path: String,
+}
+
+/// A map the template writes (a `securityContext`): written when every values path of `when`
+/// is true and none of `unless` is (Go template truth: false, 0, empty and null are false);
+/// its `fields` by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrittenMap {
+    #[serde(default)]
+    pub when: Vec<String>,
+    #[serde(default)]
+    pub unless: Vec<String>,
+    pub fields: BTreeMap<String, WrittenField>,
+}
+
+/// One field of a [`WrittenMap`]: exactly one of `value` (the literal text the template
+/// writes, read as YAML as Helm's output is: "999" is a number) or `values` (the value at that
+/// path; left out when null, and with `if_set` also when false, 0 or empty, as the template's
+/// `if` around it does).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrittenField {
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub values: Option<String>,
+    #[serde(default)]
+    pub if_set: bool,
+}
+
+impl WrittenMap {
+    /// The values paths it reads.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.when
+            .iter()
+            .chain(&self.unless)
+            .map(String::as_str)
+            .chain(self.fields.values().filter_map(|f| f.values.as_deref()))
+    }
 }
 
 /// One environment variable as the template writes it: exactly one of `value` (a literal
@@ -326,6 +378,12 @@ impl ComponentRender {
         out.extend(self.env_values.as_deref());
         out.extend(self.command_inline.as_deref());
         out.extend(self.service_ports.values().map(String::as_str));
+        for w in [&self.pod_security, &self.container_security]
+            .into_iter()
+            .flatten()
+        {
+            out.extend(w.paths());
+        }
         for f in &self.env_from {
             out.extend(f.config_map_at.as_deref());
             out.extend(f.secret_at.as_deref());

@@ -144,7 +144,6 @@ fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
         out.push(Container {
             name: "wait-for-db".into(),
             image: Some(img),
-            image_pull_policy: Some("IfNotPresent".into()),
             command: Some(vec!["sh".into(), "-c".into(), script]),
             resources: Some(init_resources()),
             security_context: Some(security.clone()),
@@ -174,7 +173,6 @@ fn frappe_init(ctx: &Ctx, c: &Component) -> Vec<Container> {
                 out.push(Container {
                     name: "wait-for-redis".into(),
                     image: Some(img),
-                    image_pull_policy: Some("IfNotPresent".into()),
                     command: Some(vec!["sh".into(), "-c".into(), script]),
                     resources: Some(init_resources()),
                     security_context: Some(security),
@@ -229,6 +227,8 @@ fn frappe_config(ctx: &Ctx) -> BTreeMap<String, String> {
             cfg.insert(key.into(), v);
         }
     }
+    // A literal the template writes.
+    cfg.insert("frappe_user".into(), "frappe".into());
     let json = serde_json::to_string_pretty(&serde_json::Value::Object(cfg)).unwrap_or_default();
     let script = template_placeholder("templates/configmap.yaml");
     BTreeMap::from([

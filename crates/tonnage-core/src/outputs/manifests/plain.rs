@@ -1,0 +1,273 @@
+//! The plain render of a chart whose templates are known (catalog `render` facts) is what
+//! Helm renders, also where Tonnage would harden it: the pod's and the containers' security
+//! contexts, anti-affinity and spread constraints, the service account token and service
+//! links are written only as the templates write them (the catalog's `pod_security` and
+//! `container_security`, probe timings from its `probes`), and what Tonnage adds for safety
+//! moves to the hardening overlay's strategic-merge patch (with TCP probes for a container
+//! that serves a port and that the template leaves without probes). The patch only adds what
+//! the chart leaves out; it never changes what the chart sets. A chart without `render` facts
+//! keeps Tonnage's own layout, hardening included.
+
+use k8s_openapi::api::core::v1::{
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecurityContext, TCPSocketAction,
+};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde_yaml::{Mapping, Value};
+
+use super::Ctx;
+use crate::model::catalog::render::WrittenMap;
+use crate::model::catalog::{Component, Probe as CatalogProbe};
+
+/// A catalog probe's timings as its template writes them (absent ones left out).
+pub(super) fn probe_timings(p: &CatalogProbe) -> Probe {
+    Probe {
+        initial_delay_seconds: p.initial_delay_seconds,
+        period_seconds: p.period_seconds,
+        timeout_seconds: p.timeout_seconds,
+        failure_threshold: p.failure_threshold,
+        success_threshold: p.success_threshold,
+        ..Default::default()
+    }
+}
+
+/// For a chart whose templates are known: turns Tonnage's hardened pod template into the one
+/// the chart's templates write, and returns what the hardening adds to its pod spec (the
+/// fields the template leaves out, as a partial pod spec for a strategic-merge patch; empty
+/// when nothing). `None` for a chart without `render` facts: its pod stays as it is.
+pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option<Mapping> {
+    ctx.chart.render.as_ref()?;
+    let spec = t.spec.as_mut()?;
+    let main = c.container.clone().unwrap_or_else(|| c.id.clone());
+    let hardened = {
+        let mut hard = spec.clone();
+        tcp_probes(c, &main, &mut hard);
+        serde_yaml::to_value(&hard).ok()?
+    };
+    let r = c.render.as_ref();
+    spec.security_context = r
+        .and_then(|r| r.pod_security.as_ref())
+        .and_then(|w| written::<PodSecurityContext>(ctx, w));
+    spec.affinity = None;
+    spec.topology_spread_constraints = None;
+    spec.automount_service_account_token = None;
+    spec.enable_service_links = None;
+    for k in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+    {
+        k.security_context = if k.name == main {
+            r.and_then(|r| r.container_security.as_ref())
+                .and_then(|w| written::<SecurityContext>(ctx, w))
+        } else {
+            None
+        };
+    }
+    let plain = serde_yaml::to_value(&*spec).ok()?;
+    match missing(&hardened, &plain) {
+        Some(Value::Mapping(m)) => Some(m),
+        _ => Some(Mapping::new()),
+    }
+}
+
+/// Hardening for a main container the template writes without probes although it serves a
+/// port: a TCP connect to its first port (no health endpoint is assumed), with Tonnage's
+/// timings.
+fn tcp_probes(c: &Component, main: &str, spec: &mut PodSpec) {
+    let Some(port) = c.ports.first() else { return };
+    let Some(k) = spec.containers.iter_mut().find(|k| k.name == main) else {
+        return;
+    };
+    let tcp = |liveness: bool| Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::String(port.name.clone()),
+            ..Default::default()
+        }),
+        initial_delay_seconds: Some(if liveness { 30 } else { 5 }),
+        period_seconds: Some(10),
+        timeout_seconds: Some(5),
+        failure_threshold: Some(if liveness { 6 } else { 3 }),
+        ..Default::default()
+    };
+    if k.liveness_probe.is_none() {
+        k.liveness_probe = Some(tcp(true));
+    }
+    if k.readiness_probe.is_none() {
+        k.readiness_probe = Some(tcp(false));
+    }
+}
+
+/// The map a template writes, typed; `None` when its conditions do not hold, when it has no
+/// field, or when the values give something the type cannot hold (the API server would refuse
+/// it too).
+fn written<T: serde::de::DeserializeOwned>(ctx: &Ctx, w: &WrittenMap) -> Option<T> {
+    let holds = w.when.iter().all(|p| truthy(ctx.get(p.as_str())))
+        && !w.unless.iter().any(|p| truthy(ctx.get(p.as_str())));
+    if !holds {
+        return None;
+    }
+    let mut m = Mapping::new();
+    for (name, f) in &w.fields {
+        let v = match (&f.value, &f.values) {
+            (Some(text), _) => as_written(text),
+            (None, Some(path)) => match ctx.get(path.as_str()) {
+                Some(v) if f.if_set && !truthy(Some(v)) => continue,
+                Some(v @ (Value::Mapping(_) | Value::Sequence(_))) => v.clone(),
+                Some(v) => as_written(&super::scalar_text(v).unwrap_or_default()),
+                None => continue,
+            },
+            (None, None) => continue,
+        };
+        if !v.is_null() {
+            m.insert(Value::from(name.as_str()), v);
+        }
+    }
+    if m.is_empty() {
+        return None;
+    }
+    serde_yaml::from_value(Value::Mapping(m)).ok()
+}
+
+/// Text a template writes, read back as YAML reads Helm's output ("1000" is a number).
+fn as_written(text: &str) -> Value {
+    serde_yaml::from_str(text).unwrap_or_else(|_| Value::from(text))
+}
+
+/// Go template truth: false, 0, "", null and empty lists and maps are false.
+fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Sequence(s)) => !s.is_empty(),
+        Some(Value::Mapping(m)) => !m.is_empty(),
+        Some(Value::Tagged(t)) => truthy(Some(&t.value)),
+    }
+}
+
+/// What `hardened` has that `plain` leaves out: map keys `plain` lacks, recursively; the
+/// containers of a pod by name (each with its name and what it lacks). `None`: nothing.
+fn missing(hardened: &Value, plain: &Value) -> Option<Value> {
+    match (hardened, plain) {
+        (Value::Mapping(h), Value::Mapping(p)) => {
+            let mut out = Mapping::new();
+            for (k, hv) in h {
+                let add = match p.get(k) {
+                    None | Some(Value::Null) => Some(hv.clone()),
+                    Some(pv) if is_container_list(k) => missing_by_name(hv, pv),
+                    Some(pv) => missing(hv, pv),
+                };
+                if let Some(v) = add {
+                    out.insert(k.clone(), v);
+                }
+            }
+            (!out.is_empty()).then_some(Value::Mapping(out))
+        }
+        _ => None,
+    }
+}
+
+fn is_container_list(k: &Value) -> bool {
+    matches!(k.as_str(), Some("containers" | "initContainers"))
+}
+
+fn missing_by_name(hardened: &Value, plain: &Value) -> Option<Value> {
+    let (Value::Sequence(h), Value::Sequence(p)) = (hardened, plain) else {
+        return None;
+    };
+    let out: Vec<Value> = h
+        .iter()
+        .filter_map(|hc| {
+            let name = hc.get("name")?;
+            let pc = p.iter().find(|pc| pc.get("name") == Some(name))?;
+            let Some(Value::Mapping(m)) = missing(hc, pc) else {
+                return None;
+            };
+            let mut named = Mapping::new();
+            named.insert(Value::from("name"), name.clone());
+            named.extend(m);
+            Some(Value::Mapping(named))
+        })
+        .collect();
+    (!out.is_empty()).then_some(Value::Sequence(out))
+}
+
+/// A strategic-merge patch applied as kustomize applies it to these objects: maps merge key by
+/// key, containers and init containers by name (a new name is added), anything else replaced.
+pub(super) fn merge(obj: &mut Value, patch: &Value) {
+    match (obj, patch) {
+        (Value::Mapping(o), Value::Mapping(p)) => {
+            for (k, pv) in p {
+                match o.get_mut(k) {
+                    Some(Value::Sequence(items)) if is_container_list(k) => {
+                        for pc in pv.as_sequence().into_iter().flatten() {
+                            let name = pc.get("name");
+                            match items.iter_mut().find(|c| c.get("name") == name) {
+                                Some(c) => merge(c, pc),
+                                None => items.push(pc.clone()),
+                            }
+                        }
+                    }
+                    Some(ov) => merge(ov, pv),
+                    None => {
+                        o.insert(k.clone(), pv.clone());
+                    }
+                }
+            }
+        }
+        (o, p) => *o = p.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn y(s: &str) -> Value {
+        serde_yaml::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn missing_keeps_only_what_the_plain_side_leaves_out() {
+        let h = y("{a: 1, b: {c: 2, d: 3}, containers: [{name: x, s: {p: 1}, r: 1}, {name: y, r: 2}], l: [1]}");
+        let p = y("{a: 5, b: {c: 9}, containers: [{name: x, r: 1}, {name: y, r: 2}], l: [2]}");
+        assert_eq!(
+            missing(&h, &p),
+            Some(y("{b: {d: 3}, containers: [{name: x, s: {p: 1}}]}"))
+        );
+        assert_eq!(missing(&h, &h), None);
+    }
+
+    #[test]
+    fn merge_is_a_strategic_merge() {
+        let mut o = y("{a: 1, b: {c: 2}, containers: [{name: x, r: 1}], l: [1, 2]}");
+        merge(
+            &mut o,
+            &y("{b: {d: 3}, containers: [{name: x, s: 2}, {name: z}], l: [3]}"),
+        );
+        assert_eq!(
+            o,
+            y("{a: 1, b: {c: 2, d: 3}, containers: [{name: x, r: 1, s: 2}, {name: z}], l: [3]}")
+        );
+    }
+
+    #[test]
+    fn go_template_truth() {
+        for (v, t) in [
+            ("null", false),
+            ("false", false),
+            ("0", false),
+            ("''", false),
+            ("[]", false),
+            ("{}", false),
+            ("true", true),
+            ("1", true),
+            ("x", true),
+        ] {
+            assert_eq!(truthy(Some(&y(v))), t, "{v}");
+        }
+        assert_eq!(as_written("999"), Value::from(999));
+        assert_eq!(as_written("OnRootMismatch"), Value::from("OnRootMismatch"));
+    }
+}
