@@ -213,9 +213,18 @@ fn review_clean_configuration_exits_0() {
         "{t}"
     );
     // The chart audit adds the guide's figures the raw manifests do not deliver (warnings)
-    // and its other claims (notes); none is an error.
+    // and its other claims (notes), the consumers without probes and Zookeeper, Kafka and the
+    // Schema Registry without anti-affinity (warnings in prod); none is an error.
     assert!(t.contains("WARNING  caracal  [guide-vs-chart]"), "{t}");
-    assert!(t.contains("0 error(s), 7 warning(s), 5 note(s)"), "{t}");
+    assert!(
+        t.contains("WARNING  caracal/ledger-writer  [missing-probes]"),
+        "{t}"
+    );
+    assert!(
+        t.contains("WARNING  caracal/kafka  [no-anti-affinity]"),
+        "{t}"
+    );
+    assert!(t.contains("0 error(s), 13 warning(s), 5 note(s)"), "{t}");
 }
 
 #[test]

@@ -1006,6 +1006,111 @@ mod tests {
         );
     }
 
+    /// Caracal deploys the repository's raw manifests (k8s/*.yaml, k8s/v03/*.yaml): the audit's
+    /// facts about them, each triggered and each left quiet.
+    #[test]
+    fn caracal_raw_manifests_missing_probes() {
+        let f = run(&["caracal"], "prod", &[]);
+        let hits = with(&f, "missing-probes");
+        let who: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(who, ["ledger-writer", "metrics-aggregator", "audit-logger"]);
+        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        assert!(hits[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("k8s/v03/ledger-writer-deployment.yaml"));
+        // A note outside production; nothing for a consumer switched off.
+        let dev = run(&["caracal"], "dev", &[]);
+        assert!(with(&dev, "missing-probes")
+            .iter()
+            .all(|h| h.severity == Severity::Info));
+        let off = run(
+            &["caracal"],
+            "prod",
+            &["consumers.ledgerWriter.enabled=false"],
+        );
+        let who: Vec<_> = with(&off, "missing-probes")
+            .iter()
+            .filter_map(|h| h.component.clone())
+            .collect();
+        assert_eq!(who, ["metrics-aggregator", "audit-logger"]);
+    }
+
+    #[test]
+    fn caracal_raw_manifests_no_anti_affinity() {
+        let f = run(&["caracal"], "prod", &[]);
+        let hits = with(&f, "no-anti-affinity");
+        let who: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(who, ["zookeeper", "kafka", "schema-registry"]);
+        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        assert!(
+            hits[1].message.contains("Kafka runs 3 replicas"),
+            "{}",
+            hits[1].message
+        );
+        // The gateway, MCP adapter and consumers carry their own anti-affinity: not listed. One
+        // Schema Registry replica has nothing to spread.
+        let one = run(&["caracal"], "prod", &["schemaRegistry.replicaCount=1"]);
+        let who: Vec<_> = with(&one, "no-anti-affinity")
+            .iter()
+            .filter_map(|h| h.component.clone())
+            .collect();
+        assert_eq!(who, ["zookeeper", "kafka"]);
+    }
+
+    #[test]
+    fn caracal_empty_database_password_will_not_start() {
+        let f = run(&["caracal"], "dev", &["postgresql.auth.password="]);
+        let hits = with(&f, "required-value-empty");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert_eq!(hits[0].component.as_deref(), Some("postgresql"));
+        assert!(hits[0].message.contains("caracal-secrets/DB_PASSWORD"));
+        assert_eq!(hits[0].evidence[0].origin, "set by you");
+        // The default password (a default-password error in prod, but it starts), or no
+        // PostgreSQL at all.
+        assert!(with(&run(&["caracal"], "dev", &[]), "required-value-empty").is_empty());
+        let off = run(
+            &["caracal"],
+            "dev",
+            &["postgresql.auth.password=", "postgresql.enabled=false"],
+        );
+        assert!(with(&off, "required-value-empty").is_empty());
+    }
+
+    #[test]
+    fn caracal_dead_settings_say_what_the_raw_manifests_do() {
+        let f = run(
+            &["caracal"],
+            "prod",
+            &["gateway.tls.enabled=false", "networkPolicy.enabled=true"],
+        );
+        let tls = about(&f, "dead-setting", "gateway.tls.enabled");
+        assert_eq!(tls.len(), 1, "{tls:?}");
+        assert_eq!(tls[0].severity, Severity::Warning);
+        assert!(tls[0].fix.is_none());
+        assert!(tls[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("caracal-tls"));
+        assert!(tls[0]
+            .explanation
+            .contains("no key that does what it meant"));
+        let np = about(&f, "dead-setting", "networkPolicy");
+        assert_eq!(np.len(), 1, "{np:?}");
+        assert!(np[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("no NetworkPolicy manifest"));
+        // The presets set no dead key.
+        for env in ["dev", "staging", "prod"] {
+            assert!(with(&run(&["caracal"], env, &[]), "dead-setting").is_empty());
+        }
+    }
+
     #[test]
     fn guide_vs_chart_shows_the_plan_and_the_totals_difference() {
         let f = run(&["cauldron-infra"], "prod", &[]);
