@@ -284,6 +284,23 @@ fn dead_fix(
     )
 }
 
+/// What renders the workloads: the chart's templates, or the repository's raw manifests for a
+/// chart deployed through a kustomize overlay (`real_chart.deploy: kustomize`, Caracal).
+fn what_deploys(chart: &Chart) -> &'static str {
+    if deploys_raw(chart) {
+        "the repository's raw manifests"
+    } else {
+        "the chart's template"
+    }
+}
+
+fn deploys_raw(chart: &Chart) -> bool {
+    chart
+        .real_chart
+        .as_ref()
+        .is_some_and(|r| r.deploy == "kustomize")
+}
+
 fn real_chart(chart: &Chart) -> String {
     match &chart.real_chart {
         Some(r) => format!(
@@ -654,7 +671,7 @@ fn missing_probes(ctx: &mut Ctx<'_>) {
                 vec![Evidence {
                     key: format!("{}/{}", chart.id, l.component),
                     value: None,
-                    origin: "from the chart's template".into(),
+                    origin: format!("from {}", what_deploys(chart)),
                     set_by: None,
                     guide: None,
                     guide_source: None,
@@ -703,7 +720,14 @@ fn no_anti_affinity(ctx: &mut Ctx<'_>) {
                 "no-anti-affinity",
                 &chart.id,
                 Some(&l.component),
-                format!("{name} runs {count} with no pod anti-affinity in the chart"),
+                format!(
+                    "{name} runs {count} with no pod anti-affinity in {}",
+                    if deploys_raw(chart) {
+                        "the repository's raw manifests"
+                    } else {
+                        "the chart"
+                    }
+                ),
                 format!(
                     "{}. The scheduler may put every replica on one node, which then takes them \
                      all down together. Tonnage's own manifests add anti-affinity; the real \
@@ -716,7 +740,7 @@ fn no_anti_affinity(ctx: &mut Ctx<'_>) {
                 vec![Evidence {
                     key: format!("{}/{}", chart.id, l.component),
                     value: Some(count),
-                    origin: "from the chart's template".into(),
+                    origin: format!("from {}", what_deploys(chart)),
                     set_by: None,
                     guide: None,
                     guide_source: None,
