@@ -1368,6 +1368,80 @@ mod tests {
         assert!(matches!(e, ConfigError::UnknownStack { .. }));
     }
 
+    /// Who set each override follows the override: set, set_from, unset, a whole chart, the
+    /// credentials filter, JSON (the autosave) and a restore from a saved copy.
+    #[test]
+    fn origins_follow_the_overrides() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        c.set_str(cat(), "backend.replicas=7").unwrap();
+        assert_eq!(
+            c.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::User)
+        );
+        let imported = Origin::Import {
+            file: Some("values-mine.yaml".into()),
+        };
+        c.set_from(
+            cat(),
+            "rhesis",
+            "backend.replicas",
+            8.into(),
+            imported.clone(),
+        )
+        .unwrap();
+        assert_eq!(c.origin_of("rhesis", "backend.replicas"), Some(&imported));
+        // Below an override, or covering one: the override's origin.
+        assert_eq!(c.origin_of("rhesis", "backend"), Some(&imported));
+        assert!(c.is_overridden("rhesis", "backend"));
+        // An edit by the user makes it the user's.
+        c.set_str(cat(), "backend.replicas=9").unwrap();
+        assert_eq!(
+            c.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::User)
+        );
+        assert!(c.unset("rhesis", "backend.replicas"));
+        assert!(c.origins.is_empty(), "{:?}", c.origins);
+        // A credential left out of the autosave takes its origin with it.
+        c.set_str(cat(), "backend.replicas=7").unwrap();
+        c.set_from(
+            cat(),
+            "rhesis",
+            "database.postgresql.auth.password",
+            "s3cret".into(),
+            Origin::Link,
+        )
+        .unwrap();
+        assert_eq!(
+            c.origin_of("rhesis", "database.postgresql.auth.password"),
+            Some(&Origin::Link)
+        );
+        let saved = c.without_credentials();
+        assert!(saved
+            .origins
+            .values()
+            .all(|m| m.keys().all(|p| !p.contains("password"))));
+        // JSON keeps them; a saved copy without any gives unknown origins.
+        let back: Configuration =
+            serde_json::from_str(&serde_json::to_string(&saved).unwrap()).unwrap();
+        assert_eq!(back, saved);
+        let mut restored = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        restored.set_str(cat(), "backend.replicas=7").unwrap();
+        restored.restore_origins(&BTreeMap::new());
+        assert_eq!(restored.origin_of("rhesis", "backend.replicas"), None);
+        restored.restore_origins(&saved.origins);
+        assert_eq!(
+            restored.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::User)
+        );
+        restored.mark_all(&Origin::Link);
+        assert_eq!(
+            restored.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::Link)
+        );
+        restored.clear_overrides();
+        assert!(restored.origins.is_empty() && restored.overrides.is_empty());
+    }
+
     #[test]
     fn effective_values_layer_in_order() {
         let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
