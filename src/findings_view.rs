@@ -108,7 +108,7 @@ fn evidence_view(e: Evidence) -> impl IntoView {
         .map(|c| view! { <div class="ev-chart"><span class="ev-label">"Chart: "</span>{c}</div> });
     view! {
         <li class="evidence" data-testid="evidence" data-key=e.key.clone()>
-            <div class="ev-key"><code>{e.key.clone()}</code>{value}<span class="ev-origin">{format!(" from {}", e.origin)}</span></div>
+            <div class="ev-key"><code>{e.key.clone()}</code>{value}<span class="ev-origin">{format!(" ({})", e.origin)}</span></div>
             {guide}
             {chart}
         </li>

@@ -26,6 +26,8 @@ pub fn ImportView() -> impl IntoView {
 async fn import_body(_open: RwSignal<bool>) -> AnyView {
     let state = use_state();
     let text = RwSignal::new(String::new());
+    // The uploaded file's name while its text is the one shown (the audit names it).
+    let file_name = RwSignal::new(None::<String>);
     let chart = RwSignal::new(String::new());
     let mode = RwSignal::new(ImportMode::Merge);
     let chart_id = move || {
@@ -81,7 +83,10 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
         };
         spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                Ok(v) => text.set(v.as_string().unwrap_or_default()),
+                Ok(v) => {
+                    file_name.set(Some(file.name()));
+                    text.set(v.as_string().unwrap_or_default());
+                }
                 Err(_) => state.notice.set(Some(Notice {
                     kind: NoticeKind::Error,
                     text: format!("Could not read {}.", file.name()),
@@ -89,7 +94,8 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
             }
         });
     };
-    let apply = move |report: ImportReport| {
+    let apply = move |mut report: ImportReport| {
+        report.file = file_name.get_untracked();
         let id = chart_id();
         let r = state.apply(|c| report.apply(catalog(), c, &id).map(|_| ()));
         let ok = r.is_ok();
@@ -105,6 +111,7 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
         }));
         if ok {
             text.set(String::new());
+            file_name.set(None);
         }
     };
     let mode_choice = move |value: ImportMode, id: &'static str, label: &'static str| {
@@ -135,7 +142,10 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
             <label class="sr-only" for="import-text">"Values file"</label>
             <textarea id="import-text" data-testid="import-text" rows="8" spellcheck="false"
                 placeholder="Paste a values.yaml or values-<env>.yaml here"
-                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                prop:value=move || text.get() on:input=move |ev| {
+                    file_name.set(None);
+                    text.set(event_target_value(&ev));
+                }></textarea>
             {move || reading.get().then(|| view! { <p class="muted" data-testid="import-reading">"Reading the file…"</p> })}
             {move || result.get().map(|r| match r {
                 Err(e) => view! { <p class="error" role="alert" data-testid="import-error">{e}</p> }.into_any(),

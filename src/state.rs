@@ -383,7 +383,7 @@ impl AppState {
     /// planning options stay.
     pub fn reset_all(&self) {
         let _ = self.apply(|c| {
-            c.overrides.clear();
+            c.clear_overrides();
             c.options
                 .retain(|k, _| !k.starts_with(tonnage_core::external::PREFIX));
             Ok::<(), ()>(())
@@ -469,9 +469,14 @@ impl AppState {
     /// Choose the charts, keeping the environment when all have it and the overrides of charts
     /// that stay. Says so when edits had to go.
     pub fn select_stacks(&self, ids: &[&str]) {
-        let (env, overrides, options) = self
-            .config
-            .with_untracked(|c| (c.env.clone(), c.overrides.clone(), c.options.clone()));
+        let (env, overrides, options, origins) = self.config.with_untracked(|c| {
+            (
+                c.env.clone(),
+                c.overrides.clone(),
+                c.options.clone(),
+                c.origins.clone(),
+            )
+        });
         let has_env = |e: &str| {
             ids.iter().all(|i| {
                 catalog()
@@ -501,6 +506,7 @@ impl AppState {
             }
         }
         next.options = options;
+        next.restore_origins(&origins);
         if dropped > 0 {
             self.notice.set(Some(Notice {
                 kind: NoticeKind::Info,
@@ -532,6 +538,7 @@ impl AppState {
             let mut next = Configuration::new(catalog(), &ids, env)?;
             next.overrides = std::mem::take(&mut c.overrides);
             next.options = std::mem::take(&mut c.options);
+            next.origins = std::mem::take(&mut c.origins);
             *c = next;
             Ok::<(), ConfigError>(())
         });
@@ -567,6 +574,7 @@ pub fn default_config() -> Configuration {
         env: DEFAULT_ENV.into(),
         overrides: Default::default(),
         options: Default::default(),
+        origins: Default::default(),
     })
 }
 
@@ -582,6 +590,8 @@ pub fn restore(json: &str) -> Option<Configuration> {
         }
     }
     c.options = raw.options;
+    // Who set each override, as saved (unknown where the saved copy predates origins).
+    c.restore_origins(&raw.origins);
     Some(c)
 }
 

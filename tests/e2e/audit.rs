@@ -21,7 +21,7 @@ async fn audit_shows_a_dead_setting_with_evidence_and_its_fix_can_be_undone() {
     let t = s.text(finding).await;
     for want in [
         "postgresql.persistence.size = 50Gi",
-        "from values-prod.yaml (the chart's own prod file)",
+        "(set by values-prod.yaml (the chart's own prod file))",
         "Guide:",
         "Key Features",
         "Chart:",
@@ -51,5 +51,57 @@ async fn audit_shows_a_dead_setting_with_evidence_and_its_fix_can_be_undone() {
         .await;
     wait_count(&s, "[data-testid=fix-applied]", 0).await;
     s.wait_for(&fix).await;
+    s.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn audit_says_whether_an_import_or_a_link_set_a_dead_key() {
+    // cauldron-infra dev: global.imagePullPolicy is a key no template reads.
+    let finding = "[data-testid=finding-dead-setting]:has([data-key=\"global.imagePullPolicy\"])";
+    // An imported values file (pasted: no file name).
+    let s = Session::start(1280, 1000).await;
+    s.open("").await;
+    s.click("[data-testid=stack-cauldron-infra]").await;
+    s.click("[data-testid=env-dev]").await;
+    s.first_use().await;
+    s.click("[data-testid=import] summary").await;
+    type_into(
+        &s,
+        "[data-testid=import-text]",
+        "global:\n  imagePullPolicy: Always\n",
+    )
+    .await;
+    s.wait_for("[data-testid=import-report]").await;
+    s.click("[data-testid=import-apply]").await;
+    s.wait_attr("[data-testid=change-count]", "data-value", "1")
+        .await;
+    scroll_to(&s, "[data-testid=findings]").await;
+    s.wait_for(finding).await;
+    let t = s.text(finding).await;
+    for want in [
+        "global.imagePullPolicy=Always is set by the imported values file",
+        "global.imagePullPolicy = Always (set by the imported values file)",
+    ] {
+        assert!(t.contains(want), "{want:?} not in {t}");
+    }
+    s.screenshot("52-audit-set-by-import").await;
+    s.close().await;
+    // A link someone sent: every override of a link is the link's.
+    let cat = tonnage_core::Catalog::builtin();
+    let mut c = tonnage_core::Configuration::new(cat, &["cauldron-infra"], "dev").expect("config");
+    c.set_str(cat, "global.imagePullPolicy=Always")
+        .expect("set");
+    let fragment = tonnage_core::share::encode(cat, &c);
+    let s = Session::start(1280, 1000).await;
+    s.open(&format!("#{fragment}")).await;
+    s.first_use().await;
+    scroll_to(&s, "[data-testid=findings]").await;
+    s.wait_for(finding).await;
+    let t = s.text(finding).await;
+    assert!(
+        t.contains("global.imagePullPolicy = Always (set by the link you opened)"),
+        "{t}"
+    );
     s.close().await;
 }

@@ -213,9 +213,18 @@ fn review_clean_configuration_exits_0() {
         "{t}"
     );
     // The chart audit adds the guide's figures the raw manifests do not deliver (warnings)
-    // and its other claims (notes); none is an error.
+    // and its other claims (notes), the consumers without probes and Zookeeper, Kafka and the
+    // Schema Registry without anti-affinity (warnings in prod); none is an error.
     assert!(t.contains("WARNING  caracal  [guide-vs-chart]"), "{t}");
-    assert!(t.contains("0 error(s), 7 warning(s), 5 note(s)"), "{t}");
+    assert!(
+        t.contains("WARNING  caracal/ledger-writer  [missing-probes]"),
+        "{t}"
+    );
+    assert!(
+        t.contains("WARNING  caracal/kafka  [no-anti-affinity]"),
+        "{t}"
+    );
+    assert!(t.contains("0 error(s), 13 warning(s), 5 note(s)"), "{t}");
 }
 
 #[test]
@@ -228,7 +237,7 @@ fn review_shows_the_chart_audit_with_evidence_in_every_format() {
     let t = stdout(&o);
     assert!(
         t.contains(
-            "evidence: postgresql.persistence.size = 50Gi (from values-prod.yaml (the chart's own prod file))"
+            "evidence: postgresql.persistence.size = 50Gi (set by values-prod.yaml (the chart's own prod file))"
         ),
         "{t}"
     );
@@ -242,7 +251,7 @@ fn review_shows_the_chart_audit_with_evidence_in_every_format() {
     let md = stdout(&o);
     assert!(md.starts_with("# Review\n"), "{md}");
     assert!(
-        md.contains("| key | value | from | guide | chart |"),
+        md.contains("| key | value | origin | guide | chart |"),
         "{md}"
     );
     insta::assert_snapshot!("review_cauldron_infra_prod_markdown", md);
@@ -258,9 +267,43 @@ fn review_shows_the_chart_audit_with_evidence_in_every_format() {
     assert_eq!(dead["evidence"][0]["key"], "postgresql.persistence.size");
     assert_eq!(
         dead["evidence"][0]["origin"],
-        "values-prod.yaml (the chart's own prod file)"
+        "set by values-prod.yaml (the chart's own prod file)"
     );
+    assert_eq!(dead["evidence"][0]["set_by"], "environment");
     insta::assert_snapshot!("review_cauldron_infra_prod_json", stdout(&o));
+}
+
+#[test]
+fn review_says_a_dead_key_given_with_set_is_set_by_you() {
+    let args = [
+        "review",
+        "--stack",
+        "cauldron-infra",
+        "--env",
+        "dev",
+        "--set",
+        "global.imagePullPolicy=Always",
+    ];
+    let t = stdout(&tonnage(&args));
+    assert!(
+        t.contains("global.imagePullPolicy=Always is set by you but no template"),
+        "{t}"
+    );
+    assert!(
+        t.contains("evidence: global.imagePullPolicy = Always (set by you)"),
+        "{t}"
+    );
+    let v = json(&tonnage(&[&args[..], &["--format", "json"]].concat()));
+    let dead = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == "dead-setting" && f["evidence"][0]["key"] == "global.imagePullPolicy"
+        })
+        .expect("the dead setting");
+    assert_eq!(dead["evidence"][0]["origin"], "set by you");
+    assert_eq!(dead["evidence"][0]["set_by"], "user");
 }
 
 #[test]
@@ -348,7 +391,7 @@ fn plan_review_is_the_printed_report_with_the_audit() {
         "{md}"
     );
     assert!(
-        md.contains("| `postgresql.persistence.size` | 50Gi | values-prod.yaml (the chart's own prod file) |"),
+        md.contains("| `postgresql.persistence.size` | 50Gi | set by values-prod.yaml (the chart's own prod file) |"),
         "{md}"
     );
     insta::assert_snapshot!("plan_review_cauldron_infra_prod_markdown", md);

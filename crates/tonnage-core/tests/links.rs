@@ -11,7 +11,7 @@ use flate2::{Compression, Crc};
 use proptest::prelude::*;
 use serde::Deserialize;
 use serde_yaml::Value;
-use tonnage_core::config::{field_kind, FieldKind};
+use tonnage_core::config::{field_kind, FieldKind, Origin};
 use tonnage_core::share::{self, ShareError};
 use tonnage_core::values::{get_path, parse_path, quantity_of};
 use tonnage_core::{plan, Catalog, Configuration};
@@ -25,6 +25,14 @@ fn config(stacks: &[&str], env: &str, sets: &[&str]) -> Configuration {
     for s in sets {
         c.set_str(cat(), s).unwrap();
     }
+    c
+}
+
+/// `c` as a link decodes it: the same stacks, environment, overrides and options, every
+/// override set by the link ([`Origin::Link`]).
+fn from_link(c: &Configuration) -> Configuration {
+    let mut c = c.clone();
+    c.mark_all(&Origin::Link);
     c
 }
 
@@ -71,7 +79,7 @@ fn ten_changes_fit_in_200_characters() {
         let fragment = share::encode(cat(), &c);
         let back = share::decode(cat(), &fragment).unwrap();
         assert_eq!(back.override_count(), 10, "{stack} {env}: {back:?}");
-        assert_eq!(back, c);
+        assert_eq!(back, from_link(&c));
         eprintln!(
             "share link, {stack} {env}, 10 changes: fragment {} characters: {fragment}",
             fragment.len()
@@ -135,7 +143,24 @@ fn frozen_v1_links_still_decode() {
     let (mut moved, mut dropped) = (0, 0);
     for f in &frozen {
         let decoded = share::decode(cat(), &f.link).unwrap_or_else(|e| panic!("{}: {e}", f.name));
-        assert_eq!(decoded, f.config, "{}: configuration", f.name);
+        // What the link decodes to is the file's `config` (a link made before origins were
+        // recorded), each of its overrides now marked as the link's.
+        assert_eq!(decoded, from_link(&f.config), "{}: configuration", f.name);
+        assert!(
+            f.config.origins.is_empty(),
+            "{}: the file records no origin",
+            f.name
+        );
+        for (stack, paths) in &decoded.overrides {
+            for path in paths.keys() {
+                assert_eq!(
+                    decoded.origin_of(stack, path),
+                    Some(&Origin::Link),
+                    "{}: {stack}:{path}",
+                    f.name
+                );
+            }
+        }
         // Old catalog paths: each moved to the chart's real key or dropped, as the file records,
         // each with the catalog's reason.
         let (noted, migrations) = share::decode_noting(cat(), &f.link).unwrap();
@@ -370,7 +395,7 @@ proptest! {
     fn any_configuration_round_trips(c in arb_config()) {
         let fragment = share::encode(cat(), &c);
         let back = share::decode(cat(), &fragment);
-        prop_assert_eq!(back, Ok(without_preset_values(&c)), "fragment {}", fragment);
+        prop_assert_eq!(back, Ok(from_link(&without_preset_values(&c))), "fragment {}", fragment);
     }
 
     #[test]

@@ -80,9 +80,16 @@ pub struct Evidence {
     /// The value in effect, as `--set` writes it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
-    /// Where the value came from: the chart's values.yaml, its environment file or the guide's
-    /// preset, or an override (the user, an imported file, a link).
+    /// Where the value came from, in words: "set by you", "set by the link you opened", "set by
+    /// the imported values file", "set by values-prod.yaml (the chart's own prod file)", "set by
+    /// values.yaml (the chart's defaults)"; or "from the chart's template", "from the guide" for
+    /// evidence about no value.
     pub origin: String,
+    /// The same as an id for tools: `user`, `link`, `import`, `override` (an override whose
+    /// origin was not recorded), `external` (an external endpoint), `environment`, `chart`;
+    /// absent for evidence about no value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_by: Option<String>,
     /// The guide's words, and their section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guide: Option<String>,

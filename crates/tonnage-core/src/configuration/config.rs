@@ -30,6 +30,28 @@ pub struct Configuration {
     pub overrides: BTreeMap<String, BTreeMap<String, Value>>,
     #[serde(default)]
     pub options: BTreeMap<String, String>,
+    /// Who set each override (chart id -> values path -> [`Origin`]), beside `overrides`: the
+    /// user, an imported values file or a share link. An override without an entry has an
+    /// unknown origin (a configuration saved before origins were recorded). Never in a share
+    /// link (its format is frozen): a decoded link marks its overrides [`Origin::Link`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub origins: BTreeMap<String, BTreeMap<String, Origin>>,
+}
+
+/// Who set an override.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The user: the editor, a review fix, `--set` on the command line.
+    User,
+    /// A share link the user opened.
+    Link,
+    /// An imported values file ([`crate::outputs::import::ImportReport::apply`]), with its file
+    /// name when the front end knows it.
+    Import {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+    },
 }
 
 /// Bad user input, naming what was given and what would have been accepted.
@@ -148,6 +170,7 @@ impl Configuration {
             env: env.to_string(),
             overrides: BTreeMap::new(),
             options: BTreeMap::new(),
+            origins: BTreeMap::new(),
         })
     }
 
@@ -245,13 +268,27 @@ impl Configuration {
         }
     }
 
-    /// Set one override (already typed), checking the path and the value.
+    /// Set one override (already typed), checking the path and the value; the user's
+    /// ([`Origin::User`]).
     pub fn set(
         &mut self,
         catalog: &Catalog,
         stack: &str,
         path: &str,
         value: Value,
+    ) -> Result<(), ConfigError> {
+        self.set_from(catalog, stack, path, value, Origin::User)
+    }
+
+    /// [`Self::set`] for an override that `origin` sets (an imported file, a link): the one
+    /// checked entry point, recording who set it.
+    pub fn set_from(
+        &mut self,
+        catalog: &Catalog,
+        stack: &str,
+        path: &str,
+        value: Value,
+        origin: Origin,
     ) -> Result<(), ConfigError> {
         let chart = catalog
             .chart(stack)
@@ -291,7 +328,80 @@ impl Configuration {
             .entry(stack.to_string())
             .or_default()
             .insert(path.to_string(), value);
+        self.origins
+            .entry(stack.to_string())
+            .or_default()
+            .insert(path.to_string(), origin);
         Ok(())
+    }
+
+    /// Who set the override at `path` of `stack`, or the one covering it or below it (the
+    /// first in path order); `None` when no override touches it or its origin is unknown.
+    pub fn origin_of(&self, stack: &str, path: &str) -> Option<&Origin> {
+        let origins = self.origins.get(stack)?;
+        let ov = self.overrides.get(stack)?;
+        if ov.contains_key(path) {
+            return origins.get(path);
+        }
+        ov.keys()
+            .filter(|k| {
+                crate::model::catalog::path_covers(k, path)
+                    || crate::model::catalog::path_covers(path, k)
+            })
+            .find_map(|k| origins.get(k))
+    }
+
+    /// Whether an override of `stack` sets `path`, covers it or lies below it (the value there
+    /// is an override's, not the preset's nor an external endpoint's).
+    pub fn is_overridden(&self, stack: &str, path: &str) -> bool {
+        self.overrides
+            .get(stack)
+            .is_some_and(|ov| overrides_touch(ov, path))
+    }
+
+    /// Mark every override as set by `origin` (a decoded link's).
+    pub fn mark_all(&mut self, origin: &Origin) {
+        self.origins = self
+            .overrides
+            .iter()
+            .map(|(stack, ov)| {
+                let marks = ov.keys().map(|p| (p.clone(), origin.clone())).collect();
+                (stack.clone(), marks)
+            })
+            .collect();
+    }
+
+    /// Take the origins `saved` records for the overrides this configuration has (one restored
+    /// from a saved copy through [`Self::set`]); an override `saved` has no origin for gets an
+    /// unknown one, as in the saved copy.
+    pub fn restore_origins(&mut self, saved: &BTreeMap<String, BTreeMap<String, Origin>>) {
+        self.origins = self
+            .overrides
+            .iter()
+            .map(|(stack, ov)| {
+                let marks: BTreeMap<String, Origin> = ov
+                    .keys()
+                    .filter_map(|p| {
+                        let o = saved.get(stack)?.get(p)?;
+                        Some((p.clone(), o.clone()))
+                    })
+                    .collect();
+                (stack.clone(), marks)
+            })
+            .filter(|(_, m)| !m.is_empty())
+            .collect();
+    }
+
+    /// Remove every override of `stack` (with its origins).
+    pub fn unset_chart(&mut self, stack: &str) {
+        self.overrides.remove(stack);
+        self.origins.remove(stack);
+    }
+
+    /// Remove every override (with its origins).
+    pub fn clear_overrides(&mut self) {
+        self.overrides.clear();
+        self.origins.clear();
     }
 
     /// Set one option as a front end takes it (`--option KEY=VALUE`), checked: an external
@@ -348,6 +458,12 @@ impl Configuration {
 
     /// Remove an override; returns whether there was one.
     pub fn unset(&mut self, stack: &str, path: &str) -> bool {
+        if let Some(o) = self.origins.get_mut(stack) {
+            o.remove(path);
+            if o.is_empty() {
+                self.origins.remove(stack);
+            }
+        }
         let Some(m) = self.overrides.get_mut(stack) else {
             return false;
         };
@@ -1252,6 +1368,80 @@ mod tests {
         assert!(matches!(e, ConfigError::UnknownStack { .. }));
     }
 
+    /// Who set each override follows the override: set, set_from, unset, a whole chart, the
+    /// credentials filter, JSON (the autosave) and a restore from a saved copy.
+    #[test]
+    fn origins_follow_the_overrides() {
+        let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        c.set_str(cat(), "backend.replicas=7").unwrap();
+        assert_eq!(
+            c.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::User)
+        );
+        let imported = Origin::Import {
+            file: Some("values-mine.yaml".into()),
+        };
+        c.set_from(
+            cat(),
+            "rhesis",
+            "backend.replicas",
+            8.into(),
+            imported.clone(),
+        )
+        .unwrap();
+        assert_eq!(c.origin_of("rhesis", "backend.replicas"), Some(&imported));
+        // Below an override, or covering one: the override's origin.
+        assert_eq!(c.origin_of("rhesis", "backend"), Some(&imported));
+        assert!(c.is_overridden("rhesis", "backend"));
+        // An edit by the user makes it the user's.
+        c.set_str(cat(), "backend.replicas=9").unwrap();
+        assert_eq!(
+            c.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::User)
+        );
+        assert!(c.unset("rhesis", "backend.replicas"));
+        assert!(c.origins.is_empty(), "{:?}", c.origins);
+        // A credential left out of the autosave takes its origin with it.
+        c.set_str(cat(), "backend.replicas=7").unwrap();
+        c.set_from(
+            cat(),
+            "rhesis",
+            "database.postgresql.auth.password",
+            "s3cret".into(),
+            Origin::Link,
+        )
+        .unwrap();
+        assert_eq!(
+            c.origin_of("rhesis", "database.postgresql.auth.password"),
+            Some(&Origin::Link)
+        );
+        let saved = c.without_credentials();
+        assert!(saved
+            .origins
+            .values()
+            .all(|m| m.keys().all(|p| !p.contains("password"))));
+        // JSON keeps them; a saved copy without any gives unknown origins.
+        let back: Configuration =
+            serde_json::from_str(&serde_json::to_string(&saved).unwrap()).unwrap();
+        assert_eq!(back, saved);
+        let mut restored = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
+        restored.set_str(cat(), "backend.replicas=7").unwrap();
+        restored.restore_origins(&BTreeMap::new());
+        assert_eq!(restored.origin_of("rhesis", "backend.replicas"), None);
+        restored.restore_origins(&saved.origins);
+        assert_eq!(
+            restored.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::User)
+        );
+        restored.mark_all(&Origin::Link);
+        assert_eq!(
+            restored.origin_of("rhesis", "backend.replicas"),
+            Some(&Origin::Link)
+        );
+        restored.clear_overrides();
+        assert!(restored.origins.is_empty() && restored.overrides.is_empty());
+    }
+
     #[test]
     fn effective_values_layer_in_order() {
         let mut c = Configuration::new(cat(), &["rhesis"], "prod").unwrap();
@@ -1296,6 +1486,7 @@ mod tests {
                     env: env.to_string(),
                     overrides: BTreeMap::new(),
                     options: BTreeMap::new(),
+                    origins: BTreeMap::new(),
                 };
                 let preset = afresh(&c, chart);
                 assert_eq!(&preset, chart.preset(env), "{} {env}", chart.id);

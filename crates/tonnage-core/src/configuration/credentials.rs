@@ -88,6 +88,12 @@ impl Configuration {
             paths.retain(|p, v| !is_credential(p, v));
         }
         out.overrides.retain(|_, m| !m.is_empty());
+        // An origin only for an override kept.
+        let kept = &out.overrides;
+        for (stack, marks) in out.origins.iter_mut() {
+            marks.retain(|p, _| kept.get(stack).is_some_and(|m| m.contains_key(p)));
+        }
+        out.origins.retain(|_, m| !m.is_empty());
         out.options.retain(|k, v| !option_is_credential(k, v));
         out
     }

@@ -2014,6 +2014,7 @@ mod tests {
             env: "../../etc".into(),
             overrides: BTreeMap::new(),
             options: BTreeMap::new(),
+            origins: BTreeMap::new(),
         };
         let files = values_bundle(cat(), &odd, &BundleOptions::default());
         assert!(files.iter().all(|f| !f.path.contains("..")), "{files:?}");
@@ -2028,6 +2029,7 @@ mod tests {
             env: "dev".into(),
             overrides: BTreeMap::new(),
             options: BTreeMap::new(),
+            origins: BTreeMap::new(),
         };
         let files = values_bundle(cat(), &empty, &BundleOptions::default());
         assert_eq!(

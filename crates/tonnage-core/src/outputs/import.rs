@@ -23,7 +23,9 @@ use serde_yaml::Value;
 
 use crate::base::values::{display_value, format_path, get_path, quantity_of, Seg};
 use crate::base::values_diff::values_diff;
-use crate::configuration::config::{field_kind, path_known, ConfigError, Configuration, FieldKind};
+use crate::configuration::config::{
+    field_kind, path_known, ConfigError, Configuration, FieldKind, Origin,
+};
 use crate::model::catalog::{Catalog, Chart};
 
 /// How an imported file meets the configuration.
@@ -68,6 +70,10 @@ pub struct ImportReport {
     /// does not restore the same value), so the page can say so before the user applies.
     #[serde(default)]
     pub dropped: Vec<String>,
+    /// The imported file's name, when the front end knows it (an upload, a CLI argument): the
+    /// audit says "set by the imported values file NAME" of the overrides it sets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// A values file that cannot be read: where and why.
@@ -111,16 +117,20 @@ impl ImportReport {
         chart_id: &str,
     ) -> Result<usize, ConfigError> {
         let mut next = config.clone();
+        let origin = Origin::Import {
+            file: self.file.clone(),
+        };
         match self.mode {
             ImportMode::Replace => {
-                next.overrides.remove(chart_id);
+                next.unset_chart(chart_id);
                 for (path, value) in &self.overrides {
-                    next.set(catalog, chart_id, path, value.clone())?;
+                    next.set_from(catalog, chart_id, path, value.clone(), origin.clone())?;
                 }
             }
             ImportMode::Merge => {
                 for (path, value) in &self.overrides {
-                    next.set_dropping_preset(catalog, chart_id, path, value.clone())?;
+                    next.set_from(catalog, chart_id, path, value.clone(), origin.clone())?;
+                    next.drop_if_preset(catalog, chart_id, path);
                 }
             }
         }

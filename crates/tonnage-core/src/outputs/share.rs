@@ -80,7 +80,7 @@ const CRC32: crc::Crc<u32, crc::Table<1>> =
 use serde_yaml::Value;
 
 use crate::base::values::typed_value;
-use crate::configuration::config::{same_as_preset, ConfigError, Configuration};
+use crate::configuration::config::{same_as_preset, ConfigError, Configuration, Origin};
 use crate::configuration::credentials::option_is_credential;
 pub use crate::configuration::credentials::{is_credential, is_credential_key};
 use crate::model::catalog::Catalog;
@@ -779,6 +779,8 @@ fn parse_text(
             None => config.set(catalog, current, &path, value)?,
         }
     }
+    // Every override of a link is the link's, whatever version or catalog made it.
+    config.mark_all(&Origin::Link);
     Ok((config, migrations))
 }
 
@@ -916,6 +918,13 @@ mod tests {
         decode(cat(), &encode(cat(), c)).unwrap()
     }
 
+    /// `c` as a link decodes it: the same overrides and options, each override the link's.
+    fn from_link(c: &Configuration) -> Configuration {
+        let mut c = c.clone();
+        c.mark_all(&Origin::Link);
+        c
+    }
+
     #[test]
     fn dictionary_entries_are_unique_and_plain() {
         let set: BTreeSet<&str> = DICTIONARY.iter().copied().collect();
@@ -975,7 +984,7 @@ mod tests {
         c.options.insert("price.cpu".into(), "0.031".into());
         c.options.insert("odd~".into(), "~x\ny".into());
         c.options.insert("".into(), "true".into());
-        assert_eq!(round_trip(&c), c);
+        assert_eq!(round_trip(&c), from_link(&c));
         let link = encode(cat(), &c);
         assert!(link.starts_with("v1."), "{link}");
         assert!(
@@ -1014,8 +1023,8 @@ mod tests {
                 "cauldron-frappe:frappe.replicas.web=5",
             ],
         );
-        assert_eq!(c, want);
-        assert_eq!(decode(cat(), &old).unwrap(), want);
+        assert_eq!(c, from_link(&want));
+        assert_eq!(decode(cat(), &old).unwrap(), from_link(&want));
         let what: Vec<(&str, &str, Option<&str>)> = notes
             .iter()
             .map(|m| (m.stack.as_str(), m.path.as_str(), m.to.as_deref()))
@@ -1111,7 +1120,7 @@ mod tests {
         for (path, value) in &cases {
             assert_eq!(&back.overrides[chart][*path], value, "{path}");
         }
-        assert_eq!(back, c);
+        assert_eq!(back, from_link(&c));
     }
 
     #[test]
@@ -1309,7 +1318,7 @@ mod tests {
             format!("http://x/#{f}")
         );
         for input in [f.clone(), format!("#{f}"), url, format!("  {f}\n")] {
-            assert_eq!(decode(cat(), &input).unwrap(), c, "{input}");
+            assert_eq!(decode(cat(), &input).unwrap(), from_link(&c), "{input}");
         }
     }
 

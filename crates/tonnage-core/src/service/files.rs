@@ -384,6 +384,7 @@ fn preset_of(config: &Configuration) -> Configuration {
         stacks: config.stacks.clone(),
         env: config.env.clone(),
         overrides: BTreeMap::new(),
+        origins: BTreeMap::new(),
         options: config
             .options
             .iter()

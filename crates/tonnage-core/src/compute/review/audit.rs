@@ -15,7 +15,7 @@ use serde_yaml::Value;
 use super::{fix, is_production, set, Ctx, Evidence, Fix, Severity};
 use crate::base::quantity::{human_bytes, human_cpu};
 use crate::base::values::{display_value, lookup, quantity_of};
-use crate::configuration::config::Layer;
+use crate::configuration::config::{Layer, Origin};
 use crate::model::catalog::audit_facts::{self, DeadIntent};
 use crate::model::catalog::{Chart, GuideClaim};
 
@@ -37,16 +37,51 @@ pub(super) fn run(ctx: &mut Ctx<'_>) {
 }
 
 impl Ctx<'_> {
-    /// Where the value at `path` came from, in words.
+    /// Where the value at `path` came from, in words: "set by you", "set by the link you
+    /// opened", "set by the imported values file", "set by values-prod.yaml (...)"...
     fn origin(&self, chart: &Chart, path: &str) -> String {
         let env = &self.config.env;
         match self.config.source_of(chart, path) {
-            Layer::User => "an override (the user, an imported file or a link)".into(),
+            Layer::User if self.config.is_overridden(&chart.id, path) => {
+                match self.config.origin_of(&chart.id, path) {
+                    Some(Origin::User) => "set by you".into(),
+                    Some(Origin::Link) => "set by the link you opened".into(),
+                    Some(Origin::Import { file: None }) => "set by the imported values file".into(),
+                    Some(Origin::Import { file: Some(f) }) => {
+                        format!("set by the imported values file {f}")
+                    }
+                    None => "set by an override (saved before Tonnage recorded whether you, an \
+                             imported file or a link set it)"
+                        .into(),
+                }
+            }
+            Layer::User => "set by an external endpoint (an external.* option)".into(),
             Layer::Environment => match chart.environment(env).and_then(|e| e.file.as_deref()) {
-                Some(file) => format!("{file} (the chart's own {env} file)"),
-                None => format!("the {env} preset (the guide's figures in the chart's keys)"),
+                Some(file) => format!("set by {file} (the chart's own {env} file)"),
+                None => {
+                    format!("set by the {env} preset (the guide's figures in the chart's keys)")
+                }
             },
-            Layer::Chart => "values.yaml (the chart's defaults)".into(),
+            Layer::Chart => "set by values.yaml (the chart's defaults)".into(),
+        }
+    }
+
+    /// Where the value at `path` came from, as an id for tools (the JSON's `set_by`): `user`,
+    /// `link`, `import`, `override` (an override of unknown origin), `external`, `environment`,
+    /// `chart`.
+    fn set_by(&self, chart: &Chart, path: &str) -> &'static str {
+        match self.config.source_of(chart, path) {
+            Layer::User if self.config.is_overridden(&chart.id, path) => {
+                match self.config.origin_of(&chart.id, path) {
+                    Some(Origin::User) => "user",
+                    Some(Origin::Link) => "link",
+                    Some(Origin::Import { .. }) => "import",
+                    None => "override",
+                }
+            }
+            Layer::User => "external",
+            Layer::Environment => "environment",
+            Layer::Chart => "chart",
         }
     }
 
@@ -56,6 +91,7 @@ impl Ctx<'_> {
             key: path.to_string(),
             value: self.get(&chart.id, path).map(one_line),
             origin: self.origin(chart, path),
+            set_by: Some(self.set_by(chart, path).to_string()),
             guide: None,
             guide_source: None,
             chart: Some(what.to_string()),
@@ -160,7 +196,7 @@ fn dead_settings(ctx: &mut Ctx<'_>) {
                 Severity::Warning
             };
             let message = format!(
-                "{dead}={} is set by {} but no template of the chart reads it",
+                "{dead}={} is {} but no template of the chart reads it",
                 one_line(&value),
                 ev.origin
             );
@@ -248,6 +284,23 @@ fn dead_fix(
     )
 }
 
+/// What renders the workloads: the chart's templates, or the repository's raw manifests for a
+/// chart deployed through a kustomize overlay (`real_chart.deploy: kustomize`, Caracal).
+fn what_deploys(chart: &Chart) -> &'static str {
+    if deploys_raw(chart) {
+        "the repository's raw manifests"
+    } else {
+        "the chart's template"
+    }
+}
+
+fn deploys_raw(chart: &Chart) -> bool {
+    chart
+        .real_chart
+        .as_ref()
+        .is_some_and(|r| r.deploy == "kustomize")
+}
+
 fn real_chart(chart: &Chart) -> String {
     match &chart.real_chart {
         Some(r) => format!(
@@ -285,8 +338,13 @@ fn guide_vs_chart(ctx: &mut Ctx<'_>) {
                     .map(one_line),
                 origin: match &c.path {
                     Some(p) if ctx.get(&chart.id, p).is_some() => ctx.origin(chart, p),
-                    _ => "the guide".into(),
+                    _ => "from the guide".into(),
                 },
+                set_by: c
+                    .path
+                    .as_deref()
+                    .filter(|p| ctx.get(&chart.id, p).is_some())
+                    .map(|p| ctx.set_by(chart, p).to_string()),
                 guide: Some(c.guide.clone()),
                 guide_source: Some(c.source.clone()),
                 chart: Some(c.chart.clone()),
@@ -613,7 +671,8 @@ fn missing_probes(ctx: &mut Ctx<'_>) {
                 vec![Evidence {
                     key: format!("{}/{}", chart.id, l.component),
                     value: None,
-                    origin: "the chart's template".into(),
+                    origin: format!("from {}", what_deploys(chart)),
+                    set_by: None,
                     guide: None,
                     guide_source: None,
                     chart: Some(l.why.clone()),
@@ -661,7 +720,14 @@ fn no_anti_affinity(ctx: &mut Ctx<'_>) {
                 "no-anti-affinity",
                 &chart.id,
                 Some(&l.component),
-                format!("{name} runs {count} with no pod anti-affinity in the chart"),
+                format!(
+                    "{name} runs {count} with no pod anti-affinity in {}",
+                    if deploys_raw(chart) {
+                        "the repository's raw manifests"
+                    } else {
+                        "the chart"
+                    }
+                ),
                 format!(
                     "{}. The scheduler may put every replica on one node, which then takes them \
                      all down together. Tonnage's own manifests add anti-affinity; the real \
@@ -674,7 +740,8 @@ fn no_anti_affinity(ctx: &mut Ctx<'_>) {
                 vec![Evidence {
                     key: format!("{}/{}", chart.id, l.component),
                     value: Some(count),
-                    origin: "the chart's template".into(),
+                    origin: format!("from {}", what_deploys(chart)),
+                    set_by: None,
                     guide: None,
                     guide_source: None,
                     chart: Some(l.why.clone()),
@@ -791,7 +858,11 @@ mod tests {
         assert_eq!(h.severity, Severity::Warning);
         let ev = &h.evidence[0];
         assert_eq!(ev.value.as_deref(), Some("50Gi"));
-        assert_eq!(ev.origin, "values-prod.yaml (the chart's own prod file)");
+        assert_eq!(
+            ev.origin,
+            "set by values-prod.yaml (the chart's own prod file)"
+        );
+        assert_eq!(ev.set_by.as_deref(), Some("environment"));
         assert!(ev
             .chart
             .as_deref()
@@ -840,11 +911,228 @@ mod tests {
         let f = run(&["cauldron-infra"], "dev", &["qdrant.replicaCount=3"]);
         let q = about(&f, "dead-setting", "qdrant.replicaCount");
         assert_eq!(q.len(), 1);
-        assert!(q[0].evidence[0].origin.starts_with("an override"));
+        assert_eq!(q[0].evidence[0].origin, "set by you");
         // Not triggered: the chart's own values.yaml defaults nobody chose.
         let f = run(&["cauldron-infra"], "dev", &[]);
         assert!(about(&f, "dead-setting", "qdrant.replicaCount").is_empty());
         assert!(with(&run(&["caracal"], "dev", &[]), "dead-setting").is_empty());
+    }
+
+    /// A dead key of cauldron-infra that dev leaves alone (not in the catalog's `removed`, so a
+    /// link keeps it), and a value for it.
+    const DEAD: &str = "global.imagePullPolicy";
+    const DEAD_VALUE: &str = "Always";
+
+    /// The dead-setting finding about [`DEAD`] in `c`.
+    fn dead_finding(c: &Configuration) -> Finding {
+        let f = review_with_audit(cat(), c);
+        let hits = about(&f, "dead-setting", DEAD);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        hits[0].clone()
+    }
+
+    /// Its evidence's (origin, set_by), and that the message and every writer say the origin.
+    fn origin_said(h: &Finding) -> (String, String) {
+        let ev = &h.evidence[0];
+        assert!(
+            h.message
+                .contains(&format!("{DEAD}={DEAD_VALUE} is {} but", ev.origin)),
+            "{}",
+            h.message
+        );
+        let one = vec![h.clone()];
+        for text in [
+            super::super::table(&one),
+            super::super::markdown(&one),
+            super::super::json(&one),
+        ] {
+            assert!(text.contains(&ev.origin), "{text}");
+        }
+        let set_by = ev.set_by.clone().unwrap_or_default();
+        assert!(
+            super::super::json(&one).contains(&format!("\"set_by\": \"{set_by}\"")),
+            "{set_by}"
+        );
+        (ev.origin.clone(), set_by)
+    }
+
+    #[test]
+    fn dead_setting_says_who_set_the_key() {
+        use crate::outputs::{import, share};
+        let stacks = ["cauldron-infra"];
+        let said = |c: &Configuration| origin_said(&dead_finding(c));
+        // The user in the editor (or on the command line).
+        let mut user = config(&stacks, "dev", &[]);
+        user.set_dropping_preset(cat(), "cauldron-infra", DEAD, DEAD_VALUE.into())
+            .unwrap();
+        assert_eq!(said(&user), ("set by you".into(), "user".into()));
+        // A link the user opened: every override of a link is the link's.
+        let link = share::decode(cat(), &share::encode(cat(), &user)).unwrap();
+        assert_eq!(
+            said(&link),
+            ("set by the link you opened".into(), "link".into())
+        );
+        let plain = share::decode_without_yaml(cat(), &share::encode(cat(), &user)).unwrap();
+        assert_eq!(plain, link);
+        // An imported values file, replacing the chart's overrides or merged onto them.
+        let file = format!("global:\n  imagePullPolicy: {DEAD_VALUE}\n");
+        for mode in [import::ImportMode::Replace, import::ImportMode::Merge] {
+            let mut c = config(&stacks, "dev", &[]);
+            let report =
+                import::import_values_as(cat(), &c, "cauldron-infra", &file, mode).unwrap();
+            report.apply(cat(), &mut c, "cauldron-infra").unwrap();
+            assert_eq!(
+                said(&c),
+                ("set by the imported values file".into(), "import".into()),
+                "{mode:?}"
+            );
+            // Named where the front end knows the file's name.
+            let mut named = config(&stacks, "dev", &[]);
+            let mut report = report.clone();
+            report.file = Some("my-values.yaml".into());
+            report.apply(cat(), &mut named, "cauldron-infra").unwrap();
+            assert_eq!(
+                said(&named).0,
+                "set by the imported values file my-values.yaml"
+            );
+            // The user editing an imported key makes it the user's.
+            named
+                .set_dropping_preset(cat(), "cauldron-infra", DEAD, DEAD_VALUE.into())
+                .unwrap();
+            assert_eq!(said(&named).1, "user");
+        }
+        // A configuration saved before origins were recorded: an override, origin unknown.
+        let old: Configuration = serde_json::from_str(
+            r#"{"stacks":["cauldron-infra"],"env":"dev",
+                "overrides":{"cauldron-infra":{"global.imagePullPolicy":"Always"}},"options":{}}"#,
+        )
+        .unwrap();
+        let (words, id) = said(&old);
+        assert_eq!(id, "override");
+        assert!(
+            words.starts_with("set by an override (saved before"),
+            "{words}"
+        );
+        // A saved configuration keeps its origins through JSON (the autosave, undo).
+        let back: Configuration =
+            serde_json::from_str(&serde_json::to_string(&link).unwrap()).unwrap();
+        assert_eq!(back, link);
+        // The environment's own file.
+        let prod = config(&stacks, "prod", &[]);
+        let f = review_with_audit(cat(), &prod);
+        let ev = &about(&f, "dead-setting", "postgresql.persistence.size")[0].evidence[0];
+        assert_eq!(
+            (ev.origin.as_str(), ev.set_by.as_deref()),
+            (
+                "set by values-prod.yaml (the chart's own prod file)",
+                Some("environment")
+            )
+        );
+    }
+
+    /// Caracal deploys the repository's raw manifests (k8s/*.yaml, k8s/v03/*.yaml): the audit's
+    /// facts about them, each triggered and each left quiet.
+    #[test]
+    fn caracal_raw_manifests_missing_probes() {
+        let f = run(&["caracal"], "prod", &[]);
+        let hits = with(&f, "missing-probes");
+        let who: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(who, ["ledger-writer", "metrics-aggregator", "audit-logger"]);
+        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        assert!(hits[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("k8s/v03/ledger-writer-deployment.yaml"));
+        // A note outside production; nothing for a consumer switched off.
+        let dev = run(&["caracal"], "dev", &[]);
+        assert!(with(&dev, "missing-probes")
+            .iter()
+            .all(|h| h.severity == Severity::Info));
+        let off = run(
+            &["caracal"],
+            "prod",
+            &["consumers.ledgerWriter.enabled=false"],
+        );
+        let who: Vec<_> = with(&off, "missing-probes")
+            .iter()
+            .filter_map(|h| h.component.clone())
+            .collect();
+        assert_eq!(who, ["metrics-aggregator", "audit-logger"]);
+    }
+
+    #[test]
+    fn caracal_raw_manifests_no_anti_affinity() {
+        let f = run(&["caracal"], "prod", &[]);
+        let hits = with(&f, "no-anti-affinity");
+        let who: Vec<_> = hits.iter().filter_map(|h| h.component.as_deref()).collect();
+        assert_eq!(who, ["zookeeper", "kafka", "schema-registry"]);
+        assert!(hits.iter().all(|h| h.severity == Severity::Warning));
+        assert!(
+            hits[1].message.contains("Kafka runs 3 replicas"),
+            "{}",
+            hits[1].message
+        );
+        // The gateway, MCP adapter and consumers carry their own anti-affinity: not listed. One
+        // Schema Registry replica has nothing to spread.
+        let one = run(&["caracal"], "prod", &["schemaRegistry.replicaCount=1"]);
+        let who: Vec<_> = with(&one, "no-anti-affinity")
+            .iter()
+            .filter_map(|h| h.component.clone())
+            .collect();
+        assert_eq!(who, ["zookeeper", "kafka"]);
+    }
+
+    #[test]
+    fn caracal_empty_database_password_will_not_start() {
+        let f = run(&["caracal"], "dev", &["postgresql.auth.password="]);
+        let hits = with(&f, "required-value-empty");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Severity::Error);
+        assert_eq!(hits[0].component.as_deref(), Some("postgresql"));
+        assert!(hits[0].message.contains("caracal-secrets/DB_PASSWORD"));
+        assert_eq!(hits[0].evidence[0].origin, "set by you");
+        // The default password (a default-password error in prod, but it starts), or no
+        // PostgreSQL at all.
+        assert!(with(&run(&["caracal"], "dev", &[]), "required-value-empty").is_empty());
+        let off = run(
+            &["caracal"],
+            "dev",
+            &["postgresql.auth.password=", "postgresql.enabled=false"],
+        );
+        assert!(with(&off, "required-value-empty").is_empty());
+    }
+
+    #[test]
+    fn caracal_dead_settings_say_what_the_raw_manifests_do() {
+        let f = run(
+            &["caracal"],
+            "prod",
+            &["gateway.tls.enabled=false", "networkPolicy.enabled=true"],
+        );
+        let tls = about(&f, "dead-setting", "gateway.tls.enabled");
+        assert_eq!(tls.len(), 1, "{tls:?}");
+        assert_eq!(tls[0].severity, Severity::Warning);
+        assert!(tls[0].fix.is_none());
+        assert!(tls[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("caracal-tls"));
+        assert!(tls[0]
+            .explanation
+            .contains("no key that does what it meant"));
+        let np = about(&f, "dead-setting", "networkPolicy");
+        assert_eq!(np.len(), 1, "{np:?}");
+        assert!(np[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("no NetworkPolicy manifest"));
+        // The presets set no dead key.
+        for env in ["dev", "staging", "prod"] {
+            assert!(with(&run(&["caracal"], env, &[]), "dead-setting").is_empty());
+        }
     }
 
     #[test]

@@ -66,12 +66,13 @@ pub fn fix_args(fix: &Fix) -> Vec<String> {
     args
 }
 
-/// One piece of evidence as labelled lines (`evidence: KEY = VALUE (ORIGIN)`, `guide:`,
+/// One piece of evidence as labelled lines (`evidence: KEY = VALUE (ORIGIN)`, ORIGIN as "set by
+/// you", "set by the link you opened"..., `guide:`,
 /// `chart:`), shared by the text and Markdown writers and the printed report.
 pub fn evidence_lines(e: &Evidence) -> Vec<String> {
     let mut lines = vec![match &e.value {
-        Some(v) => format!("evidence: {} = {v} (from {})", e.key, e.origin),
-        None => format!("evidence: {} (from {})", e.key, e.origin),
+        Some(v) => format!("evidence: {} = {v} ({})", e.key, e.origin),
+        None => format!("evidence: {} ({})", e.key, e.origin),
     }];
     if let Some(g) = &e.guide {
         match &e.guide_source {
@@ -110,7 +111,7 @@ pub fn markdown_at(findings: &[Finding], level: usize) -> String {
             f.explanation
         );
         if !f.evidence.is_empty() {
-            out.push_str("\n| key | value | from | guide | chart |\n|---|---|---|---|---|\n");
+            out.push_str("\n| key | value | origin | guide | chart |\n|---|---|---|---|---|\n");
             for ev in &f.evidence {
                 let guide = match (&ev.guide, &ev.guide_source) {
                     (Some(g), Some(s)) => format!("\"{g}\" ({s})"),
@@ -141,8 +142,8 @@ pub fn markdown_at(findings: &[Finding], level: usize) -> String {
 }
 
 /// The findings as JSON: `{"findings": [...], "summary": {"errors", "warnings", "infos"}}`.
-/// A finding with evidence carries `"evidence": [{key, value?, origin, guide?, guide_source?,
-/// chart?}]`.
+/// A finding with evidence carries `"evidence": [{key, value?, origin, set_by?, guide?,
+/// guide_source?, chart?}]` (`origin` in words, `set_by` as an id: [`Evidence::set_by`]).
 pub fn json(findings: &[Finding]) -> String {
     let list: Vec<serde_json::Value> = findings
         .iter()
