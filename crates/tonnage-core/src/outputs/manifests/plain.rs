@@ -9,7 +9,7 @@
 //! keeps Tonnage's own layout, hardening included.
 
 use k8s_openapi::api::core::v1::{
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecurityContext, TCPSocketAction,
+    PodSecurityContext, PodTemplateSpec, Probe, SecurityContext, TCPSocketAction,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::{Mapping, Value};
@@ -38,47 +38,95 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     ctx.chart.render.as_ref()?;
     let spec = t.spec.as_mut()?;
     let main = c.container.clone().unwrap_or_else(|| c.id.clone());
-    let hardened = {
-        let mut hard = spec.clone();
-        tcp_probes(c, &main, &mut hard);
-        serde_yaml::to_value(&hard).ok()?
-    };
     let r = c.render.as_ref();
+    // Only the fields below differ between Tonnage's pod and the template's, so the patch is
+    // built from them alone (serializing whole pods to compare them cost more than the rest of
+    // the render), in the order the API's serialization writes them.
+    let pod_security = spec.security_context.take();
     spec.security_context = r
         .and_then(|r| r.pod_security.as_ref())
         .and_then(|w| written::<PodSecurityContext>(ctx, w));
-    spec.affinity = None;
-    spec.topology_spread_constraints = None;
-    spec.automount_service_account_token = None;
-    spec.enable_service_links = None;
-    for k in spec
-        .containers
-        .iter_mut()
-        .chain(spec.init_containers.iter_mut().flatten())
+    let affinity = spec.affinity.take();
+    let spread = spec.topology_spread_constraints.take();
+    let token = spec.automount_service_account_token.take();
+    let links = spec.enable_service_links.take();
+    let mut lists: [Vec<Value>; 2] = [Vec::new(), Vec::new()];
+    for (i, list) in [Some(&mut spec.containers), spec.init_containers.as_mut()]
+        .into_iter()
+        .enumerate()
     {
-        k.security_context = if k.name == main {
-            r.and_then(|r| r.container_security.as_ref())
-                .and_then(|w| written::<SecurityContext>(ctx, w))
-        } else {
-            None
-        };
+        for k in list.into_iter().flatten() {
+            let hard = k.security_context.take();
+            k.security_context = if k.name == main {
+                r.and_then(|r| r.container_security.as_ref())
+                    .and_then(|w| written::<SecurityContext>(ctx, w))
+            } else {
+                None
+            };
+            let mut m = Mapping::new();
+            m.insert(Value::from("name"), Value::from(k.name.as_str()));
+            if i == 0 && k.name == main {
+                if let Some(port) = c.ports.first() {
+                    if k.liveness_probe.is_none() {
+                        add(&mut m, "livenessProbe", &Some(tcp_probe(port, true)), &None);
+                    }
+                    if k.readiness_probe.is_none() {
+                        add(
+                            &mut m,
+                            "readinessProbe",
+                            &Some(tcp_probe(port, false)),
+                            &None,
+                        );
+                    }
+                }
+            }
+            add(&mut m, "securityContext", &hard, &k.security_context);
+            if m.len() > 1 {
+                lists[i].push(Value::Mapping(m));
+            }
+        }
     }
-    let plain = serde_yaml::to_value(&*spec).ok()?;
-    match missing(&hardened, &plain) {
-        Some(Value::Mapping(m)) => Some(m),
-        _ => Some(Mapping::new()),
+    let [containers, init] = lists;
+    let mut out = Mapping::new();
+    add(&mut out, "affinity", &affinity, &None);
+    add(&mut out, "automountServiceAccountToken", &token, &None);
+    if !containers.is_empty() {
+        out.insert(Value::from("containers"), Value::Sequence(containers));
+    }
+    add(&mut out, "enableServiceLinks", &links, &None);
+    if !init.is_empty() {
+        out.insert(Value::from("initContainers"), Value::Sequence(init));
+    }
+    add(
+        &mut out,
+        "securityContext",
+        &pod_security,
+        &spec.security_context,
+    );
+    add(&mut out, "topologySpreadConstraints", &spread, &None);
+    Some(out)
+}
+
+/// Into `out` at `key`: what the hardened value has that the plain one leaves out ([`missing`]),
+/// when anything.
+fn add<T: serde::Serialize>(out: &mut Mapping, key: &str, hard: &Option<T>, plain: &Option<T>) {
+    let Some(hv) = hard.as_ref().and_then(|h| serde_yaml::to_value(h).ok()) else {
+        return;
+    };
+    let v = match plain.as_ref().and_then(|p| serde_yaml::to_value(p).ok()) {
+        None | Some(Value::Null) => Some(hv),
+        Some(pv) => missing(&hv, &pv),
+    };
+    if let Some(v) = v.filter(|v| !v.is_null()) {
+        out.insert(Value::from(key), v);
     }
 }
 
 /// Hardening for a main container the template writes without probes although it serves a
 /// port: a TCP connect to its first port (no health endpoint is assumed), with Tonnage's
 /// timings.
-fn tcp_probes(c: &Component, main: &str, spec: &mut PodSpec) {
-    let Some(port) = c.ports.first() else { return };
-    let Some(k) = spec.containers.iter_mut().find(|k| k.name == main) else {
-        return;
-    };
-    let tcp = |liveness: bool| Probe {
+fn tcp_probe(port: &crate::model::catalog::Port, liveness: bool) -> Probe {
+    Probe {
         tcp_socket: Some(TCPSocketAction {
             port: IntOrString::String(port.name.clone()),
             ..Default::default()
@@ -88,12 +136,6 @@ fn tcp_probes(c: &Component, main: &str, spec: &mut PodSpec) {
         timeout_seconds: Some(5),
         failure_threshold: Some(if liveness { 6 } else { 3 }),
         ..Default::default()
-    };
-    if k.liveness_probe.is_none() {
-        k.liveness_probe = Some(tcp(true));
-    }
-    if k.readiness_probe.is_none() {
-        k.readiness_probe = Some(tcp(false));
     }
 }
 
