@@ -17,11 +17,8 @@ use super::{
     container_security, image_of, meta, mount, object_name, template_placeholder, Ctx, Extras,
     Sink, Work,
 };
+use crate::model::catalog::render::WrittenMap;
 use crate::model::catalog::Component;
-
-/// The chart's defaults (values.yaml): the container's user and the pod's fsGroup.
-const RUN_AS_USER: u32 = 1000;
-const FS_GROUP: u32 = 3000;
 
 /// The volumes the init container mounts: the storage claim and the snapshots volume.
 const DATA_VOLUMES: [(&str, &str); 2] = [
@@ -39,12 +36,41 @@ const CONFIG_KEYS: [&str; 2] = ["initialize.sh", "production.yaml"];
 /// The pod: the init container `ensure-dir-ownership` (no resources: the template sets none,
 /// catalog `render.init_env`), the ServiceAccount named after the release, the preStop hook.
 pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
+    if let Some(owner) = owner(ctx, c) {
+        ensure_dir_ownership(ctx, c, owner, x);
+    }
+    x.service_account = Some(object_name(ctx, c));
+    x.lifecycle = Some(Lifecycle {
+        pre_stop: Some(LifecycleHandler {
+            exec: Some(ExecAction {
+                command: Some(PRE_STOP.iter().map(|a| a.to_string()).collect()),
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+}
+
+/// The `<user>:<group>` the init container hands the data volumes to: the container's
+/// `runAsUser` and the pod's `fsGroup` as the catalog's `render.container_security` and
+/// `render.pod_security` give them (the chart's containerSecurityContext and
+/// podSecurityContext). `None` without a user: the template then writes no init container.
+fn owner(ctx: &Ctx, c: &Component) -> Option<String> {
+    let r = c.render.as_ref()?;
+    let field = |w: Option<&WrittenMap>, name: &str| {
+        let f = w?.fields.get(name)?;
+        f.value
+            .clone()
+            .or_else(|| f.values.as_deref().and_then(|p| ctx.text(p)))
+    };
+    let user = field(r.container_security.as_ref(), "runAsUser")?;
+    let group = field(r.pod_security.as_ref(), "fsGroup").unwrap_or_else(|| "0".into());
+    Some(format!("{user}:{group}"))
+}
+
+fn ensure_dir_ownership(ctx: &Ctx, c: &Component, owner: String, x: &mut Extras) {
     let (image, _) = image_of(ctx, c);
-    let mut command: Vec<String> = vec![
-        "chown".into(),
-        "-R".into(),
-        format!("{RUN_AS_USER}:{FS_GROUP}"),
-    ];
+    let mut command: Vec<String> = vec!["chown".into(), "-R".into(), owner];
     command.extend(DATA_VOLUMES.iter().map(|(_, path)| path.to_string()));
     x.init.push(Container {
         name: "ensure-dir-ownership".into(),
@@ -57,16 +83,6 @@ pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
                 .map(|(name, path)| mount(name, path))
                 .collect(),
         ),
-        ..Default::default()
-    });
-    x.service_account = Some(object_name(ctx, c));
-    x.lifecycle = Some(Lifecycle {
-        pre_stop: Some(LifecycleHandler {
-            exec: Some(ExecAction {
-                command: Some(PRE_STOP.iter().map(|a| a.to_string()).collect()),
-            }),
-            ..Default::default()
-        }),
         ..Default::default()
     });
 }
