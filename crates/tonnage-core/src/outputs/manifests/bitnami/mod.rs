@@ -786,3 +786,83 @@ fn probe(check: Check, timings: Probe) -> Probe {
 fn sh(cmd: &str) -> Check {
     Check::Exec(vec!["/bin/sh".into(), "-c".into(), cmd.into()])
 }
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::StatefulSet;
+
+    use crate::config::Configuration;
+    use crate::model::catalog::Catalog;
+
+    fn set(sets: &[&str], name: &str) -> StatefulSet {
+        let cat = Catalog::builtin();
+        let mut c = Configuration::new(cat, &["cauldron-infra"], "prod").unwrap();
+        for s in sets {
+            c.set_str(cat, s).unwrap();
+        }
+        let ms = super::super::render(cat, &c);
+        let m = ms
+            .iter()
+            .find(|m| m.kind == "StatefulSet" && m.name == name)
+            .unwrap();
+        serde_yaml::from_str(&m.yaml).unwrap()
+    }
+
+    #[test]
+    fn the_values_override_the_charts_defaults_key_by_key() {
+        let name = "cauldron-infra-postgresql-primary";
+        let pod = |s: &StatefulSet| s.spec.template.spec.clone().unwrap();
+        let plain = set(&[], name);
+        let p = pod(&plain);
+        let live = p.containers[0].liveness_probe.clone().unwrap();
+        assert_eq!(live.initial_delay_seconds, Some(30));
+        assert_eq!(p.security_context.unwrap().fs_group, Some(1001));
+        let spec = plain.spec;
+        assert_eq!(
+            spec.update_strategy.unwrap().type_.as_deref(),
+            Some("RollingUpdate")
+        );
+
+        let changed = set(
+            &[
+                "postgresql.primary.livenessProbe.initialDelaySeconds=99",
+                "postgresql.primary.readinessProbe.enabled=false",
+                "postgresql.primary.podSecurityContext.enabled=false",
+                "postgresql.primary.containerSecurityContext.runAsUser=1234",
+            ],
+            name,
+        );
+        let p = pod(&changed);
+        let main = &p.containers[0];
+        let live = main.liveness_probe.clone().unwrap();
+        assert_eq!(live.initial_delay_seconds, Some(99));
+        assert_eq!(
+            live.period_seconds,
+            Some(10),
+            "the other keys keep their defaults"
+        );
+        assert!(main.readiness_probe.is_none());
+        assert!(p.security_context.is_none());
+        let sc = main.security_context.clone().unwrap();
+        assert_eq!(sc.run_as_user, Some(1234));
+    }
+
+    #[test]
+    fn redis_probes_add_a_second_to_the_timeout_as_its_templates_do() {
+        let p = set(&[], "cauldron-infra-redis-master")
+            .spec
+            .template
+            .spec
+            .unwrap();
+        let redis = p.containers.iter().find(|c| c.name == "redis").unwrap();
+        assert_eq!(
+            redis.liveness_probe.as_ref().unwrap().timeout_seconds,
+            Some(6)
+        );
+        assert_eq!(
+            redis.readiness_probe.as_ref().unwrap().timeout_seconds,
+            Some(2)
+        );
+        assert_eq!(p.automount_service_account_token, Some(true));
+    }
+}
