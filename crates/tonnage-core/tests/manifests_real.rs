@@ -604,7 +604,23 @@ fn recorded(m: &Value) -> (String, Value) {
         fields.remove(k);
     }
     canonical_quantities(&mut fields);
+    // A null the template writes in the pod's affinity (Bitnami's `nodeAffinity:` and
+    // `podAffinity:` without a preset) is a field left out: the API server stores none.
+    if let Some(a) = fields.get_mut("affinity") {
+        drop_nulls(a);
+    }
     (key, Value::Mapping(fields))
+}
+
+fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Mapping(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.iter_mut().for_each(|(_, x)| drop_nulls(x));
+        }
+        Value::Sequence(s) => s.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
 }
 
 /// Rewrites every `size` and every resources entry to the canonical quantity text.
@@ -640,7 +656,7 @@ fn differences(catalog: &Catalog, r: &Record) -> Vec<String> {
 /// containers' security contexts, affinity, spread, token, service links, probe details and
 /// update strategies included. The others are compared without those fields ([`narrow`]):
 /// their differences there are listed by `report_manifest_differences`.
-const EXTENDED: &[&str] = &["cauldron-frappe", "rhesis"];
+const EXTENDED: &[&str] = &["cauldron-frappe", "cauldron-infra", "rhesis"];
 
 /// A summary without the fields only [`EXTENDED`] charts are compared on: each probe reduced
 /// to its handler.

@@ -190,7 +190,7 @@ fn truthy(v: Option<&Value>) -> bool {
 
 /// What `hardened` has that `plain` leaves out: map keys `plain` lacks, recursively; the
 /// containers of a pod by name (each with its name and what it lacks). `None`: nothing.
-fn missing(hardened: &Value, plain: &Value) -> Option<Value> {
+pub(super) fn missing(hardened: &Value, plain: &Value) -> Option<Value> {
     match (hardened, plain) {
         (Value::Mapping(h), Value::Mapping(p)) => {
             let mut out = Mapping::new();

@@ -5,6 +5,7 @@
 //! One module per chart, each given the release name and the values subtree the chart receives
 //! ([`Sub`]); the figures (replicas, resources, claims) are the plan's ([`Work`]).
 
+mod defaults;
 mod postgresql;
 mod rabbitmq;
 mod redis;
@@ -181,6 +182,47 @@ impl<'c, 'a> Sub<'c, 'a> {
         }
     }
 
+    /// The map at `rest` as the chart receives it: its defaults ([`defaults`]) with the
+    /// values' keys over them.
+    fn map(&self, rest: &str) -> serde_yaml::Mapping {
+        let mut m = defaults::default_map(&self.name, rest);
+        if let Some(Value::Mapping(v)) = self.get(rest) {
+            for (k, x) in v {
+                m.insert(k.clone(), x.clone());
+            }
+        }
+        m
+    }
+
+    /// What `{{ omit <rest> "enabled" | toYaml }}` writes where `<rest>.enabled` holds, typed.
+    fn enabled_map<T: serde::de::DeserializeOwned>(&self, rest: &str) -> Option<T> {
+        let mut m = self.map(rest);
+        if !m.get("enabled").is_some_and(|v| self.truthy_value(v)) {
+            return None;
+        }
+        m.remove("enabled");
+        serde_yaml::from_value(Value::Mapping(m)).ok()
+    }
+
+    /// A probe as the template writes it from `<rest>` (`enabled`, timings); `add1`: the
+    /// template writes one second more than the values' timeout (Redis's own probes).
+    fn probe(&self, check: Check, rest: &str, add1: bool) -> Option<Probe> {
+        let m = self.map(rest);
+        if !m.get("enabled").is_some_and(|v| self.truthy_value(v)) {
+            return None;
+        }
+        let n = |k: &str| m.get(k).and_then(Value::as_i64).map(i32_of);
+        let timings = Probe {
+            initial_delay_seconds: n("initialDelaySeconds"),
+            period_seconds: n("periodSeconds"),
+            timeout_seconds: n("timeoutSeconds").map(|t| if add1 { t + 1 } else { t }),
+            success_threshold: n("successThreshold"),
+            failure_threshold: n("failureThreshold"),
+            ..Default::default()
+        };
+        Some(probe(check, timings))
+    }
+
     fn int(&self, rest: &str, default: i64) -> i64 {
         self.get(rest).and_then(Value::as_i64).unwrap_or(default)
     }
@@ -343,20 +385,111 @@ impl<'c, 'a> Sub<'c, 'a> {
         sink.push("Service", &svc.name, obj);
     }
 
-    /// A StatefulSet (its pods labelled as the object), and the hardening's
-    /// PodDisruptionBudget when it runs more than one replica.
-    fn statefulset(&self, sink: &mut Sink, w: &Work, mut set: Set) {
+    /// A StatefulSet (its pods labelled as the object), as the template writes it: the pod's
+    /// and the containers' security contexts, token, probes and update strategy from the
+    /// values (with the chart's defaults). What Tonnage adds for safety (restricted security
+    /// contexts, the token off where the pod does not talk to the API) is the hardening
+    /// overlay's patch, and its PodDisruptionBudget when it runs more than one replica.
+    fn statefulset(&self, sink: &mut Sink, w: &Work, set: Set) {
         // No component label where the chart has one workload (RabbitMQ).
         let component = (!set.component.is_empty()).then_some(set.component);
         let labels = self.labels(component);
+        let at = |key: &str| {
+            if set.prefix.is_empty() {
+                key.to_string()
+            } else {
+                format!("{}.{key}", set.prefix)
+            }
+        };
+        let mut containers = set.containers;
+        let mut init = set.init;
         // Tonnage's restricted security on every container (what the chart writes: its user and
         // group), the root filesystem left writable as the chart leaves it.
-        for c in set.containers.iter_mut().chain(set.init.iter_mut()) {
-            c.security_context = Some(SecurityContext {
-                read_only_root_filesystem: None,
-                ..container_security(self.ctx, w.c)
-            });
+        let hardened_containers: Vec<Container> = containers
+            .iter()
+            .chain(init.iter())
+            .map(|c| Container {
+                security_context: Some(SecurityContext {
+                    read_only_root_filesystem: None,
+                    ..container_security(self.ctx, w.c)
+                }),
+                ..c.clone()
+            })
+            .collect();
+        for c in containers.iter_mut() {
+            let path = match c.name.as_str() {
+                "metrics" | "sentinel" => format!("{}.containerSecurityContext", c.name),
+                _ => at("containerSecurityContext"),
+            };
+            c.security_context = self.enabled_map(&path);
         }
+        for c in init.iter_mut() {
+            c.security_context = None;
+        }
+        let plain = PodSpec {
+            service_account_name: Some(set.service_account),
+            automount_service_account_token: set.automount.as_deref().and_then(|p| {
+                self.map(p)
+                    .get("automountServiceAccountToken")
+                    .and_then(Value::as_bool)
+            }),
+            security_context: self.enabled_map(&at("podSecurityContext")),
+            affinity: self.affinity(set.prefix, component),
+            containers,
+            init_containers: (!init.is_empty()).then_some(init),
+            volumes: (!set.volumes.is_empty()).then_some(set.volumes),
+            ..Default::default()
+        };
+        let (hard_containers, hard_init) = hardened_containers.split_at(plain.containers.len());
+        let hardened = PodSpec {
+            // Only RabbitMQ's peer discovery talks to the API.
+            automount_service_account_token: Some(w.family == Family::BitnamiRabbitmq),
+            security_context: Some(pod_security(w.c)),
+            containers: hard_containers.to_vec(),
+            init_containers: (!hard_init.is_empty()).then(|| hard_init.to_vec()),
+            ..plain.clone()
+        };
+        let template = PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(labels),
+                ..Default::default()
+            }),
+            spec: Some(plain),
+        };
+        let patch = match (
+            serde_yaml::to_value(&hardened),
+            serde_yaml::to_value(&template.spec),
+        ) {
+            (Ok(h), Ok(p)) => match super::plain::missing(&h, &p) {
+                Some(Value::Mapping(m)) => m,
+                _ => serde_yaml::Mapping::new(),
+            },
+            _ => serde_yaml::Mapping::new(),
+        };
+        // The one field the patch changes where the chart sets it: Redis's templates mount the
+        // token (its values' `automountServiceAccountToken: true`), which no Redis pod uses.
+        let mut patch = patch;
+        if hardened.automount_service_account_token == Some(false)
+            && template
+                .spec
+                .as_ref()
+                .and_then(|s| s.automount_service_account_token)
+                == Some(true)
+        {
+            patch.insert("automountServiceAccountToken".into(), false.into());
+        }
+        super::resource_patch(
+            self.ctx,
+            sink,
+            w.c,
+            &w.name,
+            &template,
+            super::Hardening {
+                pod: patch,
+                recreate: false,
+            },
+        );
+        let update = self.map(&at("updateStrategy"));
         let obj = StatefulSet {
             metadata: self.meta(&w.name, component),
             spec: StatefulSetSpec {
@@ -365,23 +498,11 @@ impl<'c, 'a> Sub<'c, 'a> {
                     .then(|| i32_of(set.replica_count.unwrap_or(w.replicas))),
                 selector: match_labels(self.selector(component)),
                 service_name: Some(set.service_name),
-                template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels),
-                        ..Default::default()
-                    }),
-                    spec: Some(PodSpec {
-                        service_account_name: Some(set.service_account),
-                        // Only RabbitMQ's peer discovery talks to the API.
-                        automount_service_account_token: Some(w.family == Family::BitnamiRabbitmq),
-                        security_context: Some(pod_security(w.c)),
-                        affinity: self.affinity(set.prefix, component),
-                        containers: set.containers,
-                        init_containers: (!set.init.is_empty()).then_some(set.init),
-                        volumes: (!set.volumes.is_empty()).then_some(set.volumes),
-                        ..Default::default()
-                    }),
-                },
+                pod_management_policy: set.pod_management,
+                update_strategy: (!update.is_empty())
+                    .then(|| serde_yaml::from_value(Value::Mapping(update)).ok())
+                    .flatten(),
+                template,
                 volume_claim_templates: (!set.claims.is_empty()).then_some(set.claims),
                 ..Default::default()
             },
@@ -571,6 +692,11 @@ struct Set<'s> {
     replica_count: Option<i64>,
     service_name: String,
     service_account: String,
+    /// The values map whose `automountServiceAccountToken` the pod's token follows (Redis),
+    /// `None` where the template writes none.
+    automount: Option<String>,
+    /// `spec.podManagementPolicy` as the template writes it.
+    pod_management: Option<String>,
     containers: Vec<Container>,
     init: Vec<Container>,
     volumes: Vec<Volume>,
@@ -633,14 +759,9 @@ enum Check {
     Tcp(&'static str),
 }
 
-fn probe(check: Check, period: i32) -> Probe {
-    let mut p = Probe {
-        initial_delay_seconds: Some(period * 2),
-        period_seconds: Some(period),
-        timeout_seconds: Some(5),
-        failure_threshold: Some(6),
-        ..Default::default()
-    };
+/// A probe of the kind the template writes, its timings as the values give them.
+fn probe(check: Check, timings: Probe) -> Probe {
+    let mut p = timings;
     match check {
         Check::Exec(cmd) => {
             p.exec = Some(ExecAction { command: Some(cmd) });
@@ -664,4 +785,84 @@ fn probe(check: Check, period: i32) -> Probe {
 
 fn sh(cmd: &str) -> Check {
     Check::Exec(vec!["/bin/sh".into(), "-c".into(), cmd.into()])
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::apps::v1::StatefulSet;
+
+    use crate::config::Configuration;
+    use crate::model::catalog::Catalog;
+
+    fn set(sets: &[&str], name: &str) -> StatefulSet {
+        let cat = Catalog::builtin();
+        let mut c = Configuration::new(cat, &["cauldron-infra"], "prod").unwrap();
+        for s in sets {
+            c.set_str(cat, s).unwrap();
+        }
+        let ms = super::super::render(cat, &c);
+        let m = ms
+            .iter()
+            .find(|m| m.kind == "StatefulSet" && m.name == name)
+            .unwrap();
+        serde_yaml::from_str(&m.yaml).unwrap()
+    }
+
+    #[test]
+    fn the_values_override_the_charts_defaults_key_by_key() {
+        let name = "cauldron-infra-postgresql-primary";
+        let pod = |s: &StatefulSet| s.spec.template.spec.clone().unwrap();
+        let plain = set(&[], name);
+        let p = pod(&plain);
+        let live = p.containers[0].liveness_probe.clone().unwrap();
+        assert_eq!(live.initial_delay_seconds, Some(30));
+        assert_eq!(p.security_context.unwrap().fs_group, Some(1001));
+        let spec = plain.spec;
+        assert_eq!(
+            spec.update_strategy.unwrap().type_.as_deref(),
+            Some("RollingUpdate")
+        );
+
+        let changed = set(
+            &[
+                "postgresql.primary.livenessProbe.initialDelaySeconds=99",
+                "postgresql.primary.readinessProbe.enabled=false",
+                "postgresql.primary.podSecurityContext.enabled=false",
+                "postgresql.primary.containerSecurityContext.runAsUser=1234",
+            ],
+            name,
+        );
+        let p = pod(&changed);
+        let main = &p.containers[0];
+        let live = main.liveness_probe.clone().unwrap();
+        assert_eq!(live.initial_delay_seconds, Some(99));
+        assert_eq!(
+            live.period_seconds,
+            Some(10),
+            "the other keys keep their defaults"
+        );
+        assert!(main.readiness_probe.is_none());
+        assert!(p.security_context.is_none());
+        let sc = main.security_context.clone().unwrap();
+        assert_eq!(sc.run_as_user, Some(1234));
+    }
+
+    #[test]
+    fn redis_probes_add_a_second_to_the_timeout_as_its_templates_do() {
+        let p = set(&[], "cauldron-infra-redis-master")
+            .spec
+            .template
+            .spec
+            .unwrap();
+        let redis = p.containers.iter().find(|c| c.name == "redis").unwrap();
+        assert_eq!(
+            redis.liveness_probe.as_ref().unwrap().timeout_seconds,
+            Some(6)
+        );
+        assert_eq!(
+            redis.readiness_probe.as_ref().unwrap().timeout_seconds,
+            Some(2)
+        );
+        assert_eq!(p.automount_service_account_token, Some(true));
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar};
 
-use super::{memory_dir, ports, probe, resources, sh, Check, Set, Sub, Svc};
+use super::{memory_dir, ports, resources, sh, Check, Set, Sub, Svc};
 use crate::outputs::manifests::{
     config_map_volume, env, env_secret, mount, template_placeholder, SecretRef, Sink, Work,
 };
@@ -264,8 +264,8 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
             image_pull_policy: Some(w.pull_policy.clone()),
             env: Some(e),
             ports: ports(&[("tcp-postgresql", PORT)]),
-            liveness_probe: Some(probe(sh(&ready), 10)),
-            readiness_probe: Some(probe(sh(&ready), 10)),
+            liveness_probe: sub.probe(sh(&ready), &format!("{prefix}.livenessProbe"), false),
+            readiness_probe: sub.probe(sh(&ready), &format!("{prefix}.readinessProbe"), false),
             resources: resources(&w.requests, &w.limits),
             volume_mounts: Some(mounts),
             ..Default::default()
@@ -287,8 +287,16 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                     env("DATA_SOURCE_USER", user.clone()),
                 ]),
                 ports: ports(&[("http-metrics", METRICS_PORT)]),
-                liveness_probe: Some(probe(Check::Http("/", "http-metrics"), 10)),
-                readiness_probe: Some(probe(Check::Http("/", "http-metrics"), 10)),
+                liveness_probe: sub.probe(
+                    Check::Http("/", "http-metrics"),
+                    "metrics.livenessProbe",
+                    false,
+                ),
+                readiness_probe: sub.probe(
+                    Check::Http("/", "http-metrics"),
+                    "metrics.readinessProbe",
+                    false,
+                ),
                 resources: resources(&s.requests, &s.limits),
                 ..Default::default()
             });

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding, RoleRef, Subject};
 
-use super::{ports, probe, resources, sh, Set, Sub, Svc};
+use super::{ports, resources, sh, Set, Sub, Svc};
 use crate::outputs::manifests::{
     env, env_field, env_secret, mount, rule, template_placeholder, SecretRef, Sink, Work,
     PLACEHOLDER,
@@ -232,6 +232,10 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
         replicas: true,
         service_name: headless.clone(),
         service_account,
+        pod_management: Some(
+            sub.text("podManagementPolicy")
+                .unwrap_or_else(|| "OrderedReady".into()),
+        ),
         ..Default::default()
     };
     set.volumes.push(Volume {
@@ -255,11 +259,12 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
         image_pull_policy: Some(w.pull_policy.clone()),
         env: Some(e),
         ports: ports(&container_ports),
-        liveness_probe: Some(probe(sh("rabbitmq-diagnostics -q ping"), 30)),
-        readiness_probe: Some(probe(
+        liveness_probe: sub.probe(sh("rabbitmq-diagnostics -q ping"), "livenessProbe", false),
+        readiness_probe: sub.probe(
             sh("rabbitmq-diagnostics -q check_running && rabbitmq-diagnostics -q check_local_alarms"),
-            30,
-        )),
+            "readinessProbe",
+            false,
+        ),
         resources: resources(&w.requests, &w.limits),
         volume_mounts: Some(vec![
             mount("configuration", "/bitnami/rabbitmq/conf"),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar, ServiceAccount};
 
-use super::{ports, probe, resources, Check, Set, Sub, Svc};
+use super::{ports, resources, Check, Set, Sub, Svc};
 use crate::outputs::manifests::{
     config_map_volume, env, env_secret, mount, template_placeholder, SecretRef, Sink, Work,
 };
@@ -195,6 +195,15 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
             // sentinel/statefulset.yaml writes replica.replicaCount, HPA or not.
             replica_count: (role == Role::Node && w.hpa.is_some())
                 .then(|| sub.int("replica.replicaCount", w.replicas)),
+            automount: Some(match role {
+                Role::Node => "serviceAccount".into(),
+                _ => format!("{prefix}.serviceAccount"),
+            }),
+            // replicas/ and sentinel/statefulset.yaml write replica.podManagementPolicy if set.
+            pod_management: (role != Role::Master)
+                .then(|| sub.text("replica.podManagementPolicy"))
+                .flatten()
+                .filter(|p| !p.is_empty()),
             ..Default::default()
         };
         let mut e: Vec<EnvVar> = vec![env("BITNAMI_DEBUG", "false")];
@@ -275,15 +284,13 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
         }
         sub.data_volume("redis-data", w.claims.first(), &persistence, &mut set);
         let startup = match role {
-            Role::Master => sub
-                .truthy("master.startupProbe.enabled", false)
-                .then(|| probe(Check::Tcp("redis"), 5)),
-            Role::Replica => sub
-                .truthy("replica.startupProbe.enabled", true)
-                .then(|| probe(Check::Tcp("redis"), 10)),
-            Role::Node => sub
-                .truthy("replica.startupProbe.enabled", true)
-                .then(|| probe(health_check("ping_liveness_local.sh 5"), 10)),
+            Role::Master => sub.probe(Check::Tcp("redis"), "master.startupProbe", false),
+            Role::Replica => sub.probe(Check::Tcp("redis"), "replica.startupProbe", false),
+            Role::Node => sub.probe(
+                health_check("ping_liveness_local.sh 5"),
+                "replica.startupProbe",
+                false,
+            ),
         };
         let (live, ready) = match role {
             Role::Replica => (
@@ -299,8 +306,17 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
             env: Some(e),
             ports: ports(&[("redis", PORT)]),
             startup_probe: startup,
-            liveness_probe: Some(probe(health_check(live), 5)),
-            readiness_probe: Some(probe(health_check(ready), 5)),
+            // The sentinel template writes the values' timeouts, the others one second more.
+            liveness_probe: sub.probe(
+                health_check(live),
+                &format!("{prefix}.livenessProbe"),
+                role != Role::Node,
+            ),
+            readiness_probe: sub.probe(
+                health_check(ready),
+                &format!("{prefix}.readinessProbe"),
+                role != Role::Node,
+            ),
             resources: resources(&w.requests, &w.limits),
             volume_mounts: Some(mounts),
             ..Default::default()
@@ -323,11 +339,9 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                         image_pull_policy: Some(s.pull_policy.clone()),
                         env: Some(e),
                         ports: ports(&[("redis-sentinel", SENTINEL_PORT)]),
-                        startup_probe: sub
-                            .truthy("sentinel.startupProbe.enabled", true)
-                            .then(|| probe(check(), 10)),
-                        liveness_probe: Some(probe(check(), 10)),
-                        readiness_probe: Some(probe(check(), 10)),
+                        startup_probe: sub.probe(check(), "sentinel.startupProbe", false),
+                        liveness_probe: sub.probe(check(), "sentinel.livenessProbe", false),
+                        readiness_probe: sub.probe(check(), "sentinel.readinessProbe", false),
                         resources: resources(&s.requests, &s.limits),
                         volume_mounts: Some(vec![
                             mount("start-scripts", "/opt/bitnami/scripts/start-scripts"),
@@ -361,8 +375,16 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                         image_pull_policy: Some(s.pull_policy.clone()),
                         env: Some(e),
                         ports: ports(&[("metrics", METRICS_PORT)]),
-                        liveness_probe: Some(probe(Check::Tcp("metrics"), 10)),
-                        readiness_probe: Some(probe(Check::Http("/", "metrics"), 10)),
+                        liveness_probe: sub.probe(
+                            Check::Tcp("metrics"),
+                            "metrics.livenessProbe",
+                            false,
+                        ),
+                        readiness_probe: sub.probe(
+                            Check::Http("/", "metrics"),
+                            "metrics.readinessProbe",
+                            false,
+                        ),
                         resources: resources(&s.requests, &s.limits),
                         ..Default::default()
                     });
