@@ -640,7 +640,7 @@ fn differences(catalog: &Catalog, r: &Record) -> Vec<String> {
 /// containers' security contexts, affinity, spread, token, service links, probe details and
 /// update strategies included. The others are compared without those fields ([`narrow`]):
 /// their differences there are listed by `report_manifest_differences`.
-const EXTENDED: &[&str] = &["cauldron-frappe", "rhesis"];
+const EXTENDED: &[&str] = &["caracal", "cauldron-frappe", "rhesis"];
 
 /// A summary without the fields only [`EXTENDED`] charts are compared on: each probe reduced
 /// to its handler.

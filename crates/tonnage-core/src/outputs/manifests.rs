@@ -2862,10 +2862,15 @@ fn render_workload(
                     replicas,
                     selector,
                     template,
-                    strategy: (rwo && !recreate_patch).then(|| DeploymentStrategy {
-                        type_: Some("Recreate".into()),
-                        ..Default::default()
-                    }),
+                    strategy: c
+                        .render
+                        .as_ref()
+                        .and_then(|r| r.strategy.clone())
+                        .or_else(|| (rwo && !recreate_patch).then(|| "Recreate".into()))
+                        .map(|t| DeploymentStrategy {
+                            type_: Some(t),
+                            ..Default::default()
+                        }),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -4682,12 +4687,43 @@ mod tests {
         let pdb: PodDisruptionBudget =
             typed(find(&hard, "PodDisruptionBudget", "caracal-schema-registry").unwrap());
         assert_eq!(pdb.spec.unwrap().max_unavailable, Some(IntOrString::Int(1)));
-        // One replica: no budget, no affinity.
+        // One replica: no budget; the gateway's affinity is its file's (catalog
+        // `anti_affinity`: preferred, by component), whatever its replicas, Kafka's none.
         let ms = rendered(&["caracal"], "dev", &[]);
         let hard = render_hardening(cat(), &config(&["caracal"], "dev", &[]));
         assert!(hard.iter().all(|m| m.kind != "PodDisruptionBudget"));
         let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
-        assert!(gw.spec.template.spec.unwrap().affinity.is_none());
+        let anti = gw
+            .spec
+            .template
+            .spec
+            .unwrap()
+            .affinity
+            .unwrap()
+            .pod_anti_affinity
+            .unwrap();
+        assert!(anti
+            .required_during_scheduling_ignored_during_execution
+            .is_none());
+        let term = &anti
+            .preferred_during_scheduling_ignored_during_execution
+            .unwrap()[0];
+        assert_eq!(term.weight, 100);
+        let expr = &term
+            .pod_affinity_term
+            .label_selector
+            .as_ref()
+            .unwrap()
+            .match_expressions
+            .as_ref()
+            .unwrap()[0];
+        assert_eq!(
+            (expr.key.as_str(), expr.operator.as_str()),
+            ("app.kubernetes.io/component", "In")
+        );
+        assert_eq!(expr.values.as_deref(), Some(&["gateway".to_string()][..]));
+        let kafka: StatefulSet = typed(find(&ms, "StatefulSet", "caracal-kafka").unwrap());
+        assert!(kafka.spec.template.spec.unwrap().affinity.is_none());
     }
 
     #[test]

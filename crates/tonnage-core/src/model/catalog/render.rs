@@ -184,6 +184,25 @@ pub struct ComponentRender {
     pub pod_security: Option<WrittenMap>,
     #[serde(default)]
     pub container_security: Option<WrittenMap>,
+    /// A Deployment's `strategy.type` where the template writes one (Caracal's raw files:
+    /// RollingUpdate).
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// The pod anti-affinity the template writes; absent: none (Tonnage's is then the
+    /// hardening overlay's).
+    #[serde(default)]
+    pub anti_affinity: Option<AntiAffinityRender>,
+}
+
+/// One pod anti-affinity term as a template writes it: preferred with `weight`, or required
+/// without; its label selector's `matchExpressions` (operator `In`: label key, values).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AntiAffinityRender {
+    #[serde(default)]
+    pub weight: Option<i32>,
+    pub match_in: BTreeMap<String, Vec<String>>,
+    pub topology_key: String,
 }
 
 /// A Service beside the component's own, exposing some of its ports by name.

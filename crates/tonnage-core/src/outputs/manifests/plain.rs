@@ -1,21 +1,23 @@
 //! The plain render of a chart whose templates are known (catalog `render` facts) is what
 //! Helm renders, also where Tonnage would harden it: the pod's and the containers' security
 //! contexts, anti-affinity and spread constraints, the service account token and service
-//! links are written only as the templates write them (the catalog's `pod_security` and
-//! `container_security`, probe timings from its `probes`), and what Tonnage adds for safety
-//! moves to the hardening overlay's strategic-merge patch (with TCP probes for a container
-//! that serves a port and that the template leaves without probes). The patch only adds what
+//! links are written only as the templates write them (the catalog's `pod_security`,
+//! `container_security` and `anti_affinity`, probe timings from its `probes`), and what
+//! Tonnage adds for safety moves to the hardening overlay's strategic-merge patch (with TCP
+//! probes for a container that serves a port and that the template leaves without probes). The patch only adds what
 //! the chart leaves out; it never changes what the chart sets. A chart without `render` facts
 //! keeps Tonnage's own layout, hardening included.
 
 use k8s_openapi::api::core::v1::{
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SecurityContext, TCPSocketAction,
+    Affinity, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec,
+    Probe, SecurityContext, TCPSocketAction, WeightedPodAffinityTerm,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::{Mapping, Value};
 
 use super::Ctx;
-use crate::model::catalog::render::WrittenMap;
+use crate::model::catalog::render::{AntiAffinityRender, WrittenMap};
 use crate::model::catalog::{Component, Probe as CatalogProbe};
 
 /// A catalog probe's timings as its template writes them (absent ones left out).
@@ -47,7 +49,7 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     spec.security_context = r
         .and_then(|r| r.pod_security.as_ref())
         .and_then(|w| written::<PodSecurityContext>(ctx, w));
-    spec.affinity = None;
+    spec.affinity = r.and_then(|r| r.anti_affinity.as_ref()).map(anti_affinity);
     spec.topology_spread_constraints = None;
     spec.automount_service_account_token = None;
     spec.enable_service_links = None;
@@ -67,6 +69,46 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     match missing(&hardened, &plain) {
         Some(Value::Mapping(m)) => Some(m),
         _ => Some(Mapping::new()),
+    }
+}
+
+/// The pod anti-affinity a template writes (catalog `render.anti_affinity`).
+fn anti_affinity(a: &AntiAffinityRender) -> Affinity {
+    let term = PodAffinityTerm {
+        label_selector: Some(LabelSelector {
+            match_expressions: Some(
+                a.match_in
+                    .iter()
+                    .map(|(key, values)| LabelSelectorRequirement {
+                        key: key.clone(),
+                        operator: "In".into(),
+                        values: Some(values.clone()),
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }),
+        topology_key: a.topology_key.clone(),
+        ..Default::default()
+    };
+    let anti = match a.weight {
+        Some(weight) => PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![
+                WeightedPodAffinityTerm {
+                    weight,
+                    pod_affinity_term: term,
+                },
+            ]),
+            ..Default::default()
+        },
+        None => PodAntiAffinity {
+            required_during_scheduling_ignored_during_execution: Some(vec![term]),
+            ..Default::default()
+        },
+    };
+    Affinity {
+        pod_anti_affinity: Some(anti),
+        ..Default::default()
     }
 }
 
