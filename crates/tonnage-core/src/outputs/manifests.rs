@@ -1598,6 +1598,7 @@ fn probe(ctx: &Ctx, c: &Component, p: &CatalogProbe, liveness: bool, timeout: i3
         pr.http_get = Some(HTTPGetAction {
             path: Some(path.clone()),
             port: port_of(port),
+            scheme: p.scheme.clone(),
             ..Default::default()
         });
     } else if let Some(port) = &p.tcp_socket {
