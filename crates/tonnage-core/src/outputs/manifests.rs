@@ -2842,7 +2842,9 @@ fn render_workload(
         if ctx.chart.volume(id).is_some_and(|v| {
             ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
         }));
-    let recreate_patch = rwo && hardening.is_some();
+    // The patch never changes a strategy the template writes.
+    let written_strategy = c.render.as_ref().is_some_and(|r| r.strategy.is_some());
+    let recreate_patch = rwo && hardening.is_some() && !written_strategy;
     let patch = Hardening {
         pod: hardening.unwrap_or_default(),
         recreate: recreate_patch,
@@ -2870,7 +2872,11 @@ fn render_workload(
                         .or_else(|| (rwo && !recreate_patch).then(|| "Recreate".into()))
                         .map(|t| DeploymentStrategy {
                             type_: Some(t),
-                            ..Default::default()
+                            rolling_update: c
+                                .render
+                                .as_ref()
+                                .and_then(|r| r.rolling_update.as_ref())
+                                .map(plain::rolling_update),
                         }),
                     ..Default::default()
                 },

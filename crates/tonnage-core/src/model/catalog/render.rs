@@ -188,10 +188,24 @@ pub struct ComponentRender {
     /// RollingUpdate).
     #[serde(default)]
     pub strategy: Option<String>,
+    /// Its `rollingUpdate` where the template writes one: `maxSurge` and `maxUnavailable`, a
+    /// number or a percentage ("25%").
+    #[serde(default)]
+    pub rolling_update: Option<RollingUpdateRender>,
     /// The pod anti-affinity the template writes; absent: none (Tonnage's is then the
     /// hardening overlay's).
     #[serde(default)]
     pub anti_affinity: Option<AntiAffinityRender>,
+}
+
+/// A Deployment's `rollingUpdate` as a template writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingUpdateRender {
+    #[serde(default)]
+    pub max_surge: Option<String>,
+    #[serde(default)]
+    pub max_unavailable: Option<String>,
 }
 
 /// One pod anti-affinity term as a template writes it: preferred with `weight`, or required

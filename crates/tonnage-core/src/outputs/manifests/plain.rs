@@ -8,6 +8,7 @@
 //! the chart leaves out; it never changes what the chart sets. A chart without `render` facts
 //! keeps Tonnage's own layout, hardening included.
 
+use k8s_openapi::api::apps::v1::RollingUpdateDeployment;
 use k8s_openapi::api::core::v1::{
     Affinity, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec, PodTemplateSpec,
     Probe, SecurityContext, TCPSocketAction, WeightedPodAffinityTerm,
@@ -17,7 +18,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::{Mapping, Value};
 
 use super::Ctx;
-use crate::model::catalog::render::{AntiAffinityRender, WrittenMap};
+use crate::model::catalog::render::{AntiAffinityRender, RollingUpdateRender, WrittenMap};
 use crate::model::catalog::{Component, Probe as CatalogProbe};
 
 /// A catalog probe's timings as its template writes them (absent ones left out).
@@ -69,6 +70,21 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     match missing(&hardened, &plain) {
         Some(Value::Mapping(m)) => Some(m),
         _ => Some(Mapping::new()),
+    }
+}
+
+/// A Deployment's `rollingUpdate` as its template writes it (catalog `render.rolling_update`):
+/// a number as a number, anything else ("25%") as text.
+pub(super) fn rolling_update(r: &RollingUpdateRender) -> RollingUpdateDeployment {
+    let figure = |v: &Option<String>| {
+        v.as_ref().map(|t| match t.parse::<i32>() {
+            Ok(n) => IntOrString::Int(n),
+            Err(_) => IntOrString::String(t.clone()),
+        })
+    };
+    RollingUpdateDeployment {
+        max_surge: figure(&r.max_surge),
+        max_unavailable: figure(&r.max_unavailable),
     }
 }
 
