@@ -656,7 +656,13 @@ fn differences(catalog: &Catalog, r: &Record) -> Vec<String> {
 /// containers' security contexts, affinity, spread, token, service links, probe details and
 /// update strategies included. The others are compared without those fields ([`narrow`]):
 /// their differences there are listed by `report_manifest_differences`.
-const EXTENDED: &[&str] = &["cauldron-frappe", "cauldron-infra", "rhesis"];
+const EXTENDED: &[&str] = &[
+    "caracal",
+    "cauldron-frappe",
+    "cauldron-infra",
+    "rae-memory",
+    "rhesis",
+];
 
 /// A summary without the fields only [`EXTENDED`] charts are compared on: each probe reduced
 /// to its handler.

@@ -191,6 +191,9 @@ pub struct Probe {
     pub http_get: Option<String>,
     #[serde(default)]
     pub port: Option<String>,
+    /// An HTTP probe's scheme where the template writes one (`HTTPS`).
+    #[serde(default)]
+    pub scheme: Option<String>,
     #[serde(default)]
     pub tcp_socket: Option<String>,
     #[serde(default)]

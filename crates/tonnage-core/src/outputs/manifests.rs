@@ -1598,6 +1598,7 @@ fn probe(ctx: &Ctx, c: &Component, p: &CatalogProbe, liveness: bool, timeout: i3
         pr.http_get = Some(HTTPGetAction {
             path: Some(path.clone()),
             port: port_of(port),
+            scheme: p.scheme.clone(),
             ..Default::default()
         });
     } else if let Some(port) = &p.tcp_socket {
@@ -2841,7 +2842,9 @@ fn render_workload(
         if ctx.chart.volume(id).is_some_and(|v| {
             ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
         }));
-    let recreate_patch = rwo && hardening.is_some();
+    // The patch never changes a strategy the template writes.
+    let written_strategy = c.render.as_ref().is_some_and(|r| r.strategy.is_some());
+    let recreate_patch = rwo && hardening.is_some() && !written_strategy;
     let patch = Hardening {
         pod: hardening.unwrap_or_default(),
         recreate: recreate_patch,
@@ -2862,10 +2865,19 @@ fn render_workload(
                     replicas,
                     selector,
                     template,
-                    strategy: (rwo && !recreate_patch).then(|| DeploymentStrategy {
-                        type_: Some("Recreate".into()),
-                        ..Default::default()
-                    }),
+                    strategy: c
+                        .render
+                        .as_ref()
+                        .and_then(|r| r.strategy.clone())
+                        .or_else(|| (rwo && !recreate_patch).then(|| "Recreate".into()))
+                        .map(|t| DeploymentStrategy {
+                            type_: Some(t),
+                            rolling_update: c
+                                .render
+                                .as_ref()
+                                .and_then(|r| r.rolling_update.as_ref())
+                                .map(plain::rolling_update),
+                        }),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -4682,12 +4694,43 @@ mod tests {
         let pdb: PodDisruptionBudget =
             typed(find(&hard, "PodDisruptionBudget", "caracal-schema-registry").unwrap());
         assert_eq!(pdb.spec.unwrap().max_unavailable, Some(IntOrString::Int(1)));
-        // One replica: no budget, no affinity.
+        // One replica: no budget; the gateway's affinity is its file's (catalog
+        // `anti_affinity`: preferred, by component), whatever its replicas, Kafka's none.
         let ms = rendered(&["caracal"], "dev", &[]);
         let hard = render_hardening(cat(), &config(&["caracal"], "dev", &[]));
         assert!(hard.iter().all(|m| m.kind != "PodDisruptionBudget"));
         let gw: Deployment = typed(find(&ms, "Deployment", "caracal-gateway").unwrap());
-        assert!(gw.spec.template.spec.unwrap().affinity.is_none());
+        let anti = gw
+            .spec
+            .template
+            .spec
+            .unwrap()
+            .affinity
+            .unwrap()
+            .pod_anti_affinity
+            .unwrap();
+        assert!(anti
+            .required_during_scheduling_ignored_during_execution
+            .is_none());
+        let term = &anti
+            .preferred_during_scheduling_ignored_during_execution
+            .unwrap()[0];
+        assert_eq!(term.weight, 100);
+        let expr = &term
+            .pod_affinity_term
+            .label_selector
+            .as_ref()
+            .unwrap()
+            .match_expressions
+            .as_ref()
+            .unwrap()[0];
+        assert_eq!(
+            (expr.key.as_str(), expr.operator.as_str()),
+            ("app.kubernetes.io/component", "In")
+        );
+        assert_eq!(expr.values.as_deref(), Some(&["gateway".to_string()][..]));
+        let kafka: StatefulSet = typed(find(&ms, "StatefulSet", "caracal-kafka").unwrap());
+        assert!(kafka.spec.template.spec.unwrap().affinity.is_none());
     }
 
     #[test]

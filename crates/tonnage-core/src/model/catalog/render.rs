@@ -184,6 +184,39 @@ pub struct ComponentRender {
     pub pod_security: Option<WrittenMap>,
     #[serde(default)]
     pub container_security: Option<WrittenMap>,
+    /// A Deployment's `strategy.type` where the template writes one (Caracal's raw files:
+    /// RollingUpdate).
+    #[serde(default)]
+    pub strategy: Option<String>,
+    /// Its `rollingUpdate` where the template writes one: `maxSurge` and `maxUnavailable`, a
+    /// number or a percentage ("25%").
+    #[serde(default)]
+    pub rolling_update: Option<RollingUpdateRender>,
+    /// The pod anti-affinity the template writes; absent: none (Tonnage's is then the
+    /// hardening overlay's).
+    #[serde(default)]
+    pub anti_affinity: Option<AntiAffinityRender>,
+}
+
+/// A Deployment's `rollingUpdate` as a template writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingUpdateRender {
+    #[serde(default)]
+    pub max_surge: Option<String>,
+    #[serde(default)]
+    pub max_unavailable: Option<String>,
+}
+
+/// One pod anti-affinity term as a template writes it: preferred with `weight`, or required
+/// without; its label selector's `matchExpressions` (operator `In`: label key, values).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AntiAffinityRender {
+    #[serde(default)]
+    pub weight: Option<i32>,
+    pub match_in: BTreeMap<String, Vec<String>>,
+    pub topology_key: String,
 }
 
 /// A Service beside the component's own, exposing some of its ports by name.

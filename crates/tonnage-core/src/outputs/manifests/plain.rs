@@ -1,21 +1,24 @@
 //! The plain render of a chart whose templates are known (catalog `render` facts) is what
 //! Helm renders, also where Tonnage would harden it: the pod's and the containers' security
 //! contexts, anti-affinity and spread constraints, the service account token and service
-//! links are written only as the templates write them (the catalog's `pod_security` and
-//! `container_security`, probe timings from its `probes`), and what Tonnage adds for safety
-//! moves to the hardening overlay's strategic-merge patch (with TCP probes for a container
-//! that serves a port and that the template leaves without probes). The patch only adds what
+//! links are written only as the templates write them (the catalog's `pod_security`,
+//! `container_security` and `anti_affinity`, probe timings from its `probes`), and what
+//! Tonnage adds for safety moves to the hardening overlay's strategic-merge patch (with TCP
+//! probes for a container that serves a port and that the template leaves without probes). The patch only adds what
 //! the chart leaves out; it never changes what the chart sets. A chart without `render` facts
 //! keeps Tonnage's own layout, hardening included.
 
+use k8s_openapi::api::apps::v1::RollingUpdateDeployment;
 use k8s_openapi::api::core::v1::{
-    PodSecurityContext, PodTemplateSpec, Probe, SecurityContext, TCPSocketAction,
+    Affinity, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodTemplateSpec, Probe,
+    SecurityContext, TCPSocketAction, WeightedPodAffinityTerm,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::{Mapping, Value};
 
 use super::Ctx;
-use crate::model::catalog::render::WrittenMap;
+use crate::model::catalog::render::{AntiAffinityRender, RollingUpdateRender, WrittenMap};
 use crate::model::catalog::{Component, Probe as CatalogProbe};
 
 /// A catalog probe's timings as its template writes them (absent ones left out).
@@ -47,6 +50,7 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
         .and_then(|r| r.pod_security.as_ref())
         .and_then(|w| written::<PodSecurityContext>(ctx, w));
     let affinity = spec.affinity.take();
+    spec.affinity = r.and_then(|r| r.anti_affinity.as_ref()).map(anti_affinity);
     let spread = spec.topology_spread_constraints.take();
     let token = spec.automount_service_account_token.take();
     let links = spec.enable_service_links.take();
@@ -88,7 +92,7 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     }
     let [containers, init] = lists;
     let mut out = Mapping::new();
-    add(&mut out, "affinity", &affinity, &None);
+    add(&mut out, "affinity", &affinity, &spec.affinity);
     add(&mut out, "automountServiceAccountToken", &token, &None);
     if !containers.is_empty() {
         out.insert(Value::from("containers"), Value::Sequence(containers));
@@ -119,6 +123,61 @@ fn add<T: serde::Serialize>(out: &mut Mapping, key: &str, hard: &Option<T>, plai
     };
     if let Some(v) = v.filter(|v| !v.is_null()) {
         out.insert(Value::from(key), v);
+    }
+}
+
+/// A Deployment's `rollingUpdate` as its template writes it (catalog `render.rolling_update`):
+/// a number as a number, anything else ("25%") as text.
+pub(super) fn rolling_update(r: &RollingUpdateRender) -> RollingUpdateDeployment {
+    let figure = |v: &Option<String>| {
+        v.as_ref().map(|t| match t.parse::<i32>() {
+            Ok(n) => IntOrString::Int(n),
+            Err(_) => IntOrString::String(t.clone()),
+        })
+    };
+    RollingUpdateDeployment {
+        max_surge: figure(&r.max_surge),
+        max_unavailable: figure(&r.max_unavailable),
+    }
+}
+
+/// The pod anti-affinity a template writes (catalog `render.anti_affinity`).
+fn anti_affinity(a: &AntiAffinityRender) -> Affinity {
+    let term = PodAffinityTerm {
+        label_selector: Some(LabelSelector {
+            match_expressions: Some(
+                a.match_in
+                    .iter()
+                    .map(|(key, values)| LabelSelectorRequirement {
+                        key: key.clone(),
+                        operator: "In".into(),
+                        values: Some(values.clone()),
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }),
+        topology_key: a.topology_key.clone(),
+        ..Default::default()
+    };
+    let anti = match a.weight {
+        Some(weight) => PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![
+                WeightedPodAffinityTerm {
+                    weight,
+                    pod_affinity_term: term,
+                },
+            ]),
+            ..Default::default()
+        },
+        None => PodAntiAffinity {
+            required_during_scheduling_ignored_during_execution: Some(vec![term]),
+            ..Default::default()
+        },
+    };
+    Affinity {
+        pod_anti_affinity: Some(anti),
+        ..Default::default()
     }
 }
 
