@@ -227,7 +227,7 @@ pub fn render(catalog: &Catalog, config: &Configuration) -> Vec<Manifest> {
 /// The objects of one chart of the configuration: [`render`]'s items for that chart, in the
 /// same order (empty when the configuration or the catalog lacks it). For previews of one file.
 pub fn render_stack(catalog: &Catalog, config: &Configuration, id: &str) -> Vec<Manifest> {
-    render_both(catalog, config, id).plain
+    render_chart_of(catalog, config, id, true).plain
 }
 
 /// What hardens each chart of the configuration beyond what its templates render: the objects
@@ -360,6 +360,16 @@ struct Rendered {
 }
 
 fn render_both(catalog: &Catalog, config: &Configuration, id: &str) -> Rendered {
+    render_chart_of(catalog, config, id, false)
+}
+
+/// [`render_both`]; `plain_only`: without the hardening (its lists left empty).
+fn render_chart_of(
+    catalog: &Catalog,
+    config: &Configuration,
+    id: &str,
+    plain_only: bool,
+) -> Rendered {
     let mut all = Rendered::default();
     if let Some(chart) = catalog
         .chart(id)
@@ -384,6 +394,7 @@ fn render_both(catalog: &Catalog, config: &Configuration, id: &str) -> Rendered 
             labels: Rc::default(),
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
+        sink.plain_only = plain_only;
         if let Some(r) = &chart.render {
             sink.object_labels.clone_from(&r.object_labels);
         }
@@ -549,6 +560,9 @@ struct Sink {
     labels: Rc<LabelMaps>,
     /// Labels added last to one object (`<Kind>/<name>`, catalog `render.object_labels`).
     object_labels: BTreeMap<String, BTreeMap<String, String>>,
+    /// Only the plain render is wanted ([`render`], [`render_stack`]): the hardening objects and
+    /// patches are not built (the page renders the plain objects on every edit).
+    plain_only: bool,
 }
 
 impl Sink {
@@ -562,6 +576,7 @@ impl Sink {
             yaml: crate::base::yaml::serialize::Writer::default(),
             labels,
             object_labels: BTreeMap::new(),
+            plain_only: false,
         }
     }
 
@@ -581,6 +596,9 @@ impl Sink {
         name: &str,
         mut obj: T,
     ) {
+        if hardening && self.plain_only {
+            return;
+        }
         if let Some(extra) = self.object_labels.get(&format!("{kind}/{name}")) {
             let labels = obj.meta_mut().labels.get_or_insert_with(BTreeMap::new);
             labels.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -2995,6 +3013,9 @@ fn resource_patch(
     t: &PodTemplateSpec,
     h: Hardening,
 ) {
+    if sink.plain_only {
+        return;
+    }
     let bare: Vec<Value> = t
         .spec
         .iter()

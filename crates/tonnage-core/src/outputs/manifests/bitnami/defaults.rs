@@ -50,12 +50,20 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("rabbitmq", "updateStrategy", "{type: RollingUpdate}"),
 ];
 
-/// The chart's default map at `path` (empty when it has none here).
+/// The chart's default map at `path` (empty when it has none here). The texts are read once,
+/// on first use: every Bitnami pod of every render asks for several of them.
 pub(super) fn default_map(chart: &str, path: &str) -> serde_yaml::Mapping {
+    static PARSED: std::sync::OnceLock<Vec<serde_yaml::Mapping>> = std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        DEFAULTS
+            .iter()
+            .map(|(_, _, text)| serde_yaml::from_str(text).unwrap_or_default())
+            .collect()
+    });
     DEFAULTS
         .iter()
-        .find(|(c, p, _)| *c == chart && *p == path)
-        .and_then(|(_, _, text)| serde_yaml::from_str(text).ok())
+        .position(|(c, p, _)| *c == chart && *p == path)
+        .and_then(|i| parsed.get(i).cloned())
         .unwrap_or_default()
 }
 

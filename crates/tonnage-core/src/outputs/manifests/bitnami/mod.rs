@@ -457,10 +457,14 @@ impl<'c, 'a> Sub<'c, 'a> {
             spec: Some(plain),
         };
         let patch = match (
-            serde_yaml::to_value(&hardened),
-            serde_yaml::to_value(&template.spec),
+            serde_yaml::to_value(&hardened)
+                .ok()
+                .filter(|_| !sink.plain_only),
+            serde_yaml::to_value(&template.spec)
+                .ok()
+                .filter(|_| !sink.plain_only),
         ) {
-            (Ok(h), Ok(p)) => match super::plain::missing(&h, &p) {
+            (Some(h), Some(p)) => match super::plain::missing(&h, &p) {
                 Some(Value::Mapping(m)) => m,
                 _ => serde_yaml::Mapping::new(),
             },
