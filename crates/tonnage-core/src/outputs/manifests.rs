@@ -3064,8 +3064,9 @@ fn resource_patch(
     });
 }
 
-fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
-    let metric = |name: &str, pct: i64| MetricSpec {
+/// An autoscaler's target: average utilization of a resource (`cpu`, `memory`) in percent.
+fn utilization_metric(name: &str, pct: i64) -> MetricSpec {
+    MetricSpec {
         type_: "Resource".into(),
         resource: Some(ResourceMetricSource {
             name: name.into(),
@@ -3076,7 +3077,11 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
             },
         }),
         ..Default::default()
-    };
+    }
+}
+
+fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
+    let metric = utilization_metric;
     let mut metrics = Vec::new();
     if let Some(p) = h.cpu {
         metrics.push(metric("cpu", p));

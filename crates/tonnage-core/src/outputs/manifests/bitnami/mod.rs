@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
-    MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
     Affinity, Container, ContainerPort, EmptyDirVolumeSource, ExecAction, HTTPGetAction,
@@ -584,18 +583,7 @@ impl<'c, 'a> Sub<'c, 'a> {
     /// The HPA of a StatefulSet whose autoscaling is on.
     fn hpa(&self, sink: &mut Sink, w: &Work, component: &str) {
         let Some(h) = w.hpa else { return };
-        let metric = |name: &str, pct: i64| MetricSpec {
-            type_: "Resource".into(),
-            resource: Some(ResourceMetricSource {
-                name: name.into(),
-                target: MetricTarget {
-                    type_: "Utilization".into(),
-                    average_utilization: Some(i32_of(pct)),
-                    ..Default::default()
-                },
-            }),
-            ..Default::default()
-        };
+        let metric = super::utilization_metric;
         let metrics: Vec<MetricSpec> = [("cpu", h.cpu), ("memory", h.memory)]
             .into_iter()
             .filter_map(|(n, p)| p.map(|p| metric(n, p)))
