@@ -51,7 +51,7 @@ use k8s_openapi::api::networking::v1::{
     ServiceBackendPort,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -672,33 +672,6 @@ struct SecretRef {
     key: String,
 }
 
-/// A credential: the existing Secret named at `existing` (and its key at `existing_key`) when
-/// set, else `default_secret`/`key`, which is then rendered with a placeholder value.
-fn credential(
-    ctx: &Ctx,
-    sink: &mut Sink,
-    existing: Option<&str>,
-    existing_key: Option<&str>,
-    default_secret: &str,
-    key: &str,
-    placeholder: &str,
-) -> SecretRef {
-    if let Some(name) = existing.and_then(|p| ctx.text(p)) {
-        let key = existing_key
-            .and_then(|p| ctx.text(p))
-            .unwrap_or_else(|| key.to_string());
-        return SecretRef { name, key };
-    }
-    sink.secrets
-        .entry(default_secret.to_string())
-        .or_default()
-        .insert(key.to_string(), placeholder.to_string());
-    SecretRef {
-        name: default_secret.to_string(),
-        key: key.to_string(),
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Labels and metadata
 
@@ -1131,10 +1104,7 @@ fn claim_path(name: &str) -> String {
 
 /// Replicas that must stay up for the system to keep a quorum (PDB minAvailable).
 fn is_quorum(c: &Component) -> bool {
-    matches!(
-        family(c),
-        Family::Zookeeper | Family::Kafka | Family::BitnamiRabbitmq
-    )
+    matches!(family(c), Family::Zookeeper | Family::Kafka)
 }
 
 /// The component's key in the values tree: the first segment of its image path (the Bitnami
@@ -1802,7 +1772,11 @@ fn plain_password(ctx: &Ctx, sink: &mut Sink, c: &Component, family: Family) -> 
         let key = ctx.text((p, "auth.secretKeys.password")).unwrap_or(own.key);
         return SecretRef { name, key };
     }
-    credential(ctx, sink, None, None, &own.name, &own.key, PLACEHOLDER)
+    sink.secrets
+        .entry(own.name.clone())
+        .or_default()
+        .insert(own.key.clone(), PLACEHOLDER.to_string());
+    own
 }
 
 fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
@@ -1816,174 +1790,8 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
     };
     let headless = format!("{pods_service}.{}.svc.cluster.local", ctx.namespace);
     match w.family {
-        Family::BitnamiPostgres => {
-            let secret_name = format!("{}-{b}", ctx.release);
-            let existing = format!("{b}.auth.existingSecret");
-            let cred = |sink: &mut Sink, key: &str| {
-                credential(
-                    ctx,
-                    sink,
-                    Some(&existing),
-                    None,
-                    &secret_name,
-                    key,
-                    PLACEHOLDER,
-                )
-            };
-            x.env.push(env("BITNAMI_DEBUG", "false"));
-            x.env.push(env("POSTGRESQL_PORT_NUMBER", "5432"));
-            x.env
-                .push(env("POSTGRESQL_VOLUME_DIR", data_path(w.family)));
-            x.env.push(env("PGDATA", "/bitnami/postgresql/data"));
-            let pg = cred(sink, "postgres-password");
-            x.env.push(env_secret("POSTGRES_POSTGRES_PASSWORD", &pg));
-            if let Some(u) = ctx.text((&b, "auth.username")) {
-                x.env.push(env("POSTGRES_USER", u));
-                let p = cred(sink, "password");
-                x.env.push(env_secret("POSTGRES_PASSWORD", &p));
-            }
-            if let Some(d) = ctx.text((&b, "auth.database")) {
-                x.env.push(env("POSTGRES_DATABASE", d));
-            }
-            let read = c.id.ends_with("-read");
-            if ctx.text((&b, "architecture")).as_deref() == Some("replication") {
-                x.env.push(env(
-                    "POSTGRES_REPLICATION_MODE",
-                    if read { "slave" } else { "master" },
-                ));
-                if let Some(u) = ctx.text((&b, "auth.replicationUsername")) {
-                    x.env.push(env("POSTGRES_REPLICATION_USER", u));
-                }
-                let rp = cred(sink, "replication-password");
-                x.env.push(env_secret("POSTGRES_REPLICATION_PASSWORD", &rp));
-                if read {
-                    let primary = depends_on_family(ctx, c, Family::BitnamiPostgres)
-                        .map(|p| object_name(ctx, p))
-                        .unwrap_or_default();
-                    x.env.push(env("POSTGRES_MASTER_HOST", primary));
-                    x.env.push(env("POSTGRES_MASTER_PORT_NUMBER", "5432"));
-                }
-            }
-            // The primary runs /docker-entrypoint-initdb.d on its first start: the ConfigMap
-            // `primary.initdb.scriptsConfigMap` names (cauldron-infra: postgres-init-scripts,
-            // its own template), else Bitnami's own from `primary.initdb.scripts` (RAE).
-            if !read {
-                if let Some(cm) = bitnami_init_scripts(ctx, &b).map(|(name, _)| name) {
-                    x.volumes
-                        .push(config_map_volume("custom-init-scripts", &cm, None));
-                    x.mounts.push(read_only_mount(
-                        "custom-init-scripts",
-                        "/docker-entrypoint-initdb.d",
-                    ));
-                }
-            }
-        }
-        Family::BitnamiRedis => {
-            x.env.push(env("BITNAMI_DEBUG", "false"));
-            x.env.push(env("REDIS_PORT_NUMBER", "6379"));
-            let auth = ctx.bool_at((&b, "auth.enabled"), true);
-            let secret = if auth {
-                Some(credential(
-                    ctx,
-                    sink,
-                    Some(&format!("{b}.auth.existingSecret")),
-                    Some(&format!("{b}.auth.existingSecretPasswordKey")),
-                    &format!("{}-{b}", ctx.release),
-                    "redis-password",
-                    PLACEHOLDER,
-                ))
-            } else {
-                None
-            };
-            x.env
-                .push(env("ALLOW_EMPTY_PASSWORD", if auth { "no" } else { "yes" }));
-            if let Some(s) = &secret {
-                x.env.push(env_secret("REDIS_PASSWORD", s));
-            }
-            match depends_on_family(ctx, c, Family::BitnamiRedis) {
-                Some(master) => {
-                    let m = object_name(ctx, master);
-                    x.env.push(env("REDIS_REPLICATION_MODE", "replica"));
-                    x.env.push(env(
-                        "REDIS_MASTER_HOST",
-                        format!(
-                            "{m}-0.{}.{}.svc.cluster.local",
-                            headless_name(&m),
-                            ctx.namespace
-                        ),
-                    ));
-                    x.env.push(env("REDIS_MASTER_PORT_NUMBER", "6379"));
-                    if let Some(s) = &secret {
-                        x.env.push(env_secret("REDIS_MASTER_PASSWORD", s));
-                    }
-                }
-                None => x.env.push(env("REDIS_REPLICATION_MODE", "master")),
-            }
-        }
-        Family::BitnamiRabbitmq => {
-            let secret_name = format!("{}-{b}", ctx.release);
-            let pw = credential(
-                ctx,
-                sink,
-                Some(&format!("{b}.auth.existingPasswordSecret")),
-                None,
-                &secret_name,
-                "rabbitmq-password",
-                PLACEHOLDER,
-            );
-            let cookie = credential(
-                ctx,
-                sink,
-                Some(&format!("{b}.auth.existingErlangSecret")),
-                None,
-                &secret_name,
-                "rabbitmq-erlang-cookie",
-                PLACEHOLDER,
-            );
-            x.env.push(env("BITNAMI_DEBUG", "false"));
-            x.env.push(env_field("MY_POD_NAME", "metadata.name"));
-            x.env
-                .push(env_field("MY_POD_NAMESPACE", "metadata.namespace"));
-            x.env.push(env("K8S_SERVICE_NAME", headless_name(&w.name)));
-            x.env.push(env(
-                "K8S_ADDRESS_TYPE",
-                ctx.text((&b, "clustering.addressType"))
-                    .unwrap_or_else(|| "hostname".into()),
-            ));
-            x.env.push(env(
-                "RABBITMQ_FORCE_BOOT",
-                if ctx.bool_at((&b, "clustering.forceBoot"), false) {
-                    "yes"
-                } else {
-                    "no"
-                },
-            ));
-            x.env.push(env(
-                "RABBITMQ_NODE_NAME",
-                format!(
-                    "rabbit@$(MY_POD_NAME).{}.$(MY_POD_NAMESPACE).svc.cluster.local",
-                    headless_name(&w.name)
-                ),
-            ));
-            x.env.push(env("RABBITMQ_USE_LONGNAME", "true"));
-            if let Some(ph) = ctx.text((&b, "clustering.partitionHandling")) {
-                x.env.push(env("RABBITMQ_CLUSTER_PARTITION_HANDLING", ph));
-            }
-            if let Some(u) = ctx.text((&b, "auth.username")) {
-                x.env.push(env("RABBITMQ_USERNAME", u));
-            }
-            x.env.push(env_secret("RABBITMQ_PASSWORD", &pw));
-            x.env.push(env_secret("RABBITMQ_ERL_COOKIE", &cookie));
-            let mut plugins = vec!["rabbitmq_management", "rabbitmq_peer_discovery_k8s"];
-            if ctx.bool_at((&b, "metrics.enabled"), false) {
-                plugins.push("rabbitmq_prometheus");
-            }
-            x.env.push(env("RABBITMQ_PLUGINS", plugins.join(",")));
-            if ctx.bool_at((&b, "clustering.enabled"), true) {
-                // Peer discovery reads the headless Service's endpoints: RBAC and a token.
-                x.service_account = Some(w.name.clone());
-            }
-        }
+        // Their pods are the Bitnami charts' (`bitnami/`), never rendered here.
+        Family::BitnamiPostgres | Family::BitnamiRedis | Family::BitnamiRabbitmq => {}
         Family::Postgres => {
             let p = own_prefix(c).unwrap_or_default();
             let user = ctx
@@ -2255,14 +2063,6 @@ pub fn template_placeholder(template: &str) -> String {
     format!("(written by the chart's {template}: run render.sh for the complete value)")
 }
 
-/// The component of `family` that `c` depends on in the same chart (a replica's primary).
-fn depends_on_family<'a>(ctx: &Ctx<'a>, c: &Component, family_of: Family) -> Option<&'a Component> {
-    c.depends_on
-        .iter()
-        .filter_map(|d| ctx.chart.component(d))
-        .find(|d| family(d) == family_of)
-}
-
 fn screaming_snake(s: &str) -> String {
     let mut out = String::new();
     for ch in s.chars() {
@@ -2288,21 +2088,6 @@ fn kebab(s: &str) -> String {
         out.push(ch.to_ascii_lowercase());
     }
     out
-}
-
-/// The init-scripts ConfigMap a Bitnami PostgreSQL primary mounts, and whether Bitnami renders
-/// it itself: `<key>.primary.initdb.scriptsConfigMap` (another template's, `false`), else
-/// `<fullname>-init-scripts` from a non-empty `<key>.primary.initdb.scripts` (`true`).
-fn bitnami_init_scripts(ctx: &Ctx, b: &str) -> Option<(String, bool)> {
-    if let Some(name) = ctx.text((b, "primary.initdb.scriptsConfigMap")) {
-        return Some((name, false));
-    }
-    match ctx.get((b, "primary.initdb.scripts")) {
-        Some(Value::Mapping(m)) if !m.is_empty() => {
-            Some((format!("{}-{b}-init-scripts", ctx.release), true))
-        }
-        _ => None,
-    }
 }
 
 /// Shared volumes in effect: volume id -> the claim to mount (None: an emptyDir). The claim is
@@ -2601,125 +2386,19 @@ fn tune_probe(ctx: &Ctx, c: &Component, mut p: Probe, key: &str) -> Option<Probe
     Some(p)
 }
 
-/// A probe of a sidecar: an HTTP GET, a TCP connect or a command.
-fn sidecar_probe(
-    liveness: bool,
-    http: Option<(&str, &str)>,
-    tcp: Option<&str>,
-    exec: Option<&str>,
-) -> Probe {
-    Probe {
-        initial_delay_seconds: Some(if liveness { 30 } else { 5 }),
-        period_seconds: Some(10),
-        timeout_seconds: Some(5),
-        failure_threshold: Some(if liveness { 6 } else { 3 }),
-        http_get: http.map(|(path, port)| HTTPGetAction {
-            path: Some(path.into()),
-            port: IntOrString::String(port.into()),
-            ..Default::default()
-        }),
-        tcp_socket: tcp.map(|port| TCPSocketAction {
-            port: IntOrString::String(port.into()),
-            ..Default::default()
-        }),
-        exec: exec.map(|cmd| ExecAction {
-            command: Some(vec!["sh".into(), "-c".into(), cmd.into()]),
-        }),
-        ..Default::default()
-    }
-}
-
-/// A sidecar container (`values.sidecars`) with its figures. The Bitnami exporters and Sentinel
-/// get their charts' ports and probes (postgres-exporter: HTTP on http-metrics 9187;
-/// redis-exporter: TCP on metrics 9121; Sentinel: its ping script).
+/// A sidecar container (`values.sidecars`) with its figures: image, pull policy and resources.
+/// The catalogs' sidecars (the Bitnami exporters and Sentinel) are the Bitnami charts'
+/// (`bitnami/`), with their ports, probes and environment.
 fn sidecar_container(ctx: &Ctx, w: &Work, s: &Side) -> Container {
-    let port = |name: &str, n: i32| {
-        Some(vec![ContainerPort {
-            name: Some(name.into()),
-            container_port: n,
-            protocol: Some("TCP".into()),
-            ..Default::default()
-        }])
-    };
-    let (ports, liveness, readiness) = match (s.sc.name.as_str(), w.family) {
-        ("metrics", Family::BitnamiPostgres) => (
-            port("http-metrics", 9187),
-            Some(sidecar_probe(true, Some(("/", "http-metrics")), None, None)),
-            Some(sidecar_probe(
-                false,
-                Some(("/", "http-metrics")),
-                None,
-                None,
-            )),
-        ),
-        ("metrics", Family::BitnamiRedis) => (
-            port("metrics", 9121),
-            Some(sidecar_probe(true, None, Some("metrics"), None)),
-            Some(sidecar_probe(false, None, Some("metrics"), None)),
-        ),
-        ("sentinel", _) => (
-            None,
-            Some(sidecar_probe(
-                true,
-                None,
-                None,
-                Some("/health/ping_sentinel.sh 5"),
-            )),
-            Some(sidecar_probe(
-                false,
-                None,
-                None,
-                Some("/health/ping_sentinel.sh 1"),
-            )),
-        ),
-        _ => (None, None, None),
-    };
-    // The exporters reach the database in the same pod, with the Bitnami chart's Secret.
-    let b = base(w.c);
-    let bitnami_secret = ctx
-        .text((&b, "auth.existingSecret"))
-        .unwrap_or_else(|| format!("{}-{b}", ctx.release));
-    let mut env_vars = Vec::new();
-    match (s.sc.name.as_str(), w.family) {
-        ("metrics", Family::BitnamiPostgres) => {
-            env_vars.push(env(
-                "DATA_SOURCE_URI",
-                "127.0.0.1:5432/postgres?sslmode=disable",
-            ));
-            env_vars.push(env("DATA_SOURCE_USER", "postgres"));
-            let r = SecretRef {
-                name: bitnami_secret,
-                key: "postgres-password".into(),
-            };
-            env_vars.push(env_secret("DATA_SOURCE_PASS", &r));
-        }
-        ("metrics", Family::BitnamiRedis) => {
-            env_vars.push(env("REDIS_ADDR", "redis://127.0.0.1:6379"));
-            if ctx.bool_at((&b, "auth.enabled"), true) {
-                let r = SecretRef {
-                    name: bitnami_secret,
-                    key: ctx
-                        .text((&b, "auth.existingSecretPasswordKey"))
-                        .unwrap_or_else(|| "redis-password".into()),
-                };
-                env_vars.push(env_secret("REDIS_PASSWORD", &r));
-            }
-        }
-        _ => {}
-    }
     Container {
         name: s.sc.name.clone(),
         image: Some(s.image.clone()),
         image_pull_policy: Some(s.pull_policy.clone()),
-        env: (!env_vars.is_empty()).then_some(env_vars),
-        ports,
         resources: Some(ResourceRequirements {
             requests: (!s.requests.is_empty()).then(|| s.requests.clone()),
             limits: (!s.limits.is_empty()).then(|| s.limits.clone()),
             ..Default::default()
         }),
-        liveness_probe: liveness,
-        readiness_probe: readiness,
         security_context: Some(container_security(ctx, w.c)),
         ..Default::default()
     }
@@ -2743,7 +2422,6 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
         render_workload(ctx, sink, w, &shared);
     }
     bitnami::render(ctx, sink, &works);
-    rbac(ctx, sink, &works);
     config_maps(ctx, sink, &works);
     ingress(ctx, sink, &works);
     monitoring(ctx, sink, &works);
@@ -3135,58 +2813,12 @@ fn hpa(ctx: &Ctx, sink: &mut Sink, w: &Work, h: Hpa) {
     sink.push("HorizontalPodAutoscaler", name, obj);
 }
 
-fn role(ctx: &Ctx, sink: &mut Sink, name: &str, component: &str, rules: Vec<PolicyRule>) {
-    let sa = ServiceAccount {
-        metadata: meta(ctx, name, Some(component)),
-        automount_service_account_token: Some(false),
-        ..Default::default()
-    };
-    sink.push("ServiceAccount", name, sa);
-    let r = Role {
-        metadata: meta(ctx, name, Some(component)),
-        rules: Some(rules),
-    };
-    sink.push("Role", name, r);
-    let rb = RoleBinding {
-        metadata: meta(ctx, name, Some(component)),
-        role_ref: RoleRef {
-            api_group: Some("rbac.authorization.k8s.io".into()),
-            kind: "Role".into(),
-            name: name.to_string(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".into(),
-            name: name.to_string(),
-            namespace: Some(ctx.namespace.clone()),
-            ..Default::default()
-        }]),
-    };
-    sink.push("RoleBinding", name, rb);
-}
-
 fn rule(resources: &[&str], verbs: &[&str]) -> PolicyRule {
     PolicyRule {
         api_groups: Some(vec![String::new()]),
         resources: Some(resources.iter().map(|s| s.to_string()).collect()),
         verbs: verbs.iter().map(|s| s.to_string()).collect(),
         ..Default::default()
-    }
-}
-
-/// RBAC where a component needs the API: RabbitMQ's Kubernetes peer discovery (Bitnami's
-/// ServiceAccount, Role and RoleBinding: `get` endpoints, `create` events).
-fn rbac(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-    for w in works {
-        if w.family == Family::BitnamiRabbitmq
-            && !bitnami::renders(ctx, w)
-            && ctx.bool_at((base(w.c), "clustering.enabled"), true)
-        {
-            let rules = vec![
-                rule(&["endpoints"], &["get"]),
-                rule(&["events"], &["create"]),
-            ];
-            role(ctx, sink, &w.name, &w.c.id, rules);
-        }
     }
 }
 
@@ -3232,21 +2864,6 @@ fn config_maps(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             text_map(ctx, "postgresInitScripts.scripts"),
         );
         sink.push("ConfigMap", name, cm);
-    }
-    // Bitnami PostgreSQL's own init-scripts ConfigMap (`primary.initdb.scripts`, RAE's release).
-    for w in works {
-        if w.family != Family::BitnamiPostgres
-            || w.c.id.ends_with("-read")
-            || bitnami::renders(ctx, w)
-        {
-            continue;
-        }
-        let b = base(w.c);
-        if let Some((name, true)) = bitnami_init_scripts(ctx, &b) {
-            let data = text_map(ctx, &format!("{b}.primary.initdb.scripts"));
-            let cm = config_map(ctx, &name, Some(&w.c.id), data);
-            sink.push("ConfigMap", &name, cm);
-        }
     }
     if let Some(m) = chart_module(&ctx.chart.id).filter(|_| !works.is_empty()) {
         for (name, data) in m.config_maps(ctx) {
