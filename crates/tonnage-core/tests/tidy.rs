@@ -120,6 +120,45 @@ fn core_does_no_io() {
     }
 }
 
+/// The most lines a core source file may have. A file above it mixes concerns: split it along
+/// them (as `outputs/manifests/` is), never raise the limit. Lower it as the largest files are
+/// split (they are about 2,000 lines; the aim is about 1,000).
+const MAX_SOURCE_LINES: usize = 2_500;
+
+/// Core source files over [`MAX_SOURCE_LINES`], with their line counts.
+fn oversized(files: &[(String, String)]) -> Vec<String> {
+    files
+        .iter()
+        .map(|(path, text)| (path, text.lines().count()))
+        .filter(|(_, n)| *n > MAX_SOURCE_LINES)
+        .map(|(path, n)| format!("{path}: {n} lines"))
+        .collect()
+}
+
+#[test]
+fn core_source_files_stay_under_the_line_limit() {
+    let src = workspace().join("crates/tonnage-core/src");
+    let files: Vec<(String, String)> = core_sources()
+        .iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&src).unwrap().to_string_lossy().to_string();
+            (rel, std::fs::read_to_string(p).unwrap())
+        })
+        .collect();
+    let over = oversized(&files);
+    assert!(
+        over.is_empty(),
+        "split these files along their concerns (limit {MAX_SOURCE_LINES} lines):\n{}",
+        over.join("\n")
+    );
+    // The check can fail.
+    let big = ("big.rs".to_string(), "x\n".repeat(MAX_SOURCE_LINES + 1));
+    assert_eq!(
+        oversized(&[big]),
+        [format!("big.rs: {} lines", MAX_SOURCE_LINES + 1)]
+    );
+}
+
 /// The version of a package in Cargo.lock.
 fn locked_version(name: &str) -> String {
     read("Cargo.lock")
@@ -295,7 +334,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 /// Files that still reach some modules through the crate root's façade (`crate::values::...`)
 /// inside function bodies: issues 21 and 22 rewrite them, so only their `use` lines were moved
 /// to layered paths. The layer rule holds for them all the same (façade paths are resolved).
-const FACADE_PATHS_ALLOWED: &[&str] = &["outputs/manifests.rs", "compute/review.rs"];
+const FACADE_PATHS_ALLOWED: &[&str] = &["compute/review.rs"];
 
 /// (layer, module) of a core source path relative to src/ (`base/yaml/serialize.rs` is
 /// module `yaml` of layer `base`); `None` for lib.rs and the layers' mod.rs.
