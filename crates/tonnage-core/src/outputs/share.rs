@@ -764,7 +764,11 @@ fn parse_text(
         // `moved` and `removed` never name a key a template reads (tests/real_helm.rs checks
         // it against the probed keys), so an old path there is migrated even where the chart
         // still has the key (a dead one, or a subchart key the pinned version ignores).
-        match chart.and_then(|c| c.migrate(&path)) {
+        // A key Tonnage does not model (an older link could set it): dropped with the reason.
+        let unmodelled = chart
+            .and_then(|c| c.unmodelled_key(&path))
+            .map(|u| (None, u.why.as_str()));
+        match unmodelled.or_else(|| chart.and_then(|c| c.migrate(&path))) {
             Some((to, why)) => {
                 migrations.push(Migration {
                     stack: current.to_string(),
