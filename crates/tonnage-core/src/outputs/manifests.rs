@@ -1739,8 +1739,11 @@ struct Extras {
     volumes: Vec<Volume>,
     mounts: Vec<VolumeMount>,
     init: Vec<Container>,
-    /// A ServiceAccount of its own (with RBAC): its token is mounted.
+    /// A ServiceAccount of its own: the pods run as it.
     service_account: Option<String>,
+    /// The pods call the Kubernetes API with the service account's token (RabbitMQ's peer
+    /// discovery, with RBAC): the token is mounted. Otherwise the hardening leaves it out.
+    api_token: bool,
     /// The main container's lifecycle hooks (the Qdrant chart's preStop).
     lifecycle: Option<Lifecycle>,
     /// Probes for a component the catalog gives none (it serves no port): used only where the
@@ -1982,6 +1985,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
             if ctx.bool_at((&b, "clustering.enabled"), true) {
                 // Peer discovery reads the headless Service's endpoints: RBAC and a token.
                 x.service_account = Some(w.name.clone());
+                x.api_token = true;
             }
         }
         Family::Postgres => {
@@ -2541,7 +2545,7 @@ fn pod_template(
     let (affinity, spread) = pod_affinity(ctx, w);
     let spec = PodSpec {
         service_account_name: x.service_account.clone(),
-        automount_service_account_token: Some(x.service_account.is_some()),
+        automount_service_account_token: Some(x.api_token),
         enable_service_links: Some(false),
         security_context: Some(pod_security(c)),
         affinity,
@@ -4448,11 +4452,11 @@ mod tests {
                     comp.probes.readiness.is_some()
                 );
                 // Only RabbitMQ's peer discovery talks to the API: only its pods get a token
-                // (and the Qdrant chart's pods, which run as its ServiceAccount).
+                // (the Qdrant chart's pods run as its ServiceAccount but never call the API).
                 let rbac = pod
                     .service_account_name
                     .as_deref()
-                    .is_some_and(|s| s.ends_with("rabbitmq") || s.ends_with("qdrant"));
+                    .is_some_and(|s| s.ends_with("rabbitmq"));
                 assert_eq!(
                     hard_pod.automount_service_account_token,
                     Some(rbac),
