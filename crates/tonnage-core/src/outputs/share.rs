@@ -1010,6 +1010,33 @@ mod tests {
         format!("v1.{}", URL_SAFE_NO_PAD.encode(e.finish().unwrap()))
     }
 
+    /// A link that sets a key Tonnage does not model (catalog `unmodelled`; accepted before
+    /// it was listed) still opens, without that override, and says why.
+    #[test]
+    fn an_unmodelled_key_of_a_link_is_dropped_with_the_reason() {
+        let old = link_of_text(
+            "cauldron-infra~prod\nfullnameOverride=infra\nredis.replica.replicaCount=3",
+        );
+        let (c, notes) = decode_noting(cat(), &old).unwrap();
+        let want = config(
+            &["cauldron-infra"],
+            "prod",
+            &["redis.replica.replicaCount=3"],
+        );
+        assert_eq!(c, from_link(&want));
+        let why = &cat()
+            .chart("cauldron-infra")
+            .unwrap()
+            .unmodelled_key("fullnameOverride")
+            .unwrap()
+            .why;
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            notes[0].to_string(),
+            format!("cauldron-infra:fullnameOverride was dropped: {why}")
+        );
+    }
+
     /// A link made before the catalog spoke the real charts' keys still opens: an old path
     /// the chart spells otherwise sets the real key (the catalog's `moved`), one the chart has
     /// no setting for is dropped with the reason (`removed`), and both are reported.
