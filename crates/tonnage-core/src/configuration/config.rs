@@ -86,6 +86,13 @@ pub enum ConfigError {
         value: String,
         problem: String,
     },
+    /// A key the chart reads that Tonnage does not model (catalog `unmodelled`).
+    Unmodelled {
+        stack: String,
+        path: String,
+        key: String,
+        why: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -123,6 +130,11 @@ impl fmt::Display for ConfigError {
             ConfigError::BadValue { stack, path, value, problem } => {
                 write!(f, "invalid value {value:?} for {stack}:{path}: {problem}")
             }
+            ConfigError::Unmodelled { stack, path, key, why } => write!(
+                f,
+                "{stack}:{path} is not supported: Tonnage does not model the chart's key {key} \
+                 ({why}), so its plan and manifests would not be what Helm renders with it"
+            ),
         }
     }
 }
@@ -297,6 +309,14 @@ impl Configuration {
                 given: stack.to_string(),
                 valid: self.stacks.clone(),
             })?;
+        if let Some(u) = chart.unmodelled_key(path) {
+            return Err(ConfigError::Unmodelled {
+                stack: stack.to_string(),
+                path: path.to_string(),
+                key: u.path.clone(),
+                why: u.why.clone(),
+            });
+        }
         if !path_known(chart, path) {
             // A path of an earlier catalog: name the chart's real key first.
             let mut suggestions = suggest(chart, path);
@@ -1235,6 +1255,49 @@ mod tests {
         assert_eq!(c, before);
         // `--set-string` keeps text as text; here the chart checks it is a whole number.
         assert!(c.set_string_str(cat(), "backend.replicas=3").is_err());
+    }
+
+    /// A key the chart reads that Tonnage does not model (catalog `unmodelled`) is refused with
+    /// the key and the reason, also below it (a sidecar list's fields); every entry is a key
+    /// the chart really has (it would be accepted otherwise), and no preset sets one.
+    #[test]
+    fn keys_tonnage_does_not_model_are_refused_by_name() {
+        for chart in &cat().charts {
+            for u in &chart.unmodelled {
+                assert!(path_known(chart, &u.path), "{}: {}", chart.id, u.path);
+                for env in &chart.environments {
+                    assert!(
+                        crate::base::values::lookup(&env.values, &u.path).is_none(),
+                        "{} {}: {}",
+                        chart.id,
+                        env.id,
+                        u.path
+                    );
+                }
+            }
+        }
+        let mut c = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
+        let before = c.clone();
+        for set in [
+            "redis.master.kind=Deployment",
+            "postgresql.primary.sidecars[0].resources.requests.cpu=300m",
+            "fullnameOverride=infra",
+            "rabbitmq.volumePermissions.enabled=true",
+        ] {
+            let e = c.set_str(cat(), set).unwrap_err();
+            let key = set.split(['=', '[']).next().unwrap();
+            assert!(
+                matches!(&e, ConfigError::Unmodelled { key: k, .. } if k == key),
+                "{set}: {e}"
+            );
+            assert!(e.to_string().contains(key), "{e}");
+        }
+        assert_eq!(c, before);
+        // RAE's Qdrant release: its user sidecars.
+        let mut c = Configuration::new(cat(), &["rae-memory"], "prod").unwrap();
+        assert!(c
+            .set_str(cat(), "qdrant.sidecarContainers[0].name=x")
+            .is_err());
     }
 
     #[test]

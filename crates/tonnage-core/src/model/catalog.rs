@@ -783,6 +783,11 @@ pub struct Chart {
     /// Paths of earlier catalogs with no meaning for the real chart: dropped with the reason.
     #[serde(default)]
     pub removed: Vec<Removed>,
+    /// Keys the chart reads that Tonnage does not model (a user's sidecar list, a Bitnami
+    /// `master.kind`, `fullnameOverride`...): `--set` of one (or of a path below it) is an
+    /// error naming the key and why, never a plan or manifests that differ from the render.
+    #[serde(default)]
+    pub unmodelled: Vec<Removed>,
     /// What the guide states that the chart does not deliver. Documentation only
     /// ([`DOCUMENTATION_ONLY`]): not read on wasm32 (see `notes`).
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
@@ -838,6 +843,11 @@ impl Chart {
     /// Whether no template reads `path` (it is, or is under, a `dead` key).
     pub fn is_dead(&self, path: &str) -> bool {
         self.dead.iter().any(|d| path_covers(d, path))
+    }
+
+    /// The `unmodelled` entry that covers `path`, if any.
+    pub fn unmodelled_key(&self, path: &str) -> Option<&Removed> {
+        self.unmodelled.iter().find(|u| path_covers(&u.path, path))
     }
 
     /// Where an earlier catalog's `path` lives now, and why: the real key (with the rest of

@@ -889,6 +889,11 @@ fn script(order: &[&ChartValues<'_>], config: &Configuration, render: bool) -> S
         if r.wait && !render {
             out.push_str("  --wait --timeout 15m \\\n");
         }
+        if render {
+            // `helm template` prints the charts' test hooks (the Qdrant chart's test Pod and
+            // ConfigMap), which an install never deploys (only `helm test` runs them).
+            out.push_str("  --skip-tests \\\n");
+        }
         let n = r.values.len();
         for (i, (_, sh)) in r.values.iter().enumerate() {
             let last = i + 1 == n;
@@ -1566,6 +1571,13 @@ mod tests {
             "{render}"
         );
         assert!(!render.contains("upgrade --install"), "{render}");
+        // What an install deploys: no test hooks (checked against the Helm SDK with
+        // scripts/check-render-sh); one per release.
+        assert_eq!(
+            render.matches("  --skip-tests \\\n").count(),
+            render.matches("helm template ").count(),
+            "{render}"
+        );
     }
 
     #[test]

@@ -60,7 +60,9 @@ mod rae_memory;
 
 // The items this file and the per-chart modules use (`super::...`), and the public API.
 use self::autoscaler::utilization_metric;
-use self::components::{base, i32_of, image_of, k8s_q, object_name, work, Claim, Family, Work};
+use self::components::{
+    base, i32_of, image_of, k8s_q, object_name, own_prefix, work, Claim, Family, Work,
+};
 use self::containers::{
     config_map_volume, container_security, env, env_field, env_secret, init_resources, mount,
     pod_security, read_only_mount, secret_volume, sh_quote, SecretRef,

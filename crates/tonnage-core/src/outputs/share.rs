@@ -764,7 +764,11 @@ fn parse_text(
         // `moved` and `removed` never name a key a template reads (tests/real_helm.rs checks
         // it against the probed keys), so an old path there is migrated even where the chart
         // still has the key (a dead one, or a subchart key the pinned version ignores).
-        match chart.and_then(|c| c.migrate(&path)) {
+        // A key Tonnage does not model (an older link could set it): dropped with the reason.
+        let unmodelled = chart
+            .and_then(|c| c.unmodelled_key(&path))
+            .map(|u| (None, u.why.as_str()));
+        match unmodelled.or_else(|| chart.and_then(|c| c.migrate(&path))) {
             Some((to, why)) => {
                 migrations.push(Migration {
                     stack: current.to_string(),
@@ -1004,6 +1008,33 @@ mod tests {
         );
         e.write_all(&packed).unwrap();
         format!("v1.{}", URL_SAFE_NO_PAD.encode(e.finish().unwrap()))
+    }
+
+    /// A link that sets a key Tonnage does not model (catalog `unmodelled`; accepted before
+    /// it was listed) still opens, without that override, and says why.
+    #[test]
+    fn an_unmodelled_key_of_a_link_is_dropped_with_the_reason() {
+        let old = link_of_text(
+            "cauldron-infra~prod\nfullnameOverride=infra\nredis.replica.replicaCount=3",
+        );
+        let (c, notes) = decode_noting(cat(), &old).unwrap();
+        let want = config(
+            &["cauldron-infra"],
+            "prod",
+            &["redis.replica.replicaCount=3"],
+        );
+        assert_eq!(c, from_link(&want));
+        let why = &cat()
+            .chart("cauldron-infra")
+            .unwrap()
+            .unmodelled_key("fullnameOverride")
+            .unwrap()
+            .why;
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            notes[0].to_string(),
+            format!("cauldron-infra:fullnameOverride was dropped: {why}")
+        );
     }
 
     /// A link made before the catalog spoke the real charts' keys still opens: an old path

@@ -104,18 +104,4 @@ mod tests {
             .iter()
             .any(|m| m.name == "cauldron-infra-timescaledb" && m.kind == "Service"));
     }
-
-    #[test]
-    fn name_override_names_the_labels_and_selectors() {
-        let ms = rendered(&["nameOverride=infra"]);
-        let ts: Service = typed(&ms, "Service", "timescaledb");
-        let name = |m: Option<&std::collections::BTreeMap<String, String>>| {
-            m.and_then(|l| l.get("app.kubernetes.io/name")).cloned()
-        };
-        assert_eq!(name(ts.metadata.labels.as_ref()).as_deref(), Some("infra"));
-        assert_eq!(
-            name(ts.spec.as_ref().and_then(|s| s.selector.as_ref())).as_deref(),
-            Some("infra")
-        );
-    }
 }

@@ -31,7 +31,7 @@ pub(super) struct Extras {
     pub(super) volumes: Vec<Volume>,
     pub(super) mounts: Vec<VolumeMount>,
     pub(super) init: Vec<Container>,
-    /// A ServiceAccount of its own (with RBAC): its token is mounted.
+    /// A ServiceAccount of its own: the pods run as it.
     pub(super) service_account: Option<String>,
     /// The main container's lifecycle hooks (the Qdrant chart's preStop).
     pub(super) lifecycle: Option<Lifecycle>,

@@ -278,7 +278,10 @@ pub(super) fn pod_template(
     let (affinity, spread) = pod_affinity(ctx, w);
     let spec = PodSpec {
         service_account_name: x.service_account.clone(),
-        automount_service_account_token: Some(x.service_account.is_some()),
+        // No pod built here calls the Kubernetes API (RabbitMQ's peer discovery, the one that
+        // does, is rendered by bitnami/rabbitmq; the Qdrant chart's pods run as its
+        // ServiceAccount but never call the API): the hardening leaves the token out.
+        automount_service_account_token: Some(false),
         enable_service_links: Some(false),
         security_context: Some(pod_security(c)),
         affinity,

@@ -173,11 +173,11 @@ fn containers_carry_resources_probes_and_restricted_security() {
                 comp.probes.readiness.is_some()
             );
             // Only RabbitMQ's peer discovery talks to the API: only its pods get a token
-            // (and the Qdrant chart's pods, which run as its ServiceAccount).
+            // (the Qdrant chart's pods run as its ServiceAccount but never call the API).
             let rbac = pod
                 .service_account_name
                 .as_deref()
-                .is_some_and(|s| s.ends_with("rabbitmq") || s.ends_with("qdrant"));
+                .is_some_and(|s| s.ends_with("rabbitmq"));
             assert_eq!(
                 hard_pod.automount_service_account_token,
                 Some(rbac),
