@@ -36,8 +36,14 @@ pub(super) fn probe_timings(p: &CatalogProbe) -> Probe {
 /// For a chart whose templates are known: turns Tonnage's hardened pod template into the one
 /// the chart's templates write, and returns what the hardening adds to its pod spec (the
 /// fields the template leaves out, as a partial pod spec for a strategic-merge patch; empty
-/// when nothing). `None` for a chart without `render` facts: its pod stays as it is.
-pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option<Mapping> {
+/// when nothing; also empty without `patch`, when only the plain objects are wanted). `None`
+/// for a chart without `render` facts: its pod stays as it is.
+pub(super) fn split(
+    ctx: &Ctx,
+    c: &Component,
+    t: &mut PodTemplateSpec,
+    patch: bool,
+) -> Option<Mapping> {
     ctx.chart.render.as_ref()?;
     let spec = t.spec.as_mut()?;
     let main = c.container.clone().unwrap_or_else(|| c.id.clone());
@@ -67,6 +73,9 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
             } else {
                 None
             };
+            if !patch {
+                continue;
+            }
             let mut m = Mapping::new();
             m.insert(Value::from("name"), Value::from(k.name.as_str()));
             if i == 0 && k.name == main {
@@ -92,6 +101,9 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     }
     let [containers, init] = lists;
     let mut out = Mapping::new();
+    if !patch {
+        return Some(out);
+    }
     add(&mut out, "affinity", &affinity, &spec.affinity);
     add(&mut out, "automountServiceAccountToken", &token, &None);
     if !containers.is_empty() {
