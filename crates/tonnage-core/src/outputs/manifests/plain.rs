@@ -36,8 +36,14 @@ pub(super) fn probe_timings(p: &CatalogProbe) -> Probe {
 /// For a chart whose templates are known: turns Tonnage's hardened pod template into the one
 /// the chart's templates write, and returns what the hardening adds to its pod spec (the
 /// fields the template leaves out, as a partial pod spec for a strategic-merge patch; empty
-/// when nothing). `None` for a chart without `render` facts: its pod stays as it is.
-pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option<Mapping> {
+/// when nothing; also empty without `patch`, when only the plain objects are wanted). `None`
+/// for a chart without `render` facts: its pod stays as it is.
+pub(super) fn split(
+    ctx: &Ctx,
+    c: &Component,
+    t: &mut PodTemplateSpec,
+    patch: bool,
+) -> Option<Mapping> {
     ctx.chart.render.as_ref()?;
     let spec = t.spec.as_mut()?;
     let main = c.container.clone().unwrap_or_else(|| c.id.clone());
@@ -67,6 +73,9 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
             } else {
                 None
             };
+            if !patch {
+                continue;
+            }
             let mut m = Mapping::new();
             m.insert(Value::from("name"), Value::from(k.name.as_str()));
             if i == 0 && k.name == main {
@@ -92,6 +101,9 @@ pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option
     }
     let [containers, init] = lists;
     let mut out = Mapping::new();
+    if !patch {
+        return Some(out);
+    }
     add(&mut out, "affinity", &affinity, &spec.affinity);
     add(&mut out, "automountServiceAccountToken", &token, &None);
     if !containers.is_empty() {
@@ -231,7 +243,31 @@ fn written<T: serde::de::DeserializeOwned>(ctx: &Ctx, w: &WrittenMap) -> Option<
 
 /// Text a template writes, read back as YAML reads Helm's output ("1000" is a number).
 fn as_written(text: &str) -> Value {
-    serde_yaml::from_str(text).unwrap_or_else(|_| Value::from(text))
+    simple_scalar(text)
+        .unwrap_or_else(|| serde_yaml::from_str(text).unwrap_or_else(|_| Value::from(text)))
+}
+
+/// What `serde_yaml::from_str` reads from the texts most catalog fields hold, without starting
+/// a YAML parser (which cost more than the rest of the field): a decimal number without a
+/// leading zero, or a word of ASCII letters and digits that starts with a letter (a boolean
+/// or null as serde_yaml spells them, else a string). `None` for anything else.
+fn simple_scalar(text: &str) -> Option<Value> {
+    let b = text.as_bytes();
+    match b.first()? {
+        b'1'..=b'9' if b.len() <= 18 && b.iter().all(u8::is_ascii_digit) => {
+            text.parse::<u64>().ok().map(Value::from)
+        }
+        b'0' if b.len() == 1 => Some(Value::from(0u64)),
+        c if c.is_ascii_alphabetic() && b.iter().all(u8::is_ascii_alphanumeric) => {
+            Some(match text {
+                "true" | "True" | "TRUE" => Value::Bool(true),
+                "false" | "False" | "FALSE" => Value::Bool(false),
+                "null" | "Null" | "NULL" => Value::Null,
+                _ => Value::from(text),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Go template truth: false, 0, "", null and empty lists and maps are false.
@@ -370,5 +406,54 @@ mod tests {
         }
         assert_eq!(as_written("999"), Value::from(999));
         assert_eq!(as_written("OnRootMismatch"), Value::from("OnRootMismatch"));
+    }
+
+    #[test]
+    fn simple_scalars_read_as_the_yaml_parser_reads_them() {
+        let texts = [
+            "0",
+            "7",
+            "1000",
+            "999999999999999999",
+            "RuntimeDefault",
+            "OnRootMismatch",
+            "true",
+            "True",
+            "TRUE",
+            "false",
+            "FALSE",
+            "null",
+            "Null",
+            "NULL",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "inf",
+            "infinity",
+            "nan",
+            "NaN",
+            "Infinity",
+            "e5",
+            "E10",
+            "x1",
+            "abc123",
+        ];
+        for t in texts {
+            let parsed: Value = serde_yaml::from_str(t).unwrap();
+            assert_eq!(simple_scalar(t), Some(parsed), "{t}");
+        }
+        // Left to the parser: leading zeros, signs, floats, punctuation, spaces, empty text.
+        for t in [
+            "", "00", "0755", "-1", "+1", "1.5", "1e3", "0x1F", ".inf", "~", "a b", "a:b",
+        ] {
+            assert_eq!(simple_scalar(t), None, "{t}");
+            assert_eq!(
+                as_written(t),
+                serde_yaml::from_str(t).unwrap_or(Value::from(t))
+            );
+        }
     }
 }

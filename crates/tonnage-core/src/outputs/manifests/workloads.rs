@@ -379,7 +379,7 @@ pub(super) fn render_workload(
     let c = w.c;
     let (mut template, claims) = pod_template(ctx, sink, w, shared);
     // A chart whose templates are known: its pod as they write it, Tonnage's hardening a patch.
-    let hardening = plain::split(ctx, c, &mut template);
+    let hardening = plain::split(ctx, c, &mut template, !sink.plain_only);
     // A ReadWriteOnce shared volume cannot be mounted by old and new pods on two nodes.
     let rwo = c.kind == WorkloadKind::Deployment
         && matches!(&c.persistence, Persistence::Shared(id)

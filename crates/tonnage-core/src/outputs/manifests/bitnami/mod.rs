@@ -404,9 +404,11 @@ impl<'c, 'a> Sub<'c, 'a> {
         let mut init = set.init;
         // Tonnage's restricted security on every container (what the chart writes: its user and
         // group), the root filesystem left writable as the chart leaves it.
+        // Built only where the overlay is wanted: `render` asks for the plain objects alone.
         let hardened_containers: Vec<Container> = containers
             .iter()
             .chain(init.iter())
+            .filter(|_| !sink.plain_only)
             .map(|c| Container {
                 security_context: Some(SecurityContext {
                     read_only_root_filesystem: None,
@@ -439,15 +441,6 @@ impl<'c, 'a> Sub<'c, 'a> {
             volumes: (!set.volumes.is_empty()).then_some(set.volumes),
             ..Default::default()
         };
-        let (hard_containers, hard_init) = hardened_containers.split_at(plain.containers.len());
-        let hardened = PodSpec {
-            // Only RabbitMQ's peer discovery talks to the API.
-            automount_service_account_token: Some(w.family == Family::BitnamiRabbitmq),
-            security_context: Some(pod_security(w.c)),
-            containers: hard_containers.to_vec(),
-            init_containers: (!hard_init.is_empty()).then(|| hard_init.to_vec()),
-            ..plain.clone()
-        };
         let template = PodTemplateSpec {
             metadata: Some(ObjectMeta {
                 labels: Some(labels),
@@ -455,43 +448,20 @@ impl<'c, 'a> Sub<'c, 'a> {
             }),
             spec: Some(plain),
         };
-        let patch = match (
-            serde_yaml::to_value(&hardened)
-                .ok()
-                .filter(|_| !sink.plain_only),
-            serde_yaml::to_value(&template.spec)
-                .ok()
-                .filter(|_| !sink.plain_only),
-        ) {
-            (Some(h), Some(p)) => match super::plain::missing(&h, &p) {
-                Some(Value::Mapping(m)) => m,
-                _ => serde_yaml::Mapping::new(),
-            },
-            _ => serde_yaml::Mapping::new(),
-        };
-        // The one field the patch changes where the chart sets it: Redis's templates mount the
-        // token (its values' `automountServiceAccountToken: true`), which no Redis pod uses.
-        let mut patch = patch;
-        if hardened.automount_service_account_token == Some(false)
-            && template
-                .spec
-                .as_ref()
-                .and_then(|s| s.automount_service_account_token)
-                == Some(true)
-        {
-            patch.insert("automountServiceAccountToken".into(), false.into());
+        if !sink.plain_only {
+            let patch = self.hardening_patch(w, &template, &hardened_containers);
+            super::resource_patch(
+                self.ctx,
+                sink,
+                w.c,
+                &w.name,
+                &template,
+                super::Hardening {
+                    pod: patch,
+                    recreate: false,
+                },
+            );
         }
-        super::resource_patch(
-            self.ctx,
-            sink,
-            w.c,
-            &w.name,
-            &template,
-            super::Hardening {
-                pod: patch,
-                recreate: false,
-            },
-        );
         let update = self.map(&at("updateStrategy"));
         let obj = StatefulSet {
             metadata: self.meta(&w.name, component),
@@ -526,6 +496,43 @@ impl<'c, 'a> Sub<'c, 'a> {
             };
             sink.push_hardening("PodDisruptionBudget", &w.name, pdb);
         }
+    }
+
+    /// The hardening overlay's patch of a pod the chart writes (`template`): what Tonnage's
+    /// restricted pod (`hardened_containers`: its containers, then its init containers) adds.
+    fn hardening_patch(
+        &self,
+        w: &Work,
+        template: &PodTemplateSpec,
+        hardened_containers: &[Container],
+    ) -> serde_yaml::Mapping {
+        let Some(plain) = template.spec.as_ref() else {
+            return serde_yaml::Mapping::new();
+        };
+        let (hard_containers, hard_init) = hardened_containers.split_at(plain.containers.len());
+        let hardened = PodSpec {
+            // Only RabbitMQ's peer discovery talks to the API.
+            automount_service_account_token: Some(w.family == Family::BitnamiRabbitmq),
+            security_context: Some(pod_security(w.c)),
+            containers: hard_containers.to_vec(),
+            init_containers: (!hard_init.is_empty()).then(|| hard_init.to_vec()),
+            ..plain.clone()
+        };
+        let mut patch = match (serde_yaml::to_value(&hardened), serde_yaml::to_value(plain)) {
+            (Ok(h), Ok(p)) => match super::plain::missing(&h, &p) {
+                Some(Value::Mapping(m)) => m,
+                _ => serde_yaml::Mapping::new(),
+            },
+            _ => serde_yaml::Mapping::new(),
+        };
+        // The one field the patch changes where the chart sets it: Redis's templates mount the
+        // token (its values' `automountServiceAccountToken: true`), which no Redis pod uses.
+        if hardened.automount_service_account_token == Some(false)
+            && plain.automount_service_account_token == Some(true)
+        {
+            patch.insert("automountServiceAccountToken".into(), false.into());
+        }
+        patch
     }
 
     /// The pods' affinity: `<prefix>.affinity` as given, else Bitnami's anti-affinity preset
