@@ -17,7 +17,7 @@ use crate::base::quantity::{human_bytes, human_cpu};
 use crate::base::values::{display_value, lookup, quantity_of};
 use crate::configuration::config::{Layer, Origin};
 use crate::model::catalog::audit_facts::{self, DeadIntent};
-use crate::model::catalog::{Chart, GuideClaim};
+use crate::model::catalog::{Chart, GuideClaim, GuideTotals};
 
 /// The hardening overlay's words, the fix of the missing-safety rules.
 const HARDENING: &str = "the hardening overlay (issue 21: patches over the chart's rendered \
@@ -321,14 +321,26 @@ fn guide_vs_chart(ctx: &mut Ctx<'_>) {
             if c.env.as_deref().is_some_and(|e| e != env) {
                 continue;
             }
-            let (figures, severity) = match (&c.guide_value, &c.chart_value) {
-                (Some(g), Some(h)) => (
+            let applies = ctx
+                .values
+                .get(&chart.id)
+                .is_some_and(|values| c.when.iter().all(|w| w.holds_in(values)));
+            if !applies {
+                continue;
+            }
+            let (figures, severity, plan_part) = match (&c.totals, &c.guide_value, &c.chart_value) {
+                (Some(t), _, _) => totals_difference(ctx, chart, t),
+                (None, Some(g), Some(h)) => (
                     format!(": the guide says {g}, the chart gives {h}"),
                     Severity::Warning,
+                    plan_difference(ctx, chart, c),
                 ),
-                _ => (String::new(), Severity::Info),
+                _ => (
+                    String::new(),
+                    Severity::Info,
+                    plan_difference(ctx, chart, c),
+                ),
             };
-            let plan_part = plan_difference(ctx, chart, c);
             let ev = Evidence {
                 key: c.path.clone().unwrap_or_else(|| "-".into()),
                 value: c
@@ -363,11 +375,112 @@ fn guide_vs_chart(ctx: &mut Ctx<'_>) {
                     c.chart.trim_end_matches('.'),
                     real_chart(chart)
                 ),
-                None,
+                c.hardening
+                    .as_deref()
+                    .and_then(|h| words(format!("{h} with {HARDENING}"))),
                 vec![ev],
             );
         }
     }
+}
+
+/// One figure of a guide's totals beside the plan's, in the figure's unit.
+struct TotalRow {
+    what: &'static str,
+    guide: i64,
+    plan: i64,
+    show: fn(i64) -> String,
+}
+
+/// A guide's totals (`figure: totals`) against the chart's baseline totals in the plan: the
+/// message's figures, the severity (a warning when one differs) and the explanation's part with
+/// the difference.
+fn totals_difference(ctx: &Ctx<'_>, chart: &Chart, t: &GuideTotals) -> (String, Severity, String) {
+    let Some((_, totals)) = ctx
+        .plan
+        .stack_totals()
+        .into_iter()
+        .find(|(id, _)| id == &chart.id)
+    else {
+        return (String::new(), Severity::Info, String::new());
+    };
+    let b = totals.baseline;
+    let mut rows: Vec<TotalRow> = Vec::new();
+    if let Some(n) = t.replicas {
+        rows.push(TotalRow {
+            what: "pods",
+            guide: n,
+            plan: b.replicas,
+            show: |n| n.to_string(),
+        });
+    }
+    for (name, q) in t.quantities() {
+        let Some(q) = q.and_then(|s| crate::base::quantity::parse(s).ok()) else {
+            continue;
+        };
+        let (cpu, bytes) = (q.milli_value(), q.value());
+        rows.push(match name {
+            "cpu_requests" => TotalRow {
+                what: "CPU requested",
+                guide: cpu,
+                plan: b.requests.cpu_millicores,
+                show: human_cpu,
+            },
+            "cpu_limits" => TotalRow {
+                what: "CPU limit",
+                guide: cpu,
+                plan: b.limits.cpu_millicores,
+                show: human_cpu,
+            },
+            "memory_requests" => TotalRow {
+                what: "memory requested",
+                guide: bytes,
+                plan: b.requests.memory_bytes,
+                show: human_bytes,
+            },
+            "memory_limits" => TotalRow {
+                what: "memory limit",
+                guide: bytes,
+                plan: b.limits.memory_bytes,
+                show: human_bytes,
+            },
+            _ => TotalRow {
+                what: "storage",
+                guide: bytes,
+                plan: b.storage_bytes,
+                show: human_bytes,
+            },
+        });
+    }
+    let list = |pick: fn(&TotalRow) -> i64| {
+        rows.iter()
+            .map(|r| format!("{} {}", (r.show)(pick(r)), r.what))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let differs: Vec<String> = rows
+        .iter()
+        .filter(|r| r.guide != r.plan)
+        .map(|r| {
+            let d = r.plan.saturating_sub(r.guide);
+            let sign = if d < 0 { "-" } else { "+" };
+            format!("{sign}{} {}", (r.show)(d.saturating_abs()), r.what)
+        })
+        .collect();
+    let (severity, diff) = if differs.is_empty() {
+        (Severity::Info, "the same".to_string())
+    } else {
+        (Severity::Warning, differs.join(", "))
+    };
+    (
+        format!(
+            ": the guide's total is {}, the plan's {}",
+            list(|r| r.guide),
+            list(|r| r.plan)
+        ),
+        severity,
+        format!(" The plan's total at baseline, less the guide's: {diff}."),
+    )
 }
 
 /// " The plan: ...; the guide's figure would add ... ." for a claim about a workload figure.
@@ -1171,6 +1284,104 @@ mod tests {
         assert!(with(&dev, "guide-vs-chart")
             .iter()
             .all(|h| !h.message.contains("(qdrant-replicas)")));
+    }
+
+    /// A guide's Total row against the plan's totals: the guide's, the plan's and the
+    /// difference; quiet in another environment, and a note once the plan equals the guide.
+    #[test]
+    fn guide_totals_beside_the_plans() {
+        let f = run(&["rhesis"], "prod", &[]);
+        let hits: Vec<_> = with(&f, "guide-vs-chart")
+            .into_iter()
+            .filter(|h| h.message.contains("(prod-total-row)"))
+            .collect();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Severity::Warning);
+        assert!(
+            hits[0]
+                .message
+                .contains("the guide's total is 12 pods, 6.5 cores CPU requested"),
+            "{}",
+            hits[0].message
+        );
+        assert!(hits[0]
+            .message
+            .contains("the plan's 12 pods, 8 cores CPU requested"));
+        assert!(
+            hits[0]
+                .explanation
+                .contains("less the guide's: +1.5 cores CPU requested, +4 cores CPU limit"),
+            "{}",
+            hits[0].explanation
+        );
+        // The plan follows the configuration: one worker less is 0.5 cores less.
+        let f = run(&["rhesis"], "prod", &["worker.replicas=4"]);
+        let h = with(&f, "guide-vs-chart")
+            .into_iter()
+            .find(|h| h.message.contains("(prod-total-row)"))
+            .unwrap();
+        assert!(
+            h.explanation.contains("+1 core CPU requested"),
+            "{}",
+            h.explanation
+        );
+        // Not shown in another environment.
+        let dev = run(&["rhesis"], "dev", &[]);
+        assert!(with(&dev, "guide-vs-chart")
+            .iter()
+            .all(|h| !h.message.contains("(prod-total-row)")));
+        // Figures the plan meets (prod's pods and storage): a note.
+        let c = config(&["rhesis"], "prod", &[]);
+        let t = crate::model::catalog::GuideTotals {
+            replicas: Some(12),
+            storage: Some("110Gi".into()),
+            ..Default::default()
+        };
+        let ctx = super::super::Ctx::new(cat(), &c);
+        let chart = cat().chart("rhesis").unwrap();
+        let (msg, sev, diff) = totals_difference(&ctx, chart, &t);
+        assert_eq!(sev, Severity::Info, "{msg}");
+        assert!(diff.contains("the same"), "{diff}");
+    }
+
+    /// A claim the hardening overlay delivers offers it as the fix (words: nothing to set).
+    #[test]
+    fn guide_claim_with_the_hardening_fix() {
+        let f = run(&["caracal"], "prod", &[]);
+        let pdb: Vec<_> = with(&f, "guide-vs-chart")
+            .into_iter()
+            .filter(|h| h.message.contains("(pod-disruption-budgets)"))
+            .collect();
+        assert_eq!(pdb.len(), 1);
+        assert_eq!(pdb[0].severity, Severity::Warning);
+        let fix = pdb[0].fix.as_ref().unwrap();
+        assert!(fix.sets.is_empty() && fix.label.contains("hardening overlay"));
+        assert!(pdb[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("k8s/pdb.yaml holds two budgets"));
+        // A claim no overlay delivers has no fix; prod's recommendations are not shown in dev.
+        let graf = with(&f, "guide-vs-chart")
+            .into_iter()
+            .find(|h| h.message.contains("(grafana-dashboards)"))
+            .unwrap();
+        assert!(graf.fix.is_none());
+        let dev = run(&["caracal"], "dev", &[]);
+        assert!(with(&dev, "guide-vs-chart")
+            .iter()
+            .all(|h| !h.message.contains("(pod-disruption-budgets)")));
+        // A claim with `when`: only while the manifest it is about is applied.
+        let version = |f: &[Finding]| {
+            with(f, "guide-vs-chart")
+                .iter()
+                .filter(|h| h.message.contains("(kubernetes-version)"))
+                .count()
+        };
+        assert_eq!(version(&f), 1);
+        assert_eq!(version(&dev), 0);
+        let off = run(&["caracal"], "prod", &["gateway.autoscaling.enabled=false"]);
+        assert_eq!(version(&off), 0);
     }
 
     #[test]

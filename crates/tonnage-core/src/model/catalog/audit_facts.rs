@@ -174,8 +174,9 @@ pub fn facts(chart_id: &str) -> &'static AuditFacts {
         .unwrap_or(&EMPTY)
 }
 
-/// Check a chart's `audit` section: every path is one the chart knows, every component exists,
-/// every dead intent names a `dead` key, every text is non-empty.
+/// Check a chart's `audit` section (and its claims' `when` conditions): every path is one the
+/// chart knows, every component exists, every dead intent names a `dead` key, every text is
+/// non-empty.
 pub fn validate(file: &str, chart: &Chart) -> Result<(), CatalogError> {
     let a = &chart.audit;
     let e = |at: String, problem: String| CatalogError {
@@ -271,6 +272,16 @@ pub fn validate(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             let at = format!("audit.{name}[{i}]");
             component(format!("{at}.component"), &l.component)?;
             text(format!("{at}.why"), &l.why)?;
+        }
+    }
+    for (i, c) in chart.claims.iter().enumerate() {
+        for (k, w) in c.when.iter().enumerate() {
+            if !known(&w.path) {
+                return Err(e(
+                    format!("claims[{i}].when[{k}].path"),
+                    format!("unknown path {:?}", w.path),
+                ));
+            }
         }
     }
     for (i, r) in a.refuses.iter().enumerate() {
