@@ -224,7 +224,7 @@ fn review_clean_configuration_exits_0() {
         t.contains("WARNING  caracal/kafka  [no-anti-affinity]"),
         "{t}"
     );
-    assert!(t.contains("0 error(s), 13 warning(s), 5 note(s)"), "{t}");
+    assert!(t.contains("0 error(s), 17 warning(s), 8 note(s)"), "{t}");
 }
 
 #[test]

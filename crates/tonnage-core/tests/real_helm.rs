@@ -95,6 +95,8 @@ struct Total {
 #[derive(Debug, Deserialize)]
 struct Keys {
     reads: Vec<String>,
+    #[serde(default)]
+    dead: Vec<String>,
 }
 
 fn q(s: &str) -> Quantity {
@@ -393,4 +395,29 @@ fn old_paths_are_never_keys_the_chart_reads() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The chart audit reads the probed key index embedded by `build.rs` (the dead-setting rule):
+/// it is `keys.yaml` as recorded, for every chart that has one, and nothing for the others.
+#[test]
+fn the_audit_embeds_every_probed_key_index() {
+    let catalog = Catalog::builtin();
+    for chart in &catalog.charts {
+        let embedded = &tonnage_core::catalog::audit_facts::facts(&chart.id).keys;
+        match std::fs::read_to_string(data_dir().join(&chart.id).join("keys.yaml")) {
+            Ok(text) => {
+                let keys: Keys = serde_yaml::from_str(&text).unwrap();
+                let e = embedded
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{}: no keys", chart.id));
+                assert_eq!(
+                    (&e.reads, &e.dead),
+                    (&keys.reads, &keys.dead),
+                    "{}",
+                    chart.id
+                );
+            }
+            Err(_) => assert!(embedded.is_none(), "{}", chart.id),
+        }
+    }
 }

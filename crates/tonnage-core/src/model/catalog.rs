@@ -239,7 +239,7 @@ pub struct Security {
 
 /// A condition on a value (`enabled_when`): the value at `path` equals `equals`, or differs from
 /// `not_equals` (an absent value differs from everything).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnabledWhen {
     pub path: String,
@@ -716,9 +716,53 @@ pub struct GuideClaim {
     /// figure and the difference in totals).
     #[serde(default)]
     pub component: Option<String>,
-    /// Which figure: `replicas` or `storage` (per replica).
+    /// Which figure: `replicas` or `storage` (per replica) of `component`, or `totals` (the
+    /// chart's totals at baseline, against the guide's `totals`).
     #[serde(default)]
     pub figure: Option<String>,
+    /// The guide's totals, for `figure: totals` (e.g. a table's Total row).
+    #[serde(default)]
+    pub totals: Option<GuideTotals>,
+    /// Conditions on the values in effect that must all hold for the claim to apply (e.g. the
+    /// manifest it is about is applied); empty: always.
+    #[serde(default)]
+    pub when: Vec<EnabledWhen>,
+    /// What the hardening overlay adds that delivers the guide's words (e.g. the missing
+    /// PodDisruptionBudgets): the audit offers it as the fix. Absent: no overlay delivers it.
+    #[serde(default)]
+    pub hardening: Option<String>,
+}
+
+/// The totals a guide states for an environment (Kubernetes quantities, as the guide gives them;
+/// a figure it leaves out is absent). The audit compares them with the plan's baseline totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuideTotals {
+    #[serde(default)]
+    pub replicas: Option<i64>,
+    #[serde(default)]
+    pub cpu_requests: Option<String>,
+    #[serde(default)]
+    pub cpu_limits: Option<String>,
+    #[serde(default)]
+    pub memory_requests: Option<String>,
+    #[serde(default)]
+    pub memory_limits: Option<String>,
+    #[serde(default)]
+    pub storage: Option<String>,
+}
+
+impl GuideTotals {
+    /// The quantities with their names, in the order the audit prints them.
+    pub fn quantities(&self) -> [(&'static str, Option<&str>); 5] {
+        [
+            ("cpu_requests", self.cpu_requests.as_deref()),
+            ("cpu_limits", self.cpu_limits.as_deref()),
+            ("memory_requests", self.memory_requests.as_deref()),
+            ("memory_limits", self.memory_limits.as_deref()),
+            ("storage", self.storage.as_deref()),
+        ]
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1448,14 +1492,49 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                 ));
             }
         }
-        if let Some(f) = &c.figure {
-            if !matches!(f.as_str(), "replicas" | "storage") || c.component.is_none() {
+        if c.hardening.as_deref().is_some_and(|h| h.trim().is_empty()) {
+            return Err(err(
+                file,
+                format!("claims[{i}].hardening"),
+                "must say what the hardening overlay adds",
+            ));
+        }
+        match (c.figure.as_deref(), &c.totals) {
+            (Some("totals"), Some(t)) if c.component.is_none() => {
+                for (name, q) in t.quantities() {
+                    if let Some(Err(e)) = q.map(crate::base::quantity::parse) {
+                        return Err(err(
+                            file,
+                            format!("claims[{i}].totals.{name}"),
+                            e.to_string(),
+                        ));
+                    }
+                }
+            }
+            (Some("totals"), _) => {
                 return Err(err(
                     file,
                     format!("claims[{i}].figure"),
-                    format!("{f:?}: expected replicas or storage, with a component"),
+                    "totals: needs `totals` and no component",
                 ));
             }
+            (_, Some(_)) => {
+                return Err(err(
+                    file,
+                    format!("claims[{i}].totals"),
+                    "only with figure: totals",
+                ));
+            }
+            (Some(f), None) => {
+                if !matches!(f, "replicas" | "storage") || c.component.is_none() {
+                    return Err(err(
+                        file,
+                        format!("claims[{i}].figure"),
+                        format!("{f:?}: expected replicas or storage, with a component"),
+                    ));
+                }
+            }
+            (None, None) => {}
         }
     }
     for (i, a) in chart.assumptions.iter().enumerate() {

@@ -14,10 +14,10 @@ use serde_yaml::Value;
 
 use super::{fix, is_production, set, Ctx, Evidence, Fix, Severity};
 use crate::base::quantity::{human_bytes, human_cpu};
-use crate::base::values::{display_value, lookup, quantity_of};
+use crate::base::values::{display_value, leaf_paths, lookup, quantity_of};
 use crate::configuration::config::{Layer, Origin};
-use crate::model::catalog::audit_facts::{self, DeadIntent};
-use crate::model::catalog::{Chart, GuideClaim};
+use crate::model::catalog::audit_facts::{self, DeadIntent, ProbedKeys};
+use crate::model::catalog::{path_covers, Chart, GuideClaim, GuideTotals};
 
 /// The hardening overlay's words, the fix of the missing-safety rules.
 const HARDENING: &str = "the hardening overlay (issue 21: patches over the chart's rendered \
@@ -26,6 +26,7 @@ const HARDENING: &str = "the hardening overlay (issue 21: patches over the chart
 /// Run every audit rule on the context (after the review's rules, whose findings it reads).
 pub(super) fn run(ctx: &mut Ctx<'_>) {
     dead_settings(ctx);
+    unread_settings(ctx);
     guide_vs_chart(ctx);
     required_values(ctx);
     rwo_volumes(ctx);
@@ -189,17 +190,6 @@ fn dead_settings(ctx: &mut Ctx<'_>) {
                 Some(i) => dead_fix(ctx, chart, i, &value),
                 None => (None, String::new(), true),
             };
-            // A warning while what the key meant is not what the chart does.
-            let severity = if delivered {
-                Severity::Info
-            } else {
-                Severity::Warning
-            };
-            let message = format!(
-                "{dead}={} is {} but no template of the chart reads it",
-                one_line(&value),
-                ev.origin
-            );
             let explanation = match intent {
                 Some(i) => format!(
                     "The setting has no effect: {}.{note} Source: the real chart ({}).",
@@ -212,16 +202,206 @@ fn dead_settings(ctx: &mut Ctx<'_>) {
                     real_chart(chart)
                 ),
             };
-            ctx.push_evidence(
-                severity,
-                "dead-setting",
-                &chart.id,
-                None,
-                message,
-                explanation,
-                fix_,
-                vec![ev],
+            push_dead(ctx, chart, &value, ev, delivered, explanation, fix_);
+        }
+    }
+}
+
+/// A `dead-setting` finding about the key of `ev`: a warning while what the key meant is not
+/// what the chart does, a note otherwise.
+fn push_dead(
+    ctx: &mut Ctx<'_>,
+    chart: &Chart,
+    value: &Value,
+    ev: Evidence,
+    delivered: bool,
+    explanation: String,
+    fix_: Option<Fix>,
+) {
+    let message = format!(
+        "{}={} is {} but no template of the chart reads it",
+        ev.key,
+        one_line(value),
+        ev.origin
+    );
+    let severity = if delivered {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    ctx.push_evidence(
+        severity,
+        "dead-setting",
+        &chart.id,
+        None,
+        message,
+        explanation,
+        fix_,
+        vec![ev],
+    );
+}
+
+/// Where a set key stands in the chart's probed key index.
+enum Unread {
+    /// The probe changed this key (or every key below it) and nothing moved.
+    Probed,
+    /// The chart declares no such key; the templates read `parent` key by key (its key
+    /// `sibling` moves nothing) and none of their undeclared reads is it.
+    Undeclared { parent: String, sibling: String },
+    /// A path of an earlier Tonnage catalog (`moved` or `removed`), which no template reads.
+    Old { why: String },
+}
+
+/// A path with every list index written `[]`, so that a path into any element matches the
+/// probe's (which names the elements of the files it read: `hosts[0].host`).
+fn any_index(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for ch in path.chars() {
+        match ch {
+            '[' => {
+                in_index = true;
+                out.push_str("[]");
+            }
+            ']' if in_index => in_index = false,
+            _ if in_index => {}
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// The path of the map holding `path`'s last key (`a.b` of `a.b.c`, `a` of `a[0]`).
+fn parent_of(path: &str) -> Option<&str> {
+    path.rfind(['.', '[']).map(|i| &path[..i])
+}
+
+/// Whether no template of `chart` reads the set key `path`, by the probed key index: `None`
+/// when it is read, when the index cannot tell (a key of a subchart the probe did not render
+/// key by key, a map the templates may print whole such as labels or annotations), or when
+/// the chart was never probed.
+fn unread(chart: &Chart, keys: &ProbedKeys, path: &str) -> Option<Unread> {
+    let p = any_index(path);
+    let touches = |k: &String| {
+        let k = any_index(k);
+        path_covers(&k, &p) || path_covers(&p, &k)
+    };
+    if keys.reads.iter().any(touches) || chart.template_reads.iter().any(|k| path_covers(k, path)) {
+        return None;
+    }
+    if keys.dead.iter().any(touches) {
+        return Some(Unread::Probed);
+    }
+    if let Some((_, why)) = chart.migrate(path) {
+        return Some(Unread::Old {
+            why: why.to_string(),
+        });
+    }
+    // Not a key the probe saw. Below a subchart, its own templates read keys the parent's files
+    // never set: unknown. Elsewhere the catalog lists every key the templates read that the
+    // values do not declare (`template_reads`), so the key is unread where the nearest map the
+    // probe saw is read key by key: one of its keys moves nothing (a map printed whole, such as
+    // labels, moves with every key).
+    if chart.subchart_of(path).is_some() {
+        return None;
+    }
+    let mut at = p.as_str();
+    while let Some(parent) = parent_of(at) {
+        let below = |k: &String| path_covers(parent, &any_index(k));
+        if keys.reads.iter().any(below) || keys.dead.iter().any(below) {
+            let sibling = keys
+                .dead
+                .iter()
+                .find(|d| parent_of(&any_index(d)) == Some(parent))?;
+            return Some(Unread::Undeclared {
+                parent: parent.to_string(),
+                sibling: sibling.clone(),
+            });
+        }
+        at = parent;
+    }
+    None
+}
+
+/// Every values path the configuration sets in `chart` beyond its values.yaml: the environment
+/// overlay's leaves and the overrides' (lists whole), sorted.
+fn set_paths(ctx: &Ctx<'_>, chart: &Chart) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(env) = chart.environment(&ctx.config.env) {
+        out.extend(leaf_paths(&env.values));
+    }
+    for (path, v) in ctx.config.overrides.get(&chart.id).into_iter().flatten() {
+        match leaf_paths(v).as_slice() {
+            [] => out.push(path.clone()),
+            below => out.extend(below.iter().map(|b| {
+                if b.starts_with('[') {
+                    format!("{path}{b}")
+                } else {
+                    format!("{path}.{b}")
+                }
+            })),
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Dead settings beyond the catalog's `dead` list: every key the preset, an imported file, a
+/// link or the user sets that the probed key index says no template reads.
+fn unread_settings(ctx: &mut Ctx<'_>) {
+    for chart in stacks(ctx) {
+        let facts = audit_facts::facts(&chart.id);
+        let Some(keys) = &facts.keys else {
+            continue;
+        };
+        for path in set_paths(ctx, chart) {
+            // The catalog's dead keys have their own finding (with what they meant).
+            if chart.is_dead(&path) || ctx.config.source_of(chart, &path) == Layer::Chart {
+                continue;
+            }
+            let Some(value) = ctx.get(&chart.id, &path).cloned() else {
+                continue;
+            };
+            let Some(why) = unread(chart, keys, &path) else {
+                continue;
+            };
+            let what = match &why {
+                Unread::Probed => format!(
+                    "real Helm renders the chart the same with the key changed (the probe of every preset and the recorded override cases, \
+                     tests/data/real-helm/{}/keys.yaml)",
+                    chart.id
+                ),
+                Unread::Old { why } => format!(
+                    "it is a path of an earlier Tonnage catalog ({})",
+                    why.trim_end_matches('.')
+                ),
+                Unread::Undeclared { parent, sibling } => format!(
+                    "the chart's values declare no such key, it is none \
+                     of the keys the templates read without declaring them, and the templates \
+                     read {parent} key by key (changing {sibling} moves nothing)"
+                ),
+            };
+            // A known rename (the catalog's `moved`): the key the chart reads for it.
+            let intent = chart.migrate(&path).and_then(|(to, why)| {
+                Some(DeadIntent {
+                    dead: path.clone(),
+                    reads: Some(to?),
+                    value: None,
+                    why: why.to_string(),
+                })
+            });
+            let (fix_, note, delivered) = match &intent {
+                Some(i) => dead_fix(ctx, chart, i, &value),
+                None => (None, String::new(), true),
+            };
+            let ev = ctx.evidence(chart, &path, &format!("no template reads it: {what}"));
+            let explanation = format!(
+                "The setting has no effect: {what}.{note} Source: the real chart ({}), probed \
+                 with real Helm.",
+                real_chart(chart)
             );
+            push_dead(ctx, chart, &value, ev, delivered, explanation, fix_);
         }
     }
 }
@@ -321,14 +501,26 @@ fn guide_vs_chart(ctx: &mut Ctx<'_>) {
             if c.env.as_deref().is_some_and(|e| e != env) {
                 continue;
             }
-            let (figures, severity) = match (&c.guide_value, &c.chart_value) {
-                (Some(g), Some(h)) => (
+            let applies = ctx
+                .values
+                .get(&chart.id)
+                .is_some_and(|values| c.when.iter().all(|w| w.holds_in(values)));
+            if !applies {
+                continue;
+            }
+            let (figures, severity, plan_part) = match (&c.totals, &c.guide_value, &c.chart_value) {
+                (Some(t), _, _) => totals_difference(ctx, chart, t),
+                (None, Some(g), Some(h)) => (
                     format!(": the guide says {g}, the chart gives {h}"),
                     Severity::Warning,
+                    plan_difference(ctx, chart, c),
                 ),
-                _ => (String::new(), Severity::Info),
+                _ => (
+                    String::new(),
+                    Severity::Info,
+                    plan_difference(ctx, chart, c),
+                ),
             };
-            let plan_part = plan_difference(ctx, chart, c);
             let ev = Evidence {
                 key: c.path.clone().unwrap_or_else(|| "-".into()),
                 value: c
@@ -363,11 +555,112 @@ fn guide_vs_chart(ctx: &mut Ctx<'_>) {
                     c.chart.trim_end_matches('.'),
                     real_chart(chart)
                 ),
-                None,
+                c.hardening
+                    .as_deref()
+                    .and_then(|h| words(format!("{h} with {HARDENING}"))),
                 vec![ev],
             );
         }
     }
+}
+
+/// One figure of a guide's totals beside the plan's, in the figure's unit.
+struct TotalRow {
+    what: &'static str,
+    guide: i64,
+    plan: i64,
+    show: fn(i64) -> String,
+}
+
+/// A guide's totals (`figure: totals`) against the chart's baseline totals in the plan: the
+/// message's figures, the severity (a warning when one differs) and the explanation's part with
+/// the difference.
+fn totals_difference(ctx: &Ctx<'_>, chart: &Chart, t: &GuideTotals) -> (String, Severity, String) {
+    let Some((_, totals)) = ctx
+        .plan
+        .stack_totals()
+        .into_iter()
+        .find(|(id, _)| id == &chart.id)
+    else {
+        return (String::new(), Severity::Info, String::new());
+    };
+    let b = totals.baseline;
+    let mut rows: Vec<TotalRow> = Vec::new();
+    if let Some(n) = t.replicas {
+        rows.push(TotalRow {
+            what: "pods",
+            guide: n,
+            plan: b.replicas,
+            show: |n| n.to_string(),
+        });
+    }
+    for (name, q) in t.quantities() {
+        let Some(q) = q.and_then(|s| crate::base::quantity::parse(s).ok()) else {
+            continue;
+        };
+        let (cpu, bytes) = (q.milli_value(), q.value());
+        rows.push(match name {
+            "cpu_requests" => TotalRow {
+                what: "CPU requested",
+                guide: cpu,
+                plan: b.requests.cpu_millicores,
+                show: human_cpu,
+            },
+            "cpu_limits" => TotalRow {
+                what: "CPU limit",
+                guide: cpu,
+                plan: b.limits.cpu_millicores,
+                show: human_cpu,
+            },
+            "memory_requests" => TotalRow {
+                what: "memory requested",
+                guide: bytes,
+                plan: b.requests.memory_bytes,
+                show: human_bytes,
+            },
+            "memory_limits" => TotalRow {
+                what: "memory limit",
+                guide: bytes,
+                plan: b.limits.memory_bytes,
+                show: human_bytes,
+            },
+            _ => TotalRow {
+                what: "storage",
+                guide: bytes,
+                plan: b.storage_bytes,
+                show: human_bytes,
+            },
+        });
+    }
+    let list = |pick: fn(&TotalRow) -> i64| {
+        rows.iter()
+            .map(|r| format!("{} {}", (r.show)(pick(r)), r.what))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let differs: Vec<String> = rows
+        .iter()
+        .filter(|r| r.guide != r.plan)
+        .map(|r| {
+            let d = r.plan.saturating_sub(r.guide);
+            let sign = if d < 0 { "-" } else { "+" };
+            format!("{sign}{} {}", (r.show)(d.saturating_abs()), r.what)
+        })
+        .collect();
+    let (severity, diff) = if differs.is_empty() {
+        (Severity::Info, "the same".to_string())
+    } else {
+        (Severity::Warning, differs.join(", "))
+    };
+    (
+        format!(
+            ": the guide's total is {}, the plan's {}",
+            list(|r| r.guide),
+            list(|r| r.plan)
+        ),
+        severity,
+        format!(" The plan's total at baseline, less the guide's: {diff}."),
+    )
 }
 
 /// " The plan: ...; the guide's figure would add ... ." for a claim about a workload figure.
@@ -918,6 +1211,139 @@ mod tests {
         assert!(with(&run(&["caracal"], "dev", &[]), "dead-setting").is_empty());
     }
 
+    /// A configuration saved with overrides Tonnage's checks no longer accept (an older
+    /// autosave): the only way a key the chart does not declare is set.
+    fn saved(stack: &str, env: &str, overrides: &str) -> Configuration {
+        serde_json::from_str(&format!(
+            r#"{{"stacks":["{stack}"],"env":"{env}","overrides":{{"{stack}":{overrides}}},"options":{{}}}}"#
+        ))
+        .unwrap()
+    }
+
+    /// Dead settings from the probed key index, beyond the catalog's `dead` list.
+    #[test]
+    fn dead_setting_from_the_probed_key_index() {
+        // A key the chart declares and the probe found dead, set by the user: no key reads the
+        // password (the pod takes it from the existing Secret), so no fix.
+        let f = run(
+            &["rhesis"],
+            "prod",
+            &["database.postgresql.auth.password=s3cret"],
+        );
+        let hits = about(&f, "dead-setting", "database.postgresql.auth.password");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        let ev = &hits[0].evidence[0];
+        assert_eq!(ev.origin, "set by you");
+        assert!(ev
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("real-helm/rhesis/keys.yaml"));
+        assert!(hits[0].fix.is_none());
+        // The preset's own file: values-local.yaml sets secrets.enabled, which only a helper
+        // no template includes reads.
+        let f = run(&["rhesis"], "local", &[]);
+        assert_eq!(about(&f, "dead-setting", "secrets.enabled").len(), 1);
+        // Not triggered: keys the templates read (set by the user or the preset), the catalog's
+        // own dead keys (one finding each, from the `dead` list), a label in a map the templates
+        // print whole, a key of a subchart the probe did not render key by key.
+        let f = run(&["rhesis"], "prod", &["backend.replicas=4"]);
+        assert!(about(&f, "dead-setting", "backend.replicas").is_empty());
+        assert!(
+            with(&f, "dead-setting").is_empty(),
+            "{:?}",
+            with(&f, "dead-setting")
+        );
+        let f = run(&["cauldron-infra"], "prod", &[]);
+        assert_eq!(about(&f, "dead-setting", "qdrant.replicaCount").len(), 1);
+        let sets = [
+            "global.labels.team=payments",
+            "postgresql.primary.nodeSelector.zone=a",
+        ];
+        let f = run(&["cauldron-infra"], "dev", &sets);
+        for p in ["global.labels.team", "postgresql.primary.nodeSelector.zone"] {
+            assert!(about(&f, "dead-setting", p).is_empty(), "{p}");
+        }
+        // A chart never probed (Caracal's raw manifests) has only its catalog dead keys.
+        assert!(audit_facts::facts("caracal").keys.is_none());
+        assert!(audit_facts::facts("rhesis").keys.is_some());
+    }
+
+    /// A key the chart does not declare, in a map its templates read key by key, and an earlier
+    /// catalog's path with the key the chart reads for it.
+    #[test]
+    fn dead_setting_undeclared_and_renamed_keys() {
+        let c = saved("cauldron-infra", "dev", r#"{"qdrant.replicas":2}"#);
+        let f = review_with_audit(cat(), &c);
+        let hits = about(&f, "dead-setting", "qdrant.replicas");
+        assert_eq!(hits.len(), 1, "{:?}", with(&f, "dead-setting"));
+        assert!(
+            hits[0].evidence[0]
+                .chart
+                .as_deref()
+                .unwrap()
+                .contains("read qdrant key by key (changing qdrant.replicaCount moves nothing)"),
+            "{:?}",
+            hits[0].evidence
+        );
+        // A map printed whole (labels), or one whose every key is read: the index cannot tell.
+        let c = saved(
+            "cauldron-infra",
+            "dev",
+            r#"{"global.labels.team":"x","qdrant.persistence.class":"ssd"}"#,
+        );
+        assert!(with(&review_with_audit(cat(), &c), "dead-setting")
+            .iter()
+            .all(|h| h.evidence[0].key.starts_with("global.environment")
+                || h.evidence[0].key.starts_with("postgresql.persistence")));
+        // The old name of Frappe's web replicas: the fix sets the chart's key.
+        let c = saved("cauldron-frappe", "dev", r#"{"web.replicaCount":3}"#);
+        let f = review_with_audit(cat(), &c);
+        let hits = about(&f, "dead-setting", "web.replicaCount");
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].severity, Severity::Warning);
+        assert!(hits[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("earlier Tonnage catalog (replicas of cauldron-frappe-web)"));
+        let fix = hits[0].fix.as_ref().unwrap();
+        assert_eq!(
+            fix.sets,
+            vec![set(
+                "cauldron-frappe",
+                "frappe.replicas.web",
+                Value::Number(3.into())
+            )]
+        );
+        // Once the chart's key holds it: a note, no fix.
+        let mut c = c;
+        super::super::apply_fix(cat(), &mut c, fix).unwrap();
+        let again = about(
+            &review_with_audit(cat(), &c),
+            "dead-setting",
+            "web.replicaCount",
+        )
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].severity, Severity::Info);
+        assert!(again[0].fix.is_none());
+    }
+
+    #[test]
+    fn any_index_and_parent_of() {
+        assert_eq!(
+            any_index("ingress.hosts[12].paths[0].path"),
+            "ingress.hosts[].paths[].path"
+        );
+        assert_eq!(any_index("a.b"), "a.b");
+        assert_eq!(parent_of("a.b.c"), Some("a.b"));
+        assert_eq!(parent_of("a[0]"), Some("a"));
+        assert_eq!(parent_of("a"), None);
+    }
+
     /// A dead key of cauldron-infra that dev leaves alone (not in the catalog's `removed`, so a
     /// link keeps it), and a value for it.
     const DEAD: &str = "global.imagePullPolicy";
@@ -1171,6 +1597,104 @@ mod tests {
         assert!(with(&dev, "guide-vs-chart")
             .iter()
             .all(|h| !h.message.contains("(qdrant-replicas)")));
+    }
+
+    /// A guide's Total row against the plan's totals: the guide's, the plan's and the
+    /// difference; quiet in another environment, and a note once the plan equals the guide.
+    #[test]
+    fn guide_totals_beside_the_plans() {
+        let f = run(&["rhesis"], "prod", &[]);
+        let hits: Vec<_> = with(&f, "guide-vs-chart")
+            .into_iter()
+            .filter(|h| h.message.contains("(prod-total-row)"))
+            .collect();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].severity, Severity::Warning);
+        assert!(
+            hits[0]
+                .message
+                .contains("the guide's total is 12 pods, 6.5 cores CPU requested"),
+            "{}",
+            hits[0].message
+        );
+        assert!(hits[0]
+            .message
+            .contains("the plan's 12 pods, 8 cores CPU requested"));
+        assert!(
+            hits[0]
+                .explanation
+                .contains("less the guide's: +1.5 cores CPU requested, +4 cores CPU limit"),
+            "{}",
+            hits[0].explanation
+        );
+        // The plan follows the configuration: one worker less is 0.5 cores less.
+        let f = run(&["rhesis"], "prod", &["worker.replicas=4"]);
+        let h = with(&f, "guide-vs-chart")
+            .into_iter()
+            .find(|h| h.message.contains("(prod-total-row)"))
+            .unwrap();
+        assert!(
+            h.explanation.contains("+1 core CPU requested"),
+            "{}",
+            h.explanation
+        );
+        // Not shown in another environment.
+        let dev = run(&["rhesis"], "dev", &[]);
+        assert!(with(&dev, "guide-vs-chart")
+            .iter()
+            .all(|h| !h.message.contains("(prod-total-row)")));
+        // Figures the plan meets (prod's pods and storage): a note.
+        let c = config(&["rhesis"], "prod", &[]);
+        let t = crate::model::catalog::GuideTotals {
+            replicas: Some(12),
+            storage: Some("110Gi".into()),
+            ..Default::default()
+        };
+        let ctx = super::super::Ctx::new(cat(), &c);
+        let chart = cat().chart("rhesis").unwrap();
+        let (msg, sev, diff) = totals_difference(&ctx, chart, &t);
+        assert_eq!(sev, Severity::Info, "{msg}");
+        assert!(diff.contains("the same"), "{diff}");
+    }
+
+    /// A claim the hardening overlay delivers offers it as the fix (words: nothing to set).
+    #[test]
+    fn guide_claim_with_the_hardening_fix() {
+        let f = run(&["caracal"], "prod", &[]);
+        let pdb: Vec<_> = with(&f, "guide-vs-chart")
+            .into_iter()
+            .filter(|h| h.message.contains("(pod-disruption-budgets)"))
+            .collect();
+        assert_eq!(pdb.len(), 1);
+        assert_eq!(pdb[0].severity, Severity::Warning);
+        let fix = pdb[0].fix.as_ref().unwrap();
+        assert!(fix.sets.is_empty() && fix.label.contains("hardening overlay"));
+        assert!(pdb[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("k8s/pdb.yaml holds two budgets"));
+        // A claim no overlay delivers has no fix; prod's recommendations are not shown in dev.
+        let graf = with(&f, "guide-vs-chart")
+            .into_iter()
+            .find(|h| h.message.contains("(grafana-dashboards)"))
+            .unwrap();
+        assert!(graf.fix.is_none());
+        let dev = run(&["caracal"], "dev", &[]);
+        assert!(with(&dev, "guide-vs-chart")
+            .iter()
+            .all(|h| !h.message.contains("(pod-disruption-budgets)")));
+        // A claim with `when`: only while the manifest it is about is applied.
+        let version = |f: &[Finding]| {
+            with(f, "guide-vs-chart")
+                .iter()
+                .filter(|h| h.message.contains("(kubernetes-version)"))
+                .count()
+        };
+        assert_eq!(version(&f), 1);
+        assert_eq!(version(&dev), 0);
+        let off = run(&["caracal"], "prod", &["gateway.autoscaling.enabled=false"]);
+        assert_eq!(version(&off), 0);
     }
 
     #[test]

@@ -110,7 +110,21 @@ pub struct ChartAudit {
     pub refuses: Vec<Refusal>,
 }
 
-/// What the audit reads of one chart: its guide claims and its `audit` section.
+/// The values keys real Helm's probe found the chart's templates read, and those it found dead
+/// (`tests/data/real-helm/<chart>/keys.yaml`, written by `scripts/record-real-helm --keys`:
+/// every leaf of the chart's values and environment files changed one at a time, rendered, and
+/// compared). A path of a list's element is written with its index (`hosts[0].host`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbedKeys {
+    #[serde(default)]
+    pub reads: Vec<String>,
+    #[serde(default)]
+    pub dead: Vec<String>,
+}
+
+/// What the audit reads of one chart: its guide claims, its `audit` section and, where the
+/// chart's keys were probed, the key index (`build.rs` adds it from the probe's file).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFacts {
@@ -118,6 +132,8 @@ pub struct AuditFacts {
     pub claims: Vec<GuideClaim>,
     #[serde(default)]
     pub audit: ChartAudit,
+    #[serde(default)]
+    pub keys: Option<ProbedKeys>,
 }
 
 /// The facts of the embedded catalog, by chart id, read once from the JSON `build.rs` writes.
@@ -159,6 +175,7 @@ pub fn facts(chart_id: &str) -> &'static AuditFacts {
             no_anti_affinity: Vec::new(),
             refuses: Vec::new(),
         },
+        keys: None,
     };
     FACTS
         .get_or_init(|| {
@@ -174,8 +191,9 @@ pub fn facts(chart_id: &str) -> &'static AuditFacts {
         .unwrap_or(&EMPTY)
 }
 
-/// Check a chart's `audit` section: every path is one the chart knows, every component exists,
-/// every dead intent names a `dead` key, every text is non-empty.
+/// Check a chart's `audit` section (and its claims' `when` conditions): every path is one the
+/// chart knows, every component exists, every dead intent names a `dead` key, every text is
+/// non-empty.
 pub fn validate(file: &str, chart: &Chart) -> Result<(), CatalogError> {
     let a = &chart.audit;
     let e = |at: String, problem: String| CatalogError {
@@ -271,6 +289,16 @@ pub fn validate(file: &str, chart: &Chart) -> Result<(), CatalogError> {
             let at = format!("audit.{name}[{i}]");
             component(format!("{at}.component"), &l.component)?;
             text(format!("{at}.why"), &l.why)?;
+        }
+    }
+    for (i, c) in chart.claims.iter().enumerate() {
+        for (k, w) in c.when.iter().enumerate() {
+            if !known(&w.path) {
+                return Err(e(
+                    format!("claims[{i}].when[{k}].path"),
+                    format!("unknown path {:?}", w.path),
+                ));
+            }
         }
     }
     for (i, r) in a.refuses.iter().enumerate() {
