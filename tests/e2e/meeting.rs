@@ -59,7 +59,7 @@ async fn screens_for_the_review_meeting() {
         // The page never scrolls sideways; header buttons keep their label on one line.
         let fits = eval(
             &s,
-            "return document.documentElement.scrollWidth <= window.innerWidth + 1 && \
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth && \
              [...document.querySelectorAll('.toolbar button')].every(b => b.getClientRects().length === 1 && b.offsetHeight < 48)",
         )
         .await;
