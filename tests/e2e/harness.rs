@@ -206,8 +206,18 @@ impl Session {
         Session::with_server(Server::start(Serve::default()), width, height).await
     }
 
+    /// A browser window of `width` x `height` whose system asks for the dark colour scheme
+    /// (`prefers-color-scheme: dark`), on `dist/`.
+    pub async fn start_dark(width: u32, height: u32) -> Session {
+        Session::launch(Server::start(Serve::default()), width, height, true).await
+    }
+
     /// A browser window of `width` x `height` on `server`.
     pub async fn with_server(server: Server, width: u32, height: u32) -> Session {
+        Session::launch(server, width, height, false).await
+    }
+
+    async fn launch(server: Server, width: u32, height: u32, dark: bool) -> Session {
         let driver = Driver::start();
         let profile = std::env::temp_dir().join(format!(
             "tonnage-browser-{}-{}",
@@ -219,7 +229,7 @@ impl Session {
         std::fs::create_dir_all(&downloads).expect("downloads dir");
         let chromium =
             std::env::var("TONNAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let caps = serde_json::json!({
+        let mut caps = serde_json::json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
@@ -238,6 +248,19 @@ impl Session {
                 ]
             }
         });
+        // Headless Chromium keeps a window at least 500 px wide: a phone's width is emulated
+        // (its viewport and device-width, as on the phone), or the "390 px" page would be 500.
+        if width < 500 {
+            caps["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 }
+            });
+        }
+        if dark {
+            caps["goog:chromeOptions"]["args"]
+                .as_array_mut()
+                .expect("args")
+                .push("--force-dark-mode".into());
+        }
         let serde_json::Value::Object(caps) = caps else {
             unreachable!()
         };
