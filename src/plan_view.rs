@@ -280,15 +280,18 @@ fn plan_row(c: &ComponentPlan) -> PlanRow {
             fig("limits.cpu", display_cores(c.limits.cpu_millicores)),
             fig("requests.memory", display_bytes(c.requests.memory_bytes)),
             fig("limits.memory", display_bytes(c.limits.memory_bytes)),
-            fig(
-                "storage",
-                if c.storage_bytes > 0 {
-                    display_bytes(c.storage_bytes)
-                } else {
-                    "–".into()
-                },
-            ),
+            fig("storage", storage_text(c.storage_bytes)),
         ],
+    }
+}
+
+/// A component's storage in the tables: a dash when it keeps none (the plan table and Compare
+/// say it alike).
+pub(crate) fn storage_text(bytes: i64) -> String {
+    if bytes > 0 {
+        display_bytes(bytes)
+    } else {
+        "–".into()
     }
 }
 
