@@ -632,3 +632,76 @@ pub async fn print_to_pdf(s: &Session, name: &str) -> String {
     assert!(status.success());
     String::from_utf8_lossy(&out.stdout).to_string()
 }
+
+/// Words that overlap other words in `target/e2e-screenshots/<name>.pdf` (from `pdftotext
+/// -bbox`: each word's box per page), as "page N: a / b": text printed over text, as where a
+/// table's last rows and its footnotes met at a page break. Two words overlap when their boxes
+/// share more than a third of the smaller one.
+pub fn pdf_overlapping_words(name: &str) -> Vec<String> {
+    let html = pdftotext(name, "-bbox");
+    let attr = |tag: &str, key: &str| -> f64 {
+        let at = tag.find(&format!("{key}=\"")).expect("attribute") + key.len() + 2;
+        tag[at..]
+            .split('"')
+            .next()
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0.0)
+    };
+    let mut found = Vec::new();
+    for (page, body) in html.split("<page ").skip(1).enumerate() {
+        let words: Vec<(f64, f64, f64, f64, String)> = body
+            .split("<word ")
+            .skip(1)
+            .map(|w| {
+                let (tag, rest) = w.split_once('>').unwrap_or((w, ""));
+                let text = rest.split("</word>").next().unwrap_or("").to_string();
+                (
+                    attr(tag, "xMin"),
+                    attr(tag, "yMin"),
+                    attr(tag, "xMax"),
+                    attr(tag, "yMax"),
+                    text,
+                )
+            })
+            .collect();
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                let w = a.2.min(b.2) - a.0.max(b.0);
+                let h = a.3.min(b.3) - a.1.max(b.1);
+                if w <= 0.0 || h <= 0.0 {
+                    continue;
+                }
+                let smaller = ((a.2 - a.0) * (a.3 - a.1)).min((b.2 - b.0) * (b.3 - b.1));
+                if w * h > smaller / 3.0 {
+                    found.push(format!("page {}: {} / {}", page + 1, a.4, b.4));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The text of each page of `target/e2e-screenshots/<name>.pdf` (pdftotext -layout).
+pub fn pdf_pages(name: &str) -> Vec<String> {
+    pdftotext(name, "-layout")
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `pdftotext <mode>` of `target/e2e-screenshots/<name>.pdf`.
+fn pdftotext(name: &str, mode: &str) -> String {
+    let pdf = root()
+        .join("target")
+        .join("e2e-screenshots")
+        .join(format!("{name}.pdf"));
+    let out = Command::new("pdftotext")
+        .arg(mode)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
