@@ -183,7 +183,8 @@ async fn compare_body(open: RwSignal<bool>) -> AnyView {
                                 let a = r.a.as_ref().map(f).unwrap_or_else(|| "–".into());
                                 let b = r.b.as_ref().map(f).unwrap_or_else(|| "–".into());
                                 let ch = r.changed.contains(&field);
-                                view! { <td class:changed=ch>{if ch { format!("{a} → {b}") } else { b }}</td> }
+                                // A changed figure breaks at its arrow, never inside a figure.
+                                view! { <td class:changed=ch>{ch.then(|| view! { <span class="from">{format!("{a} →")}</span> " " })}<span class="to">{b}</span></td> }
                             };
                             let reps = |x: &tonnage_core::plan::ComponentPlan| if !x.enabled { "off".to_string() } else if x.replicas.baseline == x.replicas.peak { x.replicas.baseline.to_string() } else { format!("{}–{}", x.replicas.baseline, x.replicas.peak) };
                             let ch_enabled = r.changed.contains(&"enabled");
@@ -199,7 +200,7 @@ async fn compare_body(open: RwSignal<bool>) -> AnyView {
                                     {cell("limits.cpu", &|x| display_cores(x.limits.cpu_millicores))}
                                     {cell("requests.memory", &|x| display_bytes(x.requests.memory_bytes))}
                                     {cell("limits.memory", &|x| display_bytes(x.limits.memory_bytes))}
-                                    {cell("storage", &|x| display_bytes(x.storage_bytes))}
+                                    {cell("storage", &|x| crate::plan_view::storage_text(x.storage_bytes))}
                                 </tr>
                             }
                         }).collect_view()}

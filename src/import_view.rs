@@ -154,7 +154,7 @@ async fn import_body(_open: RwSignal<bool>) -> AnyView {
                     let report2 = report.clone();
                     view! {
                         <div class="import-report" data-testid="import-report" data-value=n.to_string()>
-                            <p>{format!("{n} value{} differ from {base} and would become overrides; {} equal {base}.", if n == 1 { "" } else { "s" }, report.unchanged, base = if report.mode == ImportMode::Merge { "the current configuration" } else { "the preset" })}</p>
+                            <p>{format!("{} from {base} and would become overrides; {} {base}.", if n == 1 { "1 value differs".to_string() } else { format!("{n} values differ") }, if report.unchanged == 1 { "1 equals".to_string() } else { format!("{} equal", report.unchanged) }, base = if report.mode == ImportMode::Merge { "the current configuration" } else { "the preset" })}</p>
                             <ul>{report.overrides.iter().map(|(p, v)| view! { <li><code>{p.clone()}</code> " = " {display_value(v)}</li> }).collect_view()}</ul>
                             {(!report.restored.is_empty()).then(|| view! {
                                 <p class="muted" data-testid="import-restored">{format!(

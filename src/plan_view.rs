@@ -28,7 +28,8 @@ fn limit_text(n: i64, f: fn(i64) -> String) -> String {
 }
 
 /// One row of the totals (baseline or peak): pods, CPU and memory (requested, the limit
-/// beneath), storage and the monthly cost.
+/// beneath), storage and the monthly cost. Each cell carries its column's name (`data-label`):
+/// on a phone the row becomes tiles that show it (style/main.css).
 fn total_row(
     prefix: &'static str,
     label: impl Fn() -> &'static str + Send + Sync + 'static,
@@ -41,17 +42,17 @@ fn total_row(
     view! {
         <tr hidden=hidden>
             <th scope="row">{label}</th>
-            <td>{metric("metric-value", id("replicas"), figure(|t| t.replicas), |n| n.to_string())}</td>
-            <td>
+            <td data-label="Pods">{metric("metric-value", id("replicas"), figure(|t| t.replicas), |n| n.to_string())}</td>
+            <td data-label="CPU requested">
                 {metric("metric-value", id("requests-cpu"), figure(|t| t.requests.cpu_millicores), display_cores)}
                 {metric("metric-sub", id("limits-cpu"), figure(|t| t.limits.cpu_millicores), |n| limit_text(n, display_cores))}
             </td>
-            <td>
+            <td data-label="Memory requested">
                 {metric("metric-value", id("requests-memory"), figure(|t| t.requests.memory_bytes), display_bytes)}
                 {metric("metric-sub", id("limits-memory"), figure(|t| t.limits.memory_bytes), |n| limit_text(n, display_bytes))}
             </td>
-            <td>{metric("metric-value", id("storage"), figure(|t| t.storage_bytes), display_bytes)}</td>
-            <td data-testid=id("cost")>{move || match cost() {
+            <td data-label="Storage">{metric("metric-value", id("storage"), figure(|t| t.storage_bytes), display_bytes)}</td>
+            <td data-label="Cost / month" data-testid=id("cost")>{move || match cost() {
                 Some(c) => view! { <span class="metric-value">{usd(c)}</span> }.into_any(),
                 None => view! { <a class="metric-sub" href="#capacity-title">"choose a cloud"</a> }.into_any(),
             }}</td>
@@ -279,15 +280,18 @@ fn plan_row(c: &ComponentPlan) -> PlanRow {
             fig("limits.cpu", display_cores(c.limits.cpu_millicores)),
             fig("requests.memory", display_bytes(c.requests.memory_bytes)),
             fig("limits.memory", display_bytes(c.limits.memory_bytes)),
-            fig(
-                "storage",
-                if c.storage_bytes > 0 {
-                    display_bytes(c.storage_bytes)
-                } else {
-                    "–".into()
-                },
-            ),
+            fig("storage", storage_text(c.storage_bytes)),
         ],
+    }
+}
+
+/// A component's storage in the tables: a dash when it keeps none (the plan table and Compare
+/// say it alike).
+pub(crate) fn storage_text(bytes: i64) -> String {
+    if bytes > 0 {
+        display_bytes(bytes)
+    } else {
+        "–".into()
     }
 }
 

@@ -403,7 +403,7 @@ async fn capacity_and_findings_at_phone_width() {
     let fits = s
         .client
         .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth + 1 && \
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth && \
              ['capacity', 'findings'].every(id => { \
                const e = document.querySelector(`[data-testid=${id}]`); \
                return e.scrollWidth <= e.clientWidth + 1; })",

@@ -206,8 +206,18 @@ impl Session {
         Session::with_server(Server::start(Serve::default()), width, height).await
     }
 
+    /// A browser window of `width` x `height` whose system asks for the dark colour scheme
+    /// (`prefers-color-scheme: dark`), on `dist/`.
+    pub async fn start_dark(width: u32, height: u32) -> Session {
+        Session::launch(Server::start(Serve::default()), width, height, true).await
+    }
+
     /// A browser window of `width` x `height` on `server`.
     pub async fn with_server(server: Server, width: u32, height: u32) -> Session {
+        Session::launch(server, width, height, false).await
+    }
+
+    async fn launch(server: Server, width: u32, height: u32, dark: bool) -> Session {
         let driver = Driver::start();
         let profile = std::env::temp_dir().join(format!(
             "tonnage-browser-{}-{}",
@@ -219,7 +229,7 @@ impl Session {
         std::fs::create_dir_all(&downloads).expect("downloads dir");
         let chromium =
             std::env::var("TONNAGE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let caps = serde_json::json!({
+        let mut caps = serde_json::json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
@@ -238,6 +248,19 @@ impl Session {
                 ]
             }
         });
+        // Headless Chromium keeps a window at least 500 px wide: a phone's width is emulated
+        // (its viewport and device-width, as on the phone), or the "390 px" page would be 500.
+        if width < 500 {
+            caps["goog:chromeOptions"]["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 }
+            });
+        }
+        if dark {
+            caps["goog:chromeOptions"]["args"]
+                .as_array_mut()
+                .expect("args")
+                .push("--force-dark-mode".into());
+        }
         let serde_json::Value::Object(caps) = caps else {
             unreachable!()
         };
@@ -608,4 +631,77 @@ pub async fn print_to_pdf(s: &Session, name: &str) -> String {
         .expect("pdftoppm");
     assert!(status.success());
     String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Words that overlap other words in `target/e2e-screenshots/<name>.pdf` (from `pdftotext
+/// -bbox`: each word's box per page), as "page N: a / b": text printed over text, as where a
+/// table's last rows and its footnotes met at a page break. Two words overlap when their boxes
+/// share more than a third of the smaller one.
+pub fn pdf_overlapping_words(name: &str) -> Vec<String> {
+    let html = pdftotext(name, "-bbox");
+    let attr = |tag: &str, key: &str| -> f64 {
+        let at = tag.find(&format!("{key}=\"")).expect("attribute") + key.len() + 2;
+        tag[at..]
+            .split('"')
+            .next()
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0.0)
+    };
+    let mut found = Vec::new();
+    for (page, body) in html.split("<page ").skip(1).enumerate() {
+        let words: Vec<(f64, f64, f64, f64, String)> = body
+            .split("<word ")
+            .skip(1)
+            .map(|w| {
+                let (tag, rest) = w.split_once('>').unwrap_or((w, ""));
+                let text = rest.split("</word>").next().unwrap_or("").to_string();
+                (
+                    attr(tag, "xMin"),
+                    attr(tag, "yMin"),
+                    attr(tag, "xMax"),
+                    attr(tag, "yMax"),
+                    text,
+                )
+            })
+            .collect();
+        for (i, a) in words.iter().enumerate() {
+            for b in &words[i + 1..] {
+                let w = a.2.min(b.2) - a.0.max(b.0);
+                let h = a.3.min(b.3) - a.1.max(b.1);
+                if w <= 0.0 || h <= 0.0 {
+                    continue;
+                }
+                let smaller = ((a.2 - a.0) * (a.3 - a.1)).min((b.2 - b.0) * (b.3 - b.1));
+                if w * h > smaller / 3.0 {
+                    found.push(format!("page {}: {} / {}", page + 1, a.4, b.4));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The text of each page of `target/e2e-screenshots/<name>.pdf` (pdftotext -layout).
+pub fn pdf_pages(name: &str) -> Vec<String> {
+    pdftotext(name, "-layout")
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `pdftotext <mode>` of `target/e2e-screenshots/<name>.pdf`.
+fn pdftotext(name: &str, mode: &str) -> String {
+    let pdf = root()
+        .join("target")
+        .join("e2e-screenshots")
+        .join(format!("{name}.pdf"));
+    let out = Command::new("pdftotext")
+        .arg(mode)
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

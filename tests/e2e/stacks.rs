@@ -185,7 +185,7 @@ async fn readable_at_phone_width() {
     let overflow = s
         .client
         .execute(
-            "return document.documentElement.scrollWidth <= window.innerWidth + 1",
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth",
             vec![],
         )
         .await
