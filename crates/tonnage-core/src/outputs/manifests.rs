@@ -378,8 +378,7 @@ fn render_chart_of(
         let values = config.effective(chart);
         // The namespace the chart's files take from the values (catalog `render.namespace`).
         let namespace = chart
-            .render
-            .as_ref()
+            .render()
             .and_then(|r| r.namespace.as_ref())
             .and_then(|n| lookup(&values, &n.values))
             .and_then(scalar_text)
@@ -395,7 +394,7 @@ fn render_chart_of(
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
         sink.plain_only = plain_only;
-        if let Some(r) = &chart.render {
+        if let Some(r) = chart.render() {
             sink.object_labels.clone_from(&r.object_labels);
         }
         render_chart(&ctx, &mut sink);
@@ -707,7 +706,7 @@ fn credential(
 /// component that mounts it.
 fn own_labels<'a>(ctx: &Ctx<'a>, id: &str, selector: bool) -> Option<&'a BTreeMap<String, String>> {
     match ctx.chart.component(id) {
-        Some(c) => c.render.as_ref().map(|r| match &r.selector {
+        Some(c) => c.render().map(|r| match &r.selector {
             Some(s) if selector => s,
             _ => &r.labels,
         }),
@@ -770,8 +769,8 @@ fn chart_labels(
 fn chart_render<'a>(ctx: &Ctx<'a>, component: Option<&str>) -> Option<&'a ChartRender> {
     component
         .and_then(|id| ctx.chart.component(id))
-        .and_then(|c| c.render.as_ref()?.release.as_ref())
-        .or(ctx.chart.render.as_ref())
+        .and_then(|c| c.render()?.release.as_ref())
+        .or(ctx.chart.render())
 }
 
 fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {
@@ -1596,7 +1595,7 @@ fn probe(ctx: &Ctx, c: &Component, p: &CatalogProbe, liveness: bool, timeout: i3
         _ => IntOrString::String(name.to_string()),
     };
     // A chart whose templates are known writes its own timings (the catalog's); else Tonnage's.
-    let mut pr = if ctx.chart.render.is_some() {
+    let mut pr = if ctx.chart.render().is_some() {
         plain::probe_timings(p)
     } else {
         Probe {
@@ -2087,7 +2086,7 @@ fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
     if let Some(m) = chart_module(&ctx.chart.id) {
         m.workload(ctx, c, &mut x);
     }
-    if let Some(r) = &c.render {
+    if let Some(r) = c.render() {
         template_env(ctx, r, &mut x);
     }
     x
@@ -2445,7 +2444,7 @@ fn pod_template(
         }
     }
     if let Persistence::Shared(id) = &c.persistence {
-        let r = c.render.as_ref();
+        let r = c.render();
         let name = r
             .and_then(|r| r.data_volume.clone())
             .unwrap_or_else(|| dns_label(id));
@@ -2495,12 +2494,8 @@ fn pod_template(
         .map(|p| ContainerPort {
             name: Some(p.name.clone()),
             container_port: i32::from(p.port),
-            protocol: (!ctx
-                .chart
-                .render
-                .as_ref()
-                .is_some_and(|r| r.bare_container_ports))
-            .then(|| "TCP".into()),
+            protocol: (!ctx.chart.render().is_some_and(|r| r.bare_container_ports))
+                .then(|| "TCP".into()),
             ..Default::default()
         })
         .collect();
@@ -2555,8 +2550,7 @@ fn pod_template(
     // (unless its `render.pod_labels` says they carry the object's).
     let pod_labels = if ctx
         .chart
-        .render
-        .as_ref()
+        .render()
         .is_some_and(|r| r.pod_labels == PodLabels::Selector)
     {
         selector_labels(ctx, &c.id)
@@ -2789,14 +2783,13 @@ fn add_secret(sink: &mut Sink, name: String, data: Vec<(&str, String)>) {
 
 fn service_ports(ctx: &Ctx, c: &Component) -> Vec<ServicePort> {
     let by_number = c
-        .render
-        .as_ref()
+        .render()
         .and_then(|r| r.target_port)
         .or(chart_render(ctx, Some(&c.id)).map(|r| r.target_port))
         == Some(TargetPort::Number);
     // A port number the template reads from the values (catalog `render.service_ports`).
     let port_at = |name: &str| {
-        let path = c.render.as_ref()?.service_ports.get(name)?;
+        let path = c.render()?.service_ports.get(name)?;
         i32::try_from(ctx.int_at(path.as_str())?).ok()
     };
     c.ports
@@ -2827,11 +2820,7 @@ fn service_type(ctx: &Ctx, c: &Component) -> Option<String> {
 /// A workload's `spec.replicas`: the HPA minimum under an HPA (what the plan counts), unless
 /// the chart's files keep the values' count beside it (catalog `render.hpa_keeps_replicas`).
 fn spec_replicas(ctx: &Ctx, w: &Work) -> i64 {
-    let keeps = ctx
-        .chart
-        .render
-        .as_ref()
-        .is_some_and(|r| r.hpa_keeps_replicas);
+    let keeps = ctx.chart.render().is_some_and(|r| r.hpa_keeps_replicas);
     match (&w.c.values.replicas, w.hpa) {
         (Some(p), Some(_)) if keeps => ctx.count_at(p.as_str(), 1),
         _ => w.replicas,
@@ -2841,7 +2830,7 @@ fn spec_replicas(ctx: &Ctx, w: &Work) -> i64 {
 /// Whether the component has one Service of its own (catalog `render.service_headless`), and
 /// whether it is headless.
 fn own_service(c: &Component) -> Option<bool> {
-    c.render.as_ref().and_then(|r| r.service_headless)
+    c.render().and_then(|r| r.service_headless)
 }
 
 fn render_workload(
@@ -2861,7 +2850,7 @@ fn render_workload(
             ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
         }));
     // The patch never changes a strategy the template writes.
-    let written_strategy = c.render.as_ref().is_some_and(|r| r.strategy.is_some());
+    let written_strategy = c.render().is_some_and(|r| r.strategy.is_some());
     let recreate_patch = rwo && hardening.is_some() && !written_strategy;
     let patch = Hardening {
         pod: hardening.unwrap_or_default(),
@@ -2870,10 +2859,7 @@ fn render_workload(
     resource_patch(ctx, sink, c, &w.name, &template, patch);
     let selector = component_selector(ctx, &c.id);
     // Left out where the template lets the HPA set it.
-    let unset = w.hpa.is_some()
-        && c.render
-            .as_ref()
-            .is_some_and(|r| r.replicas_unset_under_hpa);
+    let unset = w.hpa.is_some() && c.render().is_some_and(|r| r.replicas_unset_under_hpa);
     let replicas = (!unset).then(|| i32_of(spec_replicas(ctx, w)));
     match c.kind {
         WorkloadKind::Deployment => {
@@ -2884,15 +2870,13 @@ fn render_workload(
                     selector,
                     template,
                     strategy: c
-                        .render
-                        .as_ref()
+                        .render()
                         .and_then(|r| r.strategy.clone())
                         .or_else(|| (rwo && !recreate_patch).then(|| "Recreate".into()))
                         .map(|t| DeploymentStrategy {
                             type_: Some(t),
                             rolling_update: c
-                                .render
-                                .as_ref()
+                                .render()
                                 .and_then(|r| r.rolling_update.as_ref())
                                 .map(plain::rolling_update),
                         }),
@@ -2910,7 +2894,7 @@ fn render_workload(
             } else {
                 headless_name(&w.name)
             };
-            let r = c.render.as_ref();
+            let r = c.render();
             let obj = StatefulSet {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
                 spec: StatefulSetSpec {
@@ -2932,7 +2916,7 @@ fn render_workload(
             };
             sink.push("StatefulSet", &w.name, obj);
             let mut metadata = meta(ctx, &headless, Some(&c.id));
-            if let (Some(l), Some(r)) = (metadata.labels.as_mut(), c.render.as_ref()) {
+            if let (Some(l), Some(r)) = (metadata.labels.as_mut(), c.render()) {
                 l.extend(r.headless_labels.clone());
             }
             let svc = (!own).then(|| Service {
@@ -3284,7 +3268,7 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: front.name.clone(),
-            port: Some(match ctx.chart.render.as_ref().map(|r| r.ingress_port) {
+            port: Some(match ctx.chart.render().map(|r| r.ingress_port) {
                 Some(TargetPort::Number) => ServiceBackendPort {
                     number: Some(i32::from(port.port)),
                     ..Default::default()
@@ -3354,7 +3338,7 @@ fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             ..meta(
                 ctx,
                 &name,
-                ctx.chart.render.is_none().then_some(front.c.id.as_str()),
+                ctx.chart.render().is_none().then_some(front.c.id.as_str()),
             )
         },
         spec: Some(IngressSpec {
@@ -3764,7 +3748,7 @@ mod tests {
     fn hpa_keeps_replicas(chart: &str) -> bool {
         cat()
             .chart(chart)
-            .and_then(|c| c.render.as_ref())
+            .and_then(|c| c.render())
             .is_some_and(|r| r.hpa_keeps_replicas)
     }
 
@@ -4154,7 +4138,7 @@ mod tests {
                             .iter()
                             .any(|p| c.starts_with(p))
                     });
-                let keys: Vec<&str> = match &cat().chart(&chart).unwrap().render {
+                let keys: Vec<&str> = match cat().chart(&chart).unwrap().render() {
                     _ if bitnami => vec![
                         "app.kubernetes.io/name",
                         "app.kubernetes.io/instance",
@@ -4423,11 +4407,8 @@ mod tests {
                 }
                 // Init containers the chart's template writes without resources (catalog
                 // `render.init_env`) have none in the plain render; Tonnage's own have both.
-                let as_written = |name: &str| {
-                    comp.render
-                        .as_ref()
-                        .is_some_and(|r| r.init_env.contains_key(name))
-                };
+                let as_written =
+                    |name: &str| comp.render().is_some_and(|r| r.init_env.contains_key(name));
                 for c in pod.init_containers.iter().flatten() {
                     if as_written(&c.name) {
                         assert!(c.resources.is_none(), "{}", m.name);

@@ -38,10 +38,10 @@ pub(super) fn probe_timings(p: &CatalogProbe) -> Probe {
 /// fields the template leaves out, as a partial pod spec for a strategic-merge patch; empty
 /// when nothing). `None` for a chart without `render` facts: its pod stays as it is.
 pub(super) fn split(ctx: &Ctx, c: &Component, t: &mut PodTemplateSpec) -> Option<Mapping> {
-    ctx.chart.render.as_ref()?;
+    ctx.chart.render()?;
     let spec = t.spec.as_mut()?;
     let main = c.container.clone().unwrap_or_else(|| c.id.clone());
-    let r = c.render.as_ref();
+    let r = c.render();
     // Only the fields below differ between Tonnage's pod and the template's, so the patch is
     // built from them alone (serializing whole pods to compare them cost more than the rest of
     // the render), in the order the API's serialization writes them.
