@@ -425,7 +425,8 @@ pub struct Component {
     pub values: ComponentValues,
     /// How the chart's templates write the component's objects ([`render::ComponentRender`]):
     /// read it with [`Component::render`] (for the embedded catalog it is not here, see
-    /// [`render_facts`]).
+    /// [`render_facts`]). Not read on wasm32, like `claims` (see [`Chart::render`]).
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     render: Option<render::ComponentRender>,
     /// Where [`Component::render`] finds it ([`render_facts`]).
@@ -801,7 +802,10 @@ pub struct Chart {
     pub audit: audit_facts::ChartAudit,
     /// How the chart's templates write its objects ([`render::ChartRender`]); absent, the
     /// manifests keep Tonnage's own layout. Read it with [`Chart::render`]: for the embedded
-    /// catalog it is not here but in a file of its own ([`render_facts`]).
+    /// catalog it is not here but in a file of its own ([`render_facts`]). Not read on wasm32,
+    /// where the embedded JSON leaves it out and its deserializer (about 20 KB gzip of code) would
+    /// only add to the page's first load; the worker reads the facts through [`render_facts`].
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     render: Option<render::ChartRender>,
     /// Where [`Chart::render`] finds it ([`render_facts`]).

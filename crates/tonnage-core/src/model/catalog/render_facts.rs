@@ -9,6 +9,11 @@
 //! [`Component::render`] read them from there on first use. Code that never asks for them (the
 //! page) never links the file. A test checks they equal what `Catalog::load` reads (and
 //! validates) from the YAML.
+//!
+//! On wasm32 the chart's `render` fields are not deserialized at all (as `claims`, `notes`
+//! and `audit`): the page would otherwise carry the deserializers of these types, about 20 KB
+//! gzip of code, for fields the embedded JSON never has. So `Catalog::load` of YAML is for native
+//! builds (the CLI, the tests, the benchmarks), where it keeps each chart's own facts.
 
 use std::sync::OnceLock;
 
