@@ -15,6 +15,10 @@ use serde_yaml::Value;
 /// with `catalog::DOCUMENTATION_ONLY`.
 const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes", "audit"];
 
+/// The field, at the top of a catalog file and in each component, that only manifest rendering
+/// reads: it goes to `<stem>.render.json` (see `main`; read by `catalog::render_facts`).
+const RENDER: &str = "render";
+
 fn main() {
     let dir = Path::new("catalog");
     println!("cargo:rerun-if-changed=catalog");
@@ -52,6 +56,7 @@ fn main() {
                 }
             }
         }
+        let render = split_render(&mut value);
         let json = serde_json::to_string(&value).expect("a checked tree converts to JSON");
         let stem = path.file_stem().expect("a file name").to_string_lossy();
         // The keys real Helm's probe found the chart's templates read, and those it found dead
@@ -69,9 +74,37 @@ fn main() {
         let facts = serde_json::to_string(&Value::Mapping(facts)).expect("a checked tree");
         std::fs::write(Path::new(&out).join(format!("{stem}.audit.json")), facts)
             .expect("OUT_DIR is writable");
+        let render = serde_json::to_string(&render).expect("a checked tree");
+        std::fs::write(Path::new(&out).join(format!("{stem}.render.json")), render)
+            .expect("OUT_DIR is writable");
         std::fs::write(Path::new(&out).join(format!("{stem}.json")), json)
             .expect("OUT_DIR is writable");
     }
+}
+
+/// Take the `render` sections out of a catalog file: how the chart's templates write its
+/// objects, which only manifest rendering reads (the CLI, the page's worker), so the page's first
+/// load does not carry them. Returns `{render, components}`: the chart's section (absent when it
+/// has none) and each component's, in the file's order (`null` where it has none).
+fn split_render(file: &mut Value) -> Value {
+    let mut facts = serde_yaml::Mapping::new();
+    let Value::Mapping(m) = file else {
+        return Value::Mapping(facts);
+    };
+    if let Some(r) = m.remove(RENDER) {
+        facts.insert(Value::String(RENDER.into()), r);
+    }
+    if let Some(Value::Sequence(components)) = m.get_mut("components") {
+        let each = components
+            .iter_mut()
+            .map(|c| match c {
+                Value::Mapping(c) => c.remove(RENDER).unwrap_or(Value::Null),
+                _ => Value::Null,
+            })
+            .collect();
+        facts.insert(Value::String("components".into()), Value::Sequence(each));
+    }
+    Value::Mapping(facts)
 }
 
 /// `Ok` when the tree has no tags, only string keys and only finite numbers; else the path.

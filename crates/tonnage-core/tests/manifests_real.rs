@@ -831,7 +831,7 @@ fn cauldron_infra_own_objects_are_real_helms() {
     let catalog = Catalog::builtin();
     let chart = catalog.chart("cauldron-infra").unwrap();
     let mut own: Vec<String> = vec!["cauldron-secrets".into(), "postgres-init-scripts".into()];
-    for c in chart.components.iter().filter(|c| c.render.is_some()) {
+    for c in chart.components.iter().filter(|c| c.render().is_some()) {
         own.extend(c.workload_name(&chart.values).map(str::to_string));
         own.extend(c.service_name(&chart.values).map(str::to_string));
     }

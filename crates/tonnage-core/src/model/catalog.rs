@@ -14,6 +14,7 @@ use crate::base::values::{get_path, parse_path};
 pub mod audit_facts;
 pub mod key_index;
 pub mod render;
+pub mod render_facts;
 pub mod users_sizing;
 
 /// The embedded catalog files, in display order: (file name, contents).
@@ -35,7 +36,8 @@ pub const FILES: &[(&str, &str)] = &[
 ];
 
 /// The same files as compact JSON, made from the YAML by `build.rs` (no comments, no
-/// indentation, and without [`DOCUMENTATION_ONLY`] fields): what [`Catalog::builtin`] reads, so
+/// indentation, and without [`DOCUMENTATION_ONLY`] fields and `render` sections, which have
+/// files of their own: [`audit_facts`], [`render_facts`]): what [`Catalog::builtin`] reads, so
 /// the page embeds no YAML and starts without a YAML parser. A test checks that each gives the
 /// chart its YAML gives, those fields aside.
 const JSON_FILES: &[(&str, &str)] = &[
@@ -421,9 +423,15 @@ pub struct Component {
     pub persistence: Persistence,
     #[serde(default)]
     pub values: ComponentValues,
-    /// How the chart's templates write the component's objects ([`render::ComponentRender`]).
+    /// How the chart's templates write the component's objects ([`render::ComponentRender`]):
+    /// read it with [`Component::render`] (for the embedded catalog it is not here, see
+    /// [`render_facts`]). Not read on wasm32, like `claims` (see [`Chart::render`]).
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
-    pub render: Option<render::ComponentRender>,
+    render: Option<render::ComponentRender>,
+    /// Where [`Component::render`] finds it ([`render_facts`]).
+    #[serde(skip)]
+    render_split: render_facts::Split,
 }
 
 /// How replicas of one component are kept apart. One rule for the rendered manifests and the
@@ -461,8 +469,7 @@ impl Component {
     /// `metadata.name` of the Service clients connect to: the name the template fixes (`render.
     /// service`, cauldron-infra's `timescaledb`), else the workload's.
     pub fn service_name<'a>(&'a self, values: &Value) -> Option<&'a str> {
-        self.render
-            .as_ref()
+        self.render()
             .and_then(|r| r.service.as_deref())
             .or_else(|| self.workload_name(values))
     }
@@ -843,9 +850,16 @@ pub struct Chart {
     #[serde(default)]
     pub audit: audit_facts::ChartAudit,
     /// How the chart's templates write its objects ([`render::ChartRender`]); absent, the
-    /// manifests keep Tonnage's own layout.
+    /// manifests keep Tonnage's own layout. Read it with [`Chart::render`]: for the embedded
+    /// catalog it is not here but in a file of its own ([`render_facts`]). Not read on wasm32,
+    /// where the embedded JSON leaves it out and its deserializer (about 20 KB gzip of code) would
+    /// only add to the page's first load; the worker reads the facts through [`render_facts`].
+    #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
-    pub render: Option<render::ChartRender>,
+    render: Option<render::ChartRender>,
+    /// Where [`Chart::render`] finds it ([`render_facts`]).
+    #[serde(skip)]
+    render_split: render_facts::Split,
     /// The index [`crate::configuration::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
     kinds: Derived<key_index::KindIndex>,
@@ -983,16 +997,21 @@ impl Catalog {
     /// start would only repeat that test in every browser (and put the validation code and
     /// its messages, about 25 KB of wasm, into the page's first load). A failure here is a
     /// build defect; callers that want the error use [`Catalog::load`].
+    ///
+    /// The charts' `render` facts are not in that JSON: [`Chart::render`] and
+    /// [`Component::render`] read them on first use from a file of their own
+    /// ([`render_facts`]), which only manifest rendering links (not the page).
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
-            let charts = JSON_FILES
+            let mut charts: Vec<Chart> = JSON_FILES
                 .iter()
                 .map(|(file, text)| match serde_json::from_str::<Chart>(text) {
                     Ok(c) => c,
                     Err(e) => panic!("embedded catalog {file} is unreadable: {e}"),
                 })
                 .collect();
+            render_facts::mark(&mut charts);
             Catalog { charts }
         })
     }
@@ -1720,6 +1739,9 @@ mod tests {
             from_yaml.claims.clear();
             from_yaml.notes.clear();
             from_yaml.audit = Default::default();
+            // The render facts too (render_facts::tests checks them).
+            assert!(from_json.render.is_none(), "{file}");
+            without_render(&mut from_yaml);
             assert_eq!(from_yaml, from_json, "{file}");
             // Whole trees, including number kinds (1 and 1.0 differ in YAML and in JSON).
             assert_eq!(
@@ -1734,8 +1756,19 @@ mod tests {
             c.claims.clear();
             c.notes.clear();
             c.audit = Default::default();
+            without_render(c);
         }
+        // The embedded charts say where their render facts are; the loaded ones hold theirs.
+        render_facts::mark(&mut loaded.charts);
         assert_eq!(Catalog::builtin(), &loaded);
+    }
+
+    /// A chart parsed from YAML as the embedded JSON has it: without its render sections.
+    fn without_render(chart: &mut Chart) {
+        chart.render = None;
+        for c in &mut chart.components {
+            c.render = None;
+        }
     }
 
     #[test]

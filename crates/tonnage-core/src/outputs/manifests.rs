@@ -201,8 +201,7 @@ fn render_chart_of(
         let values = config.effective(chart);
         // The namespace the chart's files take from the values (catalog `render.namespace`).
         let namespace = chart
-            .render
-            .as_ref()
+            .render()
             .and_then(|r| r.namespace.as_ref())
             .and_then(|n| lookup(&values, &n.values))
             .and_then(scalar_text)
@@ -218,7 +217,7 @@ fn render_chart_of(
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
         sink.plain_only = plain_only;
-        if let Some(r) = &chart.render {
+        if let Some(r) = chart.render() {
             sink.object_labels.clone_from(&r.object_labels);
         }
         render_chart(&ctx, &mut sink);

@@ -79,7 +79,7 @@ impl ChartModule for Caracal {
     }
 
     fn config_maps(&self, ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {
-        let Some(r) = &ctx.chart.render else {
+        let Some(r) = ctx.chart.render() else {
             return Vec::new();
         };
         r.config_maps
@@ -104,7 +104,7 @@ impl ChartModule for Caracal {
     }
 
     fn objects(&self, ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
-        if let Some(ns) = ctx.chart.render.as_ref().and_then(|r| r.namespace.as_ref()) {
+        if let Some(ns) = ctx.chart.render().and_then(|r| r.namespace.as_ref()) {
             let mut l = labels(ctx, None);
             l.extend(ns.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
             let obj = Namespace {
@@ -172,7 +172,7 @@ fn pdb(ctx: &Ctx, sink: &mut Sink, c: &Component) {
 /// The Services beside the component's own (`render.extra_services`): ClusterIP, the named
 /// container ports.
 fn extra_services(ctx: &Ctx, sink: &mut Sink, c: &Component) {
-    let Some(r) = &c.render else { return };
+    let Some(r) = c.render() else { return };
     for es in &r.extra_services {
         let ports: Vec<_> = service_ports(ctx, c)
             .into_iter()

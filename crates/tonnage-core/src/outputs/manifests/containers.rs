@@ -130,7 +130,7 @@ pub(super) fn probe(
         _ => IntOrString::String(name.to_string()),
     };
     // A chart whose templates are known writes its own timings (the catalog's); else Tonnage's.
-    let mut pr = if ctx.chart.render.is_some() {
+    let mut pr = if ctx.chart.render().is_some() {
         plain::probe_timings(p)
     } else {
         Probe {

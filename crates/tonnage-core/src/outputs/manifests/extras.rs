@@ -222,7 +222,7 @@ pub(super) fn extras(ctx: &Ctx, sink: &mut Sink, w: &Work) -> Extras {
     if let Some(m) = chart_module(&ctx.chart.id) {
         m.workload(ctx, c, &mut x);
     }
-    if let Some(r) = &c.render {
+    if let Some(r) = c.render() {
         template_env(ctx, r, &mut x);
     }
     x

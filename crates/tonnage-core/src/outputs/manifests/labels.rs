@@ -20,7 +20,7 @@ pub(super) fn own_labels<'a>(
     selector: bool,
 ) -> Option<&'a BTreeMap<String, String>> {
     match ctx.chart.component(id) {
-        Some(c) => c.render.as_ref().map(|r| match &r.selector {
+        Some(c) => c.render().map(|r| match &r.selector {
             Some(s) if selector => s,
             _ => &r.labels,
         }),
@@ -83,8 +83,8 @@ pub(super) fn chart_labels(
 pub(super) fn chart_render<'a>(ctx: &Ctx<'a>, component: Option<&str>) -> Option<&'a ChartRender> {
     component
         .and_then(|id| ctx.chart.component(id))
-        .and_then(|c| c.render.as_ref()?.release.as_ref())
-        .or(ctx.chart.render.as_ref())
+        .and_then(|c| c.render()?.release.as_ref())
+        .or(ctx.chart.render())
 }
 
 pub(super) fn labels(ctx: &Ctx, component: Option<&str>) -> BTreeMap<String, String> {

@@ -145,7 +145,7 @@ pub(super) fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
     let backend = IngressBackend {
         service: Some(IngressServiceBackend {
             name: front.name.clone(),
-            port: Some(match ctx.chart.render.as_ref().map(|r| r.ingress_port) {
+            port: Some(match ctx.chart.render().map(|r| r.ingress_port) {
                 Some(TargetPort::Number) => ServiceBackendPort {
                     number: Some(i32::from(port.port)),
                     ..Default::default()
@@ -215,7 +215,7 @@ pub(super) fn ingress(ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
             ..meta(
                 ctx,
                 &name,
-                ctx.chart.render.is_none().then_some(front.c.id.as_str()),
+                ctx.chart.render().is_none().then_some(front.c.id.as_str()),
             )
         },
         spec: Some(IngressSpec {

@@ -44,10 +44,10 @@ pub(super) fn split(
     t: &mut PodTemplateSpec,
     patch: bool,
 ) -> Option<Mapping> {
-    ctx.chart.render.as_ref()?;
+    ctx.chart.render()?;
     let spec = t.spec.as_mut()?;
     let main = c.container.clone().unwrap_or_else(|| c.id.clone());
-    let r = c.render.as_ref();
+    let r = c.render();
     // Only the fields below differ between Tonnage's pod and the template's, so the patch is
     // built from them alone (serializing whole pods to compare them cost more than the rest of
     // the render), in the order the API's serialization writes them.

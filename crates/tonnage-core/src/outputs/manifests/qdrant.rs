@@ -58,7 +58,7 @@ pub(super) fn workload(ctx: &Ctx, c: &Component, x: &mut Extras) {
 /// `render.pod_security` give them (the chart's containerSecurityContext and
 /// podSecurityContext). `None` without a user: the template then writes no init container.
 fn owner(ctx: &Ctx, c: &Component) -> Option<String> {
-    let r = c.render.as_ref()?;
+    let r = c.render()?;
     let field = |w: Option<&WrittenMap>, name: &str| {
         let f = w?.fields.get(name)?;
         f.value

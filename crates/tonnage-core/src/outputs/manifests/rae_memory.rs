@@ -173,7 +173,7 @@ fn config(ctx: &Ctx) -> BTreeMap<String, String> {
 
 /// The chart's selector labels, without a component: every pod of the release.
 fn release_pods(ctx: &Ctx) -> NetworkPolicyPeer {
-    let labels = match &ctx.chart.render {
+    let labels = match ctx.chart.render() {
         Some(r) => chart_labels(ctx, r, None, true),
         None => BTreeMap::new(),
     };

@@ -170,7 +170,7 @@ fn every_object_parses_back_into_its_type() {
                         .iter()
                         .any(|p| c.starts_with(p))
                 });
-            let keys: Vec<&str> = match &cat().chart(&chart).unwrap().render {
+            let keys: Vec<&str> = match cat().chart(&chart).unwrap().render() {
                 _ if bitnami => vec![
                     "app.kubernetes.io/name",
                     "app.kubernetes.io/instance",

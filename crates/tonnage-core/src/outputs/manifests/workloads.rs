@@ -182,7 +182,7 @@ pub(super) fn pod_template(
         }
     }
     if let Persistence::Shared(id) = &c.persistence {
-        let r = c.render.as_ref();
+        let r = c.render();
         let name = r
             .and_then(|r| r.data_volume.clone())
             .unwrap_or_else(|| dns_label(id));
@@ -232,12 +232,8 @@ pub(super) fn pod_template(
         .map(|p| ContainerPort {
             name: Some(p.name.clone()),
             container_port: i32::from(p.port),
-            protocol: (!ctx
-                .chart
-                .render
-                .as_ref()
-                .is_some_and(|r| r.bare_container_ports))
-            .then(|| "TCP".into()),
+            protocol: (!ctx.chart.render().is_some_and(|r| r.bare_container_ports))
+                .then(|| "TCP".into()),
             ..Default::default()
         })
         .collect();
@@ -295,8 +291,7 @@ pub(super) fn pod_template(
     // (unless its `render.pod_labels` says they carry the object's).
     let pod_labels = if ctx
         .chart
-        .render
-        .as_ref()
+        .render()
         .is_some_and(|r| r.pod_labels == PodLabels::Selector)
     {
         selector_labels(ctx, &c.id)
@@ -315,14 +310,13 @@ pub(super) fn pod_template(
 
 pub(super) fn service_ports(ctx: &Ctx, c: &Component) -> Vec<ServicePort> {
     let by_number = c
-        .render
-        .as_ref()
+        .render()
         .and_then(|r| r.target_port)
         .or(chart_render(ctx, Some(&c.id)).map(|r| r.target_port))
         == Some(TargetPort::Number);
     // A port number the template reads from the values (catalog `render.service_ports`).
     let port_at = |name: &str| {
-        let path = c.render.as_ref()?.service_ports.get(name)?;
+        let path = c.render()?.service_ports.get(name)?;
         i32::try_from(ctx.int_at(path.as_str())?).ok()
     };
     c.ports
@@ -353,11 +347,7 @@ pub(super) fn service_type(ctx: &Ctx, c: &Component) -> Option<String> {
 /// A workload's `spec.replicas`: the HPA minimum under an HPA (what the plan counts), unless
 /// the chart's files keep the values' count beside it (catalog `render.hpa_keeps_replicas`).
 pub(super) fn spec_replicas(ctx: &Ctx, w: &Work) -> i64 {
-    let keeps = ctx
-        .chart
-        .render
-        .as_ref()
-        .is_some_and(|r| r.hpa_keeps_replicas);
+    let keeps = ctx.chart.render().is_some_and(|r| r.hpa_keeps_replicas);
     match (&w.c.values.replicas, w.hpa) {
         (Some(p), Some(_)) if keeps => ctx.count_at(p.as_str(), 1),
         _ => w.replicas,
@@ -367,7 +357,7 @@ pub(super) fn spec_replicas(ctx: &Ctx, w: &Work) -> i64 {
 /// Whether the component has one Service of its own (catalog `render.service_headless`), and
 /// whether it is headless.
 pub(super) fn own_service(c: &Component) -> Option<bool> {
-    c.render.as_ref().and_then(|r| r.service_headless)
+    c.render().and_then(|r| r.service_headless)
 }
 
 pub(super) fn render_workload(
@@ -387,7 +377,7 @@ pub(super) fn render_workload(
             ctx.text((&v.values, "accessMode")).as_deref() == Some("ReadWriteOnce")
         }));
     // The patch never changes a strategy the template writes.
-    let written_strategy = c.render.as_ref().is_some_and(|r| r.strategy.is_some());
+    let written_strategy = c.render().is_some_and(|r| r.strategy.is_some());
     let recreate_patch = rwo && hardening.is_some() && !written_strategy;
     let patch = Hardening {
         pod: hardening.unwrap_or_default(),
@@ -396,10 +386,7 @@ pub(super) fn render_workload(
     resource_patch(ctx, sink, c, &w.name, &template, patch);
     let selector = component_selector(ctx, &c.id);
     // Left out where the template lets the HPA set it.
-    let unset = w.hpa.is_some()
-        && c.render
-            .as_ref()
-            .is_some_and(|r| r.replicas_unset_under_hpa);
+    let unset = w.hpa.is_some() && c.render().is_some_and(|r| r.replicas_unset_under_hpa);
     let replicas = (!unset).then(|| i32_of(spec_replicas(ctx, w)));
     match c.kind {
         WorkloadKind::Deployment => {
@@ -410,15 +397,13 @@ pub(super) fn render_workload(
                     selector,
                     template,
                     strategy: c
-                        .render
-                        .as_ref()
+                        .render()
                         .and_then(|r| r.strategy.clone())
                         .or_else(|| (rwo && !recreate_patch).then(|| "Recreate".into()))
                         .map(|t| DeploymentStrategy {
                             type_: Some(t),
                             rolling_update: c
-                                .render
-                                .as_ref()
+                                .render()
                                 .and_then(|r| r.rolling_update.as_ref())
                                 .map(plain::rolling_update),
                         }),
@@ -436,7 +421,7 @@ pub(super) fn render_workload(
             } else {
                 headless_name(&w.name)
             };
-            let r = c.render.as_ref();
+            let r = c.render();
             let obj = StatefulSet {
                 metadata: meta(ctx, &w.name, Some(&c.id)),
                 spec: StatefulSetSpec {
@@ -458,7 +443,7 @@ pub(super) fn render_workload(
             };
             sink.push("StatefulSet", &w.name, obj);
             let mut metadata = meta(ctx, &headless, Some(&c.id));
-            if let (Some(l), Some(r)) = (metadata.labels.as_mut(), c.render.as_ref()) {
+            if let (Some(l), Some(r)) = (metadata.labels.as_mut(), c.render()) {
                 l.extend(r.headless_labels.clone());
             }
             let svc = (!own).then(|| Service {

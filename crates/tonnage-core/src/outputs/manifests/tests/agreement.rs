@@ -54,7 +54,7 @@ fn add_pod(s: &mut Sums, pod: &PodSpec, n: i64) {
 fn hpa_keeps_replicas(chart: &str) -> bool {
     cat()
         .chart(chart)
-        .and_then(|c| c.render.as_ref())
+        .and_then(|c| c.render())
         .is_some_and(|r| r.hpa_keeps_replicas)
 }
 

@@ -148,11 +148,8 @@ fn containers_carry_resources_probes_and_restricted_security() {
             }
             // Init containers the chart's template writes without resources (catalog
             // `render.init_env`) have none in the plain render; Tonnage's own have both.
-            let as_written = |name: &str| {
-                comp.render
-                    .as_ref()
-                    .is_some_and(|r| r.init_env.contains_key(name))
-            };
+            let as_written =
+                |name: &str| comp.render().is_some_and(|r| r.init_env.contains_key(name));
             for c in pod.init_containers.iter().flatten() {
                 if as_written(&c.name) {
                     assert!(c.resources.is_none(), "{}", m.name);
