@@ -9,7 +9,7 @@ use serde_yaml::Value;
 use crate::base::quantity::Quantity;
 use crate::base::values::quantity_of;
 use crate::configuration::config::{Configuration, Layer};
-use crate::model::catalog::{Catalog, Chart, Component, Persistence};
+use crate::model::catalog::{path_covers, Catalog, Chart, Component, Persistence};
 
 pub use crate::base::quantity::Resources;
 
@@ -236,6 +236,15 @@ impl Reader<'_> {
     }
 
     fn note(&mut self, field: &str, path: &str) {
+        // Most figures have no assumption at all: refuse them before working out the layer.
+        if !self
+            .chart
+            .assumptions
+            .iter()
+            .any(|a| path_covers(&a.path, path))
+        {
+            return;
+        }
         let env = match self.config.source_of(self.chart, path) {
             Layer::User => return,
             Layer::Environment => Some(self.config.env.as_str()),
@@ -288,10 +297,19 @@ fn container_resources(
     res: &str,
     preset: Option<&str>,
 ) -> (Resources, Resources) {
-    let rc = r.quantity_at("requests.cpu", &format!("{res}.requests.cpu"));
-    let rm = r.quantity_at("requests.memory", &format!("{res}.requests.memory"));
-    let lc = r.quantity_at("limits.cpu", &format!("{res}.limits.cpu"));
-    let lm = r.quantity_at("limits.memory", &format!("{res}.limits.memory"));
+    // One buffer for the four paths `<res>.requests.cpu` and so on.
+    let mut path = String::with_capacity(res.len() + 16);
+    let mut at = |r: &mut Reader<'_>, field: &str| {
+        path.clear();
+        path.push_str(res);
+        path.push('.');
+        path.push_str(field);
+        r.quantity_at(field, &path)
+    };
+    let rc = at(r, "requests.cpu");
+    let rm = at(r, "requests.memory");
+    let lc = at(r, "limits.cpu");
+    let lm = at(r, "limits.memory");
     let preset = preset
         .and_then(|p| r.get(p))
         .and_then(Value::as_str)

@@ -590,7 +590,11 @@ fn drop_placeholders(v: &mut Value, at: &mut String, out: &mut Vec<String>) {
     }
 }
 
-fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
+fn helmfile_yaml(
+    order: &[&ChartValues<'_>],
+    releases_in_order: &[Release],
+    config: &Configuration,
+) -> String {
     let mut repos: Vec<(String, String)> = Vec::new();
     let mut add_repo = |name: &str, url: &str| {
         if !repos.iter().any(|(n, _)| n == name) {
@@ -616,7 +620,7 @@ fn helmfile_yaml(order: &[&ChartValues<'_>], config: &Configuration) -> String {
         }
     }
     let mut releases = Vec::new();
-    for r in releases_of(order) {
+    for r in releases_in_order {
         let mut m = Mapping::new();
         m.insert("name".into(), r.name.clone().into());
         m.insert("namespace".into(), r.namespace.clone().into());
@@ -789,18 +793,23 @@ fn required_in(order: &[&ChartValues<'_>]) -> BTreeSet<String> {
         .collect()
 }
 
-fn install_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
-    script(order, config, false)
+fn install_sh(order: &[&ChartValues<'_>], releases: &[Release], config: &Configuration) -> String {
+    script(order, releases, config, false)
 }
 
 /// render.sh: what install.sh installs, rendered with `helm template` (and the kustomize
 /// overlays built) into `$OUT_DIR`: the complete manifests, with the text the charts' authors
 /// wrote that Tonnage's manifests leave as placeholders.
-fn render_sh(order: &[&ChartValues<'_>], config: &Configuration) -> String {
-    script(order, config, true)
+fn render_sh(order: &[&ChartValues<'_>], releases: &[Release], config: &Configuration) -> String {
+    script(order, releases, config, true)
 }
 
-fn script(order: &[&ChartValues<'_>], config: &Configuration, render: bool) -> String {
+fn script(
+    order: &[&ChartValues<'_>],
+    releases: &[Release],
+    config: &Configuration,
+    render: bool,
+) -> String {
     let mut out = String::new();
     out.push_str("#!/usr/bin/env bash\n");
     if render {
@@ -870,7 +879,7 @@ fn script(order: &[&ChartValues<'_>], config: &Configuration, render: bool) -> S
         }
         out.push_str("helm repo update\n\n");
     }
-    for r in releases_of(order) {
+    for r in releases {
         let _ = writeln!(out, "# {}", comment_text(&r.title));
         if r.local {
             let _ = writeln!(out, "helm dependency build {}", r.chart_shell);
@@ -954,9 +963,14 @@ pub fn values_bundle(
             files.push(OutFile::new(file.clone(), release_yaml(cv, sub, config)));
         }
     }
-    files.push(OutFile::new("helmfile.yaml", helmfile_yaml(&order, config)));
-    files.push(OutFile::new("install.sh", install_sh(&order, config)).executable());
-    files.push(OutFile::new("render.sh", render_sh(&order, config)).executable());
+    // The releases once for the three files that list them.
+    let releases = releases_of(&order);
+    files.push(OutFile::new(
+        "helmfile.yaml",
+        helmfile_yaml(&order, &releases, config),
+    ));
+    files.push(OutFile::new("install.sh", install_sh(&order, &releases, config)).executable());
+    files.push(OutFile::new("render.sh", render_sh(&order, &releases, config)).executable());
     let plan = plan::plan(catalog, config);
     files.push(OutFile::new(
         "README.md",
