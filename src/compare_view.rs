@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use tonnage_core::capacity::{usd, Planning};
 use tonnage_core::compare::{compare, compare_cost, CostComparison, Delta};
-use tonnage_core::plan::Total;
+use tonnage_core::plan::{limit_text, total_limit_text, Total};
 use tonnage_core::quantity::{display_bytes, display_cores};
 use tonnage_core::{plan, Configuration};
 
@@ -26,9 +26,9 @@ fn total_cells(t: Total) -> impl IntoView {
     view! {
         <td>{t.replicas.to_string()}</td>
         <td>{display_cores(t.requests.cpu_millicores)}</td>
-        <td>{display_cores(t.limits.cpu_millicores)}</td>
+        <td>{total_limit_text(t.limits.cpu_millicores, t.limits_unset.cpu, display_cores)}</td>
         <td>{display_bytes(t.requests.memory_bytes)}</td>
-        <td>{display_bytes(t.limits.memory_bytes)}</td>
+        <td>{total_limit_text(t.limits.memory_bytes, t.limits_unset.memory, display_bytes)}</td>
         <td>{display_bytes(t.storage_bytes)}</td>
     }
 }
@@ -197,9 +197,9 @@ async fn compare_body(open: RwSignal<bool>) -> AnyView {
                                         if a == b { b } else { format!("{a} → {b}") }
                                     }</td>
                                     {cell("requests.cpu", &|x| display_cores(x.requests.cpu_millicores))}
-                                    {cell("limits.cpu", &|x| display_cores(x.limits.cpu_millicores))}
+                                    {cell("limits.cpu", &|x| limit_text(x.limits.cpu_millicores, display_cores))}
                                     {cell("requests.memory", &|x| display_bytes(x.requests.memory_bytes))}
-                                    {cell("limits.memory", &|x| display_bytes(x.limits.memory_bytes))}
+                                    {cell("limits.memory", &|x| limit_text(x.limits.memory_bytes, display_bytes))}
                                     {cell("storage", &|x| crate::plan_view::storage_text(x.storage_bytes))}
                                 </tr>
                             }

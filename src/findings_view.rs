@@ -121,31 +121,58 @@ struct FindingsCtx {
     merged: Memo<Vec<Finding>>,
     /// The findings list has been on screen: from then on the worker computes the audit.
     visible: RwSignal<bool>,
+    /// The chart audit of the settled configuration is in `merged` (or failed: `Some(message)`
+    /// in `audit_failed`). Until then the counts leave its findings out.
+    audit_done: Memo<bool>,
+    audit_failed: Memo<Option<String>>,
+}
+
+/// The chart audit's reply for one configuration: its findings, or why it failed.
+type AuditReply = (tonnage_core::Configuration, Result<Vec<Finding>, String>);
+
+thread_local! {
+    /// A print (or a shared link, opened to be printed) asked for the chart audit: the
+    /// worker computes it now, whether or not the findings list has been on screen.
+    static AUDIT_WANTED: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Ask for the chart audit now (a print hook, see [`crate::lazy::on_print`]): a print held by
+/// the page waits for it, and a print that cannot wait says on its cover that it is missing.
+pub fn want_audit() {
+    AUDIT_WANTED.with(|w| {
+        if !w.get_untracked() {
+            w.set(true);
+        }
+    });
 }
 
 /// The review's findings: one memo for the report's sections (the cover and the list), made
 /// by the first to ask and kept in the caller's context ([`crate::report_body`] asks first).
 /// It follows the configuration once editing pauses: the review is the most expensive
 /// derivation on the page and not part of what an edit must update within a frame. The chart
-/// audit joins it once the findings list has been on screen (see [`findings_ctx`]).
+/// audit joins it once the findings list has been on screen or a print asked for it (see
+/// [`findings_ctx`]).
 pub fn use_findings() -> Memo<Vec<Finding>> {
     findings_ctx().merged
 }
 
 /// The shared findings, made on first use: the local review (`review::review`) and the chart
 /// audit from the worker (`review::audit_findings`: its facts are not part of the first load),
-/// asked for once the list is on screen and then on every settled change; a reply for an
-/// older configuration is dropped. Both in the review's order (`review::merged`).
+/// asked for once the list is on screen or a print wants it ([`want_audit`]), then on every
+/// settled change; a reply for an older configuration is dropped. Both in the review's order
+/// (`review::merged`). A print the page holds (Ctrl+P) waits for the audit.
 fn findings_ctx() -> FindingsCtx {
     if let Some(c) = use_context::<FindingsCtx>() {
         return c;
     }
     let state = use_state();
     let local = Memo::new(move |_| state.settled.with(|c| review::review(catalog(), c)));
-    let audit = RwSignal::new(None::<(tonnage_core::Configuration, Vec<Finding>)>);
+    let audit = RwSignal::new(None::<AuditReply>);
     let visible = RwSignal::new(false);
+    let wanted = AUDIT_WANTED.with(Clone::clone);
+    let asked = Memo::new(move |_| visible.get() || wanted.get());
     Effect::new(move |_| {
-        if !visible.get() {
+        if !asked.get() {
             return;
         }
         let config = state.settled.get();
@@ -153,27 +180,61 @@ fn findings_ctx() -> FindingsCtx {
             config: config.clone(),
         };
         worker::send(&request, move |reply, _| {
-            if let Reply::Audit { findings } = reply {
-                if state.settled.with_untracked(|c| *c == config) {
-                    audit.set(Some((config, findings)));
-                }
+            let result = match reply {
+                Reply::Audit { findings } => Ok(findings),
+                Reply::Error { message } => Err(message),
+                _ => Err("the files worker gave no audit".to_string()),
+            };
+            if state.settled.with_untracked(|c| *c == config) {
+                audit.set(Some((config, result)));
             }
+            crate::lazy::check_done();
         });
     });
+    let audit_done = Memo::new(move |_| {
+        let c = state.settled.get();
+        audit.with(|a| matches!(a, Some((for_config, _)) if *for_config == c))
+    });
+    let audit_failed = Memo::new(move |_| {
+        let c = state.settled.get();
+        audit.with(|a| match a {
+            Some((for_config, Err(m))) if *for_config == c => Some(m.clone()),
+            _ => None,
+        })
+    });
+    // A held print waits while the audit is asked for and not in.
+    crate::lazy::wait_also(move || asked.get_untracked() && !audit_done.get_untracked());
     let merged = Memo::new(move |_| {
         let c = state.settled.get();
         local.with(|l| {
             audit.with(|a| match a {
-                Some((for_config, list)) if *for_config == c => {
+                Some((for_config, Ok(list))) if *for_config == c => {
                     review::merged(catalog(), &c, l, list)
                 }
                 _ => l.clone(),
             })
         })
     });
-    let ctx = FindingsCtx { merged, visible };
+    let ctx = FindingsCtx {
+        merged,
+        visible,
+        audit_done,
+        audit_failed,
+    };
     provide_context(ctx);
     ctx
+}
+
+/// The cover's line when the chart audit's findings are not in the counts: none when they are.
+fn audit_missing(ctx: FindingsCtx) -> Option<String> {
+    if let Some(m) = ctx.audit_failed.get() {
+        return Some(format!(
+            "Incomplete: the chart audit failed ({m}); its findings are not counted."
+        ));
+    }
+    (!ctx.audit_done.get()).then(|| {
+        "Incomplete: the chart audit was still running when this was printed; its findings are not counted. Print again in a moment for the complete report.".to_string()
+    })
 }
 
 /// Today's date as the browser has it (`2026-12-07`, UTC): the core does no IO and has no
@@ -189,7 +250,8 @@ fn today() -> String {
 #[component]
 pub fn ReportCover() -> impl IntoView {
     let state = use_state();
-    let findings = use_findings();
+    let ctx = findings_ctx();
+    let findings = ctx.merged;
     let summary = move || {
         state.config.with(|c| {
             let charts: Vec<_> = c.stacks.iter().filter_map(|s| catalog().chart(s)).collect();
@@ -230,8 +292,12 @@ pub fn ReportCover() -> impl IntoView {
                 if bad > 0 {
                     t.push_str(&format!(" ({} in field text not applied)", plural(bad, "error", "errors")));
                 }
+                if !ctx.audit_done.get() || ctx.audit_failed.get().is_some() {
+                    t = format!("at least {t}");
+                }
                 t
             }}</p>
+            {move || audit_missing(ctx).map(|m| view! { <p class="cover-incomplete" data-testid="cover-incomplete"><strong>{m}</strong></p> })}
             <p class="cover-link"><strong>"Link to this configuration: "</strong>{link}</p>
             {move || {
                 let list = changes();
@@ -284,6 +350,9 @@ pub fn Findings() -> impl IntoView {
                         <span class="count sev-info" data-testid="findings-infos" data-value=i.to_string()>{plural(i, "note", "notes")}</span>
                     }
                 }}
+                {move || (!ctx.audit_done.get() || ctx.audit_failed.get().is_some()).then(|| view! {
+                    <span class="count muted" data-testid="findings-audit-pending">"without the chart audit (not in yet)"</span>
+                })}
             </h2>
             {move || applied.get().map(|a| {
                 let what = if a.changes.is_empty() {

@@ -83,6 +83,11 @@ struct Wake {
     pending: Cell<usize>,
     /// Run once no section is pending (a print the page held back).
     when_all: RefCell<Vec<Box<dyn FnOnce()>>>,
+    /// Other work a held print waits for: each says whether it is still running (the chart
+    /// audit, see [`wait_also`]).
+    others: RefCell<Vec<Box<dyn Fn() -> bool>>>,
+    /// What a print asks for first (see [`on_print`]).
+    print_hooks: RefCell<Vec<fn()>>,
 }
 
 thread_local! {
@@ -90,6 +95,8 @@ thread_local! {
         woken: ArcRwSignal::new(false),
         pending: Cell::new(0),
         when_all: RefCell::new(Vec::new()),
+        others: RefCell::new(Vec::new()),
+        print_hooks: RefCell::new(Vec::new()),
     };
 }
 
@@ -102,45 +109,62 @@ pub fn wake() {
     });
 }
 
-/// Whether a deferred section has still to arrive.
+/// Whether a deferred section has still to arrive, or other work a print waits for is running.
 pub fn any_pending() -> bool {
-    WAKE.with(|w| w.pending.get() > 0)
+    WAKE.with(|w| w.pending.get() > 0 || w.others.borrow().iter().any(|running| running()))
 }
 
-/// Run `f` once every deferred section has arrived (now if none is on its way).
-pub fn when_all_loaded(f: Box<dyn FnOnce()>) {
-    let now = WAKE.with(|w| {
-        if w.pending.get() == 0 {
-            Some(f)
-        } else {
-            w.when_all.borrow_mut().push(f);
-            None
-        }
-    });
-    if let Some(f) = now {
+/// Hold a print also while `running()` says so: the work calls [`check_done`] when it ends.
+pub fn wait_also(running: impl Fn() -> bool + 'static) {
+    WAKE.with(|w| w.others.borrow_mut().push(Box::new(running)));
+}
+
+/// `f` runs when a print is asked for (Ctrl/Cmd+P, the browser's menu, a shared link opened):
+/// work a print needs starts there, before the print checks [`any_pending`].
+pub fn on_print(f: fn()) {
+    WAKE.with(|w| w.print_hooks.borrow_mut().push(f));
+}
+
+/// Ask for everything a print needs: the print hooks ([`on_print`]) and every deferred section.
+pub fn prepare_print() {
+    let hooks = WAKE.with(|w| w.print_hooks.borrow().clone());
+    for f in hooks {
         f();
     }
+    wake();
 }
 
-fn arrived() {
-    let ready = WAKE.with(|w| {
-        w.pending.set(w.pending.get().saturating_sub(1));
-        if w.pending.get() == 0 {
-            std::mem::take(&mut *w.when_all.borrow_mut())
-        } else {
-            Vec::new()
-        }
-    });
+/// Work a print waited for has ended: run the held print if nothing else is pending.
+pub fn check_done() {
+    if any_pending() {
+        return;
+    }
+    let ready = WAKE.with(|w| std::mem::take(&mut *w.when_all.borrow_mut()));
     for f in ready {
         f();
     }
 }
 
+/// Run `f` once every deferred section has arrived (now if none is on its way).
+pub fn when_all_loaded(f: Box<dyn FnOnce()>) {
+    if any_pending() {
+        WAKE.with(|w| w.when_all.borrow_mut().push(f));
+    } else {
+        f();
+    }
+}
+
+fn arrived() {
+    WAKE.with(|w| w.pending.set(w.pending.get().saturating_sub(1)));
+    check_done();
+}
+
 /// Wake the deferred sections on the first sign of a user: a pointer press, a key, a wheel, a
 /// touch, a scroll, a resize, focus moving into the page, or a print. Call once, from the page.
-/// Ctrl/Cmd+P while a section is on its way is held until every section has arrived, then
-/// printed, so the report is whole; a print from the browser's menu before anything else
-/// prints the sections still loading as a line saying so (and wakes them for the next print).
+/// Ctrl/Cmd+P while a section is on its way (or the chart audit is running) is held until
+/// everything has arrived, then printed, so the report is whole; a print from the browser's
+/// menu, which cannot be held, prints the sections still loading as a line saying so (and the
+/// cover says the audit was still running), and asks for them for the next print.
 pub fn wake_on_first_use() {
     use leptos::ev;
     // The handles are kept for the page's life (dropping one does not remove its listener).
@@ -150,9 +174,12 @@ pub fn wake_on_first_use() {
     let _ = window_event_listener(ev::scroll, |_| wake());
     let _ = window_event_listener(ev::resize, |_| wake());
     let _ = window_event_listener(ev::focusin, |_| wake());
-    let _ = window_event_listener(ev::beforeprint, |_| wake());
+    let _ = window_event_listener(ev::beforeprint, |_| prepare_print());
     let _ = window_event_listener(ev::keydown, |ev| {
         let print = (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("p");
+        if print {
+            prepare_print();
+        }
         if print && any_pending() {
             ev.prevent_default();
             when_all_loaded(Box::new(|| {

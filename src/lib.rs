@@ -44,9 +44,9 @@ pub fn start() {
         let decoded = share_view::decode_link(hash.clone()).await;
         let start = share_view::link_start(hash, decoded);
         leptos::mount::mount_to_body(move || view! { <App start/> });
-        // A shared link is opened to be read, presented or printed: the whole report now, so
-        // a print right away is complete.
-        lazy::wake();
+        // A shared link is opened to be read, presented or printed: the whole report now, and
+        // the chart audit, so a print right away is complete.
+        lazy::prepare_print();
     });
 }
 
@@ -122,6 +122,7 @@ pub fn App(#[prop(optional)] start: Option<share_view::Start>) -> impl IntoView 
         }
     });
 
+    lazy::on_print(findings_view::want_audit);
     lazy::wake_on_first_use();
     // Printing opens the collapsed sections that belong in the report.
     let _print = window_event_listener(leptos::ev::beforeprint, move |_| {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use tonnage_core::capacity::usd;
-use tonnage_core::plan::{ComponentPlan, Total, Totals};
+use tonnage_core::plan::{limit_text, total_limit_text, ComponentPlan, Total, Totals};
 use tonnage_core::quantity::{display_bytes, display_cores};
 
 use crate::state::{catalog, use_state};
@@ -23,8 +23,21 @@ fn metric(
     }
 }
 
-fn limit_text(n: i64, f: fn(i64) -> String) -> String {
-    format!("limit {}", f(n))
+/// A total of limits beneath its request: a lower bound, saying how many components have no
+/// limit, when some have none (`plan::total_limit_text`). `data-unset` is that count.
+fn limit_metric(
+    testid: String,
+    raw: Memo<i64>,
+    unset: Memo<i64>,
+    f: fn(i64) -> String,
+) -> impl IntoView {
+    view! {
+        <span class="metric-sub" data-testid=testid data-value=move || raw.get().to_string()
+            data-unset=move || unset.get().to_string()
+            title=move || (unset.get() > 0).then_some("A component without a limit may use whatever its node has free: the sum of the limits that are set is a lower bound.")>
+            {move || format!("limit {}", total_limit_text(raw.get(), unset.get(), f))}
+        </span>
+    }
 }
 
 /// One row of the totals (baseline or peak): pods, CPU and memory (requested, the limit
@@ -45,11 +58,11 @@ fn total_row(
             <td data-label="Pods">{metric("metric-value", id("replicas"), figure(|t| t.replicas), |n| n.to_string())}</td>
             <td data-label="CPU requested">
                 {metric("metric-value", id("requests-cpu"), figure(|t| t.requests.cpu_millicores), display_cores)}
-                {metric("metric-sub", id("limits-cpu"), figure(|t| t.limits.cpu_millicores), |n| limit_text(n, display_cores))}
+                {limit_metric(id("limits-cpu"), figure(|t| t.limits.cpu_millicores), figure(|t| t.limits_unset.cpu), display_cores)}
             </td>
             <td data-label="Memory requested">
                 {metric("metric-value", id("requests-memory"), figure(|t| t.requests.memory_bytes), display_bytes)}
-                {metric("metric-sub", id("limits-memory"), figure(|t| t.limits.memory_bytes), |n| limit_text(n, display_bytes))}
+                {limit_metric(id("limits-memory"), figure(|t| t.limits.memory_bytes), figure(|t| t.limits_unset.memory), display_bytes)}
             </td>
             <td data-label="Storage">{metric("metric-value", id("storage"), figure(|t| t.storage_bytes), display_bytes)}</td>
             <td data-label="Cost / month" data-testid=id("cost")>{move || match cost() {
@@ -277,9 +290,15 @@ fn plan_row(c: &ComponentPlan) -> PlanRow {
         figs: [
             fig("replicas", replicas),
             fig("requests.cpu", display_cores(c.requests.cpu_millicores)),
-            fig("limits.cpu", display_cores(c.limits.cpu_millicores)),
+            fig(
+                "limits.cpu",
+                limit_text(c.limits.cpu_millicores, display_cores),
+            ),
             fig("requests.memory", display_bytes(c.requests.memory_bytes)),
-            fig("limits.memory", display_bytes(c.limits.memory_bytes)),
+            fig(
+                "limits.memory",
+                limit_text(c.limits.memory_bytes, display_bytes),
+            ),
             fig("storage", storage_text(c.storage_bytes)),
         ],
     }

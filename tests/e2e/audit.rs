@@ -208,3 +208,135 @@ async fn audit_shows_probed_dead_keys_guide_totals_and_the_hardening_fix() {
     }
     s.close().await;
 }
+
+/// `n error(s), n warning(s), n note(s)`, as the cover writes the review's counts.
+fn counts_text((e, w, i): (usize, usize, usize)) -> String {
+    let p = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {}, {}",
+        p(e, "error", "errors"),
+        p(w, "warning", "warnings"),
+        p(i, "note", "notes")
+    )
+}
+
+/// A report printed at once after opening a link counts the chart audit's findings (computed
+/// by the worker) as the CLI does: Ctrl+P is held until the audit is in; the browser's own
+/// print, which cannot be held, says on its cover that the audit was still running (and the
+/// counts are "at least"), and the next print is complete. Pages `56-print-at-once-*.png`.
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn report_printed_at_once_from_a_link_counts_the_chart_audit() {
+    use tonnage_core::review;
+    let cat = tonnage_core::Catalog::builtin();
+    let mut c = tonnage_core::Configuration::new(cat, &["cauldron-infra"], "dev").expect("config");
+    c.set_str(cat, "global.imagePullPolicy=Always")
+        .expect("set");
+    // What the CLI's review counts (the review and the chart audit), and what the page would
+    // count without the audit: they differ, or this test could not fail.
+    let full = review::counts(&review::review_with_audit(cat, &c));
+    let local = review::counts(&review::review(cat, &c));
+    assert_ne!(full, local, "the audit adds nothing to this configuration");
+    let want = format!("review: {}", counts_text(full)).to_lowercase();
+    let fragment = tonnage_core::share::encode(cat, &c);
+
+    // Ctrl+P at once: the page holds the print until the audit is in, then prints.
+    let s = Session::start(1280, 1000).await;
+    s.open(&format!("#{fragment}")).await;
+    let held = s
+        .client
+        .execute(
+            "window.__printed = null;\n\
+             window.print = () => { const c = document.querySelector('[data-testid=report-cover]'); window.__printed = c ? c.innerText : ''; };\n\
+             const ev = new KeyboardEvent('keydown', { key: 'p', ctrlKey: true, cancelable: true, bubbles: true });\n\
+             window.dispatchEvent(ev);\n\
+             return ev.defaultPrevented;",
+            vec![],
+        )
+        .await
+        .expect("Ctrl+P")
+        .as_bool()
+        .unwrap_or(false);
+    assert!(
+        held,
+        "nothing was pending right after opening: the print was not held"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let printed = loop {
+        let got = s
+            .client
+            .execute("return window.__printed", vec![])
+            .await
+            .expect("printed");
+        if let Some(t) = got.as_str() {
+            break words(t);
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the held print never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        printed.contains(&want),
+        "{want:?} not in the held print: {printed}"
+    );
+    assert!(!printed.contains("incomplete"), "{printed}");
+    s.close().await;
+
+    // The browser's own print at once: complete, or saying plainly that it is not.
+    let s = Session::start(1280, 1000).await;
+    s.open(&format!("#{fragment}")).await;
+    s.wait_for("[data-testid=report-cover]").await;
+    let text = words(&print_to_pdf(&s, "56-print-at-once").await);
+    if !text.contains(&want) {
+        assert!(
+            text.contains("incomplete: the chart audit was still running")
+                && text.contains(&format!("review: at least {}", counts_text(local))),
+            "neither complete ({want:?}) nor marked incomplete: {text}"
+        );
+    }
+    assert!(!text.contains("still loading"), "{text}");
+    // Once the audit is in, the print is complete.
+    wait_text_in(&s, "[data-testid=report-cover]", &want).await;
+    let text = words(&print_to_pdf(&s, "56-print-later").await);
+    assert!(text.contains(&want), "{want:?} not in {text}");
+    assert!(!text.contains("incomplete"), "{text}");
+    s.close().await;
+}
+
+/// `text` lower-cased with every run of white space one space (pdftotext breaks lines).
+fn words(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Wait until the text (textContent: print-only elements too) of `css` holds `want`, any case.
+async fn wait_text_in(s: &Session, css: &str, want: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let got = s
+            .client
+            .execute(
+                &format!(
+                    "const e = document.querySelector('{css}'); return e ? e.textContent : ''"
+                ),
+                vec![],
+            )
+            .await
+            .expect("query")
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
+        if got.contains(want) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{want:?} not in {css}: {got}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

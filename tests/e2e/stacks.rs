@@ -225,3 +225,54 @@ async fn several_charts_plan_together() {
     s.screenshot("09-infra-plus-frappe").await;
     s.close().await;
 }
+
+/// A component without a limit: the plan table and Compare say `none` (not `0m` / `0 B`), and
+/// the limit totals say they leave it out (a lower bound), as the CLI's report does.
+#[tokio::test]
+#[ignore = "needs dist/ and chromedriver: run scripts/test"]
+async fn unset_limits_read_none_and_the_totals_say_so() {
+    use tonnage_core::plan::total_limit_text;
+    use tonnage_core::quantity::{display_bytes, display_cores};
+    let cat = tonnage_core::Catalog::builtin();
+    let c = tonnage_core::Configuration::new(cat, &["cauldron-infra"], "prod").expect("config");
+    let t = tonnage_core::plan(cat, &c).totals.baseline;
+    assert_eq!(t.limits_unset.cpu, 1, "postgresql-read has no limit");
+    let s = Session::start(1366, 900).await;
+    s.open("").await;
+    s.click("[data-testid=stack-cauldron-infra]").await;
+    s.click("[data-testid=env-prod]").await;
+    s.wait_attr("[data-testid=total-baseline-limits-cpu]", "data-unset", "1")
+        .await;
+    let cpu = s.text("[data-testid=total-baseline-limits-cpu]").await;
+    assert_eq!(
+        cpu,
+        format!(
+            "limit {}",
+            total_limit_text(t.limits.cpu_millicores, 1, display_cores)
+        )
+    );
+    assert!(
+        cpu.contains('≥') && cpu.contains("1 without a limit"),
+        "{cpu}"
+    );
+    let memory = s.text("[data-testid=total-baseline-limits-memory]").await;
+    assert_eq!(
+        memory,
+        format!(
+            "limit {}",
+            total_limit_text(t.limits.memory_bytes, 1, display_bytes)
+        )
+    );
+    s.first_use().await;
+    scroll_to(&s, "[data-testid=plan-row-postgresql-read]").await;
+    let row = s.text("[data-testid=plan-row-postgresql-read]").await;
+    assert!(row.contains("none"), "{row}");
+    assert!(!row.contains("0m") && !row.contains("0 B"), "{row}");
+    s.settle().await;
+    s.screenshot("16-plan-unset-limits").await;
+    // Compare: its totals say the same.
+    s.click("[data-testid=compare] summary").await;
+    let compare = s.text("[data-testid=compare-total-a-baseline]").await;
+    assert!(compare.contains("1 without a limit"), "{compare}");
+    s.close().await;
+}

@@ -77,8 +77,48 @@ pub struct VolumePlan {
 pub struct Total {
     pub replicas: i64,
     pub requests: Resources,
+    /// The sum of the limits that are set: a component without a CPU or memory limit adds
+    /// nothing here and is counted in `limits_unset`.
     pub limits: Resources,
+    pub limits_unset: LimitsUnset,
     pub storage_bytes: i64,
+}
+
+/// How many running components (not replicas) have no CPU limit, and no memory limit: a total
+/// of limits leaves them out, so it is a lower bound when either is above 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LimitsUnset {
+    pub cpu: i64,
+    pub memory: i64,
+}
+
+/// A per-replica limit as every output writes it: `none` when the chart sets no limit (the
+/// plan holds 0), else `f`'s text.
+pub fn limit_text(value: i64, f: fn(i64) -> String) -> String {
+    if value > 0 {
+        f(value)
+    } else {
+        NO_LIMIT.to_string()
+    }
+}
+
+/// How an unset limit reads in every output.
+pub const NO_LIMIT: &str = "none";
+
+/// A total of limits as every output writes it: `f`'s text when every running component has
+/// the limit; marked as a lower bound, with how many have none, when some have not
+/// (`≥ 33.5 cores (3 without a limit)`), and `none (…)` when no component has one.
+pub fn total_limit_text(value: i64, unset: i64, f: fn(i64) -> String) -> String {
+    let without = match unset {
+        0 => return f(value),
+        1 => "1 without a limit".to_string(),
+        n => format!("{n} without a limit"),
+    };
+    if value > 0 {
+        format!("\u{2265} {} ({without})", f(value))
+    } else {
+        format!("{NO_LIMIT} ({without})")
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -123,6 +163,11 @@ impl Total {
         self.replicas = self.replicas.saturating_add(o.replicas);
         self.requests = self.requests.plus(o.requests);
         self.limits = self.limits.plus(o.limits);
+        self.limits_unset.cpu = self.limits_unset.cpu.saturating_add(o.limits_unset.cpu);
+        self.limits_unset.memory = self
+            .limits_unset
+            .memory
+            .saturating_add(o.limits_unset.memory);
         self.storage_bytes = self.storage_bytes.saturating_add(o.storage_bytes);
     }
 }
@@ -135,6 +180,10 @@ impl ComponentPlan {
             replicas: n,
             requests: self.requests.times(n),
             limits: self.limits.times(n),
+            limits_unset: LimitsUnset {
+                cpu: i64::from(n > 0 && self.limits.cpu_millicores <= 0),
+                memory: i64::from(n > 0 && self.limits.memory_bytes <= 0),
+            },
             storage_bytes: self.storage_bytes.saturating_mul(n),
         };
         Totals {
@@ -498,6 +547,60 @@ mod tests {
             c.requests.cpu_millicores * c.replicas.peak
         );
         assert_eq!(t.baseline.replicas, c.replicas.baseline);
+    }
+
+    /// Every total counts the running components without a CPU or a memory limit (its sum of
+    /// limits leaves them out), and some preset has such a component (the charts set none).
+    #[test]
+    fn totals_count_the_components_without_a_limit() {
+        let cat = Catalog::builtin();
+        let mut seen = 0;
+        for chart in &cat.charts {
+            for env in &chart.environments {
+                let p = plan(
+                    cat,
+                    &Configuration::new(cat, &[chart.id.as_str()], &env.id).unwrap(),
+                );
+                let running: Vec<_> = p
+                    .components
+                    .iter()
+                    .filter(|c| c.replicas.baseline > 0)
+                    .collect();
+                let cpu = running
+                    .iter()
+                    .filter(|c| c.limits.cpu_millicores == 0)
+                    .count() as i64;
+                let memory = running
+                    .iter()
+                    .filter(|c| c.limits.memory_bytes == 0)
+                    .count() as i64;
+                assert_eq!(
+                    p.totals.baseline.limits_unset,
+                    LimitsUnset { cpu, memory },
+                    "{} {}",
+                    chart.id,
+                    env.id
+                );
+                seen += cpu + memory;
+            }
+        }
+        assert!(seen > 0, "no preset has a component without a limit");
+    }
+
+    #[test]
+    fn unset_limits_read_as_none_and_totals_as_a_lower_bound() {
+        use crate::base::quantity::display_cores;
+        assert_eq!(limit_text(0, display_cores), "none");
+        assert_eq!(limit_text(1500, display_cores), "1.5 cores");
+        assert_eq!(total_limit_text(33500, 0, display_cores), "33.5 cores");
+        assert_eq!(
+            total_limit_text(33500, 3, display_cores),
+            "\u{2265} 33.5 cores (3 without a limit)"
+        );
+        assert_eq!(
+            total_limit_text(0, 1, display_cores),
+            "none (1 without a limit)"
+        );
     }
 
     const GI: i64 = 1 << 30;

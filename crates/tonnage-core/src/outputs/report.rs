@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::base::quantity::{human_bytes, human_cpu};
-use crate::compute::plan::{ComponentPlan, Plan, Total};
+use crate::compute::plan::{limit_text, total_limit_text, ComponentPlan, Plan, Total};
 use crate::compute::review::{self, Finding};
 
 /// Output formats of `tonnage plan`.
@@ -103,9 +103,9 @@ fn rows(plan: &Plan) -> (Vec<&'static str>, Vec<Row>, Vec<Row>) {
                 c.role.clone(),
                 replicas_text(c) + star(c, "replicas"),
                 human_cpu(c.requests.cpu_millicores) + star(c, "requests.cpu"),
-                human_cpu(c.limits.cpu_millicores) + star(c, "limits.cpu"),
+                limit_text(c.limits.cpu_millicores, human_cpu) + star(c, "limits.cpu"),
                 human_bytes(c.requests.memory_bytes) + star(c, "requests.memory"),
-                human_bytes(c.limits.memory_bytes) + star(c, "limits.memory"),
+                limit_text(c.limits.memory_bytes, human_bytes) + star(c, "limits.memory"),
                 if c.storage_bytes > 0 {
                     human_bytes(c.storage_bytes) + star(c, "storage")
                 } else {
@@ -136,9 +136,9 @@ fn rows(plan: &Plan) -> (Vec<&'static str>, Vec<Row>, Vec<Row>) {
             String::new(),
             t.replicas.to_string(),
             human_cpu(t.requests.cpu_millicores),
-            human_cpu(t.limits.cpu_millicores),
+            total_limit_text(t.limits.cpu_millicores, t.limits_unset.cpu, human_cpu),
             human_bytes(t.requests.memory_bytes),
-            human_bytes(t.limits.memory_bytes),
+            total_limit_text(t.limits.memory_bytes, t.limits_unset.memory, human_bytes),
             human_bytes(t.storage_bytes),
         ],
     };
