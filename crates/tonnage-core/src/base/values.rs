@@ -506,6 +506,18 @@ pub fn parse_set(text: &str, strings: bool) -> Result<Vec<Assignment>, SetError>
     }
 }
 
+/// A count as the plan and the manifests read one (replicas, autoscaler bounds): an integer
+/// or a numeric string, at least 0; `default` when absent or unreadable. One reading for both,
+/// so the sum of the manifests stays the plan.
+pub fn count_of(v: Option<&Value>, default: i64) -> i64 {
+    v.and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    })
+    .unwrap_or(default)
+    .max(0)
+}
+
 /// A quantity held in a values tree: a string (`"500m"`) or a number (`1`, `0.5`).
 pub fn quantity_of(v: &Value) -> Result<Quantity, QuantityError> {
     match v {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_yaml::Value;
 
 use crate::base::quantity::Quantity;
-use crate::base::values::quantity_of;
+use crate::base::values::{count_of, quantity_of};
 use crate::configuration::config::{Configuration, Layer};
 use crate::model::catalog::{path_covers, Catalog, Chart, Component, Persistence};
 
@@ -318,14 +318,7 @@ impl Reader<'_> {
 
     fn int_at(&mut self, field: &str, path: &str, default: i64) -> i64 {
         self.note(field, path);
-        match self.get(path) {
-            Some(v) => v
-                .as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .unwrap_or(default)
-                .max(0),
-            None => default,
-        }
+        count_of(self.get(path), default)
     }
 
     /// A quantity, or `None` when absent or malformed (a malformed figure never reaches the plan:

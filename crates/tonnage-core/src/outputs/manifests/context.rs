@@ -10,7 +10,7 @@ use serde_yaml::Value;
 
 use super::labels::LabelMaps;
 use crate::base::quantity::Quantity;
-use crate::base::values::{display_value, lookup, quantity_of};
+use crate::base::values::{count_of, display_value, lookup, quantity_of};
 use crate::model::catalog::{Chart, Component};
 
 /// A values path for the [`Ctx`] readers: its text, or a prefix and what follows its dot
@@ -74,14 +74,7 @@ impl Ctx<'_> {
 
     /// The plan's reading of a count: an integer or a numeric string, at least 0.
     pub(super) fn count_at(&self, path: impl ValuesPath, default: i64) -> i64 {
-        match self.get(path) {
-            Some(v) => v
-                .as_i64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                .unwrap_or(default)
-                .max(0),
-            None => default,
-        }
+        count_of(self.get(path), default)
     }
 
     pub(super) fn int_at(&self, path: impl ValuesPath) -> Option<i64> {
