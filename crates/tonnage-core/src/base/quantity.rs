@@ -196,6 +196,75 @@ fn digits_value(digits: &[u8]) -> Option<i128> {
     })
 }
 
+/// [`Quantity::parse_digits`] in integer arithmetic, for the numbers written every day (`500m`,
+/// `2Gi`, `0.5`): `None` (the caller then takes the digit-by-digit way) when the digits or the
+/// mantissa times a binary suffix do not fit an `i128`. The same result: nano-units rounded away
+/// from zero (a ceiling of the magnitude), binary-SI capped and below one unit decimal-SI.
+fn parse_small(
+    negative: bool,
+    int_part: &[u8],
+    frac_part: &[u8],
+    suffix: &Suffix,
+) -> Option<Result<Quantity, QuantityErrorKind>> {
+    // Up to 36 digits fit an i128 (10^36 < 2^127).
+    if int_part.len() + frac_part.len() > 36 {
+        return None;
+    }
+    // Trailing zeros (of the fraction, then of the integer part once the fraction is all zeros)
+    // go into the exponent.
+    let frac_kept = frac_part.len() - frac_part.iter().rev().take_while(|&&b| b == b'0').count();
+    let (int_digits, frac_digits, mut exp10) = if frac_kept > 0 {
+        (int_part, &frac_part[..frac_kept], -(frac_kept as i128))
+    } else {
+        let zeros = int_part.iter().rev().take_while(|&&b| b == b'0').count();
+        (&int_part[..int_part.len() - zeros], &[][..], zeros as i128)
+    };
+    let mut mantissa: i128 = 0;
+    for &b in int_digits.iter().chain(frac_digits) {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+    }
+    let mut format = match suffix {
+        Suffix::Decimal(_) => Format::DecimalSI,
+        Suffix::Binary(_) => Format::BinarySI,
+        Suffix::Exponent(_) => Format::DecimalExponent,
+    };
+    if mantissa == 0 {
+        return Some(Ok(Quantity { nanos: 0, format }));
+    }
+    match *suffix {
+        Suffix::Decimal(e) => exp10 += i128::from(e),
+        Suffix::Exponent(e) => exp10 += i128::from(e),
+        Suffix::Binary(power) => mantissa = mantissa.checked_mul(1i128 << power)?,
+    }
+    let shift = exp10 + 9;
+    let magnitude = if shift >= 0 {
+        u32::try_from(shift)
+            .ok()
+            .and_then(|s| 10i128.checked_pow(s))
+            .and_then(|scale| mantissa.checked_mul(scale))
+    } else {
+        // Rounded up: whatever is dropped is not zero (a mantissa under the divisor gives 1).
+        match u32::try_from(-shift)
+            .ok()
+            .and_then(|s| 10i128.checked_pow(s))
+        {
+            Some(divisor) => Some(mantissa / divisor + i128::from(mantissa % divisor != 0)),
+            None => Some(1),
+        }
+    };
+    let Some(mut magnitude) = magnitude else {
+        return Some(Err(QuantityErrorKind::OutOfRange));
+    };
+    if format == Format::BinarySI {
+        magnitude = magnitude.min(BINARY_CAP_NANOS);
+        if magnitude < NANO {
+            format = Format::DecimalSI;
+        }
+    }
+    let nanos = if negative { -magnitude } else { magnitude };
+    Some(Ok(Quantity { nanos, format }))
+}
+
 /// Decimal digits (most significant first) multiplied by 2^power, exactly.
 fn multiply_by_power_of_two(digits: &[u8], power: u32) -> Vec<u8> {
     let factor: u128 = 1 << power;
@@ -298,7 +367,20 @@ impl Quantity {
         }
         // Everything consumed so far is ASCII, so `pos` is a char boundary.
         let suffix = interpret_suffix(&s[pos..])?;
+        if let Some(q) = parse_small(negative, int_part, frac_part, &suffix) {
+            return q;
+        }
+        Self::parse_digits(negative, int_part, frac_part, suffix)
+    }
 
+    /// [`Self::parse_inner`] after the syntax, for any number of digits: the digits as a vector,
+    /// multiplied out by a binary suffix digit by digit.
+    fn parse_digits(
+        negative: bool,
+        int_part: &[u8],
+        frac_part: &[u8],
+        suffix: Suffix,
+    ) -> Result<Quantity, QuantityErrorKind> {
         // value = digits × 10^exp10, digits without leading zeros.
         let mut digits: Vec<u8> = int_part
             .iter()
@@ -419,8 +501,17 @@ impl Quantity {
 
     /// The canonical text: no fraction, the largest suffix that keeps the number whole.
     pub(crate) fn canonical(&self) -> String {
+        let mut out = String::with_capacity(24);
+        self.push_canonical(&mut out);
+        out
+    }
+
+    /// Appends [`Self::canonical`]. Its mantissa is worked out in `i64` where it fits (every
+    /// figure of a chart does), as `i128` division is a library call.
+    pub(crate) fn push_canonical(&self, out: &mut String) {
         if self.nanos == 0 {
-            return "0".to_string();
+            out.push('0');
+            return;
         }
         let binary_whole =
             self.nanos.unsigned_abs() >= 1024 * NANO.unsigned_abs() && self.nanos % NANO == 0;
@@ -431,45 +522,88 @@ impl Quantity {
                 mantissa /= 1024;
                 power += 1;
             }
-            return format!("{mantissa}{}", BINARY_SUFFIXES[power]);
+            push_int(out, mantissa);
+            out.push_str(BINARY_SUFFIXES[power]);
+            return;
         }
         // Decimal: move factors of ten into the exponent, then lower it to a multiple of 3.
-        let mut mantissa = self.nanos;
-        let mut exponent: i32 = -9;
-        while mantissa % 10 == 0 {
-            mantissa /= 10;
-            exponent += 1;
-        }
+        let (mut mantissa, mut exponent): (i128, i32) = match i64::try_from(self.nanos) {
+            Ok(n) => {
+                let (m, e) = strip_tens(n, -9);
+                (i128::from(m), e)
+            }
+            Err(_) if self.nanos % NANO == 0 => match i64::try_from(self.nanos / NANO) {
+                Ok(n) => {
+                    let (m, e) = strip_tens(n, 0);
+                    (i128::from(m), e)
+                }
+                Err(_) => strip_tens_wide(self.nanos, -9),
+            },
+            Err(_) => strip_tens_wide(self.nanos, -9),
+        };
         // No overflow: at least as many zeros were removed as are put back.
         let down = exponent.rem_euclid(3);
         mantissa *= 10i128.pow(down as u32);
         exponent -= down;
         if self.format == Format::DecimalExponent {
-            return if exponent == 0 {
-                mantissa.to_string()
-            } else {
-                format!("{mantissa}e{exponent}")
-            };
+            push_int(out, mantissa);
+            if exponent != 0 {
+                out.push('e');
+                push_int(out, i128::from(exponent));
+            }
+            return;
         }
         // Decimal-SI (and binary-SI that is not a whole number of bytes, or under 1024).
         if exponent > 18 {
             mantissa *= 10i128.pow((exponent - 18) as u32);
             exponent = 18;
         }
-        let suffix = match exponent {
-            -9 => "n",
-            -6 => "u",
-            -3 => "m",
-            0 => "",
-            3 => "k",
-            6 => "M",
-            9 => "G",
-            12 => "T",
-            15 => "P",
-            _ => "E",
-        };
-        format!("{mantissa}{suffix}")
+        push_int(out, mantissa);
+        out.push_str(decimal_suffix(exponent));
     }
+}
+
+/// The decimal-SI suffix of a power of ten that is a multiple of 3 from -9 to 18.
+fn decimal_suffix(exponent: i32) -> &'static str {
+    match exponent {
+        -9 => "n",
+        -6 => "u",
+        -3 => "m",
+        0 => "",
+        3 => "k",
+        6 => "M",
+        9 => "G",
+        12 => "T",
+        15 => "P",
+        _ => "E",
+    }
+}
+
+/// `n` (not zero) without its trailing zeros, and `exponent` raised by their count.
+fn strip_tens(mut n: i64, mut exponent: i32) -> (i64, i32) {
+    while n % 10 == 0 {
+        n /= 10;
+        exponent += 1;
+    }
+    (n, exponent)
+}
+
+/// [`strip_tens`] for a mantissa beyond `i64`.
+fn strip_tens_wide(mut n: i128, mut exponent: i32) -> (i128, i32) {
+    while n % 10 == 0 {
+        n /= 10;
+        exponent += 1;
+    }
+    (n, exponent)
+}
+
+/// Appends the decimal text of `n` (as `format!("{n}")` writes it), through `i64` where it fits.
+fn push_int(out: &mut String, n: i128) {
+    use std::fmt::Write as _;
+    let _ = match i64::try_from(n) {
+        Ok(small) => write!(out, "{small}"),
+        Err(_) => write!(out, "{n}"),
+    };
 }
 
 /// `nanos / divisor`, rounded away from zero, saturated to `i64`.
@@ -842,6 +976,47 @@ mod tests {
 
     /// `human_cpu` and `human_bytes` as first written, with their `trimmed_decimal`.
     mod by_format {
+        use super::super::{Format, Quantity, BINARY_SUFFIXES, NANO};
+
+        /// `Quantity::canonical` as it was written before its `i64` fast path.
+        pub fn canonical(q: &Quantity) -> String {
+            if q.nanos == 0 {
+                return "0".to_string();
+            }
+            let binary_whole =
+                q.nanos.unsigned_abs() >= 1024 * NANO.unsigned_abs() && q.nanos % NANO == 0;
+            if q.format == Format::BinarySI && binary_whole {
+                let mut mantissa = q.nanos / NANO;
+                let mut power = 0;
+                while power < BINARY_SUFFIXES.len() - 1 && mantissa % 1024 == 0 {
+                    mantissa /= 1024;
+                    power += 1;
+                }
+                return format!("{mantissa}{}", BINARY_SUFFIXES[power]);
+            }
+            let mut mantissa = q.nanos;
+            let mut exponent: i32 = -9;
+            while mantissa % 10 == 0 {
+                mantissa /= 10;
+                exponent += 1;
+            }
+            let down = exponent.rem_euclid(3);
+            mantissa *= 10i128.pow(down as u32);
+            exponent -= down;
+            if q.format == Format::DecimalExponent {
+                return if exponent == 0 {
+                    mantissa.to_string()
+                } else {
+                    format!("{mantissa}e{exponent}")
+                };
+            }
+            if exponent > 18 {
+                mantissa *= 10i128.pow((exponent - 18) as u32);
+                exponent = 18;
+            }
+            format!("{mantissa}{}", super::super::decimal_suffix(exponent))
+        }
+
         fn trimmed_decimal(n: u128, places: u32) -> String {
             let scale = 10u128.pow(places);
             let (whole, fraction) = (n / scale, n % scale);
@@ -967,6 +1142,56 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(human_cpu(n), by_format::human_cpu(n));
             proptest::prop_assert_eq!(human_bytes(n), by_format::human_bytes(n));
+        }
+
+        /// The integer way of parsing gives what the digit-by-digit way gives, wherever it
+        /// answers (and it answers for every figure of a few digits).
+        #[test]
+        fn small_numbers_parse_as_digit_by_digit(
+            negative in proptest::prelude::any::<bool>(),
+            int_part in "[0-9]{0,40}",
+            frac_part in proptest::option::of("[0-9]{0,40}"),
+            suffix in proptest::prop_oneof![
+                proptest::sample::select(vec![
+                    "", "n", "u", "m", "k", "M", "G", "T", "P", "E",
+                    "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+                ]).prop_map(str::to_string),
+                (-45i64..45).prop_map(|e| format!("e{e}")),
+            ],
+        ) {
+            let (int_b, frac_b) = (int_part.as_bytes(), frac_part.as_deref().unwrap_or("").as_bytes());
+            let s = interpret_suffix(&suffix).unwrap();
+            let small = parse_small(negative, int_b, frac_b, &s);
+            let digits = Quantity::parse_digits(negative, int_b, frac_b, s);
+            if int_b.len() + frac_b.len() <= 18 {
+                proptest::prop_assert!(small.is_some(), "{int_part}.{frac_part:?}{suffix}");
+            }
+            if let Some(small) = small {
+                proptest::prop_assert_eq!(
+                    small.map(|q| (q.nanos, q.format)),
+                    digits.map(|q| (q.nanos, q.format)),
+                    "{}.{:?}{}", int_part, frac_part, suffix
+                );
+            }
+        }
+
+        /// The canonical text through `i64` is the text through `i128` alone.
+        #[test]
+        fn canonical_as_by_format(
+            nanos in proptest::prop_oneof![
+                proptest::prelude::any::<i128>().prop_filter("in range", |n| *n != i128::MIN),
+                proptest::prelude::any::<i64>().prop_map(i128::from),
+                (-5000i128..5000).prop_map(|n| n * NANO),
+                (0i128..1 << 20).prop_map(|m| m * 1_000_000),
+                (0i128..4096).prop_map(|m| (m << 30) * NANO),
+                (0i128..1 << 40).prop_map(|m| m * 1000 * NANO),
+            ],
+            format in proptest::sample::select(vec![
+                Format::DecimalSI, Format::BinarySI, Format::DecimalExponent,
+            ]),
+        ) {
+            let q = Quantity { nanos, format };
+            proptest::prop_assert_eq!(q.canonical(), by_format::canonical(&q));
         }
     }
 

@@ -522,7 +522,15 @@ pub fn count_of(v: Option<&Value>, default: i64) -> i64 {
 pub fn quantity_of(v: &Value) -> Result<Quantity, QuantityError> {
     match v {
         Value::String(s) => s.parse(),
-        Value::Number(n) => n.to_string().parse(),
+        // An integer is its own number of units, written `n` (decimal-SI), as its text parses.
+        Value::Number(n) => match n.as_i64().map(|i| i128::from(i) * 1_000_000_000) {
+            Some(nanos) => Ok(Quantity::from_nanos(
+                nanos,
+                crate::base::quantity::Format::DecimalSI,
+            )
+            .unwrap_or(Quantity::ZERO)),
+            None => n.to_string().parse(),
+        },
         other => display_value(other).parse(),
     }
 }
@@ -576,6 +584,20 @@ mod tests {
         assert!(quantity_of(&y("!t 500m")).is_err());
         assert!(quantity_of(&y("[1]")).is_err());
         assert_eq!(quantity_of(&y("0.5")), "500m".parse());
+        // A number is read as its text is, format included (which the canonical text shows).
+        for n in [
+            "0",
+            "1",
+            "-5",
+            "1024",
+            "1000",
+            "9223372036854775807",
+            "18446744073709551615",
+            "1.5",
+        ] {
+            let read = |v: &Value| quantity_of(v).map(|q| (q.nanos(), q.format(), q.to_string()));
+            assert_eq!(read(&y(n)), read(&Value::String(n.to_string())), "{n}");
+        }
     }
 
     #[test]
