@@ -231,6 +231,13 @@ impl Plan {
             .collect()
     }
 
+    /// How many assumptions [`Self::assumptions`] lists, without copying them.
+    pub fn assumption_count(&self) -> usize {
+        let components: usize = self.components.iter().map(|c| c.assumed.len()).sum();
+        let volumes: usize = self.volumes.iter().map(|v| v.assumed.len()).sum();
+        components + volumes
+    }
+
     /// Every assumption behind the plan's figures: each component's, then each shared volume's
     /// (counted once, as its storage is).
     pub fn assumptions(&self) -> Vec<PlanAssumption> {
@@ -286,20 +293,20 @@ impl Reader<'_> {
 
     fn note(&mut self, field: &str, path: &str) {
         // Most figures have no assumption at all: refuse them before working out the layer.
-        if !self
-            .chart
-            .assumptions
-            .iter()
-            .any(|a| path_covers(&a.path, path))
-        {
+        let assumptions = &self.chart.assumptions;
+        let Some(first) = assumptions.iter().position(|a| path_covers(&a.path, path)) else {
             return;
-        }
+        };
         let env = match self.config.source_of(self.chart, path) {
             Layer::User => return,
             Layer::Environment => Some(self.config.env.as_str()),
             Layer::Chart => None,
         };
-        if let Some(a) = self.chart.assumption(env, path) {
+        // `Chart::assumption(env, path)`, from the first that covers the path.
+        if let Some(a) = assumptions[first..]
+            .iter()
+            .find(|a| path_covers(&a.path, path) && a.env.as_deref() == env)
+        {
             self.assumed.push(Assumed {
                 field: field.to_string(),
                 path: path.to_string(),

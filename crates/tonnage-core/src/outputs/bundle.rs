@@ -1750,6 +1750,7 @@ mod tests {
         // The page lists `Plan::assumptions`: the same count as the README, shared volumes
         // included (the page once counted components only: 52 against the README's 53).
         assert_eq!(p.assumptions().len(), n);
+        assert_eq!(p.assumption_count(), n);
         let mut with_volume_assumption = 0;
         for chart in &cat().charts {
             let mut stacks = vec![chart.id.as_str()];

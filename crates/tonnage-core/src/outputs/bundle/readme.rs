@@ -200,7 +200,7 @@ pub(super) fn readme(
     totals_row(&mut out, "baseline", &plan.totals.baseline);
     totals_row(&mut out, "peak", &plan.totals.peak);
     out.push('\n');
-    let assumed = plan.assumptions().len();
+    let assumed = plan.assumption_count();
     if assumed == 0 {
         out.push_str("No figure of this plan rests on a catalog assumption.\n\n");
     } else {
