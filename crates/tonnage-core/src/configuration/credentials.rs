@@ -174,10 +174,12 @@ pub(crate) fn at_path(segs: &[At<'_>]) -> String {
     out
 }
 
-/// Called for each map entry: (path, key, value, the map holding it).
-pub(crate) type KeyVisitor<'f> = dyn FnMut(&[At<'_>], &str, &Value, &Mapping) + 'f;
-
-pub(crate) fn walk_keys<'v>(v: &'v Value, segs: &mut Vec<At<'v>>, f: &mut KeyVisitor<'_>) {
+/// Calls `f` for each map entry of `v`: (path, key, value, the map holding it), depth first in
+/// tree order, leaving out External Secrets maps and `secretKeys` maps.
+pub(crate) fn walk_keys<'v, F>(v: &'v Value, segs: &mut Vec<At<'v>>, f: &mut F)
+where
+    F: FnMut(&[At<'_>], &str, &Value, &Mapping),
+{
     match v {
         Value::Mapping(m) => {
             for (k, child) in m {
@@ -231,6 +233,16 @@ pub(crate) fn from_existing_secret(key: &str, siblings: &Mapping) -> bool {
 /// generate them. Not included: `existing*Secret` names, External Secrets references, and
 /// credentials an `existing*Secret` beside them already supplies (as in the `prod` presets).
 pub fn credential_paths(chart: &Chart, values: &Value) -> Vec<String> {
+    credential_paths_and(chart, values, |_, _, _, _| {})
+}
+
+/// [`credential_paths`], calling `also` for every map entry of the same walk of `values` (as
+/// [`walk_keys`] does): what else looks at every key (the bundle README's Secrets) walks the
+/// tree once with it.
+pub(crate) fn credential_paths_and<F>(chart: &Chart, values: &Value, mut also: F) -> Vec<String>
+where
+    F: FnMut(&[At<'_>], &str, &Value, &Mapping),
+{
     let mut out = Vec::new();
     walk_keys(values, &mut Vec::new(), &mut |segs, key, v, parent| {
         let scalar = matches!(v, Value::String(_) | Value::Null);
@@ -241,6 +253,7 @@ pub fn credential_paths(chart: &Chart, values: &Value) -> Vec<String> {
                 out.push(path);
             }
         }
+        also(segs, key, v, parent);
     });
     out
 }

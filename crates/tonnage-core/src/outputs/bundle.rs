@@ -224,6 +224,9 @@ struct ChartValues<'a> {
     /// are set: they replace strings at these paths, and the search looks only at keys, at the
     /// kind of their values and at the `existing*Secret` beside them).
     creds: Vec<String>,
+    /// The keys of `effective` that name a Secret (the README's), found on the same walk as
+    /// `creds` (the generated passwords change no such key).
+    secret_hits: Vec<readme::SecretHit>,
     generated: Vec<String>,
     overrides: Vec<String>,
     /// External endpoints written into the values: "<target> = <endpoint> -> <paths>".
@@ -236,7 +239,14 @@ fn chart_values<'a>(
     opts: &BundleOptions,
 ) -> ChartValues<'a> {
     let mut effective = config.effective(chart);
-    let creds = credential_paths(chart, &effective);
+    let mut secret_hits = Vec::new();
+    let creds = crate::configuration::credentials::credential_paths_and(
+        chart,
+        &effective,
+        |segs, key, v, parent| {
+            secret_hits.extend(readme::secret_hit(chart, segs, key, v, parent));
+        },
+    );
     let mut generated = Vec::new();
     for ((id, path), pw) in &opts.passwords {
         if *id != chart.id || !creds.contains(path) {
@@ -292,6 +302,7 @@ fn chart_values<'a>(
         dropped,
         effective,
         creds,
+        secret_hits,
         generated,
         overrides,
         endpoints,

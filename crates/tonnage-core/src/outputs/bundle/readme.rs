@@ -4,14 +4,14 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
 use super::{chart_ref, comment_text, ChartValues};
 use crate::base::quantity::{human_bytes, human_cpu};
 use crate::base::values::{display_value, get_path, parse_path};
 use crate::compute::plan::{Plan, Total};
 use crate::configuration::config::Configuration;
-use crate::configuration::credentials::{at_path, ends_with_ci, starts_with_ci, walk_keys};
+use crate::configuration::credentials::{at_path, ends_with_ci, starts_with_ci, At};
 use crate::model::catalog::{Catalog, Chart};
 use crate::outputs::report;
 
@@ -31,64 +31,93 @@ struct SecretRef {
     notes: Vec<String>,
 }
 
-/// Secrets named in `values`; paths are prefixed `<chart>:` when `prefix`.
-fn secret_refs(chart: &Chart, values: &Value, prefix: bool, out: &mut Vec<SecretRef>) {
-    walk_keys(values, &mut Vec::new(), &mut |segs, key, v, parent| {
-        let Value::String(name) = v else { return };
-        if name.is_empty() {
-            return;
-        }
-        let existing = starts_with_ci(key, "existing") && ends_with_ci(key, "secret");
-        let named = ends_with_ci(key, "secretname");
-        if !existing && !named {
-            return;
-        }
-        let mut notes = Vec::new();
-        let plain_path = at_path(segs);
-        if let Some(help) = chart
-            .settings
-            .iter()
-            .find(|st| st.path == plain_path && !st.help.is_empty())
-        {
-            notes.push(comment_text(&help.help));
-        }
-        if existing {
-            for (pk, pv) in parent {
-                let pk = pk.as_str().unwrap_or_default().to_ascii_lowercase();
-                if pk.starts_with("existingsecret") && pk.ends_with("key") {
-                    if let Some(s) = pv.as_str().filter(|s| !s.is_empty()) {
-                        notes.push(format!("key `{}`", comment_text(s)));
-                    }
+/// One key of a chart's values that names a Secret: `existing*Secret` or `*secretName` with a
+/// non-empty name (what [`secret_refs`] gathers), found on the walk of
+/// [`super::ChartValues`]'s credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct SecretHit {
+    name: String,
+    existing: bool,
+    /// The key's `--set` path.
+    path: String,
+    notes: Vec<String>,
+}
+
+/// The [`SecretHit`] of one map entry of the walk (its path, key, value and map), if it is one.
+pub(super) fn secret_hit(
+    chart: &Chart,
+    segs: &[At<'_>],
+    key: &str,
+    v: &Value,
+    parent: &Mapping,
+) -> Option<SecretHit> {
+    let Value::String(name) = v else { return None };
+    if name.is_empty() {
+        return None;
+    }
+    let existing = starts_with_ci(key, "existing") && ends_with_ci(key, "secret");
+    let named = ends_with_ci(key, "secretname");
+    if !existing && !named {
+        return None;
+    }
+    let mut notes = Vec::new();
+    let path = at_path(segs);
+    if let Some(help) = chart
+        .settings
+        .iter()
+        .find(|st| st.path == path && !st.help.is_empty())
+    {
+        notes.push(comment_text(&help.help));
+    }
+    if existing {
+        for (pk, pv) in parent {
+            let pk = pk.as_str().unwrap_or_default().to_ascii_lowercase();
+            if pk.starts_with("existingsecret") && pk.ends_with("key") {
+                if let Some(s) = pv.as_str().filter(|s| !s.is_empty()) {
+                    notes.push(format!("key `{}`", comment_text(s)));
                 }
             }
         }
+    }
+    Some(SecretHit {
+        name: name.clone(),
+        existing,
+        path,
+        notes,
+    })
+}
+
+/// The Secrets a chart's values name (its [`SecretHit`]s, in tree order), merged into `out`;
+/// paths are prefixed `<chart>:` when `prefix`.
+fn secret_refs(chart: &Chart, hits: &[SecretHit], prefix: bool, out: &mut Vec<SecretRef>) {
+    for hit in hits {
         let path = if prefix {
-            format!("{}:{plain_path}", chart.id)
+            format!("{}:{}", chart.id, hit.path)
         } else {
-            plain_path
+            hit.path.clone()
         };
-        let ns = chart.chart.namespace.clone();
+        let ns = &chart.chart.namespace;
         match out
             .iter_mut()
-            .find(|s| s.name == *name && s.namespace == ns && s.existing == existing)
+            .find(|s| s.name == hit.name && s.namespace == *ns && s.existing == hit.existing)
         {
             Some(s) => {
                 s.paths.push(path);
-                for n in notes {
-                    if !s.notes.contains(&n) {
-                        s.notes.push(n);
+                for n in &hit.notes {
+                    if !s.notes.contains(n) {
+                        s.notes.push(n.clone());
                     }
                 }
             }
             None => out.push(SecretRef {
-                name: name.clone(),
-                namespace: ns,
-                existing,
+                name: hit.name.clone(),
+                namespace: ns.clone(),
+                existing: hit.existing,
                 paths: vec![path],
-                notes,
+                notes: hit.notes.clone(),
             }),
         }
-    });
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,7 +395,7 @@ pub(super) fn readme(
     out.push_str("## Secrets\n\n");
     let mut refs = Vec::new();
     for cv in all {
-        secret_refs(cv.chart, &cv.effective, all.len() > 1, &mut refs);
+        secret_refs(cv.chart, &cv.secret_hits, all.len() > 1, &mut refs);
     }
     let existing: Vec<&SecretRef> = refs.iter().filter(|s| s.existing).collect();
     let named: Vec<&SecretRef> = refs.iter().filter(|s| !s.existing).collect();
