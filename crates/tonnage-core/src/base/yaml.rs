@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use serde_yaml::{Mapping, Value};
 
+pub(crate) mod node;
 pub mod serialize;
 
 /// A values tree as block-style YAML text. Strings that a YAML 1.1 or 1.2 reader could take for
@@ -73,6 +74,11 @@ fn emit_map(m: &Mapping, ind: usize, inline_first: bool, blocks: bool, out: &mut
 pub(crate) fn emit_entry(k: &Value, v: &Value, ind: usize, blocks: bool, out: &mut String) {
     push_key(out, k);
     out.push(':');
+    emit_value(v, ind, blocks, out);
+}
+
+/// The value of a map entry at `ind` spaces, after its key and colon.
+pub(crate) fn emit_value(v: &Value, ind: usize, blocks: bool, out: &mut String) {
     match untag(v) {
         Value::Mapping(c) if !c.is_empty() => {
             out.push('\n');
@@ -93,19 +99,24 @@ fn emit_seq(s: &[Value], ind: usize, blocks: bool, out: &mut String) {
     for item in s {
         indent(out, ind);
         out.push('-');
-        match untag(item) {
-            Value::Mapping(m) if !m.is_empty() => {
-                out.push(' ');
-                emit_map(m, ind + 2, true, blocks, out);
-            }
-            Value::Sequence(inner) if !inner.is_empty() => {
-                out.push('\n');
-                emit_seq(inner, ind + 2, blocks, out);
-            }
-            other => {
-                out.push(' ');
-                emit_scalar(other, ind, blocks, out);
-            }
+        emit_item(item, ind, blocks, out);
+    }
+}
+
+/// A list item at `ind` spaces, after its `-`.
+pub(crate) fn emit_item(item: &Value, ind: usize, blocks: bool, out: &mut String) {
+    match untag(item) {
+        Value::Mapping(m) if !m.is_empty() => {
+            out.push(' ');
+            emit_map(m, ind + 2, true, blocks, out);
+        }
+        Value::Sequence(inner) if !inner.is_empty() => {
+            out.push('\n');
+            emit_seq(inner, ind + 2, blocks, out);
+        }
+        other => {
+            out.push(' ');
+            emit_scalar(other, ind, blocks, out);
         }
     }
 }

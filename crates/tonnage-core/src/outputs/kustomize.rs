@@ -35,11 +35,11 @@
 use std::fmt::Write as _;
 
 use base64::Engine as _;
-use serde_yaml::{Mapping, Value};
+use serde_yaml::Value;
 
 use crate::base::archive::OutFile;
 use crate::base::values::{bool_at, display_value, lookup};
-use crate::base::yaml::to_yaml;
+use crate::base::yaml::node::{map, str, to_yaml, Key, Node};
 use crate::configuration::config::Configuration;
 use crate::model::catalog::{Chart, Component, ManifestObject, RawManifests};
 
@@ -368,18 +368,6 @@ fn non_empty(v: Option<&Value>) -> Option<&Value> {
     })
 }
 
-fn map(entries: Vec<(&str, Value)>) -> Value {
-    let mut m = Mapping::new();
-    for (k, v) in entries {
-        m.insert(Value::String(k.to_string()), v);
-    }
-    Value::Mapping(m)
-}
-
-fn s(x: &str) -> Value {
-    Value::String(x.to_string())
-}
-
 /// `image.registry`/`image.repository`:`image.tag` of an image map.
 fn image_of(image: &Value) -> Option<String> {
     let repo = text(image.get("repository")).filter(|r| !r.is_empty())?;
@@ -397,26 +385,26 @@ fn image_of(image: &Value) -> Option<String> {
 /// The container's `resources` as a patch: every one of requests/limits cpu/memory (`null`
 /// where the values leave it out, so strategic merge deletes the raw figure), then any other
 /// key the values give (ephemeral-storage...).
-fn resources_patch(res: Option<&Value>) -> Value {
-    let mut out = Mapping::new();
-    for part in ["requests", "limits"] {
+fn resources_patch(res: Option<&Value>) -> Node<'_> {
+    let part = |part: &'static str| {
         let src = res.and_then(|r| r.get(part)).and_then(Value::as_mapping);
-        let mut m = Mapping::new();
-        for k in ["cpu", "memory"] {
-            let v = src
-                .and_then(|src| src.get(k))
-                .cloned()
-                .unwrap_or(Value::Null);
-            m.insert(s(k), v);
-        }
+        let mut m: Vec<(Key<'_>, Node<'_>)> = ["cpu", "memory"]
+            .into_iter()
+            .map(|k| {
+                let v = src.and_then(|src| src.get(k)).map_or(Node::Null, Node::Val);
+                (Key::Name(k), v)
+            })
+            .collect();
         for (k, v) in src.into_iter().flatten() {
-            if !v.is_null() && !m.contains_key(k) {
-                m.insert(k.clone(), v.clone());
+            // A key the two above are not (a string key equal to one of them is).
+            let named = matches!(k, Value::String(k) if k == "cpu" || k == "memory");
+            if !v.is_null() && !named {
+                m.push((Key::Value(k), Node::Val(v)));
             }
         }
-        out.insert(s(part), Value::Mapping(m));
-    }
-    Value::Mapping(out)
+        (part, Node::Map(m))
+    };
+    map([part("requests"), part("limits")])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,7 +421,7 @@ pub fn target_namespace(chart: &Chart, values: &Value) -> String {
 
 /// The entries of a patch after `apiVersion`, `kind` and `metadata` (a `metadata` entry is
 /// merged into the patch's own).
-type Body = Vec<(&'static str, Value)>;
+type Body<'a> = Vec<(&'static str, Node<'a>)>;
 
 struct Overlay<'a> {
     chart: &'a Chart,
@@ -442,12 +430,12 @@ struct Overlay<'a> {
     raw_ns: String,
     resources: Vec<String>,
     /// Entries of `patches:` in order.
-    patches: Vec<Value>,
+    patches: Vec<Node<'a>>,
     /// (path under the chart folder, content).
-    files: Vec<(String, Value)>,
+    files: Vec<(String, Node<'a>)>,
 }
 
-impl Overlay<'_> {
+impl<'a> Overlay<'a> {
     fn list(&mut self, path: &str) {
         if !self.resources.iter().any(|r| r == path) {
             self.resources.push(path.to_string());
@@ -455,42 +443,50 @@ impl Overlay<'_> {
     }
 
     /// A strategic-merge patch of the object `api`/`kind`/`name`, in `patches/<file>.yaml`.
-    fn smp(&mut self, file: &str, api: &str, kind: &str, name: &str, body: Body) {
-        let mut entries = vec![
-            ("apiVersion", s(api)),
-            ("kind", s(kind)),
-            (
-                "metadata",
-                map(vec![("name", s(name)), ("namespace", s(&self.raw_ns))]),
-            ),
+    fn smp(&mut self, file: &str, api: &str, kind: &str, name: &str, body: Body<'a>) {
+        let mut meta = vec![
+            (Key::Name("name"), str(name.to_string())),
+            (Key::Name("namespace"), str(self.raw_ns.clone())),
         ];
+        let mut entries = Vec::with_capacity(body.len() + 3);
+        entries.push((Key::Name("apiVersion"), str(api.to_string())));
+        entries.push((Key::Name("kind"), str(kind.to_string())));
         let mut meta_extra = None;
         for (k, v) in body {
             if k == "metadata" {
                 meta_extra = Some(v);
             } else {
-                entries.push((k, v));
+                entries.push((Key::Name(k), v));
             }
         }
-        let mut obj = map(entries);
-        if let (Some(Value::Mapping(extra)), Some(Value::Mapping(meta))) =
-            (meta_extra, obj.get_mut("metadata"))
-        {
+        // Merged as a map insert does: a key already there keeps its place, with the new value.
+        if let Some(Node::Map(extra)) = meta_extra {
             for (k, v) in extra {
-                meta.insert(k, v);
+                let Key::Name(name) = k else {
+                    meta.push((k, v));
+                    continue;
+                };
+                match meta
+                    .iter_mut()
+                    .find(|(m, _)| matches!(m, Key::Name(m) if *m == name))
+                {
+                    Some(slot) => slot.1 = v,
+                    None => meta.push((k, v)),
+                }
             }
         }
+        entries.insert(2, (Key::Name("metadata"), Node::Map(meta)));
         let path = format!("patches/{file}.yaml");
-        self.patches.push(map(vec![("path", s(&path))]));
-        self.files.push((path, obj));
+        self.patches.push(map([("path", str(path.clone()))]));
+        self.files.push((path, Node::Map(entries)));
     }
 
     fn delete(&mut self, api: &str, kind: &str, name: &str) {
         let file = format!("delete-{}-{name}", kind.to_ascii_lowercase());
-        self.smp(&file, api, kind, name, vec![("$patch", s("delete"))]);
+        self.smp(&file, api, kind, name, vec![("$patch", str("delete"))]);
     }
 
-    fn workload(&mut self, c: &Component) {
+    fn workload(&mut self, c: &'a Component) {
         let chart = self.chart;
         let values = self.values;
         let v = &c.values;
@@ -505,18 +501,18 @@ impl Overlay<'_> {
         // Main container.
         let mut pod = Vec::new();
         if let Some(cname) = c.container.as_deref() {
-            let mut ctr = vec![("name", s(cname))];
+            let mut ctr = vec![("name", str(cname))];
             if let Some(res) = &v.resources {
                 ctr.push(("resources", resources_patch(get(values, res))));
             }
             if let Some(img) = v.image.as_deref().and_then(|p| get(values, p)) {
                 if let Some(image) = image_of(img).filter(|i| *i != c.image) {
-                    ctr.push(("image", Value::String(image)));
+                    ctr.push(("image", str(image)));
                 }
                 if let Some(pp) =
                     text(img.get("pullPolicy")).filter(|p| !p.is_empty() && p != "IfNotPresent")
                 {
-                    ctr.push(("imagePullPolicy", Value::String(pp)));
+                    ctr.push(("imagePullPolicy", str(pp)));
                 }
             }
             let mut env = Vec::new();
@@ -525,7 +521,7 @@ impl Overlay<'_> {
                     for (ename, path) in *entries {
                         if differs(chart, values, path) {
                             if let Some(t) = text(get(values, path)) {
-                                env.push(map(vec![("name", s(ename)), ("value", s(&t))]));
+                                env.push(map([("name", str(*ename)), ("value", str(t))]));
                             }
                         }
                     }
@@ -533,103 +529,103 @@ impl Overlay<'_> {
                 for d in f.derived {
                     if matches!(d.into, Into::Env(id) if id == c.id) {
                         if let Some(t) = derived_text(chart, values, d) {
-                            env.push(map(vec![("name", s(d.key)), ("value", s(&t))]));
+                            env.push(map([("name", str(d.key)), ("value", str(t))]));
                         }
                     }
                 }
             }
             if !env.is_empty() {
-                ctr.push(("env", Value::Sequence(env)));
+                ctr.push(("env", Node::Seq(env)));
             }
-            pod.push(("containers", Value::Sequence(vec![map(ctr)])));
+            pod.push(("containers", Node::Seq(vec![map(ctr)])));
         }
 
         // Pod: volumes for claim templates switched off, Secret names, pod-wide values.
         let mut volumes = Vec::new();
         for t in v.claim_templates.iter().filter(|t| !t.is_on(values)) {
-            volumes.push(map(vec![
-                ("name", s(&t.name)),
-                ("emptyDir", Value::Mapping(Mapping::new())),
+            volumes.push(map([
+                ("name", str(t.name.as_str())),
+                ("emptyDir", Node::Map(Vec::new())),
             ]));
         }
         if let Some(f) = facts {
             for (_, vol, path) in f.secret_volumes.iter().filter(|(id, _, _)| *id == c.id) {
                 if differs(chart, values, path) {
                     if let Some(t) = text(get(values, path)) {
-                        volumes.push(map(vec![
-                            ("name", s(vol)),
-                            ("secret", map(vec![("secretName", s(&t))])),
+                        volumes.push(map([
+                            ("name", str(*vol)),
+                            ("secret", map([("secretName", str(t))])),
                         ]));
                     }
                 }
             }
         }
         if !volumes.is_empty() {
-            pod.push(("volumes", Value::Sequence(volumes)));
+            pod.push(("volumes", Node::Seq(volumes)));
         }
         if let Some(f) = facts {
             if let Some(Value::Sequence(list)) = non_empty(get(values, f.image_pull_secrets)) {
                 let list = list
                     .iter()
                     .map(|x| match x {
-                        Value::Mapping(_) => x.clone(),
-                        other => map(vec![("name", s(&text(Some(other)).unwrap_or_default()))]),
+                        Value::Mapping(_) => Node::Val(x),
+                        other => map([("name", str(text(Some(other)).unwrap_or_default()))]),
                     })
                     .collect();
-                pod.push(("imagePullSecrets", Value::Sequence(list)));
+                pod.push(("imagePullSecrets", Node::Seq(list)));
             }
             if let Some(ns) = non_empty(get(values, f.node_selector)) {
-                pod.push(("nodeSelector", ns.clone()));
+                pod.push(("nodeSelector", Node::Val(ns)));
             }
             if let Some(t) = non_empty(get(values, f.tolerations)) {
-                pod.push(("tolerations", t.clone()));
+                pod.push(("tolerations", Node::Val(t)));
             }
         }
 
         let mut spec = Vec::new();
         if let Some(n) = v.replicas.as_deref().and_then(|p| int_of(get(values, p))) {
-            spec.push(("replicas", Value::Number(n.into())));
+            spec.push(("replicas", Node::Int(n)));
         }
-        spec.push(("template", map(vec![("spec", map(pod))])));
+        spec.push(("template", map([("spec", map(pod))])));
         let kind = c.kind.as_str();
         self.smp(name, "apps/v1", kind, name, vec![("spec", map(spec))]);
 
         if !v.claim_templates.is_empty() {
             let ops = self.claim_ops(c);
             let path = format!("patches/{name}-claims.yaml");
-            self.patches.push(map(vec![
-                ("path", s(&path)),
+            self.patches.push(map([
+                ("path", str(path.clone())),
                 (
                     "target",
-                    map(vec![
-                        ("group", s("apps")),
-                        ("version", s("v1")),
-                        ("kind", s(kind)),
-                        ("name", s(name)),
+                    map([
+                        ("group", str("apps")),
+                        ("version", str("v1")),
+                        ("kind", str(kind)),
+                        ("name", str(name)),
                     ]),
                 ),
             ]));
-            self.files.push((path, Value::Sequence(ops)));
+            self.files.push((path, Node::Seq(ops)));
         }
     }
 
     /// JSON 6902 operations on `volumeClaimTemplates`: each kept template's size (and storage
     /// class) at its index, then the templates switched off removed from the highest index
     /// down; every operation after a `test` of the template's name.
-    fn claim_ops(&self, c: &Component) -> Vec<Value> {
+    fn claim_ops(&self, c: &'a Component) -> Vec<Node<'a>> {
         let values = self.values;
-        let op = |op: &str, path: String, value: Option<Value>| {
-            let mut e = vec![("op", s(op)), ("path", Value::String(path))];
+        let op = |op: &'static str, path: String, value: Option<Node<'a>>| {
+            let mut e = vec![("op", str(op)), ("path", str(path))];
             if let Some(v) = value {
                 e.push(("value", v));
             }
             map(e)
         };
-        let test = |i: usize, name: &str| {
+        let test = |i: usize, name: &'a str| {
             op(
                 "test",
                 format!("/spec/volumeClaimTemplates/{i}/metadata/name"),
-                Some(s(name)),
+                Some(str(name)),
             )
         };
         let global_sc = self
@@ -645,7 +641,7 @@ impl Overlay<'_> {
                 ops.push(op(
                     "replace",
                     format!("/spec/volumeClaimTemplates/{i}/spec/resources/requests/storage"),
-                    Some(Value::String(size)),
+                    Some(str(size)),
                 ));
             }
             let sc = t
@@ -658,7 +654,7 @@ impl Overlay<'_> {
                 ops.push(op(
                     "add",
                     format!("/spec/volumeClaimTemplates/{i}/spec/storageClassName"),
-                    Some(Value::String(sc)),
+                    Some(str(sc)),
                 ));
             }
         }
@@ -678,7 +674,12 @@ impl Overlay<'_> {
     /// Objects of shared files (HPAs, PDBs, ServiceMonitors): a file is listed when one of its
     /// objects is on; then each of its objects is patched (`Some(body)`, possibly empty: no
     /// patch) when on, removed when off.
-    fn shared(&mut self, api: &str, kind: &str, objs: Vec<(&ManifestObject, Option<Body>)>) {
+    fn shared(
+        &mut self,
+        api: &str,
+        kind: &str,
+        mut objs: Vec<(&ManifestObject, Option<Body<'a>>)>,
+    ) {
         let mut files: Vec<&str> = Vec::new();
         for (o, _) in &objs {
             if !files.contains(&o.manifest.as_str()) {
@@ -686,16 +687,17 @@ impl Overlay<'_> {
             }
         }
         for file in files {
-            let in_file: Vec<_> = objs.iter().filter(|(o, _)| o.manifest == file).collect();
-            if in_file.iter().all(|(_, on)| on.is_none()) {
+            if objs
+                .iter()
+                .filter(|(o, _)| o.manifest == file)
+                .all(|(_, on)| on.is_none())
+            {
                 continue;
             }
             self.list(file);
-            for (o, on) in in_file {
-                match on {
-                    Some(body) if !body.is_empty() => {
-                        self.smp(&o.name, api, kind, &o.name, body.clone())
-                    }
+            for (o, on) in objs.iter_mut().filter(|(o, _)| o.manifest == file) {
+                match on.take() {
+                    Some(body) if !body.is_empty() => self.smp(&o.name, api, kind, &o.name, body),
                     Some(_) => {}
                     None => self.delete(api, kind, &o.name),
                 }
@@ -784,7 +786,7 @@ pub fn overlay_files(chart: &Chart, values: &Value, config: &Configuration) -> V
                 let mut spec = Vec::new();
                 for k in ["minAvailable", "maxUnavailable"] {
                     if let Some(x) = vals.and_then(|v| get(values, &format!("{v}.{k}"))) {
-                        spec.push((k, x.clone()));
+                        spec.push((k, Node::Val(x)));
                     }
                 }
                 if spec.is_empty() {
@@ -816,20 +818,20 @@ pub fn overlay_files(chart: &Chart, values: &Value, config: &Configuration) -> V
         settings(&mut o, f);
     }
 
-    let kust = map(vec![
-        ("apiVersion", s("kustomize.config.k8s.io/v1beta1")),
-        ("kind", s("Kustomization")),
-        ("namespace", Value::String(target_namespace(chart, values))),
+    let kust = map([
+        ("apiVersion", str("kustomize.config.k8s.io/v1beta1")),
+        ("kind", str("Kustomization")),
+        ("namespace", str(target_namespace(chart, values))),
         (
             "resources",
-            Value::Sequence(
+            Node::Seq(
                 o.resources
                     .iter()
-                    .map(|r| Value::String(format!("../../{}/{r}", raw.checkout)))
+                    .map(|r| str(format!("../../{}/{r}", raw.checkout)))
                     .collect(),
             ),
         ),
-        ("patches", Value::Sequence(o.patches.clone())),
+        ("patches", Node::Seq(std::mem::take(&mut o.patches))),
     ]);
     let mut head = String::new();
     let _ = writeln!(
@@ -870,11 +872,11 @@ pub fn overlay_files(chart: &Chart, values: &Value, config: &Configuration) -> V
     out
 }
 
-fn hpa_spec(values: &Value, a: &str) -> Body {
+fn hpa_spec<'a>(values: &'a Value, a: &str) -> Body<'a> {
     let mut spec = Vec::new();
     for k in ["minReplicas", "maxReplicas"] {
         if let Some(n) = int_of(get(values, &format!("{a}.{k}"))) {
-            spec.push((k, Value::Number(n.into())));
+            spec.push((k, Node::Int(n)));
         }
     }
     let mut metrics = Vec::new();
@@ -883,17 +885,17 @@ fn hpa_spec(values: &Value, a: &str) -> Body {
         ("memory", "targetMemoryUtilizationPercentage"),
     ] {
         if let Some(t) = get(values, &format!("{a}.{key}")) {
-            metrics.push(map(vec![
-                ("type", s("Resource")),
+            metrics.push(map([
+                ("type", str("Resource")),
                 (
                     "resource",
-                    map(vec![
-                        ("name", s(res)),
+                    map([
+                        ("name", str(res)),
                         (
                             "target",
-                            map(vec![
-                                ("type", s("Utilization")),
-                                ("averageUtilization", t.clone()),
+                            map([
+                                ("type", str("Utilization")),
+                                ("averageUtilization", Node::Val(t)),
                             ]),
                         ),
                     ]),
@@ -901,26 +903,26 @@ fn hpa_spec(values: &Value, a: &str) -> Body {
             ]));
         }
     }
-    spec.push(("metrics", Value::Sequence(metrics)));
+    spec.push(("metrics", Node::Seq(metrics)));
     vec![("spec", map(spec))]
 }
 
 /// Spec 4.6: ConfigMaps, the Secret, objects always removed, Services.
-fn settings(o: &mut Overlay<'_>, f: &'static RawFacts) {
+fn settings<'a>(o: &mut Overlay<'a>, f: &'static RawFacts) {
     let (chart, values) = (o.chart, o.values);
     for (cm, keys) in f.config_maps {
         let mut data = Vec::new();
         for (key, path) in keys.iter().flat_map(|g| g.iter()) {
             if differs(chart, values, path) {
                 if let Some(t) = text(get(values, path)) {
-                    data.push((*key, Value::String(t)));
+                    data.push((*key, str(t)));
                 }
             }
         }
         for d in f.derived {
             if matches!(d.into, Into::ConfigMap(n) if n == *cm) {
                 if let Some(t) = derived_text(chart, values, d) {
-                    data.push((d.key, Value::String(t)));
+                    data.push((d.key, str(t)));
                 }
             }
         }
@@ -934,7 +936,7 @@ fn settings(o: &mut Overlay<'_>, f: &'static RawFacts) {
             if differs(chart, values, path) {
                 let plain = text(get(values, path)).unwrap_or_default();
                 let b64 = base64::engine::general_purpose::STANDARD.encode(plain.as_bytes());
-                data.push((*key, Value::String(b64)));
+                data.push((*key, str(b64)));
             }
         }
         if !data.is_empty() {
@@ -953,11 +955,11 @@ fn settings(o: &mut Overlay<'_>, f: &'static RawFacts) {
         }
         let mut body = Vec::new();
         if let Some(a) = non_empty(get(values, svc.annotations)) {
-            body.push(("metadata", map(vec![("annotations", a.clone())])));
+            body.push(("metadata", map([("annotations", Node::Val(a))])));
         }
         if differs(chart, values, svc.service_type) {
             if let Some(t) = text(get(values, svc.service_type)) {
-                body.push(("spec", map(vec![("type", Value::String(t))])));
+                body.push(("spec", map([("type", str(t))])));
             }
         }
         if !body.is_empty() {
@@ -1195,9 +1197,23 @@ pub fn readme_section(chart: &Chart, values: &Value, values_file: &str) -> Strin
 mod tests {
     use super::*;
     use crate::model::catalog::Catalog;
+    use serde_yaml::Mapping;
 
     fn cat() -> &'static Catalog {
         Catalog::builtin()
+    }
+
+    fn s(x: &str) -> Value {
+        Value::String(x.to_string())
+    }
+
+    fn map(entries: Vec<(&str, Value)>) -> Value {
+        Value::Mapping(
+            entries
+                .into_iter()
+                .map(|(k, v)| (Value::String(k.to_string()), v))
+                .collect(),
+        )
     }
 
     fn caracal() -> &'static Chart {
