@@ -5,6 +5,7 @@
 use serde_yaml::{Mapping, Value};
 
 use crate::base::values::get_key;
+use crate::base::yaml::node::{Key, Node};
 use crate::base::yaml::{emit_entry, indent, push_key, to_yaml};
 
 /// What to layer on `base` with Helm's merge ([`crate::base::values::merge`]) to get `target`: maps
@@ -43,6 +44,39 @@ pub fn values_diff(base: &Value, target: &Value) -> Value {
         }
         _ => target.clone(),
     }
+}
+
+/// [`values_diff`] of two maps as the entries of a [`Node`] map, in the same order: a nested
+/// diff as its own entries, what the diff would copy borrowed from `t`.
+pub(crate) fn diff_entries<'v>(b: &'v Mapping, t: &'v Mapping) -> Vec<(Key<'v>, Node<'v>)> {
+    let mut out = Vec::new();
+    for (k, tv) in t {
+        match entry(b, k) {
+            Some(bv) if bv.is_mapping() && tv.is_mapping() => match (bv, tv) {
+                (Value::Mapping(bm), Value::Mapping(tm)) => {
+                    let d = diff_entries(bm, tm);
+                    if !d.is_empty() {
+                        out.push((Key::Value(k), Node::Map(d)));
+                    }
+                }
+                // Tagged maps: `values_diff` gives the target whole.
+                _ => {
+                    if tv.as_mapping().is_some_and(|m| !m.is_empty()) {
+                        out.push((Key::Value(k), Node::Val(tv)));
+                    }
+                }
+            },
+            Some(bv) if bv == tv => {}
+            None if tv.is_null() => {}
+            Some(_) | None => out.push((Key::Value(k), Node::Val(tv))),
+        }
+    }
+    for (k, bv) in b {
+        if entry(t, k).is_none() && !bv.is_null() {
+            out.push((Key::Value(k), Node::Null));
+        }
+    }
+    out
 }
 
 /// `to_yaml(&values_diff(base, target))`, written as the diff is worked out instead of

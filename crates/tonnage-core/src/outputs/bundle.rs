@@ -33,6 +33,7 @@ use serde_yaml::{Mapping, Value};
 use crate::base::archive::OutFile;
 use crate::base::values::{parse_path, set_path};
 use crate::base::values_diff::{diff_yaml, values_diff};
+use crate::base::yaml::node::{Key, Node};
 use crate::base::yaml::to_yaml;
 use crate::compute::plan;
 use crate::configuration::config::Configuration;
@@ -446,52 +447,88 @@ fn env_yaml(cv: &ChartValues<'_>, config: &Configuration) -> String {
 /// trees: the difference is worked out first (it holds only what changed), then what the chart's
 /// file must not get is taken out of it.
 fn chart_file_yaml(chart: &Chart, base: &Value, target: &Value) -> String {
-    let excluded = || {
-        chart.dead.iter().map(String::as_str).chain(
-            chart
-                .subcharts
-                .iter()
-                .filter(|s| s.release)
-                .map(|s| s.key.as_str()),
-        )
-    };
-    if excluded().next().is_none() {
+    let excluded = chart.dead.iter().map(String::as_str).chain(
+        chart
+            .subcharts
+            .iter()
+            .filter(|s| s.release)
+            .map(|s| s.key.as_str()),
+    );
+    pruned_diff_yaml(base, target, excluded)
+}
+
+/// `to_yaml(&d)` of `d = values_diff(base, target)` after [`remove_pruning`] of each `excluded`
+/// path (`{}` when nothing is left); the diff is built as [`Node`] entries, borrowing `target`.
+fn pruned_diff_yaml<'p>(
+    base: &Value,
+    target: &Value,
+    excluded: impl Iterator<Item = &'p str> + Clone,
+) -> String {
+    if excluded.clone().next().is_none() {
         return diff_yaml(base, target);
     }
-    let mut d = values_diff(base, target);
-    for p in excluded() {
+    let mut d = match (base, target) {
+        (Value::Mapping(b), Value::Mapping(t)) => crate::base::values_diff::diff_entries(b, t),
+        // The diff is the target whole.
+        (_, Value::Mapping(t)) => t
+            .iter()
+            .map(|(k, v)| (Key::Value(k), Node::Val(v)))
+            .collect(),
+        // Not a map: nothing to take out.
+        _ => return to_yaml(&values_diff(base, target)),
+    };
+    for p in excluded {
         if let Ok(segs) = parse_path(p) {
             remove_pruning(&mut d, &segs);
         }
     }
-    match &d {
-        Value::Mapping(m) if m.is_empty() => "{}\n".to_string(),
-        _ => to_yaml(&d),
+    if d.is_empty() {
+        "{}\n".to_string()
+    } else {
+        crate::base::yaml::node::to_yaml(&Node::Map(d))
     }
 }
 
 /// Remove the map entry at `segs` and then each map on the way that the removal left empty
-/// (a diff's branch whose only changes were taken out). Maps that were empty before stay.
-fn remove_pruning(v: &mut Value, segs: &[crate::base::values::Seg]) {
+/// (a diff's branch whose only changes were taken out). Maps that were empty before stay. As
+/// a `serde_yaml::Mapping` removes an entry: the last entry takes its place.
+fn remove_pruning<'v>(m: &mut Vec<(Key<'v>, Node<'v>)>, segs: &[crate::base::values::Seg]) {
     use crate::base::values::Seg;
-    let Some((first, rest)) = segs.split_first() else {
+    let Some((Seg::Key(k), rest)) = segs.split_first() else {
         return;
     };
-    let Value::Mapping(m) = v else { return };
-    let Seg::Key(k) = first else { return };
+    let Some(i) = m
+        .iter()
+        .position(|(key, _)| matches!(key, Key::Value(Value::String(s)) if s == k))
+    else {
+        return;
+    };
     if rest.is_empty() {
-        m.remove(k.as_str());
+        m.swap_remove(i);
         return;
     }
-    let emptied = match m.get_mut(k.as_str()) {
-        Some(child @ Value::Mapping(_)) if child.as_mapping().is_some_and(|c| !c.is_empty()) => {
-            remove_pruning(child, rest);
-            child.as_mapping().is_some_and(Mapping::is_empty)
+    let child = &mut m[i].1;
+    // A map the diff holds whole: its entries, to take one out.
+    if let Node::Val(Value::Mapping(whole)) = child {
+        if !whole.is_empty() {
+            let whole: &'v Mapping = whole;
+            *child = Node::Map(
+                whole
+                    .iter()
+                    .map(|(k, v)| (Key::Value(k), Node::Val(v)))
+                    .collect(),
+            );
+        }
+    }
+    let emptied = match child {
+        Node::Map(c) if !c.is_empty() => {
+            remove_pruning(c, rest);
+            c.is_empty()
         }
         _ => false,
     };
     if emptied {
-        m.remove(k.as_str());
+        m.swap_remove(i);
     }
 }
 
@@ -1277,7 +1314,35 @@ mod tests {
             prop_assert_eq!(diff_yaml(&b, &near), to_yaml(&values_diff(&b, &near)));
         }
 
-        /// The byte table decides as the rule written out character by character did.
+        /// The diff's entries with paths taken out are the diff built, then pruned as a
+    /// `serde_yaml::Mapping` (whose removal puts the last entry in the removed one's place).
+    #[test]
+    fn pruned_diff_is_the_diff_built_then_pruned(
+        (b, t) in (small_map(), small_map()),
+        tweaks in prop::collection::vec((0usize..64, small_tree()), 0..4),
+        paths in prop::collection::vec(
+            prop::sample::select(vec!["a", "b", "c", "a.b", "a.c", "b.a", "c.c", "a.b.c", "b.a.a", "c[0]", "a.x"]),
+            1..4,
+        ),
+    ) {
+        let mut near = b.clone();
+        for (i, v) in &tweaks {
+            tweak(&mut near, *i, v.clone());
+        }
+        for (b, t) in [(&b, &t), (&b, &near), (&Value::Null, &t)] {
+            let mut d = values_diff(b, t);
+            for p in &paths {
+                remove_pruning_value(&mut d, &parse_path(p).unwrap());
+            }
+            let want = match &d {
+                Value::Mapping(m) if m.is_empty() => "{}\n".to_string(),
+                _ => to_yaml(&d),
+            };
+            prop_assert_eq!(pruned_diff_yaml(b, t, paths.iter().copied()), want);
+        }
+    }
+
+    /// The byte table decides as the rule written out character by character did.
         #[test]
         fn plain_ok_is_the_rule_char_by_char(
             s in prop_oneof![
@@ -1288,6 +1353,41 @@ mod tests {
             ]
         ) {
             prop_assert_eq!(plain_ok(&s), plain_ok_by_char(&s), "{:?}", s);
+        }
+    }
+
+    /// A map of [`small_tree`]s over the same few keys.
+    fn small_map() -> impl Strategy<Value = Value> {
+        prop::collection::vec(
+            (prop::sample::select(vec!["a", "b", "c", "d"]), small_tree()),
+            0..6,
+        )
+        .prop_map(|kv| Value::Mapping(kv.into_iter().map(|(k, v)| (Value::from(k), v)).collect()))
+    }
+
+    /// `remove_pruning` on a `serde_yaml::Value`, as the bundle did before it built the diff
+    /// as nodes.
+    fn remove_pruning_value(v: &mut Value, segs: &[Seg]) {
+        let Some((first, rest)) = segs.split_first() else {
+            return;
+        };
+        let Value::Mapping(m) = v else { return };
+        let Seg::Key(k) = first else { return };
+        if rest.is_empty() {
+            m.remove(k.as_str());
+            return;
+        }
+        let emptied = match m.get_mut(k.as_str()) {
+            Some(child @ Value::Mapping(_))
+                if child.as_mapping().is_some_and(|c| !c.is_empty()) =>
+            {
+                remove_pruning_value(child, rest);
+                child.as_mapping().is_some_and(Mapping::is_empty)
+            }
+            _ => false,
+        };
+        if emptied {
+            m.remove(k.as_str());
         }
     }
 
