@@ -61,15 +61,7 @@ const RENDER_FILES: &[(&str, &str)] = &[
 /// `embedded_json_gives_the_charts_the_yaml_gives` reads them all).
 fn embedded() -> &'static [Facts] {
     static FACTS: OnceLock<Vec<Facts>> = OnceLock::new();
-    FACTS.get_or_init(|| {
-        RENDER_FILES
-            .iter()
-            .map(|(file, text)| match serde_json::from_str(text) {
-                Ok(f) => f,
-                Err(e) => panic!("embedded render facts of {file} are unreadable: {e}"),
-            })
-            .collect()
-    })
+    FACTS.get_or_init(|| super::parse_embedded(RENDER_FILES, "render facts"))
 }
 
 /// Where the render facts of an embedded chart or component are: the index of its file in
