@@ -63,6 +63,11 @@ const JSON_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The index of the embedded file a chart was read from (`JSON_FILES`, and the render and audit
+/// facts' files in the same order); `None` (the default) for a chart parsed from YAML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Embedded(Option<u16>);
+
 /// Each of the embedded JSON files `build.rs` writes beside a chart's (its `what`: render or
 /// audit facts), parsed. A file that does not read is a build defect: it panics, naming it.
 fn parse_embedded<T: serde::de::DeserializeOwned>(files: &[(&str, &str)], what: &str) -> Vec<T> {
@@ -861,10 +866,6 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub audit: audit_facts::ChartAudit,
-    /// Where [`Chart::audit_facts`] finds the chart's claims, `audit` and key indexes
-    /// ([`audit_facts`]): the embedded file of a built-in chart, else the fields above.
-    #[serde(skip)]
-    audit_split: audit_facts::Split,
     /// How the chart's templates write its objects ([`render::ChartRender`]); absent, the
     /// manifests keep Tonnage's own layout. Read it with [`Chart::render`]: for the embedded
     /// catalog it is not here but in a file of its own ([`render_facts`]). Not read on wasm32,
@@ -873,9 +874,11 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     render: Option<render::ChartRender>,
-    /// Where [`Chart::render`] finds it ([`render_facts`]).
+    /// Which embedded file the chart was read from ([`Catalog::builtin`]), where
+    /// [`Chart::render`] and [`Chart::audit_facts`] find its facts ([`render_facts`],
+    /// [`audit_facts`]); none for a chart parsed from YAML, which holds its own.
     #[serde(skip)]
-    render_split: render_facts::Split,
+    embedded: Embedded,
     /// The index [`crate::configuration::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
     kinds: Derived<key_index::KindIndex>,
@@ -1030,7 +1033,6 @@ impl Catalog {
                 })
                 .collect();
             render_facts::mark(&mut charts);
-            audit_facts::mark(&mut charts);
             Catalog { charts }
         })
     }
@@ -1778,7 +1780,6 @@ mod tests {
         // The embedded charts say where their render and audit facts are; the loaded ones hold
         // theirs.
         render_facts::mark(&mut loaded.charts);
-        audit_facts::mark(&mut loaded.charts);
         assert_eq!(Catalog::builtin(), &loaded);
     }
 

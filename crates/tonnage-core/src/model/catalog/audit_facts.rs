@@ -8,8 +8,8 @@
 //! The facts and the guide's `claims` are not part of the page's first load: `build.rs` writes
 //! them to a JSON file of their own per chart, with the chart's key indexes (below). The facts
 //! belong to a chart, never to a chart id: [`super::Catalog::builtin`] marks each embedded chart
-//! with where its file is ([`mark`], which reads nothing), and [`Chart::audit_facts`] reads it on
-//! first use (only the audit calls it, in the CLI and the page's worker). A chart parsed from
+//! with the file it was read from (`render_facts::mark`, which reads nothing; the audit's file
+//! is in the same order), and [`Chart::audit_facts`] reads it on first use (only the audit calls it, in the CLI and the page's worker). A chart parsed from
 //! YAML ([`super::Catalog::load`]) has only what its own file states (`claims`, `audit`) and no
 //! key index, even when it reuses a built-in chart's id. [`validate`] checks the `audit` section
 //! when [`super::Catalog::load`] reads the YAML.
@@ -209,29 +209,12 @@ fn embedded() -> &'static [AuditFile] {
     FACTS.get_or_init(|| super::parse_embedded(AUDIT_FILES, "audit facts"))
 }
 
-/// Where the audit facts of an embedded chart are: the index of its file in [`AUDIT_FILES`].
-/// `None` (the default, and what a parsed catalog has): in the chart's own fields.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Split(Option<u16>);
-
-/// Mark the charts of the embedded catalog, in the order of its files: their audit facts are in
-/// [`AUDIT_FILES`]. Reads nothing (the page calls it).
-pub(super) fn mark(charts: &mut [Chart]) {
-    for (file, chart) in charts.iter_mut().enumerate() {
-        chart.audit_split = Split(Some(u16::try_from(file).expect("a few files")));
-    }
-}
-
 impl Chart {
     /// The facts the chart audit reads: for an embedded chart, its file's (claims, `audit`,
     /// key indexes); for a chart parsed from YAML, what that YAML states (claims, `audit`) and
     /// no key index.
     pub fn audit_facts(&self) -> AuditFacts<'_> {
-        match self
-            .audit_split
-            .0
-            .and_then(|i| embedded().get(usize::from(i)))
-        {
+        match self.embedded.0.and_then(|i| embedded().get(usize::from(i))) {
             Some(f) => AuditFacts {
                 claims: &f.claims,
                 audit: &f.audit,
@@ -405,7 +388,7 @@ mod tests {
         let builtin = Catalog::builtin();
         assert_eq!(loaded.charts.len(), builtin.charts.len());
         for (from_yaml, embedded) in loaded.charts.iter().zip(&builtin.charts) {
-            assert_eq!(from_yaml.audit_split, Split::default());
+            assert_eq!(from_yaml.embedded, super::super::Embedded::default());
             assert!(embedded.claims.is_empty(), "{}", embedded.id);
             assert_eq!(embedded.audit, ChartAudit::default(), "{}", embedded.id);
             let (a, b) = (from_yaml.audit_facts(), embedded.audit_facts());
