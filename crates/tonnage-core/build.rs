@@ -15,6 +15,9 @@ use serde_yaml::Value;
 /// with `catalog::DOCUMENTATION_ONLY`.
 const DOCUMENTATION_ONLY: &[&str] = &["claims", "notes", "audit"];
 
+/// The key indexes of the kustomize overlays, one `<chart>.yaml` each (see `main`).
+const OVERLAY_KEYS: &str = "../../tests/data/overlay-keys";
+
 /// The field, at the top of a catalog file and in each component, that only manifest rendering
 /// reads: it goes to `<stem>.render.json` (see `main`; read by `catalog::render_facts`).
 const RENDER: &str = "render";
@@ -22,6 +25,7 @@ const RENDER: &str = "render";
 fn main() {
     let dir = Path::new("catalog");
     println!("cargo:rerun-if-changed=catalog");
+    println!("cargo:rerun-if-changed={OVERLAY_KEYS}");
     let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("catalog/ is readable")
@@ -61,15 +65,24 @@ fn main() {
         let stem = path.file_stem().expect("a file name").to_string_lossy();
         // The keys real Helm's probe found the chart's templates read, and those it found dead
         // (`tests/data/real-helm/<chart>/keys.yaml`): the audit's dead-setting rule reads them.
+        // Only the embedded charts have them (`Chart::audit_facts`).
         let keys = Path::new("../../tests/data/real-helm")
             .join(&*stem)
             .join("keys.yaml");
         println!("cargo:rerun-if-changed={}", keys.display());
-        if let Ok(text) = std::fs::read_to_string(&keys) {
-            let mut k: serde_yaml::Mapping = serde_yaml::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", keys.display()));
-            k.remove("commit");
-            facts.insert(Value::String("keys".into()), Value::Mapping(k));
+        // For a chart deployed from raw manifests, the keys the bundle's kustomize overlay reads
+        // (`tests/data/overlay-keys/<chart>.yaml`, written and checked by the test
+        // `overlay_keys`): what reaches those manifests.
+        // (The folder is watched as a whole: most charts have no such file, and a missing
+        // file would make cargo run this script at every build.)
+        let overlay = Path::new(OVERLAY_KEYS).join(format!("{stem}.yaml"));
+        for (field, file) in [("keys", &keys), ("overlay", &overlay)] {
+            if let Ok(text) = std::fs::read_to_string(file) {
+                let mut k: serde_yaml::Mapping = serde_yaml::from_str(&text)
+                    .unwrap_or_else(|e| panic!("{}: not valid YAML: {e}", file.display()));
+                k.remove("commit");
+                facts.insert(Value::String(field.into()), Value::Mapping(k));
+            }
         }
         let facts = serde_json::to_string(&Value::Mapping(facts)).expect("a checked tree");
         std::fs::write(Path::new(&out).join(format!("{stem}.audit.json")), facts)

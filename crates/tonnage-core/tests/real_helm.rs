@@ -403,13 +403,11 @@ fn old_paths_are_never_keys_the_chart_reads() {
 fn the_audit_embeds_every_probed_key_index() {
     let catalog = Catalog::builtin();
     for chart in &catalog.charts {
-        let embedded = &tonnage_core::catalog::audit_facts::facts(&chart.id).keys;
+        let embedded = chart.audit_facts().keys;
         match std::fs::read_to_string(data_dir().join(&chart.id).join("keys.yaml")) {
             Ok(text) => {
                 let keys: Keys = serde_yaml::from_str(&text).unwrap();
-                let e = embedded
-                    .as_ref()
-                    .unwrap_or_else(|| panic!("{}: no keys", chart.id));
+                let e = embedded.unwrap_or_else(|| panic!("{}: no keys", chart.id));
                 assert_eq!(
                     (&e.reads, &e.dead),
                     (&keys.reads, &keys.dead),

@@ -63,6 +63,23 @@ const JSON_FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The index of the embedded file a chart was read from (`JSON_FILES`, and the render and audit
+/// facts' files in the same order); `None` (the default) for a chart parsed from YAML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Embedded(Option<u16>);
+
+/// Each of the embedded JSON files `build.rs` writes beside a chart's (its `what`: render or
+/// audit facts), parsed. A file that does not read is a build defect: it panics, naming it.
+fn parse_embedded<T: serde::de::DeserializeOwned>(files: &[(&str, &str)], what: &str) -> Vec<T> {
+    files
+        .iter()
+        .map(|(file, text)| match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => panic!("embedded {what} of {file} are unreadable: {e}"),
+        })
+        .collect()
+}
+
 /// Fields of a catalog file that only document it (the guide's claims, notes): read and
 /// validated by [`Catalog::load`], left out of the embedded JSON [`Catalog::builtin`] reads,
 /// since nothing reads them at run time and the page's first load would carry them.
@@ -845,7 +862,7 @@ pub struct Chart {
     #[serde(default)]
     pub claims: Vec<GuideClaim>,
     /// The facts the chart audit needs ([`audit_facts::ChartAudit`]). Left out of the embedded
-    /// chart JSON like `claims`; the audit reads both from [`audit_facts::facts`].
+    /// chart JSON like `claims`; the audit reads both with [`Chart::audit_facts`].
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     pub audit: audit_facts::ChartAudit,
@@ -857,9 +874,11 @@ pub struct Chart {
     #[cfg_attr(target_arch = "wasm32", serde(skip_deserializing))]
     #[serde(default)]
     render: Option<render::ChartRender>,
-    /// Where [`Chart::render`] finds it ([`render_facts`]).
+    /// Which embedded file the chart was read from ([`Catalog::builtin`]), where
+    /// [`Chart::render`] and [`Chart::audit_facts`] find its facts ([`render_facts`],
+    /// [`audit_facts`]); none for a chart parsed from YAML, which holds its own.
     #[serde(skip)]
-    render_split: render_facts::Split,
+    embedded: Embedded,
     /// The index [`crate::configuration::config::field_kind`] looks paths up in, built on first use.
     #[serde(skip)]
     kinds: Derived<key_index::KindIndex>,
@@ -1000,7 +1019,9 @@ impl Catalog {
     ///
     /// The charts' `render` facts are not in that JSON: [`Chart::render`] and
     /// [`Component::render`] read them on first use from a file of their own
-    /// ([`render_facts`]), which only manifest rendering links (not the page).
+    /// ([`render_facts`]), which only manifest rendering links (not the page). The audit's
+    /// facts likewise ([`Chart::audit_facts`], [`audit_facts`]): only these charts have the
+    /// key indexes the probes recorded of the real charts.
     pub fn builtin() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
@@ -1732,10 +1753,8 @@ mod tests {
                 from_json.claims.is_empty() && from_json.notes.is_empty(),
                 "{file}"
             );
-            // The audit's facts come from a JSON file of their own (audit_facts::facts).
-            let facts = audit_facts::facts(&from_yaml.id);
-            assert_eq!(facts.claims, from_yaml.claims, "{file}");
-            assert_eq!(facts.audit, from_yaml.audit, "{file}");
+            // The audit's facts come from a JSON file of their own (audit_facts::tests checks
+            // them).
             from_yaml.claims.clear();
             from_yaml.notes.clear();
             from_yaml.audit = Default::default();
@@ -1758,7 +1777,8 @@ mod tests {
             c.audit = Default::default();
             without_render(c);
         }
-        // The embedded charts say where their render facts are; the loaded ones hold theirs.
+        // The embedded charts say where their render and audit facts are; the loaded ones hold
+        // theirs.
         render_facts::mark(&mut loaded.charts);
         assert_eq!(Catalog::builtin(), &loaded);
     }

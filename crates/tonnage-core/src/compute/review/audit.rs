@@ -6,9 +6,11 @@
 //!
 //! Every finding carries its evidence: the key, where its value came from, the guide's words with
 //! their section, what the template does with its source. The facts come from the catalog
-//! (`dead`, `claims`, `volumes`, and the `audit` section: [`audit_facts`]), never from code
-//! that knows a chart. A fix never lowers safety: it never offers fewer replicas, brokers or
-//! in-sync replicas, nor a smaller volume, than the chart runs now.
+//! (`dead`, `claims`, `volumes`, and the `audit` section), read from the chart itself
+//! ([`Chart::audit_facts`]: an embedded chart's file with the probes' key indexes, or what a
+//! loaded chart's own YAML states), never by chart id nor from code that knows a chart. A fix
+//! never lowers safety: it never offers fewer replicas, brokers or in-sync replicas, nor a
+//! smaller volume, than the chart runs now.
 
 use serde_yaml::Value;
 
@@ -16,7 +18,7 @@ use super::{fix, is_production, set, Ctx, Evidence, Fix, Severity};
 use crate::base::quantity::{human_bytes, human_cpu};
 use crate::base::values::{display_value, leaf_paths, lookup, quantity_of};
 use crate::configuration::config::{Layer, Origin};
-use crate::model::catalog::audit_facts::{self, DeadIntent, ProbedKeys};
+use crate::model::catalog::audit_facts::{AuditFacts, DeadIntent, ProbedKeys};
 use crate::model::catalog::{path_covers, Chart, GuideClaim, GuideTotals};
 
 /// The hardening overlay's words, the fix of the missing-safety rules.
@@ -162,27 +164,42 @@ fn lowers(old: Option<&Value>, new: &Value) -> bool {
 
 fn dead_settings(ctx: &mut Ctx<'_>) {
     for chart in stacks(ctx) {
-        let facts = audit_facts::facts(&chart.id);
+        let facts = chart.audit_facts();
+        let deployed = facts.deployed(chart);
         for dead in &chart.dead {
             // Set by the preset or an override: the chart's own values.yaml defaults are the
             // chart's business, not a choice anyone in the review made.
             if ctx.config.source_of(chart, dead) == Layer::Chart {
                 continue;
             }
+            // The probe's word over the catalog's: a key the probe found read is not reported
+            // (the test `catalog_dead_keys_agree_with_the_probes` keeps them in step).
+            if deployed.is_some_and(|k| read_at_or_below(k, dead)) {
+                continue;
+            }
             let Some(value) = ctx.get(&chart.id, dead).cloned() else {
                 continue;
             };
             let intent = facts.audit.dead_intent.iter().find(|d| &d.dead == dead);
-            let mut ev = ctx.evidence(
-                chart,
-                dead,
-                intent.map_or(
-                    "no template reads it (the catalog's dead keys, each probed by \
-                               rendering the real chart with the key changed: nothing moves)",
-                    |i| i.why.as_str(),
-                ),
-            );
-            if let Some(c) = claim_about(&facts.claims, dead, &ctx.config.env) {
+            // What the chart does: the intent's words; for a chart deployed from raw manifests,
+            // with the probes that show it (its own templates are not what gets deployed).
+            let probed = (chart.is_kustomize() && deployed.is_some())
+                .then(|| unread_words(chart, &facts, dead));
+            let is_probed = probed.is_some();
+            let what = match (intent, probed) {
+                (Some(i), Some(p)) => format!("{}; {p}", i.why),
+                (Some(i), None) => i.why.clone(),
+                (None, Some(p)) => p,
+                (None, None) if deployed.is_some() => "no template reads it (the catalog's dead \
+                                                       keys, each probed by rendering the real \
+                                                       chart with the key changed: nothing moves)"
+                    .to_string(),
+                (None, None) => "no template reads it, as the catalog's dead keys state (no \
+                                 probe of this chart backs it)"
+                    .to_string(),
+            };
+            let mut ev = ctx.evidence(chart, dead, &what);
+            if let Some(c) = claim_about(facts.claims, dead, &ctx.config.env) {
                 ev.guide = Some(c.guide.clone());
                 ev.guide_source = Some(c.source.clone());
             }
@@ -190,21 +207,85 @@ fn dead_settings(ctx: &mut Ctx<'_>) {
                 Some(i) => dead_fix(ctx, chart, i, &value),
                 None => (None, String::new(), true),
             };
+            let source = match (intent, is_probed) {
+                (_, true) => "; probed through the bundle's overlay and with real Helm",
+                (Some(_), false) => "",
+                (None, false) => ", catalog dead keys",
+            };
             let explanation = match intent {
                 Some(i) => format!(
-                    "The setting has no effect: {}.{note} Source: the real chart ({}).",
+                    "The setting has no effect: {}.{note} Source: the real chart ({}){source}.",
                     i.why,
                     real_chart(chart)
                 ),
                 None => format!(
                     "The setting has no effect; nothing depends on it. Source: the real chart \
-                     ({}), catalog dead keys.",
+                     ({}){source}.",
                     real_chart(chart)
                 ),
             };
             push_dead(ctx, chart, &value, ev, delivered, explanation, fix_);
         }
     }
+}
+
+/// Whether the index found a key at or below `path` read (list indexes aside): the catalog's
+/// dead key `path` is then contradicted. A read key above it (a list probed whole) is not.
+fn read_at_or_below(keys: &ProbedKeys, path: &str) -> bool {
+    let p = any_index(path);
+    keys.reads.iter().any(|k| path_covers(&p, &any_index(k)))
+}
+
+/// Where a probe's index of a chart is recorded, for the evidence.
+fn keys_file(chart: &Chart) -> String {
+    format!("tests/data/real-helm/{}/keys.yaml", chart.id)
+}
+
+fn overlay_file(chart: &Chart) -> String {
+    format!("tests/data/overlay-keys/{}.yaml", chart.id)
+}
+
+/// What the probes found of a key that does not reach what gets deployed, in words: real Helm's
+/// render of the chart; for a chart deployed from raw manifests, the overlay and the chart's
+/// own templates (which the bundle does not install).
+fn unread_words(chart: &Chart, facts: &AuditFacts<'_>, path: &str) -> String {
+    if !chart.is_kustomize() {
+        return format!(
+            "real Helm renders the chart the same with the key changed (the probe of every \
+             preset and the recorded override cases, {})",
+            keys_file(chart)
+        );
+    }
+    let mut out = format!(
+        "the bundle deploys the repository's raw manifests, which read no values, through its \
+         kustomize overlay, and the overlay is the same with the key changed (the probe of \
+         every preset and recorded case, {})",
+        overlay_file(chart)
+    );
+    let templates = chart
+        .real_chart
+        .as_ref()
+        .map_or_else(|| chart.chart.name.clone(), |r| r.path.clone());
+    if let Some(keys) = facts.keys {
+        let p = any_index(path);
+        let read = keys.reads.iter().any(|k| {
+            let k = any_index(k);
+            path_covers(&k, &p) || path_covers(&p, &k)
+        });
+        out.push_str(&if read {
+            format!(
+                "; the chart's own templates ({templates}, which the bundle does not install) \
+                 read it (real Helm's probe, {})",
+                keys_file(chart)
+            )
+        } else {
+            format!(
+                "; nor do the chart's own templates ({templates}; real Helm's probe, {})",
+                keys_file(chart)
+            )
+        });
+    }
+    out
 }
 
 /// A `dead-setting` finding about the key of `ev`: a warning while what the key meant is not
@@ -218,8 +299,13 @@ fn push_dead(
     explanation: String,
     fix_: Option<Fix>,
 ) {
+    let reader = if chart.is_kustomize() {
+        "nothing the bundle deploys"
+    } else {
+        "no template of the chart"
+    };
     let message = format!(
-        "{}={} is {} but no template of the chart reads it",
+        "{}={} is {} but {reader} reads it",
         ev.key,
         one_line(value),
         ev.origin
@@ -348,13 +434,16 @@ fn set_paths(ctx: &Ctx<'_>, chart: &Chart) -> Vec<String> {
 }
 
 /// Dead settings beyond the catalog's `dead` list: every key the preset, an imported file, a
-/// link or the user sets that the probed key index says no template reads.
+/// link or the user sets that the probed key index says nothing deployed reads (no template;
+/// for a chart deployed from raw manifests, not the bundle's overlay). A chart without an index
+/// (one parsed from YAML: the probes were of the built-in charts) gets nothing here.
 fn unread_settings(ctx: &mut Ctx<'_>) {
     for chart in stacks(ctx) {
-        let facts = audit_facts::facts(&chart.id);
-        let Some(keys) = &facts.keys else {
+        let facts = chart.audit_facts();
+        let Some(keys) = facts.deployed(chart) else {
             continue;
         };
+        let raw = chart.is_kustomize();
         for path in set_paths(ctx, chart) {
             // The catalog's dead keys have their own finding (with what they meant).
             if chart.is_dead(&path) || ctx.config.source_of(chart, &path) == Layer::Chart {
@@ -367,14 +456,15 @@ fn unread_settings(ctx: &mut Ctx<'_>) {
                 continue;
             };
             let what = match &why {
-                Unread::Probed => format!(
-                    "real Helm renders the chart the same with the key changed (the probe of every preset and the recorded override cases, \
-                     tests/data/real-helm/{}/keys.yaml)",
-                    chart.id
-                ),
+                Unread::Probed => unread_words(chart, &facts, &path),
                 Unread::Old { why } => format!(
                     "it is a path of an earlier Tonnage catalog ({})",
                     why.trim_end_matches('.')
+                ),
+                Unread::Undeclared { parent, sibling } if raw => format!(
+                    "the chart's values declare no such key, and the bundle's kustomize overlay \
+                     reads {parent} key by key (changing {sibling} moves nothing, {})",
+                    overlay_file(chart)
                 ),
                 Unread::Undeclared { parent, sibling } => format!(
                     "the chart's values declare no such key, it is none \
@@ -395,10 +485,17 @@ fn unread_settings(ctx: &mut Ctx<'_>) {
                 Some(i) => dead_fix(ctx, chart, i, &value),
                 None => (None, String::new(), true),
             };
-            let ev = ctx.evidence(chart, &path, &format!("no template reads it: {what}"));
+            let (reader, probe) = if raw {
+                (
+                    "nothing deployed",
+                    "probed through the bundle's overlay and with real Helm",
+                )
+            } else {
+                ("no template", "probed with real Helm")
+            };
+            let ev = ctx.evidence(chart, &path, &format!("{reader} reads it: {what}"));
             let explanation = format!(
-                "The setting has no effect: {what}.{note} Source: the real chart ({}), probed \
-                 with real Helm.",
+                "The setting has no effect: {what}.{note} Source: the real chart ({}), {probe}.",
                 real_chart(chart)
             );
             push_dead(ctx, chart, &value, ev, delivered, explanation, fix_);
@@ -496,8 +593,8 @@ fn real_chart(chart: &Chart) -> String {
 fn guide_vs_chart(ctx: &mut Ctx<'_>) {
     let env = ctx.config.env.clone();
     for chart in stacks(ctx) {
-        let facts = audit_facts::facts(&chart.id);
-        for c in &facts.claims {
+        let facts = chart.audit_facts();
+        for c in facts.claims {
             if c.env.as_deref().is_some_and(|e| e != env) {
                 continue;
             }
@@ -727,7 +824,7 @@ fn plan_difference(ctx: &Ctx<'_>, chart: &Chart, c: &GuideClaim) -> String {
 
 fn required_values(ctx: &mut Ctx<'_>) {
     for chart in stacks(ctx) {
-        for r in &audit_facts::facts(&chart.id).audit.required {
+        for r in &chart.audit_facts().audit.required {
             if !ctx.is_running(&chart.id, &r.component) {
                 continue;
             }
@@ -830,7 +927,7 @@ fn rwo_volumes(ctx: &mut Ctx<'_>) {
 
 fn joined_commands(ctx: &mut Ctx<'_>) {
     for chart in stacks(ctx) {
-        for j in &audit_facts::facts(&chart.id).audit.joined_commands {
+        for j in &chart.audit_facts().audit.joined_commands {
             if !ctx.is_running(&chart.id, &j.component) {
                 continue;
             }
@@ -867,7 +964,7 @@ fn joined_commands(ctx: &mut Ctx<'_>) {
 
 fn hosts_not_services(ctx: &mut Ctx<'_>) {
     for chart in stacks(ctx) {
-        for s in &audit_facts::facts(&chart.id).audit.services {
+        for s in &chart.audit_facts().audit.services {
             let Some((tc, tid)) = s.target.split_once('/') else {
                 continue;
             };
@@ -936,7 +1033,7 @@ fn hosts_not_services(ctx: &mut Ctx<'_>) {
 fn missing_probes(ctx: &mut Ctx<'_>) {
     let prod = is_production(&ctx.config.env);
     for chart in stacks(ctx) {
-        for l in &audit_facts::facts(&chart.id).audit.no_probes {
+        for l in &chart.audit_facts().audit.no_probes {
             if !ctx.is_running(&chart.id, &l.component) {
                 continue;
             }
@@ -981,7 +1078,7 @@ const FACTS_VALIDATING: &str =
 fn no_anti_affinity(ctx: &mut Ctx<'_>) {
     let prod = is_production(&ctx.config.env);
     for chart in stacks(ctx) {
-        for l in &audit_facts::facts(&chart.id).audit.no_anti_affinity {
+        for l in &chart.audit_facts().audit.no_anti_affinity {
             let Some(cp) = ctx.planned(&chart.id, &l.component).filter(|p| p.enabled) else {
                 continue;
             };
@@ -1046,7 +1143,7 @@ fn no_anti_affinity(ctx: &mut Ctx<'_>) {
 
 fn values_refused(ctx: &mut Ctx<'_>) {
     for chart in stacks(ctx) {
-        for r in &audit_facts::facts(&chart.id).audit.refuses {
+        for r in &chart.audit_facts().audit.refuses {
             let holds = ctx
                 .values
                 .get(&chart.id)
@@ -1264,9 +1361,82 @@ mod tests {
         for p in ["global.labels.team", "postgresql.primary.nodeSelector.zone"] {
             assert!(about(&f, "dead-setting", p).is_empty(), "{p}");
         }
-        // A chart never probed (Caracal's raw manifests) has only its catalog dead keys.
-        assert!(audit_facts::facts("caracal").keys.is_none());
-        assert!(audit_facts::facts("rhesis").keys.is_some());
+    }
+
+    /// Caracal deploys the repository's raw manifests through the bundle's overlay: a key
+    /// reaches them only if the overlay reads it, whatever the chart's one template (not
+    /// installed) does; the evidence names both probes.
+    #[test]
+    fn dead_setting_of_a_chart_deployed_from_raw_manifests() {
+        let facts = cat().chart("caracal").unwrap().audit_facts();
+        let (keys, overlay) = (facts.keys.unwrap(), facts.overlay.unwrap());
+        let helm_reads = |p: &str| keys.reads.iter().any(|k| k == p);
+        let overlay_reads = |p: &str| overlay.reads.iter().any(|k| k == p);
+        // Set by the user, read by the chart's ConfigMap template, not by the overlay: dead.
+        assert!(helm_reads("postgresql.service.port") && !overlay_reads("postgresql.service.port"));
+        let f = run(&["caracal"], "prod", &["postgresql.service.port=5433"]);
+        let hits = about(&f, "dead-setting", "postgresql.service");
+        assert_eq!(hits.len(), 1, "{:?}", with(&f, "dead-setting"));
+        assert!(hits[0]
+            .message
+            .contains("nothing the bundle deploys reads it"));
+        let ev = hits[0].evidence[0].chart.as_deref().unwrap();
+        assert!(
+            ev.contains("tests/data/real-helm/caracal/keys.yaml"),
+            "{ev}"
+        );
+        assert!(ev.contains("tests/data/overlay-keys/caracal.yaml"), "{ev}");
+        assert!(
+            ev.contains("which the bundle does not install) read it"),
+            "{ev}"
+        );
+        // Set by a link, read by nothing: dead, with what the key meant and both probes.
+        let mut c = config(&["caracal"], "prod", &[]);
+        c.set_from(
+            cat(),
+            "caracal",
+            "networkPolicy.enabled",
+            Value::Bool(true),
+            crate::configuration::config::Origin::Link,
+        )
+        .unwrap();
+        let f = review_with_audit(cat(), &c);
+        let hits = about(&f, "dead-setting", "networkPolicy");
+        assert_eq!(hits.len(), 1, "{:?}", with(&f, "dead-setting"));
+        assert_eq!(hits[0].evidence[0].origin, "set by the link you opened");
+        let ev = hits[0].evidence[0].chart.as_deref().unwrap();
+        assert!(ev.starts_with("no NetworkPolicy manifest"), "{ev}");
+        assert!(ev.contains("nor do the chart's own templates"), "{ev}");
+        assert!(ev.contains("keys.yaml"), "{ev}");
+        // Read by the overlay (it sizes the raw manifests), though the chart's template does not
+        // read it: not reported.
+        assert!(!helm_reads("gateway.replicaCount") && overlay_reads("gateway.replicaCount"));
+        let sets = [
+            "gateway.replicaCount=4",
+            "gateway.autoscaling.enabled=false",
+        ];
+        assert!(with(&run(&["caracal"], "prod", &sets), "dead-setting").is_empty());
+    }
+
+    /// The catalog's `dead` keys agree with the probes: none has a key the probe found read
+    /// at or below it; for a chart deployed from raw manifests they are exactly the keys the
+    /// overlay does not read (the bundle and Tonnage's manifests leave them out).
+    #[test]
+    fn catalog_dead_keys_agree_with_the_probes() {
+        for chart in &cat().charts {
+            let facts = chart.audit_facts();
+            let keys = facts
+                .deployed(chart)
+                .expect("every built-in chart is probed");
+            for d in &chart.dead {
+                assert!(!read_at_or_below(keys, d), "{}: {d} is read", chart.id);
+            }
+            if chart.is_kustomize() {
+                for k in &keys.dead {
+                    assert!(chart.is_dead(k), "{}: {k} is not in `dead`", chart.id);
+                }
+            }
+        }
     }
 
     /// A key the chart does not declare, in a map its templates read key by key, and an earlier
@@ -1906,6 +2076,92 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A catalog file without its top-level sections `names` (each up to the next top-level key).
+    fn without_sections(yaml: &str, names: &[&str]) -> String {
+        let mut out = String::new();
+        let mut skipping = false;
+        for line in yaml.lines() {
+            if line.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                skipping = names
+                    .iter()
+                    .any(|n| line.strip_prefix(n).is_some_and(|r| r.starts_with(':')));
+            }
+            if !skipping {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Audit facts belong to the chart, not to its id: a catalog loaded from YAML that reuses a
+    /// built-in id has only what its own file states (its claims, `audit`, `dead`), never the
+    /// built-in's key index, claims or `audit` section.
+    #[test]
+    fn a_user_catalog_with_a_builtin_id_gets_only_its_own_facts() {
+        let yaml = crate::model::catalog::FILES
+            .iter()
+            .find(|f| f.0 == "rhesis.yaml")
+            .unwrap()
+            .1;
+        let sets = ["database.postgresql.auth.password=s3cret"];
+        let review_of = |catalog: &Catalog| {
+            let mut c = Configuration::new(catalog, &["rhesis"], "prod").unwrap();
+            for s in sets {
+                c.set_str(catalog, s).unwrap();
+            }
+            review_with_audit(catalog, &c)
+        };
+        let builtin = run(&["rhesis"], "prod", &sets);
+        // Another chart under the built-in id: no claims, no audit section.
+        let other =
+            Catalog::load(&[("rhesis.yaml", &without_sections(yaml, &["claims", "audit"]))])
+                .unwrap();
+        let mine = review_of(&other);
+        for rule in ["dead-setting", "guide-vs-chart", "no-anti-affinity"] {
+            assert!(!with(&builtin, rule).is_empty(), "built-in: {rule}");
+            assert!(
+                with(&mine, rule).is_empty(),
+                "{rule}: {:?}",
+                with(&mine, rule)
+            );
+        }
+        // The built-in's YAML itself, loaded: its own claims and `audit` (what the file states),
+        // but not the probe's key index, which is of the built-in chart only.
+        let same = review_of(&Catalog::load(&[("rhesis.yaml", yaml)]).unwrap());
+        assert_eq!(
+            with(&same, "guide-vs-chart"),
+            with(&builtin, "guide-vs-chart")
+        );
+        assert_eq!(
+            with(&same, "no-anti-affinity"),
+            with(&builtin, "no-anti-affinity")
+        );
+        assert_eq!(
+            about(
+                &builtin,
+                "dead-setting",
+                "database.postgresql.auth.password"
+            )
+            .len(),
+            1
+        );
+        assert!(with(&same, "dead-setting").is_empty(), "{same:?}");
+        // The dead keys a user catalog declares are its own statement: reported, without a
+        // claim that a probe backs them.
+        let declared = yaml.replacen("dead:\n", "dead:\n  - global.imagePullPolicy\n", 1);
+        let declared = Catalog::load(&[("rhesis.yaml", &declared)]).unwrap();
+        let c = Configuration::new(&declared, &["rhesis"], "prod").unwrap();
+        let f = review_with_audit(&declared, &c);
+        let hits = about(&f, "dead-setting", "global.imagePullPolicy");
+        assert_eq!(hits.len(), 1, "{:?}", with(&f, "dead-setting"));
+        assert!(hits[0].evidence[0]
+            .chart
+            .as_deref()
+            .unwrap()
+            .contains("no probe of this chart backs it"));
     }
 
     #[test]

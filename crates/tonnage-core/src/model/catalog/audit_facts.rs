@@ -6,9 +6,13 @@
 //! render. Each fact names its source in the real chart (file and line or section).
 //!
 //! The facts and the guide's `claims` are not part of the page's first load: `build.rs` writes
-//! them to a JSON file of their own per chart, which [`facts`] reads on first use (only the
-//! audit calls it, in the CLI and the page's worker). [`validate`] checks them when
-//! [`super::Catalog::load`] reads the YAML.
+//! them to a JSON file of their own per chart, with the chart's key indexes (below). The facts
+//! belong to a chart, never to a chart id: [`super::Catalog::builtin`] marks each embedded chart
+//! with the file it was read from (`render_facts::mark`, which reads nothing; the audit's file
+//! is in the same order), and [`Chart::audit_facts`] reads it on first use (only the audit calls it, in the CLI and the page's worker). A chart parsed from
+//! YAML ([`super::Catalog::load`]) has only what its own file states (`claims`, `audit`) and no
+//! key index, even when it reuses a built-in chart's id. [`validate`] checks the `audit` section
+//! when [`super::Catalog::load`] reads the YAML.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -110,10 +114,15 @@ pub struct ChartAudit {
     pub refuses: Vec<Refusal>,
 }
 
-/// The values keys real Helm's probe found the chart's templates read, and those it found dead
-/// (`tests/data/real-helm/<chart>/keys.yaml`, written by `scripts/record-real-helm --keys`:
-/// every leaf of the chart's values and environment files changed one at a time, rendered, and
-/// compared). A path of a list's element is written with its index (`hosts[0].host`).
+/// A key index: which values keys change what gets deployed (`reads`) and which do not (`dead`),
+/// found by probing: every leaf of the chart's values and environment files changed one at a
+/// time on each preset (and each recorded override case), and the output compared. A path of a
+/// list's element is written with its index (`hosts[0].host`).
+///
+/// Two probes write one: real Helm's render of the real chart
+/// (`tests/data/real-helm/<chart>/keys.yaml`, `scripts/record-real-helm --keys`), and, for a chart
+/// deployed from raw manifests, the bundle's kustomize overlay
+/// (`tests/data/overlay-keys/<chart>.yaml`, the test `overlay_keys`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProbedKeys {
@@ -123,72 +132,103 @@ pub struct ProbedKeys {
     pub dead: Vec<String>,
 }
 
-/// What the audit reads of one chart: its guide claims, its `audit` section and, where the
-/// chart's keys were probed, the key index (`build.rs` adds it from the probe's file).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// What the audit reads of one embedded chart (`<chart>.audit.json`): its guide claims, its
+/// `audit` section and, where they were probed, the key indexes (`build.rs` adds them from the
+/// probes' files).
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AuditFacts {
+struct AuditFile {
     #[serde(default)]
-    pub claims: Vec<GuideClaim>,
+    claims: Vec<GuideClaim>,
     #[serde(default)]
-    pub audit: ChartAudit,
+    audit: ChartAudit,
+    /// Real Helm's probe of the real chart's templates.
     #[serde(default)]
-    pub keys: Option<ProbedKeys>,
+    keys: Option<ProbedKeys>,
+    /// The probe of the bundle's kustomize overlay (a chart deployed from raw manifests).
+    #[serde(default)]
+    overlay: Option<ProbedKeys>,
 }
 
-/// The facts of the embedded catalog, by chart id, read once from the JSON `build.rs` writes.
+/// The audit's facts about one chart, as [`Chart::audit_facts`] gives them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AuditFacts<'a> {
+    /// What the guide states that the chart does not deliver.
+    pub claims: &'a [GuideClaim],
+    /// The catalog's `audit` section.
+    pub audit: &'a ChartAudit,
+    /// The keys real Helm's probe found the chart's templates read (`keys.yaml`); `None` for a
+    /// chart never probed, and for every chart parsed from YAML (the probe was of the built-in).
+    pub keys: Option<&'a ProbedKeys>,
+    /// For a chart deployed from raw manifests: the keys the bundle's overlay reads (the only
+    /// way a value reaches those manifests); `None` as `keys`.
+    pub overlay: Option<&'a ProbedKeys>,
+}
+
+impl<'a> AuditFacts<'a> {
+    /// The index that says whether a key reaches what gets deployed: the overlay's for a chart
+    /// deployed from raw manifests (its chart's templates are not installed), else real Helm's.
+    pub fn deployed(&self, chart: &Chart) -> Option<&'a ProbedKeys> {
+        if chart.is_kustomize() {
+            self.overlay
+        } else {
+            self.keys
+        }
+    }
+}
+
+/// The facts of the embedded catalog, in the order of the embedded chart JSON
+/// (`super::JSON_FILES`; a test checks the names agree).
 const AUDIT_FILES: &[(&str, &str)] = &[
     (
-        "cauldron-infra",
+        "cauldron-infra.yaml",
         include_str!(concat!(env!("OUT_DIR"), "/cauldron-infra.audit.json")),
     ),
     (
-        "cauldron-frappe",
+        "cauldron-frappe.yaml",
         include_str!(concat!(env!("OUT_DIR"), "/cauldron-frappe.audit.json")),
     ),
     (
-        "rhesis",
+        "rhesis.yaml",
         include_str!(concat!(env!("OUT_DIR"), "/rhesis.audit.json")),
     ),
     (
-        "caracal",
+        "caracal.yaml",
         include_str!(concat!(env!("OUT_DIR"), "/caracal.audit.json")),
     ),
     (
-        "rae-memory",
+        "rae-memory.yaml",
         include_str!(concat!(env!("OUT_DIR"), "/rae-memory.audit.json")),
     ),
 ];
 
-/// The embedded audit facts of a chart (empty for a chart the catalog does not embed). A test
-/// checks they equal what [`super::Catalog::load`] reads (and validates) from the YAML.
-pub fn facts(chart_id: &str) -> &'static AuditFacts {
-    static FACTS: OnceLock<BTreeMap<&'static str, AuditFacts>> = OnceLock::new();
-    static EMPTY: AuditFacts = AuditFacts {
-        claims: Vec::new(),
-        audit: ChartAudit {
-            dead_intent: Vec::new(),
-            required: Vec::new(),
-            joined_commands: Vec::new(),
-            services: Vec::new(),
-            no_probes: Vec::new(),
-            no_anti_affinity: Vec::new(),
-            refuses: Vec::new(),
-        },
-        keys: None,
-    };
-    FACTS
-        .get_or_init(|| {
-            AUDIT_FILES
-                .iter()
-                .map(|(id, text)| match serde_json::from_str(text) {
-                    Ok(f) => (*id, f),
-                    Err(e) => panic!("embedded audit facts of {id} are unreadable: {e}"),
-                })
-                .collect()
-        })
-        .get(chart_id)
-        .unwrap_or(&EMPTY)
+/// The embedded facts, read once. A file that does not read is a build defect (the test
+/// `embedded_audit_facts_are_the_yamls` reads them all).
+fn embedded() -> &'static [AuditFile] {
+    static FACTS: OnceLock<Vec<AuditFile>> = OnceLock::new();
+    FACTS.get_or_init(|| super::parse_embedded(AUDIT_FILES, "audit facts"))
+}
+
+impl Chart {
+    /// The facts the chart audit reads: for an embedded chart, its file's (claims, `audit`,
+    /// key indexes); for a chart parsed from YAML, what that YAML states (claims, `audit`) and
+    /// no key index.
+    pub fn audit_facts(&self) -> AuditFacts<'_> {
+        match self.embedded.0.and_then(|i| embedded().get(usize::from(i))) {
+            Some(f) => AuditFacts {
+                claims: &f.claims,
+                audit: &f.audit,
+                keys: f.keys.as_ref(),
+                overlay: f.overlay.as_ref(),
+            },
+            None => AuditFacts {
+                claims: &self.claims,
+                audit: &self.audit,
+                keys: None,
+                overlay: None,
+            },
+        }
+    }
 }
 
 /// Check a chart's `audit` section (and its claims' `when` conditions): every path is one the
@@ -326,4 +366,64 @@ pub fn validate(file: &str, chart: &Chart) -> Result<(), CatalogError> {
         text(format!("{at}.source"), &r.source)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::catalog::{Catalog, FILES};
+
+    /// Each embedded chart gives the claims and `audit` its YAML gives; the key indexes are the
+    /// embedded charts' alone (the probes were of them), never a loaded chart's.
+    #[test]
+    fn embedded_audit_facts_are_the_yamls() {
+        assert_eq!(
+            AUDIT_FILES.iter().map(|f| f.0).collect::<Vec<_>>(),
+            super::super::JSON_FILES
+                .iter()
+                .map(|f| f.0)
+                .collect::<Vec<_>>()
+        );
+        let loaded = Catalog::load(FILES).unwrap_or_else(|e| panic!("{e}"));
+        let builtin = Catalog::builtin();
+        assert_eq!(loaded.charts.len(), builtin.charts.len());
+        for (from_yaml, embedded) in loaded.charts.iter().zip(&builtin.charts) {
+            assert_eq!(from_yaml.embedded, super::super::Embedded::default());
+            assert!(embedded.claims.is_empty(), "{}", embedded.id);
+            assert_eq!(embedded.audit, ChartAudit::default(), "{}", embedded.id);
+            let (a, b) = (from_yaml.audit_facts(), embedded.audit_facts());
+            assert_eq!(a.claims, b.claims, "{}", embedded.id);
+            assert_eq!(a.audit, b.audit, "{}", embedded.id);
+            assert!(a.keys.is_none() && a.overlay.is_none(), "{}", embedded.id);
+            // Every embedded chart was probed with real Helm; one deployed from raw manifests
+            // through its overlay too.
+            assert!(
+                b.keys.is_some_and(|k| !k.reads.is_empty()),
+                "{}",
+                embedded.id
+            );
+            assert_eq!(
+                b.overlay.is_some(),
+                embedded.is_kustomize(),
+                "{}",
+                embedded.id
+            );
+            assert_eq!(
+                b.deployed(embedded).map(|k| k as *const ProbedKeys),
+                if embedded.is_kustomize() {
+                    b.overlay
+                } else {
+                    b.keys
+                }
+                .map(|k| k as *const ProbedKeys),
+                "{}",
+                embedded.id
+            );
+        }
+        // Not a comparison of nothing with nothing.
+        assert!(builtin
+            .charts
+            .iter()
+            .all(|c| !c.audit_facts().claims.is_empty()));
+    }
 }

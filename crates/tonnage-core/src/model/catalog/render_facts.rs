@@ -61,29 +61,23 @@ const RENDER_FILES: &[(&str, &str)] = &[
 /// `embedded_json_gives_the_charts_the_yaml_gives` reads them all).
 fn embedded() -> &'static [Facts] {
     static FACTS: OnceLock<Vec<Facts>> = OnceLock::new();
-    FACTS.get_or_init(|| {
-        RENDER_FILES
-            .iter()
-            .map(|(file, text)| match serde_json::from_str(text) {
-                Ok(f) => f,
-                Err(e) => panic!("embedded render facts of {file} are unreadable: {e}"),
-            })
-            .collect()
-    })
+    FACTS.get_or_init(|| super::parse_embedded(RENDER_FILES, "render facts"))
 }
 
-/// Where the render facts of an embedded chart or component are: the index of its file in
-/// [`RENDER_FILES`] and, for a component, its index in the chart. `None` (the default, and
-/// what a parsed catalog has): in the chart's own `render` fields.
+/// Where the render facts of an embedded component are: the index of its chart's file in
+/// [`RENDER_FILES`] and its index in the chart. `None` (the default, and what a parsed catalog
+/// has): in the component's own `render` field. (A chart's is its `embedded` file.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Split(Option<(u16, u16)>);
 
-/// Mark the charts of the embedded catalog, in the order of its files: their render facts are
-/// in [`RENDER_FILES`]. Reads nothing (the page calls it).
+/// Mark the charts of the embedded catalog, in the order of its files: each chart with its file
+/// (where its render facts are in [`RENDER_FILES`], and its audit facts in
+/// [`super::audit_facts`]'s files), each component with its place. Reads nothing (the page
+/// calls it).
 pub(super) fn mark(charts: &mut [Chart]) {
     for (file, chart) in charts.iter_mut().enumerate() {
         let file = u16::try_from(file).expect("a few files");
-        chart.render_split = Split(Some((file, 0)));
+        chart.embedded = super::Embedded(Some(file));
         for (i, c) in chart.components.iter_mut().enumerate() {
             c.render_split = Split(Some((file, u16::try_from(i).expect("a few components"))));
         }
@@ -94,8 +88,8 @@ impl Chart {
     /// How the chart's templates write its objects (catalog `render`); `None`: Tonnage's own
     /// layout.
     pub fn render(&self) -> Option<&ChartRender> {
-        match self.render_split.0 {
-            Some((file, _)) => embedded().get(usize::from(file))?.render.as_ref(),
+        match self.embedded.0 {
+            Some(file) => embedded().get(usize::from(file))?.render.as_ref(),
             None => self.render.as_ref(),
         }
     }
@@ -135,7 +129,7 @@ mod tests {
         assert_eq!(loaded.charts.len(), builtin.charts.len());
         let mut components = 0;
         for (from_yaml, embedded) in loaded.charts.iter().zip(&builtin.charts) {
-            assert_eq!(from_yaml.render_split, Split::default());
+            assert_eq!(from_yaml.embedded, super::super::Embedded::default());
             assert!(embedded.render.is_none(), "{}", embedded.id);
             assert_eq!(from_yaml.render(), embedded.render(), "{}", embedded.id);
             assert_eq!(from_yaml.components.len(), embedded.components.len());
