@@ -285,3 +285,13 @@ fn b25_external_endpoint_for_an_unknown_component() {
 fn b26_old_catalog_path() {
     cli_row("B26");
 }
+
+#[test]
+fn b27_template_action_in_a_container_list() {
+    cli_row("B27");
+}
+
+#[test]
+fn b28_unmodelled_key() {
+    cli_row("B28");
+}

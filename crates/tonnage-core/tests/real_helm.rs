@@ -45,6 +45,10 @@ struct Workload {
     hpa: Option<Hpa>,
     #[serde(default)]
     containers: Vec<Container>,
+    /// Sorted by name: the pod's order matters only with a restartable one (`restart_policy`),
+    /// which no record has yet beside another init container (checked in [`pod_figures`]).
+    #[serde(default)]
+    init_containers: Vec<Container>,
     #[serde(default)]
     claim_templates: Vec<ClaimTemplate>,
 }
@@ -62,6 +66,9 @@ struct Container {
     requests: BTreeMap<String, String>,
     #[serde(default)]
     limits: BTreeMap<String, String>,
+    /// An init container's `restartPolicy` (`Always`: it keeps running, a sidecar).
+    #[serde(default)]
+    restart_policy: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,23 +111,59 @@ fn q(s: &str) -> Quantity {
         .unwrap_or_else(|e| panic!("record holds a bad quantity {s:?}: {e}"))
 }
 
-/// One pod's requests and limits: per container, a request left out is its limit (Kubernetes'
-/// defaulting), then summed.
+/// One container's [requests cpu, requests memory, limits cpu, limits memory]: a request left
+/// out is its limit (Kubernetes' defaulting), a limit left out is 0.
+fn container_figures(c: &Container) -> [i64; 4] {
+    let get = |m: &BTreeMap<String, String>, k: &str| m.get(k).map(|s| q(s));
+    let lc = get(&c.limits, "cpu");
+    let lm = get(&c.limits, "memory");
+    let rc = get(&c.requests, "cpu").or(lc);
+    let rm = get(&c.requests, "memory").or(lm);
+    [
+        rc.map_or(0, |x| x.milli_value()),
+        rm.map_or(0, |x| x.value()),
+        lc.map_or(0, |x| x.milli_value()),
+        lm.map_or(0, |x| x.value()),
+    ]
+}
+
+/// One pod's requests and limits as Kubernetes counts them (resourcehelper `PodRequests` /
+/// `PodLimits`): the containers add up; each init container runs alone beside the restartable
+/// init containers started before it (which run beside the containers too); the pod takes the
+/// larger, figure by figure.
 fn pod_figures(w: &Workload) -> [i64; 4] {
-    let mut out = [0i64; 4];
+    let restartable = w
+        .init_containers
+        .iter()
+        .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+        .count();
+    assert!(
+        restartable == 0 || w.init_containers.len() == 1,
+        "{}: the record's init containers are sorted by name; with a restartable one among \
+         several, their order in the pod matters (record it)",
+        w.name
+    );
+    let mut running = [0i64; 4];
     for c in &w.containers {
-        let get = |m: &BTreeMap<String, String>, k: &str| m.get(k).map(|s| q(s));
-        let lc = get(&c.limits, "cpu");
-        let lm = get(&c.limits, "memory");
-        let rc = get(&c.requests, "cpu").or(lc);
-        let rm = get(&c.requests, "memory").or(lm);
-        out[0] += rc.map_or(0, |x| x.milli_value());
-        out[1] += rm.map_or(0, |x| x.value());
-        out[2] += lc.map_or(0, |x| x.milli_value());
-        out[3] += lm.map_or(0, |x| x.value());
+        let f = container_figures(c);
+        (0..4).for_each(|k| running[k] += f[k]);
+    }
+    let mut sidecars = [0i64; 4];
+    let mut peak = [0i64; 4];
+    for c in &w.init_containers {
+        let f = container_figures(c);
+        for k in 0..4 {
+            if c.restart_policy.as_deref() == Some("Always") {
+                running[k] += f[k];
+                sidecars[k] += f[k];
+                peak[k] = peak[k].max(sidecars[k]);
+            } else {
+                peak[k] = peak[k].max(f[k] + sidecars[k]);
+            }
+        }
         let _ = &c.name;
     }
-    out
+    [0, 1, 2, 3].map(|k| running[k].max(peak[k]))
 }
 
 fn records() -> Vec<(PathBuf, Record)> {

@@ -967,6 +967,13 @@ impl Resources {
             memory_bytes: self.memory_bytes.saturating_add(o.memory_bytes),
         }
     }
+    /// The larger of each figure.
+    pub(crate) fn max(self, o: Resources) -> Resources {
+        Resources {
+            cpu_millicores: self.cpu_millicores.max(o.cpu_millicores),
+            memory_bytes: self.memory_bytes.max(o.memory_bytes),
+        }
+    }
 }
 
 #[cfg(test)]

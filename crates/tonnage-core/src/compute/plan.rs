@@ -381,6 +381,59 @@ fn container_resources(
     )
 }
 
+/// How a container of a pod runs: one of its containers, an init container, or an init
+/// container with `restartPolicy: Always` (a Kubernetes sidecar: it keeps running beside them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Run {
+    App,
+    Init,
+    InitAlways,
+}
+
+/// Whether a container object asks to keep running (`restartPolicy: Always`).
+pub fn restarts_always(container: &serde_yaml::Mapping) -> bool {
+    container.get("restartPolicy").and_then(Value::as_str) == Some("Always")
+}
+
+/// One pod's requests and limits as Kubernetes counts them (the scheduler's and the quota's
+/// effective figures, `resourcehelper.PodRequests` / `PodLimits`): the containers add up, each
+/// init container runs alone beside the sidecar init containers started before it, and the pod
+/// takes the larger of the two, figure by figure. A request left out is already its limit
+/// ([`container_resources`]); a limit left out adds nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PodFigures {
+    running: [Resources; 2],
+    sidecar_inits: [Resources; 2],
+    init_peak: [Resources; 2],
+}
+
+impl PodFigures {
+    /// Add a container's requests and limits, in the pod's order.
+    pub fn add(&mut self, requests: Resources, limits: Resources, run: Run) {
+        for (k, x) in [requests, limits].into_iter().enumerate() {
+            match run {
+                Run::App => self.running[k] = self.running[k].plus(x),
+                Run::InitAlways => {
+                    self.running[k] = self.running[k].plus(x);
+                    self.sidecar_inits[k] = self.sidecar_inits[k].plus(x);
+                    self.init_peak[k] = self.init_peak[k].max(self.sidecar_inits[k]);
+                }
+                Run::Init => {
+                    self.init_peak[k] = self.init_peak[k].max(x.plus(self.sidecar_inits[k]));
+                }
+            }
+        }
+    }
+
+    /// The pod's effective requests and limits.
+    pub fn effective(&self) -> (Resources, Resources) {
+        (
+            self.running[0].max(self.init_peak[0]),
+            self.running[1].max(self.init_peak[1]),
+        )
+    }
+}
+
 fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
     r.assumed.clear();
     let v = &c.values;
@@ -416,18 +469,45 @@ fn plan_component(r: &mut Reader<'_>, c: &Component) -> ComponentPlan {
         None => (replicas, replicas),
     };
 
-    let (mut requests, mut limits) = match &v.resources {
+    let (requests, limits) = match &v.resources {
         Some(res) => container_resources(r, res, v.resources_preset.as_deref()),
         None => (Resources::default(), Resources::default()),
     };
-    // Sidecars (metrics exporters...) are containers of the same pod: their figures add up.
+    let mut pod = PodFigures::default();
+    pod.add(requests, limits, Run::App);
+    // Sidecars (metrics exporters, the user's own containers...) are containers of the same
+    // pod: their figures add up; init containers count as Kubernetes counts them.
     for sc in &v.sidecars {
-        if let (true, Some(res)) = (sc.is_on(&r.values), &sc.resources) {
-            let (rq, lm) = container_resources(r, res, None);
-            requests = requests.plus(rq);
-            limits = limits.plus(lm);
+        if !sc.is_on(&r.values) {
+            continue;
+        }
+        let run = if sc.init { Run::Init } else { Run::App };
+        match (&sc.list, &sc.resources) {
+            (Some(list), _) => {
+                let n = match r.get(list) {
+                    Some(Value::Sequence(items)) => items.len(),
+                    _ => 0,
+                };
+                for i in 0..n {
+                    let Some(Value::Mapping(item)) = r.get(&format!("{list}[{i}]")) else {
+                        continue;
+                    };
+                    let run = match run {
+                        Run::Init if restarts_always(item) => Run::InitAlways,
+                        run => run,
+                    };
+                    let (rq, lm) = container_resources(r, &format!("{list}[{i}].resources"), None);
+                    pod.add(rq, lm, run);
+                }
+            }
+            (None, Some(res)) => {
+                let (rq, lm) = container_resources(r, res, None);
+                pod.add(rq, lm, run);
+            }
+            (None, None) => {}
         }
     }
+    let (requests, limits) = pod.effective();
 
     let mut templates = 0i64;
     for t in &v.claim_templates {
@@ -525,6 +605,81 @@ pub fn plan(catalog: &Catalog, config: &Configuration) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn res(cpu: i64, mi: i64) -> Resources {
+        Resources {
+            cpu_millicores: cpu,
+            memory_bytes: mi << 20,
+        }
+    }
+
+    /// Kubernetes' effective pod figures: the containers add up; an init container counts only
+    /// where it is larger (figure by figure); one that keeps running (`restartPolicy: Always`)
+    /// adds to the containers and to every init container started after it.
+    #[test]
+    fn init_containers_count_as_kubernetes_counts_a_pod() {
+        let mut p = PodFigures::default();
+        p.add(res(500, 512), res(1000, 1024), Run::App);
+        p.add(res(100, 64), res(0, 128), Run::App);
+        assert_eq!(p.effective(), (res(600, 576), res(1000, 1152)));
+        p.add(res(2000, 100), res(0, 100), Run::Init);
+        assert_eq!(p.effective(), (res(2000, 576), res(1000, 1152)));
+        p.add(res(300, 1000), res(300, 0), Run::InitAlways);
+        assert_eq!(p.effective(), (res(2000, 1576), res(1300, 1152)));
+        // After the restartable one, an init container runs beside it.
+        p.add(res(1900, 10), res(0, 0), Run::Init);
+        assert_eq!(p.effective(), (res(2200, 1576), res(1300, 1152)));
+    }
+
+    /// A user's sidecar and init containers of a Bitnami chart (`postgresql.primary.sidecars`,
+    /// `...initContainers`) count in the pod; a switched-off init container of the chart's does
+    /// not.
+    #[test]
+    fn the_users_container_lists_count_in_their_pod() {
+        let cat = Catalog::builtin();
+        let pg = |sets: &[&str]| {
+            let mut c = Configuration::new(cat, &["cauldron-infra"], "dev").unwrap();
+            for s in sets {
+                c.set_str(cat, s).unwrap();
+            }
+            let p = plan(cat, &c);
+            let pg = p.components.iter().find(|c| c.id == "postgresql").unwrap();
+            (pg.requests, pg.limits)
+        };
+        let (base, base_limits) = pg(&[]);
+        let (with, limits) = pg(&[
+            "postgresql.primary.sidecars[0].name=shipper",
+            "postgresql.primary.sidecars[0].resources.requests.cpu=200m",
+            "postgresql.primary.sidecars[0].resources.limits.memory=256Mi",
+        ]);
+        assert_eq!(
+            with,
+            base.plus(res(200, 256)),
+            "a missing request is its limit"
+        );
+        assert_eq!(limits, base_limits.plus(res(0, 256)));
+        let (big_init, _) = pg(&[
+            "postgresql.primary.initContainers[0].name=restore",
+            "postgresql.primary.initContainers[0].resources.requests.cpu=64",
+        ]);
+        assert_eq!(big_init.cpu_millicores, 64_000);
+        assert_eq!(big_init.memory_bytes, base.memory_bytes);
+        // volumePermissions' init container, larger than the pod, only while it is on.
+        let vp = "postgresql.volumePermissions.resources.requests.memory=64Gi";
+        assert_eq!(pg(&[vp]).0, base);
+        let (on, _) = pg(&[vp, "postgresql.volumePermissions.enabled=true"]);
+        assert_eq!(on.memory_bytes, 64 << 30);
+        let (off, _) = pg(&[
+            vp,
+            "postgresql.volumePermissions.enabled=true",
+            "postgresql.primary.persistence.enabled=false",
+            "postgresql.shmVolume.enabled=false",
+        ]);
+        assert_eq!(
+            off, base,
+            "no volume to own: the template writes no init container"
+        );
+    }
 
     #[test]
     fn stack_subtotals_add_up_to_the_totals() {

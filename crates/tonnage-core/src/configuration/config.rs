@@ -700,6 +700,7 @@ fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
     if value.is_null() {
         return Ok(()); // Helm: null deletes the default.
     }
+    check_container_lists(chart, path, value)?;
     match field_kind(chart, path) {
         FieldKind::Quantity => {
             let q = values::quantity_of(value).map_err(|e| {
@@ -739,6 +740,102 @@ fn check_value(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
             }
         }
         FieldKind::Text | FieldKind::Any => Ok(()),
+    }
+}
+
+/// The lists of the user's own containers that a chart's templates print as given (catalog
+/// `sidecars` with a `list`: Bitnami's `primary.sidecars`, `master.initContainers`...), where
+/// `value` set at `path` lands in one: a list of container objects, each a map with its name;
+/// their resources quantities; no template action (`{{ ... }}`), which the chart renders
+/// with `tpl` and Tonnage would not evaluate.
+fn check_container_lists(chart: &Chart, path: &str, value: &Value) -> Result<(), String> {
+    let lists = chart
+        .components
+        .iter()
+        .flat_map(|c| &c.values.sidecars)
+        .filter_map(|s| s.list.as_deref());
+    for list in lists {
+        if crate::model::catalog::path_covers(list, path) {
+            let rest = &path[list.len()..];
+            let element = rest
+                .strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()));
+            if rest.is_empty() {
+                check_containers(value)?;
+            } else if element {
+                check_container(value)?;
+            } else {
+                no_template_action(value)?;
+            }
+        } else if crate::model::catalog::path_covers(path, list) {
+            let rest = list[path.len()..].trim_start_matches('.');
+            if let Some(v) = values::lookup(value, rest).filter(|v| !v.is_null()) {
+                check_containers(v).map_err(|e| format!("{rest}: {e}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_containers(value: &Value) -> Result<(), String> {
+    match value {
+        Value::Null => Ok(()),
+        Value::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, c)| check_container(c).map_err(|e| format!("container {i}: {e}"))),
+        _ => Err("expected a list of containers (maps with a name), as the chart prints it".into()),
+    }
+}
+
+fn check_container(value: &Value) -> Result<(), String> {
+    let Value::Mapping(m) = value else {
+        return Err("expected a container: a map with its name".into());
+    };
+    if m.get("name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        return Err("a container needs a name".into());
+    }
+    if let Some(Value::Mapping(res)) = m.get("resources") {
+        for side in ["requests", "limits"] {
+            let Some(Value::Mapping(q)) = res.get(side) else {
+                continue;
+            };
+            for (k, v) in q.iter().filter(|(_, v)| !v.is_null()) {
+                let name = values::display_value(k);
+                match values::quantity_of(v) {
+                    Ok(q) if q.is_negative() => {
+                        return Err(format!(
+                            "resources.{side}.{name}: a resource quantity cannot be negative"
+                        ))
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("resources.{side}.{name}: {e}")),
+                }
+            }
+        }
+    }
+    no_template_action(value)
+}
+
+fn no_template_action(value: &Value) -> Result<(), String> {
+    let found = match value {
+        Value::String(s) => s.contains("{{"),
+        Value::Sequence(items) => return items.iter().try_for_each(no_template_action),
+        Value::Mapping(m) => {
+            return m
+                .iter()
+                .try_for_each(|(k, v)| no_template_action(k).and_then(|()| no_template_action(v)))
+        }
+        _ => false,
+    };
+    if found {
+        Err("holds a template action ({{ ... }}): the chart renders it with tpl, which Tonnage does not evaluate".into())
+    } else {
+        Ok(())
     }
 }
 
@@ -1280,7 +1377,7 @@ mod tests {
         let before = c.clone();
         for set in [
             "redis.master.kind=Deployment",
-            "postgresql.primary.sidecars[0].resources.requests.cpu=300m",
+            "rabbitmq.sidecars[0].resources.requests.cpu=300m",
             "fullnameOverride=infra",
             "rabbitmq.volumePermissions.enabled=true",
         ] {
@@ -1298,6 +1395,87 @@ mod tests {
         assert!(c
             .set_str(cat(), "qdrant.sidecarContainers[0].name=x")
             .is_err());
+    }
+
+    /// The user's own container lists of the Bitnami charts (`primary.sidecars`...) are
+    /// modelled: `--set` takes them element by element as Helm does, typed (a resource figure
+    /// is a quantity), and a whole list is checked: container maps with a name, quantities,
+    /// no template action; the charts' init switches are bools.
+    #[test]
+    fn the_bitnami_container_lists_are_set_and_checked() {
+        let mut c = Configuration::new(cat(), &["cauldron-infra"], "prod").unwrap();
+        c.set_str(
+            cat(),
+            "postgresql.primary.sidecars[0].name=shipper,postgresql.primary.sidecars[0].resources.requests.cpu=0.2",
+        )
+        .unwrap();
+        assert_eq!(
+            c.overrides["cauldron-infra"]["postgresql.primary.sidecars[0].resources.requests.cpu"],
+            Value::from("200m"),
+            "a quantity, normalised"
+        );
+        let e = c
+            .set_str(
+                cat(),
+                "redis.replica.initContainers[0].resources.limits.memory=5Gb",
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("5Gi"), "{e}");
+        let e = c
+            .set_str(cat(), "postgresql.volumePermissions.enabled=yes")
+            .unwrap_err();
+        assert!(matches!(e, ConfigError::BadValue { .. }), "{e}");
+        c.set_str(
+            cat(),
+            "redis.sysctl.enabled=true,redis.volumePermissions.enabled=true",
+        )
+        .unwrap();
+        let list = |text: &str| -> Value { serde_yaml::from_str(text).unwrap() };
+        let good = list("[{name: shipper, image: 'fluent/fluent-bit:2.1', resources: {requests: {cpu: 200m, memory: 256Mi}}}]");
+        c.set(
+            cat(),
+            "cauldron-infra",
+            "redis.master.sidecars",
+            good.clone(),
+        )
+        .unwrap();
+        for (path, bad, why) in [
+            ("redis.master.sidecars", "{name: x}", "a list"),
+            ("redis.master.sidecars", "[{image: x}]", "name"),
+            (
+                "redis.master.sidecars",
+                "[{name: x, resources: {limits: {cpu: lots}}}]",
+                "resources.limits.cpu",
+            ),
+            (
+                "redis.master.sidecars",
+                "[{name: x, image: '{{ .Values.image }}'}]",
+                "template action",
+            ),
+            (
+                "redis.master.sidecars[0]",
+                "{name: x, args: ['{{ .Release.Name }}']}",
+                "template action",
+            ),
+            (
+                "redis.master.sidecars[0].image",
+                "'{{ .Values.x }}'",
+                "template action",
+            ),
+            (
+                "redis.master",
+                "{sidecars: [{image: x}]}",
+                "sidecars: container 0",
+            ),
+        ] {
+            let e = c.set(cat(), "cauldron-infra", path, list(bad)).unwrap_err();
+            assert!(e.to_string().contains(why), "{path} {bad}: {e}");
+        }
+        assert_eq!(c.overrides["cauldron-infra"]["redis.master.sidecars"], good);
+        // RAE installs the same charts as releases of their own: the same keys.
+        let mut r = Configuration::new(cat(), &["rae-memory"], "prod").unwrap();
+        r.set_str(cat(), "postgresql.readReplicas.initContainers[0].name=wait")
+            .unwrap();
     }
 
     #[test]

@@ -294,12 +294,24 @@ impl EnabledWhen {
 }
 
 /// A container beside the component's main one in every pod (a metrics exporter...): its
-/// resources count in the pod's figures while it is enabled.
+/// resources count in the pod's figures while it is enabled. Or, with `list`, the values list
+/// of the user's own containers the template adds there (Bitnami `primary.sidecars`): each
+/// element's `resources` counts. With `init`, init containers (the chart's own, such as
+/// Bitnami's `volumePermissions`, or a list): they run before the others, so they count as
+/// Kubernetes' effective pod request does ([`crate::compute::plan`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sidecar {
-    /// The container's name in the rendered pod.
+    /// The container's name in the rendered pod (empty for a `list`).
+    #[serde(default)]
     pub name: String,
+    /// Values path of a list of container objects the template prints as they are (a
+    /// `list` entry names no container, resources or switch of its own).
+    #[serde(default)]
+    pub list: Option<String>,
+    /// An init container (or a list of them).
+    #[serde(default)]
+    pub init: bool,
     /// Values path of its resources map (requests, limits).
     #[serde(default)]
     pub resources: Option<String>,
@@ -308,6 +320,9 @@ pub struct Sidecar {
     pub enabled: Option<String>,
     #[serde(default)]
     pub enabled_when: Vec<EnabledWhen>,
+    /// Conditions of which at least one must hold (when any are given): a template's `or`.
+    #[serde(default)]
+    pub enabled_any: Vec<EnabledWhen>,
 }
 
 /// Where a component's settings live in the chart's values tree.
@@ -658,6 +673,7 @@ impl Sidecar {
             .as_deref()
             .is_none_or(|p| crate::base::values::bool_at(values, p, false))
             && self.enabled_when.iter().all(|w| w.holds_in(values))
+            && (self.enabled_any.is_empty() || self.enabled_any.iter().any(|w| w.holds_in(values)))
     }
 }
 
@@ -1142,6 +1158,16 @@ fn check_path(
     }
 }
 
+/// [`check_path`] for a sidecar's paths, where a path below a subchart's key may be one the
+/// catalog leaves out (the subchart's default applies: Helm passes the key on).
+fn check_sidecar_path(file: &str, chart: &Chart, at: &str, path: &str) -> Result<(), CatalogError> {
+    if chart.subchart_of(path).is_some_and(|s| s.key != path) {
+        parse_path(path).map_err(|e| err(file, at, e.to_string()))?;
+        return Ok(());
+    }
+    check_path(file, chart, at, path, None)
+}
+
 fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
     if format!("{}.yaml", chart.id) != file {
         return Err(err(
@@ -1310,19 +1336,38 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
         }
         for (j, sc) in v.sidecars.iter().enumerate() {
             let at = format!("{at}.values.sidecars[{j}]");
-            for (field, p) in [("resources", &sc.resources), ("enabled", &sc.enabled)] {
+            if sc.name.is_empty() == sc.list.is_none() {
+                return Err(err(file, &at, "needs exactly one of name and list"));
+            }
+            if sc.list.is_some() && (sc.resources.is_some() || sc.enabled.is_some()) {
+                return Err(err(
+                    file,
+                    &at,
+                    "a list's containers carry their own resources; it takes no resources or enabled",
+                ));
+            }
+            // A subchart's key the catalog leaves out holds the subchart's default there (no
+            // containers, switched off, no resources), as Helm passes it on.
+            for (field, p) in [
+                ("list", &sc.list),
+                ("resources", &sc.resources),
+                ("enabled", &sc.enabled),
+            ] {
                 if let Some(p) = p {
-                    check_path(file, chart, &format!("{at}.{field}"), p, None)?;
+                    check_sidecar_path(file, chart, &format!("{at}.{field}"), p)?;
                 }
             }
-            for (k, w) in sc.enabled_when.iter().enumerate() {
-                check_path(
-                    file,
-                    chart,
-                    &format!("{at}.enabled_when[{k}].path"),
-                    &w.path,
-                    None,
-                )?;
+            let conditions = sc.enabled_when.iter().map(|w| ("enabled_when", w));
+            let any = sc.enabled_any.iter().map(|w| ("enabled_any", w));
+            for (k, (field, w)) in conditions.chain(any).enumerate() {
+                check_sidecar_path(file, chart, &format!("{at}.{field}[{k}].path"), &w.path)?;
+                if w.equals.is_none() == w.not_equals.is_none() {
+                    return Err(err(
+                        file,
+                        format!("{at}.{field}[{k}]"),
+                        "needs exactly one of equals and not_equals",
+                    ));
+                }
             }
         }
         if v.replicas.is_some() == v.replicas_fixed.is_some() {

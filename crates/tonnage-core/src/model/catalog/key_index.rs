@@ -68,6 +68,11 @@ enum Role {
     Autoscaling,
     /// A component's `persistence` or a shared volume's values: `size` below is a quantity.
     Size,
+    /// A sidecar's `enabled`: that very path is a bool.
+    Switch,
+    /// A sidecar `list` of containers: `<list>[i].resources.<requests|limits>.<name>` is a
+    /// quantity.
+    Containers,
 }
 
 /// The value paths a chart's components and volumes declare, by path, each with its rank (the
@@ -107,6 +112,12 @@ impl KindIndex {
                 if let Some(r) = &sc.resources {
                     add(r, i * 4, Role::Resources);
                 }
+                if let Some(e) = &sc.enabled {
+                    add(e, i * 4, Role::Switch);
+                }
+                if let Some(l) = &sc.list {
+                    add(l, i * 4, Role::Containers);
+                }
             }
             for t in &v.claim_templates {
                 if let Some(map) = t.size.strip_suffix(".size") {
@@ -134,7 +145,12 @@ impl KindIndex {
         };
         if let Some(roles) = self.paths.get(path) {
             for &(rank, role) in roles {
-                consider(rank, (role == Role::Replicas).then_some(FieldKind::Count));
+                let kind = match role {
+                    Role::Replicas => Some(FieldKind::Count),
+                    Role::Switch => Some(FieldKind::Bool),
+                    _ => None,
+                };
+                consider(rank, kind);
             }
         }
         for (i, sep) in path.bytes().enumerate() {
@@ -159,13 +175,32 @@ impl KindIndex {
                         }
                     }
                     Role::Size if sep == b'.' && rest == "size" => Some(FieldKind::Quantity),
-                    Role::Autoscaling | Role::Size => None,
+                    Role::Containers if sep == b'[' && is_container_quantity(rest) => {
+                        Some(FieldKind::Quantity)
+                    }
+                    Role::Autoscaling | Role::Size | Role::Switch | Role::Containers => None,
                 };
                 consider(rank, kind);
             }
         }
         best.map(|(_, k)| k)
     }
+}
+
+/// Whether `rest` (what follows a container list's `[`) is one of an element's resource
+/// figures: `<i>].resources.requests.cpu` and the like.
+fn is_container_quantity(rest: &str) -> bool {
+    let Some((index, field)) = rest.split_once(']') else {
+        return false;
+    };
+    !index.is_empty()
+        && index.bytes().all(|b| b.is_ascii_digit())
+        && field
+            .strip_prefix(".resources.")
+            .and_then(|f| f.split_once('.'))
+            .is_some_and(|(side, name)| {
+                matches!(side, "requests" | "limits") && !name.is_empty() && !name.contains('.')
+            })
 }
 
 /// The scan of the components that [`KindIndex`] replaces: the rule the index is tested
@@ -196,6 +231,14 @@ pub(crate) fn field_kind_by_scan(chart: &Chart, path: &str) -> FieldKind {
         for sc in &v.sidecars {
             if let Some(r) = &sc.resources {
                 if path_covers(r, path) && path != r {
+                    return FieldKind::Quantity;
+                }
+            }
+            if sc.enabled.as_deref() == Some(path) {
+                return FieldKind::Bool;
+            }
+            if let Some(rest) = sc.list.as_deref().and_then(|l| path.strip_prefix(l)) {
+                if rest.strip_prefix('[').is_some_and(is_container_quantity) {
                     return FieldKind::Quantity;
                 }
             }

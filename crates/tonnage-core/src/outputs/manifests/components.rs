@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::{Container, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use serde_yaml::Value;
 
@@ -184,6 +185,13 @@ pub(super) struct Side<'a> {
     pub(super) limits: BTreeMap<String, K8sQuantity>,
 }
 
+/// The containers of a `list` sidecar (the user's own, `primary.sidecars`...) while it is on,
+/// as the template prints them.
+pub(super) struct Listed<'a> {
+    pub(super) sc: &'a Sidecar,
+    pub(super) containers: Vec<Container>,
+}
+
 /// One enabled component with the figures the plan counts.
 pub(super) struct Work<'a> {
     pub(super) c: &'a Component,
@@ -196,7 +204,10 @@ pub(super) struct Work<'a> {
     pub(super) limits: BTreeMap<String, K8sQuantity>,
     /// Per-replica volumes: the persistence map's claim, then `values.claim_templates`.
     pub(super) claims: Vec<Claim>,
+    /// The catalog's own sidecars that are on (init containers among them: `sc.init`).
     pub(super) sidecars: Vec<Side<'a>>,
+    /// The containers of its `list` sidecars that are on.
+    pub(super) listed: Vec<Listed<'a>>,
     pub(super) image: String,
     pub(super) pull_policy: String,
 }
@@ -205,6 +216,20 @@ impl Work<'_> {
     /// Replicas at the HPA maximum (or spec.replicas).
     pub(super) fn peak(&self) -> i64 {
         self.hpa.map_or(self.replicas, |h| h.max)
+    }
+
+    /// The user's own containers (`init`: init containers), in their lists' order.
+    pub(super) fn listed(&self, init: bool) -> Vec<Container> {
+        self.listed
+            .iter()
+            .filter(|l| l.sc.init == init)
+            .flat_map(|l| l.containers.iter().cloned())
+            .collect()
+    }
+
+    /// The catalog's own sidecar named `name`, while it is on.
+    pub(super) fn side(&self, name: &str) -> Option<&Side<'_>> {
+        self.sidecars.iter().find(|s| s.sc.name == name)
     }
 
     /// Whether a claim template holds the data (Redis's append-only file is then worth it).
@@ -365,10 +390,56 @@ pub(super) fn claims(ctx: &Ctx, c: &Component, family: Family) -> Vec<Claim> {
     out
 }
 
-/// The component's sidecars that are on, with their figures (as the plan counts them).
+/// The containers of the component's `list` sidecars that are on, as the chart's template
+/// prints them: `common.tplvalues.render` writes the values' objects as they are (`toYaml`,
+/// then `tpl`, which leaves text without template actions unchanged: the configuration refuses
+/// text with them). An element that is not a container object as Kubernetes reads it keeps its
+/// name and resources.
+pub(super) fn listed<'a>(ctx: &Ctx, c: &'a Component) -> Vec<Listed<'a>> {
+    let mut out = Vec::new();
+    for sc in c.values.sidecars.iter().filter(|sc| sc.is_on(&ctx.values)) {
+        let Some(list) = &sc.list else { continue };
+        let Some(Value::Sequence(items)) = ctx.get(list.as_str()) else {
+            continue;
+        };
+        let containers = items
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_mapping())
+            .map(|(i, v)| {
+                serde_yaml::from_value::<Container>(v.clone()).unwrap_or_else(|_| {
+                    let (requests, limits) =
+                        container_resources(ctx, &format!("{list}[{i}].resources"), None);
+                    Container {
+                        name: v
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        image: v.get("image").and_then(Value::as_str).map(str::to_string),
+                        resources: Some(ResourceRequirements {
+                            requests: (!requests.is_empty()).then_some(requests),
+                            limits: (!limits.is_empty()).then_some(limits),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }
+                })
+            })
+            .collect();
+        out.push(Listed { sc, containers });
+    }
+    out
+}
+
+/// The component's sidecars that are on, with their figures (as the plan counts them); the
+/// `list` ones are [`listed`].
 pub(super) fn sidecars<'a>(ctx: &Ctx, c: &'a Component, main_image: &str) -> Vec<Side<'a>> {
     let mut out = Vec::new();
     for sc in c.values.sidecars.iter().filter(|sc| sc.is_on(&ctx.values)) {
+        if sc.list.is_some() {
+            continue;
+        }
         let (requests, limits) = match &sc.resources {
             Some(res) => container_resources(ctx, res, None),
             None => Default::default(),
@@ -434,6 +505,7 @@ pub(super) fn work<'a>(ctx: &Ctx, c: &'a Component) -> Work<'a> {
         limits,
         claims: claims(ctx, c, family),
         sidecars: sidecars(ctx, c, &image),
+        listed: listed(ctx, c),
         image,
         pull_policy,
     }

@@ -15,7 +15,8 @@ use crate::model::catalog::{Catalog, Component, Sidecar, WorkloadKind};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Namespace, PersistentVolumeClaim, PodSpec, Secret, Service, ServiceAccount,
+    ConfigMap, Container, Namespace, PersistentVolumeClaim, PodSpec, Secret, Service,
+    ServiceAccount,
 };
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -124,6 +125,59 @@ fn golden_hardening_every_chart_and_environment() {
             .collect();
         assert_golden!(format!("hardening-{chart}-{env}"), text);
     }
+}
+
+/// The Bitnami charts' container lists and init containers (issue 20): a metrics-shipping
+/// sidecar of the user's beside PostgreSQL's exporter, a user init container and the charts'
+/// `volumePermissions` and `sysctl` ones on Redis; the pods as rendered, then the plan's
+/// figures for them (the init containers count only where one is larger than the pod).
+#[test]
+fn golden_bitnami_sidecars_and_init_containers() {
+    let c = config(
+        &["cauldron-infra"],
+        "prod",
+        &[
+            "postgresql.primary.sidecars[0].name=metrics-shipper",
+            "postgresql.primary.sidecars[0].image=grafana/agent:v0.36.1",
+            "postgresql.primary.sidecars[0].resources.requests.cpu=200m",
+            "postgresql.primary.sidecars[0].resources.requests.memory=256Mi",
+            "postgresql.volumePermissions.enabled=true",
+            "redis.master.initContainers[0].name=warm-up",
+            "redis.master.initContainers[0].image=busybox:1.36",
+            "redis.master.initContainers[0].resources.requests.cpu=3",
+            "redis.volumePermissions.enabled=true",
+            "redis.sysctl.enabled=true",
+            "redis.sysctl.mountHostSys=true",
+            "redis.sysctl.resources.limits.memory=64Mi",
+        ],
+    );
+    let ms = render(cat(), &c);
+    let pods: Vec<Manifest> = ms
+        .into_iter()
+        .filter(|m| {
+            m.kind == "StatefulSet"
+                && [
+                    "cauldron-infra-postgresql-primary",
+                    "cauldron-infra-redis-master",
+                ]
+                .contains(&m.name.as_str())
+        })
+        .collect();
+    assert_eq!(pods.len(), 2);
+    let p = crate::compute::plan::plan(cat(), &c);
+    let mut text = multi_doc(&pods);
+    text.push_str("# plan per replica: requests cpu, memory / limits cpu, memory\n");
+    for id in ["postgresql", "redis"] {
+        let cp = p.components.iter().find(|x| x.id == id).unwrap();
+        text.push_str(&format!(
+            "# {id}: {}m, {} / {}m, {}\n",
+            cp.requests.cpu_millicores,
+            cp.requests.memory_bytes,
+            cp.limits.cpu_millicores,
+            cp.limits.memory_bytes
+        ));
+    }
+    assert_golden!("bitnami-sidecars-and-init-containers", text);
 }
 
 #[test]

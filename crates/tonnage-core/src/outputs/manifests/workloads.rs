@@ -19,7 +19,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::autoscaler::hpa;
 use super::components::{
-    data_path, headless_name, i32_of, k8s_q, own_prefix, settings_prefix, storage_class, Work,
+    data_path, headless_name, i32_of, k8s_q, own_prefix, settings_prefix, storage_class, Side, Work,
 };
 use super::containers::{
     container_security, empty_dir, mount, pod_security, probe, read_only_root, sidecar_container,
@@ -270,7 +270,12 @@ pub(super) fn pod_template(
         ..Default::default()
     };
     let mut containers = vec![main];
-    containers.extend(w.sidecars.iter().map(|s| sidecar_container(ctx, w, s)));
+    let (init_sides, sides): (Vec<&Side>, Vec<&Side>) = w.sidecars.iter().partition(|s| s.sc.init);
+    containers.extend(sides.into_iter().map(|s| sidecar_container(ctx, w, s)));
+    containers.extend(w.listed(false));
+    x.init
+        .extend(init_sides.into_iter().map(|s| sidecar_container(ctx, w, s)));
+    x.init.extend(w.listed(true));
     let (affinity, spread) = pod_affinity(ctx, w);
     let spec = PodSpec {
         service_account_name: x.service_account.clone(),

@@ -19,6 +19,9 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("postgresql", "metrics.containerSecurityContext", "{enabled: true, runAsUser: 1001, runAsNonRoot: true}"),
     ("postgresql", "metrics.livenessProbe", "{enabled: true, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1}"),
     ("postgresql", "metrics.readinessProbe", "{enabled: true, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1}"),
+    ("postgresql", "volumePermissions.image", "{registry: docker.io, repository: bitnami/bitnami-shell, tag: 11-debian-11-r130, digest: \"\", pullPolicy: IfNotPresent}"),
+    ("postgresql", "volumePermissions.resources", "{limits: {}, requests: {}}"),
+    ("postgresql", "volumePermissions.containerSecurityContext", "{runAsUser: 0}"),
     // Redis 17.11.8
     ("redis", "serviceAccount", "{automountServiceAccountToken: true}"),
     ("redis", "master.podSecurityContext", "{enabled: true, fsGroup: 1001}"),
@@ -42,6 +45,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("redis", "metrics.containerSecurityContext", "{enabled: true, runAsUser: 1001}"),
     ("redis", "metrics.livenessProbe", "{enabled: true, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 5}"),
     ("redis", "metrics.readinessProbe", "{enabled: true, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3}"),
+    ("redis", "volumePermissions.image", "{registry: docker.io, repository: bitnami/bitnami-shell, tag: 11-debian-11-r134, digest: \"\", pullPolicy: IfNotPresent}"),
+    ("redis", "volumePermissions.resources", "{limits: {}, requests: {}}"),
+    ("redis", "volumePermissions.containerSecurityContext", "{runAsUser: 0}"),
+    ("redis", "sysctl.image", "{registry: docker.io, repository: bitnami/bitnami-shell, tag: 11-debian-11-r134, digest: \"\", pullPolicy: IfNotPresent}"),
+    ("redis", "sysctl.resources", "{limits: {}, requests: {}}"),
     // RabbitMQ 11.16.2
     ("rabbitmq", "podSecurityContext", "{enabled: true, fsGroup: 1001}"),
     ("rabbitmq", "containerSecurityContext", "{enabled: true, runAsUser: 1001, runAsNonRoot: true}"),

@@ -181,6 +181,69 @@ impl<'c, 'a> Sub<'c, 'a> {
         }
     }
 
+    /// `common.images.image` of the image map at `rest` (its defaults under the values'
+    /// keys): `registry/repository:tag`, `@digest` in place of the tag when one is given,
+    /// `global.imageRegistry` over the map's registry; and its pull policy.
+    fn chart_image(&self, rest: &str) -> (String, Option<String>) {
+        let m = self.map(rest);
+        let field = |k: &str| m.get(k).and_then(scalar_text).filter(|s| !s.is_empty());
+        let registry = self
+            .global_text("imageRegistry")
+            .or_else(|| field("registry"));
+        let repository = field("repository").unwrap_or_default();
+        let end = match field("digest") {
+            Some(d) => format!("@{d}"),
+            None => format!(":{}", field("tag").unwrap_or_default()),
+        };
+        let image = match registry {
+            Some(r) => format!("{r}/{repository}{end}"),
+            None => format!("{repository}{end}"),
+        };
+        (image, field("pullPolicy"))
+    }
+
+    /// The chart's root init container that owns the data volume to the pods' user
+    /// (`volumePermissions`): its image, pull policy and security context (the values',
+    /// `runAsUser` left out when it is `auto`) and `resources`; its script is the chart's
+    /// text (a placeholder naming `template`), its mounts `mounts`.
+    fn volume_permissions(
+        &self,
+        name: &str,
+        template: &str,
+        shell: &str,
+        resources: Option<ResourceRequirements>,
+        mounts: Vec<k8s_openapi::api::core::v1::VolumeMount>,
+    ) -> Container {
+        let (image, pull) = self.chart_image("volumePermissions.image");
+        let mut sc = self.map("volumePermissions.containerSecurityContext");
+        if sc.get("runAsUser").and_then(scalar_text).as_deref() == Some("auto") {
+            sc.remove("runAsUser");
+        }
+        Container {
+            name: name.into(),
+            image: Some(image),
+            image_pull_policy: pull,
+            resources,
+            command: Some(vec![
+                shell.into(),
+                "-ec".into(),
+                super::template_placeholder(&format!("{}/{template} {name}", self.name)),
+            ]),
+            security_context: serde_yaml::from_value(Value::Mapping(sc)).ok(),
+            volume_mounts: (!mounts.is_empty()).then_some(mounts),
+            ..Default::default()
+        }
+    }
+
+    /// The resources a template writes with `toYaml` where the map at `rest` is not empty
+    /// (`{{- if .Values.<rest> }}`), as given.
+    fn resources_as_given(&self, rest: &str) -> Option<ResourceRequirements> {
+        let m = self.map(rest);
+        (!m.is_empty())
+            .then(|| serde_yaml::from_value(Value::Mapping(m)).ok())
+            .flatten()
+    }
+
     /// The map at `rest` as the chart receives it: its defaults ([`defaults`]) with the
     /// values' keys over them.
     fn map(&self, rest: &str) -> serde_yaml::Mapping {
@@ -400,33 +463,50 @@ impl<'c, 'a> Sub<'c, 'a> {
                 format!("{}.{key}", set.prefix)
             }
         };
+        // The chart's own containers, then the user's (`<prefix>.sidecars`, as given).
+        let own = set.containers.len();
         let mut containers = set.containers;
-        let mut init = set.init;
+        containers.extend(set.sidecars);
+        let init = set.init;
         // Tonnage's restricted security on every container (what the chart writes: its user and
         // group), the root filesystem left writable as the chart leaves it.
         // Built only where the overlay is wanted: `render` asks for the plain objects alone.
+        // A container that asks for root or privilege (the charts' volume-permissions and
+        // init-sysctl, a user's own) keeps its context: a restricted one added beside
+        // `runAsUser: 0` or `privileged: true` would stop it from starting. Run as root, it
+        // says so (`runAsNonRoot: false`) over the pod's `runAsNonRoot` the overlay adds.
         let hardened_containers: Vec<Container> = containers
             .iter()
             .chain(init.iter())
             .filter(|_| !sink.plain_only)
-            .map(|c| Container {
-                security_context: Some(SecurityContext {
-                    read_only_root_filesystem: None,
-                    ..container_security(self.ctx, w.c)
-                }),
-                ..c.clone()
+            .map(|c| match &c.security_context {
+                Some(sc) if sc.run_as_user == Some(0) || sc.privileged == Some(true) => {
+                    let mut c = c.clone();
+                    if let Some(sc) = c.security_context.as_mut() {
+                        if sc.run_as_user == Some(0) {
+                            sc.run_as_non_root.get_or_insert(false);
+                        }
+                    }
+                    c
+                }
+                _ => Container {
+                    security_context: Some(SecurityContext {
+                        read_only_root_filesystem: None,
+                        ..container_security(self.ctx, w.c)
+                    }),
+                    ..c.clone()
+                },
             })
             .collect();
-        for c in containers.iter_mut() {
+        for c in containers.iter_mut().take(own) {
             let path = match c.name.as_str() {
                 "metrics" | "sentinel" => format!("{}.containerSecurityContext", c.name),
                 _ => at("containerSecurityContext"),
             };
             c.security_context = self.enabled_map(&path);
         }
-        for c in init.iter_mut() {
-            c.security_context = None;
-        }
+        // Init containers carry the security context their template writes (the user's own
+        // as given).
         let plain = PodSpec {
             service_account_name: Some(set.service_account),
             automount_service_account_token: set.automount.as_deref().and_then(|p| {
@@ -696,7 +776,12 @@ struct Set<'s> {
     automount: Option<String>,
     /// `spec.podManagementPolicy` as the template writes it.
     pod_management: Option<String>,
+    /// The chart's own containers (the main one first): their security contexts are the
+    /// values' (`containerSecurityContext`).
     containers: Vec<Container>,
+    /// The user's own containers (`<prefix>.sidecars`), after the chart's.
+    sidecars: Vec<Container>,
+    /// Init containers in the template's order, each with its security context.
     init: Vec<Container>,
     volumes: Vec<Volume>,
     claims: Vec<PersistentVolumeClaim>,
@@ -844,6 +929,43 @@ mod tests {
         assert!(p.security_context.is_none());
         let sc = main.security_context.clone().unwrap();
         assert_eq!(sc.run_as_user, Some(1234));
+    }
+
+    /// The charts' root and privileged init containers stay as the charts write them in the
+    /// hardened render (a restricted context would stop them), the root one saying so over
+    /// the pod's `runAsNonRoot`; the user's own sidecar is hardened like the chart's.
+    #[test]
+    fn hardening_leaves_the_root_init_containers_able_to_start() {
+        let cat = Catalog::builtin();
+        let mut c = Configuration::new(cat, &["cauldron-infra"], "prod").unwrap();
+        c.set_str(
+            cat,
+            "redis.volumePermissions.enabled=true,redis.sysctl.enabled=true,redis.master.sidecars[0].name=shipper,redis.master.sidecars[0].image=busybox",
+        )
+        .unwrap();
+        let ms = super::super::render_hardened(cat, &c);
+        let m = ms
+            .iter()
+            .find(|m| m.kind == "StatefulSet" && m.name == "cauldron-infra-redis-master")
+            .unwrap();
+        let s: StatefulSet = serde_yaml::from_str(&m.yaml).unwrap();
+        let pod = s.spec.template.spec.unwrap();
+        assert_eq!(pod.security_context.unwrap().run_as_non_root, Some(true));
+        let inits = pod.init_containers.unwrap();
+        let sc = |name: &str| {
+            inits
+                .iter()
+                .chain(&pod.containers)
+                .find(|c| c.name == name)
+                .and_then(|c| c.security_context.clone())
+                .unwrap()
+        };
+        let vp = sc("volume-permissions");
+        assert_eq!((vp.run_as_user, vp.run_as_non_root), (Some(0), Some(false)));
+        let sysctl = sc("init-sysctl");
+        assert_eq!(sysctl.privileged, Some(true));
+        assert_eq!(sysctl.allow_privilege_escalation, None);
+        assert_eq!(sc("shipper").allow_privilege_escalation, Some(false));
     }
 
     #[test]

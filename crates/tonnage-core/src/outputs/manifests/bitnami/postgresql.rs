@@ -301,6 +301,33 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                 ..Default::default()
             });
         }
+        set.sidecars = w.listed(false);
+        // volumePermissions: the root init container that owns the data volume (the catalog's
+        // `init-chmod-data` sidecar says when). Its resources: `volumePermissions.resources`
+        // for the primary, the read replicas' own for them (templates/read/statefulset.yaml).
+        if w.side("init-chmod-data").is_some() {
+            let mut mounts = Vec::new();
+            if sub.truthy(&format!("{persistence}.enabled"), true) {
+                mounts.push(mount("data", DATA));
+            }
+            if sub.truthy("shmVolume.enabled", true) {
+                mounts.push(mount("dshm", "/dev/shm"));
+            }
+            let res = if read {
+                resources(&w.requests, &w.limits)
+            } else {
+                sub.resources_as_given("volumePermissions.resources")
+            };
+            let template = if read {
+                "templates/read/statefulset.yaml"
+            } else {
+                "templates/primary/statefulset.yaml"
+            };
+            let mut c = sub.volume_permissions("init-chmod-data", template, "/bin/sh", res, mounts);
+            c.image_pull_policy = Some(c.image_pull_policy.unwrap_or_default());
+            set.init.push(c);
+        }
+        set.init.extend(w.listed(true));
         sub.statefulset(sink, w, set);
     }
 }

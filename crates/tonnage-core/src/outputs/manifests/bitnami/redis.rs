@@ -8,11 +8,15 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Container, EnvVar, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Container, EnvVar, HostPathVolumeSource, SecurityContext, ServiceAccount, Volume,
+};
+use serde_yaml::Value;
 
 use super::{ports, resources, Check, Set, Sub, Svc};
 use crate::outputs::manifests::{
-    config_map_volume, env, env_secret, mount, template_placeholder, SecretRef, Sink, Work,
+    config_map_volume, env, env_secret, mount, scalar_text, template_placeholder, SecretRef, Sink,
+    Work,
 };
 
 const PORT: i32 = 6379;
@@ -390,6 +394,73 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
                     });
                 }
                 _ => {}
+            }
+        }
+        set.sidecars = w.listed(false);
+        // Init containers in the template's order: the user's, volume-permissions (the root
+        // container that owns the data volume), init-sysctl (privileged: kernel settings);
+        // the catalog's sidecars of those names say when.
+        set.init = w.listed(true);
+        let data_path = sub
+            .text(&format!("{persistence}.path"))
+            .unwrap_or_else(|| "/data".into());
+        let template = match role {
+            Role::Master => "templates/master/application.yaml",
+            Role::Replica => "templates/replicas/statefulset.yaml",
+            Role::Node => "templates/sentinel/statefulset.yaml",
+        };
+        if w.side("volume-permissions").is_some() {
+            let mut c = sub.volume_permissions(
+                "volume-permissions",
+                template,
+                "/bin/bash",
+                sub.resources_as_given("volumePermissions.resources"),
+                vec![mount("redis-data", &data_path)],
+            );
+            c.image_pull_policy = Some(c.image_pull_policy.unwrap_or_default());
+            set.init.push(c);
+        }
+        if w.side("init-sysctl").is_some() {
+            let (image, pull) = sub.chart_image("sysctl.image");
+            let host_sys = sub.truthy("sysctl.mountHostSys", false);
+            let command = match sub.get("sysctl.command") {
+                Some(Value::Sequence(items)) if !items.is_empty() => {
+                    Some(items.iter().filter_map(scalar_text).collect())
+                }
+                _ => None,
+            };
+            set.init.push(Container {
+                name: "init-sysctl".into(),
+                image: Some(image),
+                image_pull_policy: Some(pull.unwrap_or_default()),
+                security_context: Some(SecurityContext {
+                    privileged: Some(true),
+                    run_as_user: Some(0),
+                    ..Default::default()
+                }),
+                command,
+                resources: sub.resources_as_given("sysctl.resources"),
+                volume_mounts: host_sys.then(|| vec![mount("host-sys", "/host-sys")]),
+                ..Default::default()
+            });
+            if host_sys {
+                // After the configuration's volume, as the templates write it.
+                let at = set
+                    .volumes
+                    .iter()
+                    .position(|v| v.name == "config")
+                    .map_or(set.volumes.len(), |i| i + 1);
+                set.volumes.insert(
+                    at,
+                    Volume {
+                        name: "host-sys".into(),
+                        host_path: Some(HostPathVolumeSource {
+                            path: "/sys".into(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                );
             }
         }
         let hpa_component = if role == Role::Master {

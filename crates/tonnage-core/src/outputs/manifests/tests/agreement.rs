@@ -14,38 +14,52 @@ struct Sums {
     storage: i64,
 }
 
-/// Adds `n` pods: every container counts (the main one and its sidecars). A request left
+/// One container's [requests cpu, requests memory, limits cpu, limits memory]: a request left
 /// out counts as its limit, as Kubernetes defaults it per container.
+fn figures(c: &Container) -> [i64; 4] {
+    let r = c.resources.clone().unwrap_or_default();
+    let req = |key: &str, milli: bool| match q(&r.requests, key, milli) {
+        0 => q(&r.limits, key, milli),
+        v => v,
+    };
+    [
+        req("cpu", true),
+        req("memory", false),
+        q(&r.limits, "cpu", true),
+        q(&r.limits, "memory", false),
+    ]
+}
+
+/// Adds `n` pods as Kubernetes counts one (resourcehelper `PodRequests` / `PodLimits`): every
+/// container (the main one, its sidecars, the user's) adds up; each init container runs alone
+/// beside the restartable ones started before it (`restartPolicy: Always`, which also run
+/// beside the containers); the pod takes the larger, figure by figure.
 fn add_pod(s: &mut Sums, pod: &PodSpec, n: i64) {
     s.replicas += n;
+    let mut running = [0i64; 4];
     for c in &pod.containers {
-        let r = c.resources.clone().unwrap_or_default();
-        let req = |key: &str, milli: bool| match q(&r.requests, key, milli) {
-            0 => q(&r.limits, key, milli),
-            v => v,
-        };
-        s.req_cpu += n * req("cpu", true);
-        s.req_mem += n * req("memory", false);
-        s.lim_cpu += n * q(&r.limits, "cpu", true);
-        s.lim_mem += n * q(&r.limits, "memory", false);
+        let f = figures(c);
+        (0..4).for_each(|k| running[k] += f[k]);
     }
-    // Kubernetes' effective request: max(sum of the main containers, largest init
-    // container). The init containers must never be the larger.
-    for i in pod.init_containers.iter().flatten() {
-        let r = i.resources.clone().unwrap_or_default();
-        let main_cpu: i64 = pod
-            .containers
-            .iter()
-            .map(|c| {
-                q(
-                    &c.resources.clone().unwrap_or_default().requests,
-                    "cpu",
-                    true,
-                )
-            })
-            .sum();
-        assert!(q(&r.requests, "cpu", true) <= main_cpu);
+    let (mut sidecars, mut peak) = ([0i64; 4], [0i64; 4]);
+    for c in pod.init_containers.iter().flatten() {
+        let f = figures(c);
+        let always = c.restart_policy.as_deref() == Some("Always");
+        for k in 0..4 {
+            if always {
+                running[k] += f[k];
+                sidecars[k] += f[k];
+                peak[k] = peak[k].max(sidecars[k]);
+            } else {
+                peak[k] = peak[k].max(f[k] + sidecars[k]);
+            }
+        }
     }
+    let pod = [0, 1, 2, 3].map(|k| running[k].max(peak[k]));
+    s.req_cpu += n * pod[0];
+    s.req_mem += n * pod[1];
+    s.lim_cpu += n * pod[2];
+    s.lim_mem += n * pod[3];
 }
 
 /// Baseline and peak sums of the rendered objects; checks spec.replicas = HPA minimum.
@@ -147,7 +161,7 @@ fn plan_sums(t: &crate::compute::plan::Total) -> Sums {
 }
 
 /// Whether a sidecar is on, read from the values independently of the rendering: its
-/// `enabled` bool (absent: on) and every `enabled_when`.
+/// `enabled` bool (absent: on), every `enabled_when` and one of its `enabled_any`.
 fn sidecar_on(values: &Value, sc: &Sidecar) -> bool {
     let get = |p: &str| crate::base::values::lookup(values, p).filter(|v| !v.is_null());
     let on = sc
@@ -155,6 +169,7 @@ fn sidecar_on(values: &Value, sc: &Sidecar) -> bool {
         .as_deref()
         .is_none_or(|p| matches!(get(p), Some(Value::Bool(true))));
     on && sc.enabled_when.iter().all(|w| w.holds(get(&w.path)))
+        && (sc.enabled_any.is_empty() || sc.enabled_any.iter().any(|w| w.holds(get(&w.path))))
 }
 
 /// Per enabled component of the plan: its workload is rendered with the catalog's kind and
@@ -215,18 +230,42 @@ fn assert_workloads(c: &Configuration, ms: &[Manifest], p: &Plan) {
             _ => replicas_run(replicas, hpa.as_ref()),
         };
         assert_eq!(baseline, cp.replicas.baseline, "{at}");
-        let sidecars: Vec<&str> = pod.containers[1..]
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        let expected: Vec<&str> = comp
-            .values
-            .sidecars
-            .iter()
-            .filter(|sc| sidecar_on(&values, sc))
-            .map(|sc| sc.name.as_str())
-            .collect();
-        assert_eq!(sidecars, expected, "{at}: sidecars");
+        let names =
+            |cs: &[Container]| -> Vec<String> { cs.iter().map(|c| c.name.clone()).collect() };
+        // The catalog's sidecars that are on, by name, and the containers of the user's lists
+        // (`list`), by their names in the values.
+        let expected = |init: bool| -> Vec<String> {
+            let mut out = Vec::new();
+            for sc in comp.values.sidecars.iter().filter(|sc| sc.init == init) {
+                if !sidecar_on(&values, sc) {
+                    continue;
+                }
+                match &sc.list {
+                    None => out.push(sc.name.clone()),
+                    Some(l) => out.extend(
+                        crate::base::values::lookup(&values, l)
+                            .and_then(Value::as_sequence)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|c| c.get("name").and_then(Value::as_str))
+                            .map(str::to_string),
+                    ),
+                }
+            }
+            out
+        };
+        let mut sidecars = names(&pod.containers[1..]);
+        let mut want = expected(false);
+        sidecars.sort();
+        want.sort();
+        assert_eq!(sidecars, want, "{at}: sidecars");
+        let inits = names(pod.init_containers.as_deref().unwrap_or_default());
+        for name in expected(true) {
+            assert!(
+                inits.contains(&name),
+                "{at}: init container {name} in {inits:?}"
+            );
+        }
         let mut s = Sums::default();
         add_pod(&mut s, &pod, 1);
         assert_eq!(
