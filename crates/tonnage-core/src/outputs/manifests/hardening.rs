@@ -173,7 +173,10 @@ pub(super) fn resource_patch(
     let api = "apps/v1";
     let mut meta = serde_yaml::Mapping::new();
     meta.insert("name".into(), name.into());
-    meta.insert("namespace".into(), ctx.namespace.clone().into());
+    // Targeted as the plain render writes the object: with its namespace where it has one.
+    if ctx.prints_namespace {
+        meta.insert("namespace".into(), ctx.namespace.clone().into());
+    }
     let mut template = serde_yaml::Mapping::new();
     template.insert("spec".into(), pod);
     let mut spec = serde_yaml::Mapping::new();
