@@ -126,6 +126,29 @@ fn golden_hardening_every_chart_and_environment() {
     }
 }
 
+/// kustomize finds a patch's target by kind, name and namespace: each hardening patch names
+/// the namespace its object prints, and none where the object prints none.
+#[test]
+fn hardening_patches_target_the_objects_as_printed() {
+    let mut n = 0;
+    for (chart, env) in every_chart_env() {
+        let c = config(&[&chart], &env, &[]);
+        let plain = render(cat(), &c);
+        for p in render_patches(cat(), &c) {
+            let target = plain
+                .iter()
+                .find(|m| m.kind == p.kind && m.name == p.name)
+                .unwrap_or_else(|| panic!("{chart} {env}: no {} {}", p.kind, p.name));
+            let ns = |yaml: &str| {
+                serde_yaml::from_str::<Value>(yaml).unwrap()["metadata"]["namespace"].clone()
+            };
+            assert_eq!(ns(&p.yaml), ns(&target.yaml), "{chart} {env}: {}", p.yaml);
+            n += 1;
+        }
+    }
+    assert!(n > 20, "only {n} patches");
+}
+
 #[test]
 fn golden_infra_and_frappe_together() {
     let ms = rendered(&["cauldron-frappe", "cauldron-infra"], "prod", &[]);

@@ -452,7 +452,6 @@ impl<'c, 'a> Sub<'c, 'a> {
         if !sink.plain_only {
             let patch = self.hardening_patch(w, &template, &hardened_containers);
             super::resource_patch(
-                self.ctx,
                 sink,
                 w.c,
                 &w.name,
@@ -460,6 +459,8 @@ impl<'c, 'a> Sub<'c, 'a> {
                 super::Hardening {
                     pod: patch,
                     recreate: false,
+                    // The Bitnami templates write theirs.
+                    namespace: Some(self.ctx.namespace.clone()),
                 },
             );
         }
