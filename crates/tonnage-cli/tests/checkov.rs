@@ -9,11 +9,16 @@
 //! docs/checkov-allowlist.md), and every allow-list entry must still be needed. Pass and fail
 //! counts per chart are printed. Ignored by default: `scripts/test` runs them (level `checkov`)
 //! with the venv on PATH.
+//!
+//! An object whose template writes no namespace (as `helm template` prints it) is checked in
+//! the namespace it is installed in: the chart's, as `helm install --namespace` and
+//! `kubectl apply -n` put it there ([`installed_in`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+use serde::Deserialize;
 use serde_json::Value;
 use tonnage_core::Catalog;
 
@@ -162,6 +167,49 @@ fn the_allowlist_is_documented() {
     }
 }
 
+/// The objects of the rendered `file` as a cluster holds them once applied with `-n namespace`:
+/// each namespaced object without one gets it (a Namespace is cluster-scoped).
+fn installed_in(file: &Path, namespace: &str) {
+    let text = std::fs::read_to_string(file).expect("read the render");
+    let mut out = String::new();
+    for doc in serde_yaml::Deserializer::from_str(&text) {
+        let mut v = serde_yaml::Value::deserialize(doc).expect("the render is YAML");
+        if v.is_null() {
+            continue;
+        }
+        let kind = v["kind"].as_str().unwrap_or_default().to_string();
+        if let Some(meta) = v.get_mut("metadata").and_then(|m| m.as_mapping_mut()) {
+            if kind != "Namespace" && !meta.contains_key("namespace") {
+                meta.insert("namespace".into(), namespace.into());
+            }
+        }
+        out.push_str("---\n");
+        out.push_str(&serde_yaml::to_string(&v).expect("YAML"));
+    }
+    std::fs::write(file, out).expect("write the render");
+}
+
+#[test]
+fn installed_objects_get_the_namespace_they_lack() {
+    let dir = scratch("installed-in");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("a.yaml");
+    std::fs::write(
+        &file,
+        "kind: Service\nmetadata: {name: a}\n---\nkind: Service\nmetadata: {name: b, namespace: x}\n---\nkind: Namespace\nmetadata: {name: n}\n",
+    )
+    .expect("write");
+    installed_in(&file, "ns");
+    let text = std::fs::read_to_string(&file).expect("read");
+    let _ = std::fs::remove_dir_all(&dir);
+    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|d| serde_yaml::Value::deserialize(d).unwrap())
+        .collect();
+    assert_eq!(docs[0]["metadata"]["namespace"], "ns");
+    assert_eq!(docs[1]["metadata"]["namespace"], "x");
+    assert!(docs[2]["metadata"].get("namespace").is_none());
+}
+
 #[test]
 #[ignore = "needs checkov from scripts/setup: run scripts/test"]
 fn every_prod_preset_passes_checkov_but_the_allowlist() {
@@ -174,7 +222,8 @@ fn every_prod_preset_passes_checkov_but_the_allowlist() {
         let env = "prod";
         assert!(chart.environment(env).is_some(), "{} has no prod", chart.id);
         let dir = scratch(&chart.id);
-        render_hardened(&dir, &[&chart.id], env, &[]);
+        let file = render_hardened(&dir, &[&chart.id], env, &[]);
+        installed_in(&file, &chart.chart.namespace);
         let report = run_checkov(&bin, &dir, true);
         let _ = std::fs::remove_dir_all(&dir);
         let passed = report.passed;

@@ -2,11 +2,15 @@
 //!
 //! Each record in `tests/data/real-helm/<chart>/<case>.yaml` carries `manifests`: every object
 //! real Helm renders from the real chart with the case's values bundle, reduced to facts by
-//! `scripts/record-real-helm` (kind, name, namespace, labels, selectors, replicas, containers
-//! with image, ports, resources, probes (handler, path, port, timings), env names, mounts and
-//! security context; the pod's security context, affinity, spread constraints, service
-//! account and token; the Deployment's strategy, the StatefulSet's pod management and update
-//! strategy; volumes and claims, Service ports, HPA bounds, ConfigMap and Secret keys). Here Tonnage's manifests for the same case are
+//! `scripts/record-real-helm` (kind, name, namespace and whether it is printed, labels,
+//! selectors, replicas, containers with image, ports, resources as printed, probes (handler,
+//! path, port, an exec command's arguments with a shell's script named by its template,
+//! timings), env names, mounts and security context; the pod's security context, affinity,
+//! spread constraints, service account and token; the Deployment's strategy, the
+//! StatefulSet's pod management and update strategy; volumes and claims, Service ports, HPA
+//! bounds, ConfigMap and Secret keys, each Secret value's field and form: a digest of a value,
+//! a placeholder naming the template of a generated value or of the authors' text, or empty).
+//! Here Tonnage's manifests for the same case are
 //! reduced the same way and compared object by object: every object real Helm renders must be
 //! there, with the same facts, and nothing else.
 //!
@@ -18,12 +22,14 @@ use std::collections::BTreeMap;
 
 mod records;
 
+use base64::Engine as _;
 use records::{data_dir, record_files, RecordConfig};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
+use sha2::{Digest as _, Sha256};
 use tonnage_core::catalog::Catalog;
 use tonnage_core::config::Configuration;
-use tonnage_core::manifests::render;
+use tonnage_core::manifests::{generated_placeholder, render, template_placeholder};
 use tonnage_core::quantity::Quantity;
 
 #[derive(Debug, Deserialize)]
@@ -102,6 +108,12 @@ fn list(v: Option<&Value>) -> &[Value] {
     }
 }
 
+/// A quantity as printed: a container's resources are compared as text (`1000m` is not `1`),
+/// as Helm prints what the values give.
+fn printed(v: &Value) -> Value {
+    s(&text(Some(v)).unwrap_or_default())
+}
+
 /// A quantity in canonical form, so `1000m` and `1` compare equal; text it cannot parse kept.
 fn quantity(v: &Value) -> Value {
     let t = text(Some(v)).unwrap_or_default();
@@ -160,8 +172,59 @@ fn given(v: &Value, key: &str) -> Option<Value> {
         .cloned()
 }
 
-/// A probe as facts: its handler, the HTTP path and the port it names, whether an exec probe
-/// has a command (never the command), and the timings it sets.
+/// The template a placeholder of the manifests names ([`template_placeholder`] or
+/// [`generated_placeholder`]), with which of the two.
+fn placeholder_of(text: &str) -> Option<(&'static str, String)> {
+    let probe = "\u{1}";
+    for (form, make) in [
+        ("literal", template_placeholder as fn(&str) -> String),
+        ("generated", generated_placeholder),
+    ] {
+        let shape = make(probe);
+        let (head, tail) = shape.split_once(probe)?;
+        if let Some(t) = text.strip_prefix(head).and_then(|r| r.strip_suffix(tail)) {
+            return Some((form, t.to_string()));
+        }
+    }
+    None
+}
+
+/// An exec command as the recorder writes it (`command_facts`): each argument as written,
+/// the script a shell runs after `-c` named by its template (`{script: <template>}`; ours is
+/// the placeholder naming it, any other text stays text and differs).
+fn command(args: &[Value]) -> Value {
+    const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh"];
+    let mut out = Vec::new();
+    let (mut shell, mut script_next) = (false, false);
+    for (i, a) in args.iter().enumerate() {
+        let t = text(Some(a)).unwrap_or_default();
+        if i == 0 {
+            shell = SHELLS.contains(&t.rsplit('/').next().unwrap_or_default());
+        } else if shell
+            && !script_next
+            && t.starts_with('-')
+            && !t.starts_with("--")
+            && t[1..].contains('c')
+        {
+            script_next = true;
+        } else if shell && script_next && !t.starts_with('-') {
+            let mut m = Mapping::new();
+            let named = placeholder_of(&t)
+                .filter(|(form, _)| *form == "literal")
+                .map_or_else(|| s(&t), |(_, template)| s(&template));
+            put(&mut m, "script", named);
+            out.push(Value::Mapping(m));
+            shell = false;
+            script_next = false;
+            continue;
+        }
+        out.push(s(&t));
+    }
+    Value::Sequence(out)
+}
+
+/// A probe as facts: its handler, the HTTP path and the port it names, an exec probe's
+/// command ([`command`]), and the timings it sets.
 fn probe(p: &Value) -> Value {
     let handler = ["httpGet", "tcpSocket", "exec", "grpc"]
         .into_iter()
@@ -176,8 +239,7 @@ fn probe(p: &Value) -> Value {
         }
     }
     if handler == "exec" {
-        let has = !list(get(&h, "command")).is_empty();
-        put(&mut out, "command", Value::Bool(has));
+        put(&mut out, "command", command(list(get(&h, "command"))));
     }
     for k in [
         "initialDelaySeconds",
@@ -218,7 +280,7 @@ fn container(c: &Value) -> Value {
             let q: BTreeMap<String, Value> = m
                 .iter()
                 .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (text(Some(k)).unwrap_or_default(), quantity(v)))
+                .map(|(k, v)| (text(Some(k)).unwrap_or_default(), printed(v)))
                 .collect();
             if !q.is_empty() {
                 put(
@@ -377,6 +439,11 @@ fn summary(o: &Value, namespace: &str) -> (String, Value) {
         _ => namespace.to_string(),
     });
     let mut out = Mapping::new();
+    put(
+        &mut out,
+        "namespace_printed",
+        Value::Bool(get(&meta, "namespace").is_some()),
+    );
     if let Some(l) = sorted_map(get(&meta, "labels")) {
         put(&mut out, "labels", l);
     }
@@ -571,6 +638,10 @@ fn summary(o: &Value, namespace: &str) -> (String, Value) {
                     "type",
                     get(o, "type").cloned().unwrap_or_else(|| s("Opaque")),
                 );
+                let entries = secret_entries(o);
+                if !entries.is_empty() {
+                    put(&mut out, "entries", Value::Mapping(entries));
+                }
             }
         }
         "PodDisruptionBudget" => {
@@ -590,6 +661,73 @@ fn summary(o: &Value, namespace: &str) -> (String, Value) {
     (format!("{kind}/{ns}/{name}"), Value::Mapping(out))
 }
 
+/// A Secret's entries as the recorder writes them (`secret_entries`), reduced to what both
+/// sides can say: the field (`data`, base64, or `stringData`) and the value's form: `empty`, a
+/// placeholder naming its template (`generated` at install, or `literal`: the template's own
+/// text), else the sha256 of the text (first 16 hex digits: values and what is composed of
+/// them must be the very text real Helm renders).
+fn secret_entries(o: &Value) -> Mapping {
+    let mut out: BTreeMap<String, Value> = BTreeMap::new();
+    for field in ["data", "stringData"] {
+        let Some(Value::Mapping(m)) = get(o, field) else {
+            continue;
+        };
+        for (k, v) in m {
+            let raw = text(Some(v)).unwrap_or_default();
+            let value = if field == "data" {
+                base64::engine::general_purpose::STANDARD
+                    .decode(raw.as_bytes())
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+            } else {
+                Some(raw)
+            };
+            let key = text(Some(k)).unwrap_or_default();
+            let mut e = Mapping::new();
+            put(&mut e, "field", s(field));
+            match value {
+                Some(t) if t.is_empty() => put(&mut e, "form", s("empty")),
+                Some(t) => match placeholder_of(&t) {
+                    Some((form, template)) => {
+                        // A placeholder may name the key after the template (a file of several).
+                        let suffix = format!(" {key}");
+                        let template = template.strip_suffix(&suffix).unwrap_or(&template);
+                        put(&mut e, "form", s(form));
+                        put(&mut e, "template", s(template));
+                    }
+                    None => put(&mut e, "sha256", s(&digest(&t))),
+                },
+                None => put(&mut e, "form", s("not base64 text")),
+            }
+            out.insert(key, Value::Mapping(e));
+        }
+    }
+    out.into_iter().map(|(k, v)| (s(&k), v)).collect()
+}
+
+fn digest(t: &str) -> String {
+    Sha256::digest(t.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A recorded entry as [`secret_entries`] reduces ours: a value's form and `from` dropped
+/// where its digest says it all.
+fn recorded_entries(fields: &mut Mapping) {
+    let Some(Value::Mapping(entries)) = fields.get_mut("entries") else {
+        return;
+    };
+    for (_, e) in entries.iter_mut() {
+        let Value::Mapping(e) = e else { continue };
+        if e.contains_key("sha256") {
+            e.remove("form");
+            e.remove("from");
+        }
+    }
+}
+
 /// A record's summary as the test reduces it (quantities canonical, `release` and the
 /// identity fields moved into the key), so both sides go through the same normalization.
 fn recorded(m: &Value) -> (String, Value) {
@@ -604,6 +742,7 @@ fn recorded(m: &Value) -> (String, Value) {
         fields.remove(k);
     }
     canonical_quantities(&mut fields);
+    recorded_entries(&mut fields);
     // A null the template writes in the pod's affinity (Bitnami's `nodeAffinity:` and
     // `podAffinity:` without a preset) is a field left out: the API server stores none.
     if let Some(a) = fields.get_mut("affinity") {
@@ -623,16 +762,12 @@ fn drop_nulls(v: &mut Value) {
     }
 }
 
-/// Rewrites every `size` and every resources entry to the canonical quantity text.
+/// Rewrites every `size` to the canonical quantity text (a claim's size compares by value);
+/// a container's resources compare as printed (`1` is not `1000m`).
 fn canonical_quantities(m: &mut Mapping) {
     for (k, v) in m.iter_mut() {
         let key = k.as_str().unwrap_or_default();
         match v {
-            Value::Mapping(inner) if key == "requests" || key == "limits" => {
-                for (_, q) in inner.iter_mut() {
-                    *q = quantity(q);
-                }
-            }
             Value::Mapping(inner) => canonical_quantities(inner),
             Value::Sequence(items) => {
                 for i in items {
@@ -696,6 +831,44 @@ fn narrow(v: &mut Value) {
     }
 }
 
+/// An object of a Bitnami chart (PostgreSQL, Redis, RabbitMQ: `helm.sh/chart` theirs).
+fn is_bitnami(sum: &Value) -> bool {
+    sum.get("labels")
+        .and_then(|l| l.get("helm.sh/chart"))
+        .and_then(Value::as_str)
+        .is_some_and(|c| {
+            ["postgresql-", "redis-", "rabbitmq-"]
+                .iter()
+                .any(|p| c.starts_with(p))
+        })
+}
+
+/// A Bitnami object's exec probes reduced to whether they have a command: their scripts are
+/// Tonnage's own so far (`bitnami/`), not yet the templates' placeholders; the charts' own
+/// templates and Caracal's raw files are compared argument by argument.
+/// `MANIFESTS_BITNAMI_COMMANDS=1` compares them too.
+fn narrow_bitnami_commands(v: &mut Value) {
+    if !is_bitnami(v) || std::env::var_os("MANIFESTS_BITNAMI_COMMANDS").is_some() {
+        return;
+    }
+    let Value::Mapping(m) = v else { return };
+    for list in ["containers", "init_containers"] {
+        let Some(Value::Sequence(cs)) = m.get_mut(list) else {
+            continue;
+        };
+        for c in cs {
+            let Some(Value::Mapping(probes)) = c.get_mut("probes") else {
+                continue;
+            };
+            for (_, p) in probes.iter_mut() {
+                if let Some(cmd) = p.get_mut("command") {
+                    *cmd = Value::Bool(cmd.as_sequence().is_some_and(|c| !c.is_empty()));
+                }
+            }
+        }
+    }
+}
+
 /// [`differences`] over the objects (real Helm's or Tonnage's) whose summary `keep` takes.
 fn differences_where(catalog: &Catalog, r: &Record, keep: &dyn Fn(&Value) -> bool) -> Vec<String> {
     let full =
@@ -704,6 +877,7 @@ fn differences_where(catalog: &Catalog, r: &Record, keep: &dyn Fn(&Value) -> boo
         if !full {
             narrow(v);
         }
+        narrow_bitnami_commands(v);
         keep(v)
     };
     let config = configure(catalog, r);
@@ -891,20 +1065,10 @@ fn caracal_manifests_are_real_helms() {
 #[test]
 fn bitnami_objects_are_real_helms() {
     let catalog = Catalog::builtin();
-    let bitnami = |sum: &Value| {
-        sum.get("labels")
-            .and_then(|l| l.get("helm.sh/chart"))
-            .and_then(Value::as_str)
-            .is_some_and(|c| {
-                ["postgresql-", "redis-", "rabbitmq-"]
-                    .iter()
-                    .any(|p| c.starts_with(p))
-            })
-    };
     for chart in ["cauldron-infra", "rae-memory"] {
         let d: Vec<String> = records(chart)
             .iter()
-            .flat_map(|r| differences_where(catalog, r, &bitnami))
+            .flat_map(|r| differences_where(catalog, r, &is_bitnami))
             .collect();
         assert!(
             d.is_empty(),
@@ -928,6 +1092,11 @@ fn report_manifest_differences() {
             println!("  {line}");
         }
     }
+}
+
+/// An object's summary from its YAML text, in namespace `ns`.
+fn summarized(text: &str) -> (String, Value) {
+    summary(&serde_yaml::from_str(text).unwrap(), "ns")
 }
 
 /// The reduction itself can fail: an object the record has and the render lacks is reported,
@@ -974,16 +1143,60 @@ fn the_comparison_sees_missing_objects_and_changed_fields() {
         .unwrap(),
         "ns",
     );
-    assert_eq!(a, b, "quantities compare by value");
+    assert_ne!(a, b, "resources compare as printed: 1000m is not 1");
+    // Whether the object prints its namespace.
+    let svc = |meta: &str| {
+        summarized(&format!(
+            "kind: Service\nmetadata: {{{meta}}}\nspec: {{ports: [{{port: 80}}]}}"
+        ))
+    };
+    let (k1, with) = svc("name: a, namespace: ns");
+    let (k2, without) = svc("name: a");
+    assert_eq!(k1, k2, "the same object");
+    assert_ne!(with, without, "one prints its namespace");
+    // A Secret's field and values: base64 `data` is not `stringData`; a value is its digest; a
+    // placeholder names its template (with the key after it or not).
+    let secret = |body: &str| summarized(&format!("kind: Secret\nmetadata: {{name: s}}\n{body}")).1;
+    assert_ne!(secret("data: {k: YQ==}"), secret("stringData: {k: a}"));
+    assert_eq!(secret("data: {k: YQ==}"), secret("data: {k: \"YQ==\"}"));
+    assert_ne!(secret("stringData: {k: a}"), secret("stringData: {k: b}"));
+    let generated = secret(&format!(
+        "stringData: {{k: \"{}\"}}",
+        generated_placeholder("templates/secret.yaml")
+    ));
+    assert_eq!(
+        generated["entries"]["k"],
+        serde_yaml::from_str::<Value>(
+            "{field: stringData, form: generated, template: templates/secret.yaml}"
+        )
+        .unwrap()
+    );
+    let literal = secret(&format!(
+        "stringData: {{k: \"{}\"}}",
+        template_placeholder("x/templates/c.yaml k")
+    ));
+    assert_eq!(literal["entries"]["k"]["template"], s("x/templates/c.yaml"));
+    // An exec command: its arguments, a shell's script named by the placeholder's template.
+    let script = template_placeholder("k8s/a.yaml");
+    for (args, want) in [
+        (
+            vec!["sh", "-c", script.as_str()],
+            "[sh, -c, {script: k8s/a.yaml}]",
+        ),
+        (
+            vec!["/bin/sh", "-c", "-e", "pg_isready"],
+            "[/bin/sh, -c, -e, {script: pg_isready}]",
+        ),
+        (vec!["redis-cli", "ping"], "[redis-cli, ping]"),
+    ] {
+        let args: Vec<Value> = args.into_iter().map(s).collect();
+        assert_eq!(command(&args), serde_yaml::from_str::<Value>(want).unwrap());
+    }
     // The pod's and the containers' security, scheduling and probe timings are compared too.
     let pod = |extra: &str| {
-        summary(
-            &serde_yaml::from_str(&format!(
-                "kind: Deployment\nmetadata: {{name: a}}\nspec: {{template: {{spec: {{containers: [{{name: c, livenessProbe: {{tcpSocket: {{port: 1}}}}}}]{extra}}}}}}}"
-            ))
-            .unwrap(),
-            "ns",
-        )
+        summarized(&format!(
+            "kind: Deployment\nmetadata: {{name: a}}\nspec: {{template: {{spec: {{containers: [{{name: c, livenessProbe: {{tcpSocket: {{port: 1}}}}}}]{extra}}}}}}}"
+        ))
         .1
     };
     let plain = pod("");

@@ -217,6 +217,10 @@ pub struct Probe {
     pub tcp_socket: Option<String>,
     #[serde(default)]
     pub exec: Option<Vec<String>>,
+    /// With `exec`: the command's last argument is a script the file's authors wrote (what a
+    /// shell's `-c` runs), never copied: the manifests print a placeholder naming this file.
+    #[serde(default)]
+    pub script: Option<String>,
     /// The timings the chart's template writes (a chart with `render` facts: absent ones are
     /// left out, as the template leaves them; without: Tonnage's defaults).
     #[serde(default)]
@@ -1470,6 +1474,13 @@ fn validate_local(file: &str, chart: &Chart) -> Result<(), CatalogError> {
                     file,
                     format!("{at}.probes.{which}"),
                     "needs exactly one of http_get, tcp_socket, exec",
+                ));
+            }
+            if p.script.is_some() && p.exec.is_none() {
+                return Err(err(
+                    file,
+                    format!("{at}.probes.{which}.script"),
+                    "a script is the last argument of an exec command: needs exec",
                 ));
             }
             for arg in p.exec.iter().flatten() {

@@ -72,7 +72,7 @@ pub use self::crds::{
     ExternalSecret, ExternalSecretData, ExternalSecretSpec, ExternalSecretTarget, RelabelConfig,
     RemoteRef, SecretStoreRef, ServiceMonitor, ServiceMonitorEndpoint, ServiceMonitorSpec,
 };
-pub use self::extras::template_placeholder;
+pub use self::extras::{generated_placeholder, template_placeholder};
 use self::extras::{kebab, Extras};
 pub use self::hardening::hardening_overlay;
 use self::hardening::{
@@ -81,7 +81,9 @@ use self::hardening::{
 };
 use self::labels::{chart_labels, component_selector, labels, match_labels, meta, selector_labels};
 pub use self::objects::PLACEHOLDER;
-use self::objects::{chart_secrets, config_maps, ingress, monitoring, placeholder_secrets, rule};
+use self::objects::{
+    base64_data, chart_secrets, config_maps, ingress, monitoring, rule, write_secrets,
+};
 pub use self::output::{multi_doc, multi_doc_files, per_object_files, Manifest};
 use self::output::{Rendered, Sink};
 use self::workloads::{render_workload, service_ports, shared_claims};
@@ -97,9 +99,14 @@ trait ChartModule {
     /// A component's container environment and init containers, before the catalog's
     /// `render` facts (which may replace them) are applied.
     fn workload(&self, _ctx: &Ctx, _c: &Component, _x: &mut Extras) {}
-    /// The Secrets the chart renders: name and keys (placeholder values).
+    /// The Secrets the chart renders: name, keys and the values the templates write.
     fn secrets(&self, _ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
         Vec::new()
+    }
+    /// Whether the chart's Secrets hold their values base64 in `data` (`b64enc`), not in
+    /// `stringData`.
+    fn secrets_in_data(&self) -> bool {
+        false
     }
     /// The ConfigMaps the chart renders while any of its workloads does: name and data.
     fn config_maps(&self, _ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {
@@ -212,6 +219,7 @@ fn render_chart_of(
             values,
             release: chart.id.clone(),
             namespace,
+            prints_namespace: !chart.render().is_some_and(|r| r.no_namespace),
             chart_label: format!("{}-{}", chart.chart.name, chart.chart.version),
             labels: Rc::default(),
         };
@@ -248,7 +256,7 @@ fn render_chart(ctx: &Ctx, sink: &mut Sink) {
         m.objects(ctx, sink, &works);
     }
 
-    placeholder_secrets(ctx, sink);
+    write_secrets(ctx, sink);
 }
 
 #[cfg(test)]

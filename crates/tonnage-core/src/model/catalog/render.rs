@@ -56,6 +56,11 @@ pub struct ChartRender {
     /// The templates write containers' ports without `protocol` (the API server's TCP).
     #[serde(default)]
     pub bare_container_ports: bool,
+    /// The templates write no `metadata.namespace`: `helm template` prints none (Helm installs
+    /// the objects in the release's namespace, `--namespace`), so neither do the manifests.
+    /// The Bitnami charts' objects print theirs whatever this says.
+    #[serde(default)]
+    pub no_namespace: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -156,8 +156,10 @@ pub(super) fn readme(
          `render.sh` prints what the install deploys: `helm template` of every release on your chart\n\
          checkouts, one file per release in `rendered/`. Tonnage's rendered manifests are the same\n\
          objects, but where a chart's authors wrote text (scripts, SQL, configuration files,\n\
-         dashboards, composed values) they hold a one-line placeholder naming the template;\n\
-         render.sh gives the complete files. What the charts lack (PodDisruptionBudgets) is a\n\
+         dashboards, composed values) they hold a one-line placeholder naming the template, as\n\
+         does a Secret value Helm generates at install; render.sh gives the complete files. Like\n\
+         `helm template`, an object names its namespace only where its template writes one: apply\n\
+         them with `kubectl apply -n <namespace>`. What the charts lack (PodDisruptionBudgets) is a\n\
          separate kustomize overlay over that render (`hardening/` in the manifests download).\n\n",
     );
 

@@ -18,8 +18,9 @@ use serde_yaml::Value;
 use super::{
     component_selector, container_security, labels, meta, object_name, read_only_mount,
     scalar_text, secret_volume, selector_labels, service_ports, sh_quote, template_placeholder,
-    ChartModule, Ctx, Extras, Sink, Work, PLACEHOLDER,
+    ChartModule, Ctx, Extras, Sink, Work,
 };
+use crate::base::values::lookup;
 use crate::model::catalog::Component;
 
 pub(super) struct Caracal;
@@ -68,14 +69,27 @@ impl ChartModule for Caracal {
             .collect();
     }
 
-    fn secrets(&self, _ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
+    /// k8s/v03/secret.yaml's keys: the overlay writes a password the values change (kustomize
+    /// `RAW_FACTS`); the file's own text stands otherwise (a placeholder naming it).
+    fn secrets(&self, ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
+        let value = |path: &str| {
+            let own = lookup(&ctx.chart.values, path).filter(|v| !v.is_null());
+            match ctx.get(path) {
+                v if v == own => template_placeholder("k8s/v03/secret.yaml"),
+                v => v.and_then(scalar_text).unwrap_or_default(),
+            }
+        };
         vec![(
             "caracal-secrets".into(),
             vec![
-                ("DB_PASSWORD", PLACEHOLDER.into()),
-                ("REDIS_PASSWORD", PLACEHOLDER.into()),
+                ("DB_PASSWORD", value("postgresql.auth.password")),
+                ("REDIS_PASSWORD", value("redis.auth.password")),
             ],
         )]
+    }
+
+    fn secrets_in_data(&self) -> bool {
+        true
     }
 
     fn config_maps(&self, ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{Container, EnvVar, SecurityContext};
 
 use super::{
     container_security, entry, env, env_secret, init_resources, scalar_text, sh_quote,
-    template_placeholder, ChartModule, Ctx, Extras, SecretRef, PLACEHOLDER,
+    template_placeholder, ChartModule, Ctx, Extras, SecretRef,
 };
 use crate::model::catalog::Component;
 
@@ -22,11 +22,14 @@ impl ChartModule for CauldronFrappe {
         x.init = frappe_init(ctx, c);
     }
 
+    /// templates/secret.yaml: `frappe.site.adminPassword`, `b64enc`.
     fn secrets(&self, ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
-        vec![(
-            frappe_secret(ctx),
-            vec![("admin-password", PLACEHOLDER.into())],
-        )]
+        let password = ctx.text("frappe.site.adminPassword").unwrap_or_default();
+        vec![(frappe_secret(ctx), vec![("admin-password", password)])]
+    }
+
+    fn secrets_in_data(&self) -> bool {
+        true
     }
 
     fn config_maps(&self, ctx: &Ctx) -> Vec<(String, BTreeMap<String, String>)> {

@@ -5,22 +5,29 @@
 //! Qdrant and three Redis Deployments, their Services with fixed names, the two claims, the
 //! init-scripts ConfigMap) are the catalog's `render` facts.
 
-use super::{ChartModule, Ctx, PLACEHOLDER};
+use super::{ChartModule, Ctx};
 
 pub(super) struct CauldronInfra;
 
 impl ChartModule for CauldronInfra {
-    fn secrets(&self, _ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
+    /// templates/secret.yaml: each key the `b64enc` of a value (empty when absent).
+    fn secrets(&self, ctx: &Ctx) -> Vec<(String, Vec<(&'static str, String)>)> {
         let keys = [
-            "db-root-password",
-            "timescale-password",
-            "rabbitmq-user",
-            "rabbitmq-password",
+            ("db-root-password", "postgresql.auth.password"),
+            ("timescale-password", "timescaledb.auth.password"),
+            ("rabbitmq-user", "rabbitmq.auth.username"),
+            ("rabbitmq-password", "rabbitmq.auth.password"),
         ];
         vec![(
             "cauldron-secrets".into(),
-            keys.iter().map(|k| (*k, PLACEHOLDER.to_string())).collect(),
+            keys.iter()
+                .map(|(k, path)| (*k, ctx.text(*path).unwrap_or_default()))
+                .collect(),
         )]
+    }
+
+    fn secrets_in_data(&self) -> bool {
+        true
     }
 }
 

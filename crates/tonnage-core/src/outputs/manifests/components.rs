@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Container, ResourceRequirements};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use serde_yaml::Value;
 
-use super::context::Ctx;
+use super::context::{scalar_text, Ctx};
 use super::labels::dns_label;
 use crate::base::quantity::Quantity;
 use crate::base::values::lookup;
@@ -255,10 +255,16 @@ pub(super) fn container_resources(
 ) -> (BTreeMap<String, K8sQuantity>, BTreeMap<String, K8sQuantity>) {
     let mut requests = BTreeMap::new();
     let mut limits = BTreeMap::new();
-    let rc = ctx.quantity_at((res, "requests.cpu"));
-    let rm = ctx.quantity_at((res, "requests.memory"));
-    let lc = ctx.quantity_at((res, "limits.cpu"));
-    let lm = ctx.quantity_at((res, "limits.memory"));
+    // Printed as the values write them, as Helm's `toYaml` prints them: `1000m` stays `1000m`.
+    let written = |key: &str| {
+        let v = ctx.get((res, key))?;
+        ctx.quantity_at((res, key))?;
+        scalar_text(v).map(K8sQuantity)
+    };
+    let rc = written("requests.cpu");
+    let rm = written("requests.memory");
+    let lc = written("limits.cpu");
+    let lm = written("limits.memory");
     let preset = preset
         .and_then(|p| ctx.get(p))
         .and_then(Value::as_str)
@@ -290,12 +296,12 @@ pub(super) fn container_resources(
     // the limit, which is what the plan counts).
     for (key, q) in [("cpu", rc), ("memory", rm)] {
         if let Some(q) = q {
-            requests.insert(key.to_string(), k8s_q(q));
+            requests.insert(key.to_string(), q);
         }
     }
     for (key, q) in [("cpu", lc), ("memory", lm)] {
         if let Some(q) = q {
-            limits.insert(key.to_string(), k8s_q(q));
+            limits.insert(key.to_string(), q);
         }
     }
     (requests, limits)

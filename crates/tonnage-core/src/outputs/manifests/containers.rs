@@ -15,6 +15,7 @@ use serde_yaml::Value;
 
 use super::components::{i32_of, in_subchart, own_prefix, Side, Work};
 use super::context::Ctx;
+use super::extras::template_placeholder;
 use super::plain;
 use crate::model::catalog::{Component, Probe as CatalogProbe};
 
@@ -159,8 +160,10 @@ pub(super) fn probe(
             ..Default::default()
         });
     } else if let Some(cmd) = &p.exec {
+        let mut command: Vec<String> = cmd.iter().map(|a| fill_values(ctx, a)).collect();
+        command.extend(p.script.as_deref().map(template_placeholder));
         pr.exec = Some(ExecAction {
-            command: Some(cmd.iter().map(|a| fill_values(ctx, a)).collect()),
+            command: Some(command),
         });
     }
     pr

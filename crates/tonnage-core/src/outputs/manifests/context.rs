@@ -43,6 +43,8 @@ pub(super) struct Ctx<'a> {
     pub(super) values: Cow<'a, Value>,
     pub(super) release: String,
     pub(super) namespace: String,
+    /// Whether the chart's templates write `metadata.namespace` (catalog `render.no_namespace`).
+    pub(super) prints_namespace: bool,
     /// The `helm.sh/chart` label: `<chart name>-<version>`.
     pub(super) chart_label: String,
     /// Label maps to reuse, shared with the [`Sink`](super::output::Sink).

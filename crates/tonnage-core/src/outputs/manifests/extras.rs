@@ -99,10 +99,13 @@ pub(super) fn plain_password(
         let key = ctx.text((p, "auth.secretKeys.password")).unwrap_or(own.key);
         return SecretRef { name, key };
     }
+    // The chart's module writes the value its template does; a chart without one gets a
+    // placeholder.
     sink.secrets
         .entry(own.name.clone())
         .or_default()
-        .insert(own.key.clone(), PLACEHOLDER.to_string());
+        .entry(own.key.clone())
+        .or_insert_with(|| PLACEHOLDER.to_string());
     own
 }
 
@@ -388,6 +391,12 @@ pub(super) fn template_env_list(ctx: &Ctx, entries: &[EnvEntry]) -> Vec<EnvVar> 
 /// bundle's render.sh prints the real value with `helm template`.
 pub fn template_placeholder(template: &str) -> String {
     format!("(written by the chart's {template}: run render.sh for the complete value)")
+}
+
+/// The one-line value that stands for a Secret value the chart's template generates at install
+/// (`randAlphaNum`): there is no value to print before Helm runs.
+pub fn generated_placeholder(template: &str) -> String {
+    format!("(generated at install by the chart's {template})")
 }
 
 pub(super) fn screaming_snake(s: &str) -> String {

@@ -133,12 +133,14 @@ pub(super) fn budget(ctx: &Ctx, sink: &mut Sink, w: &Work) {
 pub(super) struct Hardening {
     pub(super) pod: serde_yaml::Mapping,
     pub(super) recreate: bool,
+    /// The namespace the workload prints, which the patch names to target it (none where its
+    /// template writes none).
+    pub(super) namespace: Option<String>,
 }
 
 /// The hardening patch of a workload: Tonnage's small init figures ([`init_resources`]) for
 /// each init container the chart writes without resources, and `h`.
 pub(super) fn resource_patch(
-    ctx: &Ctx,
     sink: &mut Sink,
     c: &Component,
     name: &str,
@@ -173,7 +175,10 @@ pub(super) fn resource_patch(
     let api = "apps/v1";
     let mut meta = serde_yaml::Mapping::new();
     meta.insert("name".into(), name.into());
-    meta.insert("namespace".into(), ctx.namespace.clone().into());
+    // Targeted as the plain render writes the object: with its namespace where it has one.
+    if let Some(ns) = h.namespace {
+        meta.insert("namespace".into(), ns.into());
+    }
     let mut template = serde_yaml::Mapping::new();
     template.insert("spec".into(), pod);
     let mut spec = serde_yaml::Mapping::new();

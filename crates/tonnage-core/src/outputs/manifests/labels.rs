@@ -214,7 +214,7 @@ impl LabelMaps {
 pub(super) fn meta(ctx: &Ctx, name: &str, component: Option<&str>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
-        namespace: Some(ctx.namespace.clone()),
+        namespace: ctx.prints_namespace.then(|| ctx.namespace.clone()),
         labels: Some(labels(ctx, component)),
         ..Default::default()
     }

@@ -10,6 +10,7 @@ use k8s_openapi::api::networking::v1::{
 };
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::ByteString;
 use serde_yaml::Value;
 
 use super::chart_module;
@@ -21,33 +22,43 @@ use super::output::Sink;
 use crate::base::values::lookup;
 use crate::model::catalog::render::TargetPort;
 
-/// The placeholder every rendered Secret carries instead of a password.
+/// The value of a Secret key whose template Tonnage does not know (a plain image's password
+/// where the chart's module gives none).
 pub const PLACEHOLDER: &str = "CHANGE_ME";
 
-/// The Secrets collected while rendering (the modules' and the credentials'), every value a
-/// placeholder.
-pub(super) fn placeholder_secrets(ctx: &Ctx, sink: &mut Sink) {
+/// The Secrets collected while rendering (the modules' and the credentials'), their values as
+/// the templates write them: in base64 `data` where the chart's templates write that
+/// ([`ChartModule::secrets_in_data`](super::ChartModule::secrets_in_data)), else `stringData`.
+pub(super) fn write_secrets(ctx: &Ctx, sink: &mut Sink) {
     let secrets = std::mem::take(&mut sink.secrets);
-    for (name, data) in secrets {
-        let obj = Secret {
-            metadata: ObjectMeta {
-                annotations: Some(BTreeMap::from([(
-                    "tonnage/placeholder".to_string(),
-                    format!("replace every {PLACEHOLDER} value before installing"),
-                )])),
-                ..meta(ctx, &name, None)
-            },
+    let in_data = chart_module(&ctx.chart.id).is_some_and(|m| m.secrets_in_data());
+    for (name, values) in secrets {
+        let mut obj = Secret {
+            metadata: meta(ctx, &name, None),
             type_: Some("Opaque".into()),
-            string_data: Some(data),
             ..Default::default()
         };
+        if in_data {
+            obj.data = Some(base64_data(values));
+        } else {
+            obj.string_data = Some(values);
+        }
         sink.push("Secret", &name, obj);
     }
 }
 
-/// The Secrets the chart's own templates (or manifests) create, every value a placeholder:
-/// those of the charts' modules (cauldron-infra's cauldron-secrets, cauldron-frappe's, Caracal's
-/// caracal-secrets, RAE's).
+/// A Secret's `data`: each value's bytes (written base64, as the templates' `b64enc`).
+pub(super) fn base64_data(values: BTreeMap<String, String>) -> BTreeMap<String, ByteString> {
+    values
+        .into_iter()
+        .map(|(k, v)| (k, ByteString(v.into_bytes())))
+        .collect()
+}
+
+/// The Secrets the chart's own templates (or manifests) create, with the values they write
+/// (a value generated at install, or text the authors wrote, as a placeholder naming the
+/// template): those of the charts' modules (cauldron-infra's cauldron-secrets,
+/// cauldron-frappe's, Caracal's caracal-secrets, RAE's).
 pub(super) fn chart_secrets(ctx: &Ctx, sink: &mut Sink) {
     if let Some(m) = chart_module(&ctx.chart.id) {
         for (name, data) in m.secrets(ctx) {

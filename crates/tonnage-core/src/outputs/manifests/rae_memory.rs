@@ -16,10 +16,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_yaml::Value;
 
 use super::{
-    chart_labels, component_selector, dns_egress, env_secret, ingress_from, internet_443,
-    match_labels, meta, network_policy, np_port, qdrant, scalar_text, template_placeholder,
-    ChartModule, Ctx, Extras, Family, RelabelConfig, SecretRef, ServiceMonitor,
-    ServiceMonitorEndpoint, ServiceMonitorSpec, Sink, Work, PLACEHOLDER,
+    chart_labels, component_selector, dns_egress, env_secret, generated_placeholder, ingress_from,
+    internet_443, match_labels, meta, network_policy, np_port, qdrant, scalar_text,
+    template_placeholder, ChartModule, Ctx, Extras, Family, RelabelConfig, SecretRef,
+    ServiceMonitor, ServiceMonitorEndpoint, ServiceMonitorSpec, Sink, Work,
 };
 use super::{kebab, ExternalSecret, ExternalSecretData, ExternalSecretSpec, ExternalSecretTarget};
 use super::{RemoteRef, SecretStoreRef};
@@ -40,24 +40,37 @@ impl ChartModule for RaeMemory {
         if ctx.bool_at("externalSecrets.enabled", false) {
             return Vec::new();
         }
-        // templates/secret.yaml composes the URLs from fixed Service names of the releases.
-        let p = PLACEHOLDER;
-        let user = ctx.text("postgresql.auth.username").unwrap_or_default();
-        let db = ctx.text("postgresql.auth.database").unwrap_or_default();
+        // templates/secret.yaml composes the URLs from the values and fixed Service names of
+        // the releases (a `connectionString` replaces them); an API key absent is empty, a
+        // JWT secret or master key absent is generated at install.
+        let text = |path: &str| ctx.text(path).unwrap_or_default();
+        let (user, password, db) = (
+            text("postgresql.auth.username"),
+            text("postgresql.auth.password"),
+            text("postgresql.auth.database"),
+        );
         let r = &ctx.release;
+        let database = ctx
+            .text("postgresql.auth.connectionString")
+            .unwrap_or_else(|| format!("postgresql://{user}:{password}@{r}-postgresql:5432/{db}"));
+        let redis = ctx.text("redis.auth.connectionString").unwrap_or_else(|| {
+            let password = text("redis.auth.password");
+            format!("redis://:{password}@{r}-redis-master:6379/0")
+        });
+        let generated = |path: &str| {
+            ctx.text(path)
+                .unwrap_or_else(|| generated_placeholder("templates/secret.yaml"))
+        };
         vec![(
             secret_name(ctx),
             vec![
-                (
-                    "database-url",
-                    format!("postgresql://{user}:{p}@{r}-postgresql:5432/{db}"),
-                ),
-                ("redis-url", format!("redis://:{p}@{r}-redis-master:6379/0")),
-                ("openai-api-key", p.into()),
-                ("anthropic-api-key", p.into()),
-                ("gemini-api-key", p.into()),
-                ("jwt-secret", p.into()),
-                ("api-master-key", p.into()),
+                ("database-url", database),
+                ("redis-url", redis),
+                ("openai-api-key", text("secrets.openaiApiKey")),
+                ("anthropic-api-key", text("secrets.anthropicApiKey")),
+                ("gemini-api-key", text("secrets.geminiApiKey")),
+                ("jwt-secret", generated("secrets.jwtSecret")),
+                ("api-master-key", generated("secrets.apiMasterKey")),
             ],
         )]
     }

@@ -3,7 +3,7 @@
 //! object carries.
 
 use super::crds::{ExternalSecret, ServiceMonitor};
-use super::extras::template_placeholder;
+use super::extras::{generated_placeholder, template_placeholder};
 use super::hardening::{hardening_overlay, ingress_from};
 use super::objects::PLACEHOLDER;
 use super::output::{kind_rank, multi_doc, multi_doc_files, per_object_files, Manifest};
@@ -180,6 +180,29 @@ fn golden_bitnami_sidecars_and_init_containers() {
     assert_golden!("bitnami-sidecars-and-init-containers", text);
 }
 
+/// kustomize finds a patch's target by kind, name and namespace: each hardening patch names
+/// the namespace its object prints, and none where the object prints none.
+#[test]
+fn hardening_patches_target_the_objects_as_printed() {
+    let mut n = 0;
+    for (chart, env) in every_chart_env() {
+        let c = config(&[&chart], &env, &[]);
+        let plain = render(cat(), &c);
+        for p in render_patches(cat(), &c) {
+            let target = plain
+                .iter()
+                .find(|m| m.kind == p.kind && m.name == p.name)
+                .unwrap_or_else(|| panic!("{chart} {env}: no {} {}", p.kind, p.name));
+            let ns = |yaml: &str| {
+                serde_yaml::from_str::<Value>(yaml).unwrap()["metadata"]["namespace"].clone()
+            };
+            assert_eq!(ns(&p.yaml), ns(&target.yaml), "{chart} {env}: {}", p.yaml);
+            n += 1;
+        }
+    }
+    assert!(n > 20, "only {n} patches");
+}
+
 #[test]
 fn golden_infra_and_frappe_together() {
     let ms = rendered(&["cauldron-frappe", "cauldron-infra"], "prod", &[]);
@@ -247,13 +270,27 @@ fn every_object_parses_back_into_its_type() {
                     m.name
                 );
             }
-            let namespace = Value::from(cat().chart(&chart).unwrap().chart.namespace.clone());
+            let c = cat().chart(&chart).unwrap();
+            let namespace = Value::from(c.chart.namespace.clone());
+            // The templates' namespace, where they write one (the Bitnami charts' always).
+            let printed = bitnami || !c.render().is_some_and(|r| r.no_namespace);
             if m.kind == "Namespace" {
                 // Cluster-scoped: the namespace itself, in none.
                 assert_eq!(v["metadata"]["name"], namespace);
                 assert!(v["metadata"]["namespace"].is_null());
+            } else if printed {
+                assert_eq!(
+                    v["metadata"]["namespace"], namespace,
+                    "{} {}",
+                    m.kind, m.name
+                );
             } else {
-                assert_eq!(v["metadata"]["namespace"], namespace);
+                assert!(
+                    v["metadata"]["namespace"].is_null(),
+                    "{} {}",
+                    m.kind,
+                    m.name
+                );
             }
         }
     }

@@ -387,8 +387,9 @@ pub(super) fn render_workload(
     let patch = Hardening {
         pod: hardening.unwrap_or_default(),
         recreate: recreate_patch,
+        namespace: ctx.prints_namespace.then(|| ctx.namespace.clone()),
     };
-    resource_patch(ctx, sink, c, &w.name, &template, patch);
+    resource_patch(sink, c, &w.name, &template, patch);
     let selector = component_selector(ctx, &c.id);
     // Left out where the template lets the HPA set it.
     let unset = w.hpa.is_some() && c.render().is_some_and(|r| r.replicas_unset_under_hpa);

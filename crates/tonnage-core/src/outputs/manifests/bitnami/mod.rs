@@ -30,8 +30,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_yaml::Value;
 
 use super::{
-    container_security, i32_of, match_labels, pod_security, scalar_text, Claim, Ctx, Family, Sink,
-    Work, PLACEHOLDER,
+    base64_data, container_security, generated_placeholder, i32_of, match_labels, pod_security,
+    scalar_text, Claim, Ctx, Family, Sink, Work,
 };
 use crate::model::catalog::Subchart;
 
@@ -380,28 +380,29 @@ impl<'c, 'a> Sub<'c, 'a> {
         }
     }
 
-    /// A Secret with placeholder values.
-    fn secret(&self, sink: &mut Sink, name: &str, keys: &[&str]) {
+    /// The Secret of `<chart>/templates/<template>`: each key the password the values provide,
+    /// else one generated at install (`common.secrets.passwords.manage`: a placeholder naming
+    /// the template).
+    fn secret(&self, sink: &mut Sink, name: &str, template: &str, keys: &[(&str, Option<String>)]) {
         let data = keys
             .iter()
-            .map(|k| (k.to_string(), PLACEHOLDER.to_string()))
+            .map(|(k, v)| {
+                let v = v.clone().unwrap_or_else(|| {
+                    generated_placeholder(&format!("{}/templates/{template}", self.name))
+                });
+                (k.to_string(), v)
+            })
             .collect();
         self.secret_data(sink, name, data);
     }
 
-    /// A Secret with the given values (placeholders).
+    /// A Secret with the given values, base64 in `data` as the templates write them.
     fn secret_data(&self, sink: &mut Sink, name: &str, data: BTreeMap<String, String>) {
         sink.secrets.remove(name);
         let obj = Secret {
-            metadata: ObjectMeta {
-                annotations: Some(BTreeMap::from([(
-                    "tonnage/placeholder".to_string(),
-                    format!("replace every {PLACEHOLDER} value before installing"),
-                )])),
-                ..self.meta(name, None)
-            },
+            metadata: self.meta(name, None),
             type_: Some("Opaque".into()),
-            string_data: Some(data),
+            data: Some(base64_data(data)),
             ..Default::default()
         };
         sink.push("Secret", name, obj);
@@ -531,7 +532,6 @@ impl<'c, 'a> Sub<'c, 'a> {
         if !sink.plain_only {
             let patch = self.hardening_patch(w, &template, &hardened_containers);
             super::resource_patch(
-                self.ctx,
                 sink,
                 w.c,
                 &w.name,
@@ -539,6 +539,8 @@ impl<'c, 'a> Sub<'c, 'a> {
                 super::Hardening {
                     pod: patch,
                     recreate: false,
+                    // The Bitnami templates write theirs.
+                    namespace: Some(self.ctx.namespace.clone()),
                 },
             );
         }

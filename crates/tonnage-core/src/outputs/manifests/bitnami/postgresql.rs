@@ -29,14 +29,31 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
     let secret_name = existing.clone().unwrap_or_else(|| sub.name(""));
     // secrets.yaml: only without an existing Secret, and while the postgres user is enabled.
     if existing.is_none() && enable_postgres_user {
-        let mut keys = vec!["postgres-password"];
+        let provided = |global: Option<&str>, own: &str| {
+            global
+                .and_then(|g| sub.global_text(g))
+                .or_else(|| sub.text(own))
+        };
+        let mut keys = vec![(
+            "postgres-password",
+            provided(
+                Some("postgresql.auth.postgresPassword"),
+                "auth.postgresPassword",
+            ),
+        )];
         if username.is_some() {
-            keys.push("password");
+            keys.push((
+                "password",
+                provided(Some("postgresql.auth.password"), "auth.password"),
+            ));
         }
         if replication {
-            keys.push("replication-password");
+            keys.push((
+                "replication-password",
+                provided(None, "auth.replicationPassword"),
+            ));
         }
-        sub.secret(sink, &secret_name, &keys);
+        sub.secret(sink, &secret_name, "secrets.yaml", &keys);
     }
     let primary_name = if replication {
         sub.name("primary")

@@ -12,7 +12,6 @@ use k8s_openapi::api::rbac::v1::{Role, RoleBinding, RoleRef, Subject};
 use super::{ports, resources, sh, Set, Sub, Svc};
 use crate::outputs::manifests::{
     env, env_field, env_secret, mount, rule, template_placeholder, SecretRef, Sink, Work,
-    PLACEHOLDER,
 };
 
 /// Container ports (name, number) and the Services' names for them (svc.yaml).
@@ -34,13 +33,13 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
     let cookie_secret = sub.text("auth.existingErlangSecret");
     let mut keys = Vec::new();
     if pass_secret.is_none() {
-        keys.push("rabbitmq-password");
+        keys.push(("rabbitmq-password", sub.text("auth.password")));
     }
     if cookie_secret.is_none() {
-        keys.push("rabbitmq-erlang-cookie");
+        keys.push(("rabbitmq-erlang-cookie", sub.text("auth.erlangCookie")));
     }
     if !keys.is_empty() {
-        sub.secret(sink, &name, &keys);
+        sub.secret(sink, &name, "secrets.yaml", &keys);
     }
     let config_secret = sub.name("config");
     if sub.text("configurationExistingSecret").is_none() {
@@ -52,11 +51,7 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
         let data = keys
             .iter()
             .map(|k| {
-                // It holds the password: a Secret's every value says CHANGE_ME.
-                let t = format!(
-                    "{PLACEHOLDER} {}",
-                    template_placeholder(&format!("rabbitmq/templates/config-secret.yaml {k}"))
-                );
+                let t = template_placeholder(&format!("rabbitmq/templates/config-secret.yaml {k}"));
                 (k.to_string(), t)
             })
             .collect();

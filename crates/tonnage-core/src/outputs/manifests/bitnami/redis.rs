@@ -59,7 +59,16 @@ pub(super) fn render(sub: &Sub, sink: &mut Sink, works: &[&Work]) {
             .unwrap_or_else(|| "redis-password".into()),
     };
     if auth && sub.text("auth.existingSecret").is_none() {
-        sub.secret(sink, &secret_name, &["redis-password"]);
+        // `redis.password`: the global's, else auth.password, else generated.
+        let password = sub
+            .global_text("redis.password")
+            .or_else(|| sub.text("auth.password"));
+        sub.secret(
+            sink,
+            &secret_name,
+            "secret.yaml",
+            &[("redis-password", password)],
+        );
     }
     // The ConfigMaps every pod mounts.
     let config_name = sub

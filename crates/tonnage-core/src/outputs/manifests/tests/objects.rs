@@ -4,22 +4,29 @@
 use super::*;
 
 #[test]
-fn secrets_hold_placeholders_and_existing_secrets_are_referenced() {
+fn secrets_hold_the_values_and_existing_secrets_are_referenced() {
     for (chart, env) in every_chart_env() {
         for m in rendered(&[&chart], &env, &[]) {
             if m.kind != "Secret" {
                 continue;
             }
+            // The templates' field: base64 `data`, or `stringData` (RAE); never Tonnage's
+            // CHANGE_ME where a template writes a value.
             let s: Secret = typed(&m);
-            assert!(s.data.is_none());
-            for (k, v) in s.string_data.unwrap_or_default() {
-                assert!(v.contains(PLACEHOLDER), "{chart} {env} {}: {k}={v}", m.name);
-            }
+            assert!(s.data.is_some() != s.string_data.is_some(), "{}", m.yaml);
+            assert!(!m.yaml.contains(PLACEHOLDER), "{chart} {env}: {}", m.yaml);
         }
     }
-    // Bitnami PostgreSQL: its own Secret, unless auth.existingSecret names one.
+    // Bitnami PostgreSQL: its own Secret, unless auth.existingSecret names one; the values'
+    // password, the postgres user's generated at install (a placeholder naming the template).
     let ms = rendered(&["cauldron-infra"], "prod", &[]);
-    assert!(find(&ms, "Secret", "cauldron-infra-postgresql").is_some());
+    let pg: Secret = typed(find(&ms, "Secret", "cauldron-infra-postgresql").unwrap());
+    let data = pg.data.unwrap();
+    assert_eq!(data["password"].0, b"please_change_in_env");
+    assert_eq!(
+        String::from_utf8(data["postgres-password"].0.clone()).unwrap(),
+        generated_placeholder("postgresql/templates/secrets.yaml")
+    );
     let ms = rendered(
         &["cauldron-infra"],
         "prod",
@@ -32,20 +39,27 @@ fn secrets_hold_placeholders_and_existing_secrets_are_referenced() {
         "{}",
         sts.yaml
     );
-    // cauldron-infra's own Secret: TimescaleDB's password.
+    // cauldron-infra's own Secret: TimescaleDB's password, as its values give it.
     let ts = find(&ms, "Deployment", "cauldron-infra-timescaledb").unwrap();
     assert!(ts.yaml.contains("name: cauldron-secrets"), "{}", ts.yaml);
     assert!(ts.yaml.contains("key: timescale-password"), "{}", ts.yaml);
-    assert!(find(&ms, "Secret", "cauldron-secrets").is_some());
+    let own: Secret = typed(find(&ms, "Secret", "cauldron-secrets").unwrap());
+    assert_eq!(own.data.unwrap()["rabbitmq-user"].0, b"guest");
     // cauldron-frappe: its own Secret for the admin password; the database password comes
     // from cauldron-infra's Secret (frappe.db.passwordSecret), which it does not render.
-    let ms = rendered(&["cauldron-frappe"], "prod", &[]);
+    let ms = rendered(
+        &["cauldron-frappe"],
+        "prod",
+        &["frappe.site.adminPassword=s3cret"],
+    );
     let secrets: Vec<&str> = ms
         .iter()
         .filter(|m| m.kind == "Secret")
         .map(|m| m.name.as_str())
         .collect();
     assert_eq!(secrets, ["cauldron-frappe-secret"]);
+    let admin: Secret = typed(find(&ms, "Secret", "cauldron-frappe-secret").unwrap());
+    assert_eq!(admin.data.unwrap()["admin-password"].0, b"s3cret");
     let web = find(&ms, "Deployment", "cauldron-frappe-web").unwrap();
     assert!(web.yaml.contains("name: cauldron-secrets"), "{}", web.yaml);
     assert!(web.yaml.contains("key: db-root-password"), "{}", web.yaml);
@@ -64,14 +78,34 @@ fn secrets_hold_placeholders_and_existing_secrets_are_referenced() {
     assert_eq!(es.spec.data[0].secret_key, "database-url");
     assert_eq!(es.spec.data[0].remote_ref.key, "rae/database-url");
     assert!(find(&ms, "Secret", "rae-memory-secrets").is_none());
-    let ms = rendered(&["rae-memory"], "dev", &[]);
+    // In dev its template's own: URLs composed of the values, keys absent empty, the JWT
+    // secret generated at install unless given.
+    let ms = rendered(&["rae-memory"], "dev", &["secrets.apiMasterKey=k"]);
     let s: Secret = typed(find(&ms, "Secret", "rae-memory-secrets").unwrap());
     let data = s.string_data.unwrap();
-    assert_eq!(
-        data["database-url"],
-        format!("postgresql://rae:{PLACEHOLDER}@rae-memory-postgresql:5432/rae_memory")
+    assert!(
+        data["database-url"].starts_with("postgresql://rae:")
+            && data["database-url"].ends_with("@rae-memory-postgresql:5432/rae_memory"),
+        "{}",
+        data["database-url"]
     );
+    assert_eq!(data["openai-api-key"], "");
+    assert_eq!(
+        data["jwt-secret"],
+        generated_placeholder("templates/secret.yaml")
+    );
+    assert_eq!(data["api-master-key"], "k");
     assert!(ms.iter().all(|m| m.kind != "ExternalSecret"));
+    // Caracal: k8s/v03/secret.yaml's text (a placeholder naming it), unless the values change
+    // a password: the overlay's value then.
+    let ms = rendered(&["caracal"], "dev", &["redis.auth.password=r3dis"]);
+    let s: Secret = typed(find(&ms, "Secret", "caracal-secrets").unwrap());
+    let data = s.data.unwrap();
+    assert_eq!(
+        String::from_utf8(data["DB_PASSWORD"].0.clone()).unwrap(),
+        template_placeholder("k8s/v03/secret.yaml")
+    );
+    assert_eq!(data["REDIS_PASSWORD"].0, b"r3dis");
 }
 
 /// The resources map a container's figures come from: the component's, or its sidecar's.
