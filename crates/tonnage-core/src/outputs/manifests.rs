@@ -207,12 +207,14 @@ fn render_chart_of(
             .and_then(scalar_text)
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| chart.chart.namespace.clone());
+        let name = labels::name_label(chart, &values);
         let ctx = Ctx {
             chart,
             values,
             release: chart.id.clone(),
             namespace,
             chart_label: format!("{}-{}", chart.chart.name, chart.chart.version),
+            name,
             labels: Rc::default(),
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));
