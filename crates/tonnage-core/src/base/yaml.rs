@@ -260,12 +260,41 @@ fn is_yaml_1_1_word(s: &str) -> bool {
 }
 
 fn push_double_quoted(out: &mut String, s: &str) {
+    // Bytes that may start a character to escape: `"`, `\`, ASCII controls, and the first
+    // bytes of U+0085, U+2028/U+2029 and U+FEFF (C2, E2, EF). Other bytes, continuation bytes
+    // among them, never do.
+    const LOOK: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = b < 0x20 || matches!(b, 0x22 | 0x5c | 0x7f | 0xc2 | 0xe2 | 0xef);
+            b += 1;
+        }
+        t
+    };
     out.reserve(s.len() + 2);
     out.push('"');
-    // Runs of characters that need no escape are copied whole: most quoted strings (the
-    // placeholders, URLs, commands) have none to escape at all.
+    let bytes = s.as_bytes();
+    // Most quoted strings (the placeholders, URLs, commands) have nothing to escape: one table
+    // lookup per byte, without early exit, settles them.
+    if !bytes
+        .iter()
+        .fold(false, |acc, &b| acc | LOOK[usize::from(b)])
+    {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    // Runs of characters that need no escape are copied whole.
     let mut run = 0;
-    for (i, c) in s.char_indices() {
+    for (i, &b) in bytes.iter().enumerate() {
+        if !LOOK[usize::from(b)] {
+            continue;
+        }
+        // `b` starts a character (no continuation byte is looked at).
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
         let escape = match c {
             '"' => Some("\\\""),
             '\\' => Some("\\\\"),
@@ -295,4 +324,47 @@ fn push_double_quoted(out: &mut String, s: &str) {
     }
     out.push_str(&s[run..]);
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `push_double_quoted` as it was written before its byte table: character by character.
+    fn double_quoted_by_char(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if (c as u32) < 0x20
+                    || c == '\u{7f}'
+                    || c == '\u{85}'
+                    || c == '\u{2028}'
+                    || c == '\u{2029}'
+                    || c == '\u{feff}' =>
+                {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        /// Byte by byte, the escapes are those of the rule written character by character.
+        #[test]
+        fn double_quoted_as_by_char(
+            s in "[ -~\n\t\r\u{0}\u{1b}\u{7f}\u{80}\u{85}\u{9f}\u{a0}\u{2027}\u{2028}\u{2029}\u{feff}\u{fffe}é£€ĀȀ]{0,16}"
+        ) {
+            let mut out = String::new();
+            push_double_quoted(&mut out, &s);
+            proptest::prop_assert_eq!(out, double_quoted_by_char(&s));
+        }
+    }
 }

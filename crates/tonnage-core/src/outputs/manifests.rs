@@ -214,6 +214,7 @@ fn render_chart_of(
             .and_then(scalar_text)
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| chart.chart.namespace.clone());
+        let name = labels::name_label(chart, &values);
         let ctx = Ctx {
             chart,
             values,
@@ -221,6 +222,7 @@ fn render_chart_of(
             namespace,
             prints_namespace: !chart.render().is_some_and(|r| r.no_namespace),
             chart_label: format!("{}-{}", chart.chart.name, chart.chart.version),
+            name,
             labels: Rc::default(),
         };
         let mut sink = Sink::new(&chart.id, Rc::clone(&ctx.labels));

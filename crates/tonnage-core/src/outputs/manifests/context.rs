@@ -47,6 +47,8 @@ pub(super) struct Ctx<'a> {
     pub(super) prints_namespace: bool,
     /// The `helm.sh/chart` label: `<chart name>-<version>`.
     pub(super) chart_label: String,
+    /// What a label's `{name}` stands for ([`super::labels::name_label`]).
+    pub(super) name: String,
     /// Label maps to reuse, shared with the [`Sink`](super::output::Sink).
     pub(super) labels: Rc<LabelMaps>,
 }

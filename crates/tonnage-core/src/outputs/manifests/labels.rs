@@ -34,13 +34,19 @@ pub(super) fn fill_label<'s>(ctx: &'s Ctx, v: &'s str) -> &'s str {
     match v {
         "{release}" => &ctx.release,
         "{chart}" => &ctx.chart_label,
-        "{name}" => ctx
-            .get("nameOverride")
-            .and_then(Value::as_str)
-            .filter(|n| !n.is_empty())
-            .unwrap_or(&ctx.chart.chart.name),
+        "{name}" => &ctx.name,
         v => v,
     }
+}
+
+/// What `{name}` of a label stands for: the chart's name, or `nameOverride` (the name helper).
+pub(super) fn name_label(chart: &crate::model::catalog::Chart, values: &Value) -> String {
+    crate::base::values::lookup(values, "nameOverride")
+        .filter(|v| !v.is_null())
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&chart.chart.name)
+        .to_string()
 }
 
 /// Labels as the chart's templates write them (catalog `render`): the component's, then the
@@ -134,27 +140,47 @@ impl LabelMaps {
     /// At most this many maps wait for reuse.
     const KEEP: usize = 32;
 
-    /// A map of exactly `labels`: a returned one with the same keys, its values rewritten, or a
-    /// new one.
+    /// A map of `labels` (the last of a repeated key winning, as collecting them does): a
+    /// returned one with the same keys, its values rewritten, or a new one.
     pub(super) fn map(&self, labels: &[(&str, &str)]) -> BTreeMap<String, String> {
+        // The labels in the map's order (stable: a repeated key's entries stay in order), then
+        // each key's last: the map's entries, so a kept map is compared and rewritten in one
+        // pass over its entries.
+        let mut on_stack = [("", ""); 16];
+        let mut on_heap;
+        let sorted: &mut [(&str, &str)] = if labels.len() <= on_stack.len() {
+            on_stack[..labels.len()].copy_from_slice(labels);
+            &mut on_stack[..labels.len()]
+        } else {
+            on_heap = labels.to_vec();
+            &mut on_heap
+        };
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let mut n = 0;
+        for i in 0..sorted.len() {
+            if sorted.get(i + 1).is_some_and(|next| next.0 == sorted[i].0) {
+                continue;
+            }
+            sorted[n] = sorted[i];
+            n += 1;
+        }
+        let entries = &sorted[..n];
         let mut kept = self.0.borrow_mut();
         let same_keys = kept.iter().position(|m| {
-            m.len() == labels.len() && labels.iter().all(|(k, _)| m.contains_key(*k))
+            m.len() == entries.len() && m.keys().zip(entries).all(|(k, (l, _))| k == l)
         });
         match same_keys {
             Some(i) => {
                 let mut m = kept.swap_remove(i);
-                for (k, v) in labels {
-                    if let Some(old) = m.get_mut(*k) {
-                        if old != v {
-                            old.clear();
-                            old.push_str(v);
-                        }
+                for (old, (_, v)) in m.values_mut().zip(entries) {
+                    if old != v {
+                        old.clear();
+                        old.push_str(v);
                     }
                 }
                 m
             }
-            None => labels
+            None => entries
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
@@ -250,5 +276,35 @@ pub(super) fn dns_label(s: &str) -> String {
         "x".into()
     } else {
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pairs() -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
+        let keys = prop::sample::select(vec!["a", "b", "app/c", "d", "e.f", "b2"]);
+        let values = prop::sample::select(vec!["x", "y", "", "release"]);
+        prop::collection::vec((keys, values), 0..20)
+    }
+
+    proptest! {
+        /// Fresh or reused, a map holds the labels as collecting them does (the last of a
+        /// repeated key winning), whatever maps were given back before.
+        #[test]
+        fn a_map_holds_the_labels_collected(lists in prop::collection::vec(pairs(), 1..8)) {
+            let maps = LabelMaps::default();
+            for labels in &lists {
+                let want: BTreeMap<String, String> = labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                let got = maps.map(labels);
+                prop_assert_eq!(&got, &want);
+                maps.give(Some(got));
+            }
+        }
     }
 }

@@ -198,7 +198,12 @@ impl Sink {
         if hardening && self.plain_only {
             return;
         }
-        if let Some(extra) = self.object_labels.get(&format!("{kind}/{name}")) {
+        // `object_labels[<kind>/<name>]`, without writing the key for every object.
+        let extra = self.object_labels.iter().find_map(|(k, v)| {
+            let (k_kind, k_name) = k.split_once('/')?;
+            (k_kind == kind && k_name == name).then_some(v)
+        });
+        if let Some(extra) = extra {
             let labels = obj.meta_mut().labels.get_or_insert_with(BTreeMap::new);
             labels.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         }

@@ -82,7 +82,10 @@ impl ChartModule for RaeMemory {
     fn objects(&self, ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         if ctx.bool_at("networkPolicy.enabled", false) {
             network_policies(ctx, sink);
-            hardening_policies(ctx, sink, works);
+            // Built only where the hardening is wanted (`Sink::plain_only` drops it).
+            if !sink.plain_only {
+                hardening_policies(ctx, sink, works);
+            }
         }
         service_monitor(ctx, sink, works);
         external_secret(ctx, sink);

@@ -564,7 +564,8 @@ impl<'c, 'a> Sub<'c, 'a> {
             ..Default::default()
         };
         sink.push("StatefulSet", &w.name, obj);
-        if w.replicas > 1 {
+        // The budget is the hardening's: not built where only the plain objects are wanted.
+        if w.replicas > 1 && !sink.plain_only {
             let quorum = w.family == Family::BitnamiRabbitmq;
             let pdb = PodDisruptionBudget {
                 metadata: self.meta(&w.name, component),
