@@ -101,6 +101,9 @@ pub fn hardening_overlay(
 /// The overlay's PodDisruptionBudget of a workload with more than one replica (a quorum's
 /// majority stays up), unless the chart's own files render one.
 pub(super) fn budget(ctx: &Ctx, sink: &mut Sink, w: &Work) {
+    if sink.plain_only {
+        return;
+    }
     let c = w.c;
     // A budget of the chart's own files (catalog `pdb`) while on: the overlay adds none.
     let own_pdb = c

@@ -69,7 +69,9 @@ impl ChartModule for RaeMemory {
     fn objects(&self, ctx: &Ctx, sink: &mut Sink, works: &[Work]) {
         if ctx.bool_at("networkPolicy.enabled", false) {
             network_policies(ctx, sink);
-            hardening_policies(ctx, sink, works);
+            if !sink.plain_only {
+                hardening_policies(ctx, sink, works);
+            }
         }
         service_monitor(ctx, sink, works);
         external_secret(ctx, sink);

@@ -482,7 +482,7 @@ impl<'c, 'a> Sub<'c, 'a> {
             ..Default::default()
         };
         sink.push("StatefulSet", &w.name, obj);
-        if w.replicas > 1 {
+        if w.replicas > 1 && !sink.plain_only {
             let quorum = w.family == Family::BitnamiRabbitmq;
             let pdb = PodDisruptionBudget {
                 metadata: self.meta(&w.name, component),
