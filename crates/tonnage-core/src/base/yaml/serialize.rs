@@ -22,7 +22,9 @@ use std::fmt;
 use serde::ser::{self, Serialize};
 use serde_yaml::Number;
 
-use super::{indent, push_literal_block, push_string, to_yaml_blocks};
+use super::{
+    indent, plain_ok, push_double_quoted, push_literal_block, push_string, to_yaml_blocks,
+};
 
 /// `obj` as [`super::to_yaml_blocks`] of `serde_yaml::to_value(obj)` writes it; errors where
 /// `to_value` fails.
@@ -243,8 +245,12 @@ impl<'s> ser::Serializer for Direct<'s> {
             Pos::MapValue(ind) | Pos::SeqItem(ind) => {
                 let out = &mut self.st.out;
                 out.push(' ');
-                if !push_literal_block(out, v, ind + 2) {
-                    push_string(out, v);
+                // A plain scalar holds no line break: it is never a literal block.
+                if plain_ok(v) {
+                    out.push_str(v);
+                    out.push('\n');
+                } else if !push_literal_block(out, v, ind + 2) {
+                    push_double_quoted(out, v);
                     out.push('\n');
                 }
                 Ok(())
