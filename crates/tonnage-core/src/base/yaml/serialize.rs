@@ -22,7 +22,9 @@ use std::fmt;
 use serde::ser::{self, Serialize};
 use serde_yaml::Number;
 
-use super::{indent, push_literal_block, push_string, to_yaml_blocks};
+use super::{
+    indent, plain_ok, push_double_quoted, push_literal_block, push_string, to_yaml_blocks,
+};
 
 /// `obj` as [`super::to_yaml_blocks`] of `serde_yaml::to_value(obj)` writes it; errors where
 /// `to_value` fails.
@@ -115,6 +117,29 @@ impl ser::Error for Error {
 struct State {
     out: String,
     keys: Vec<(usize, usize)>,
+    /// Struct field names by the address of their `&'static str` (and length), with whether
+    /// each is written plain ([`plain_ok`]): the same names come back in every object, and a
+    /// static text never changes. One slot an address, the last name there.
+    fields: Vec<(usize, usize, bool)>,
+}
+
+impl State {
+    const FIELD_SLOTS: usize = 256;
+
+    /// [`plain_ok`] of a struct's field name.
+    fn plain_field(&mut self, name: &'static str) -> bool {
+        if self.fields.is_empty() {
+            self.fields.resize(Self::FIELD_SLOTS, (0, 0, false));
+        }
+        let addr = name.as_ptr() as usize;
+        let slot = &mut self.fields[(addr ^ addr >> 8) % Self::FIELD_SLOTS];
+        if slot.0 == addr && slot.1 == name.len() {
+            return slot.2;
+        }
+        let plain = plain_ok(name);
+        *slot = (addr, name.len(), plain);
+        plain
+    }
 }
 
 /// Where a value goes, which decides its layout (as [`super::to_yaml_blocks`] lays out a
@@ -243,8 +268,12 @@ impl<'s> ser::Serializer for Direct<'s> {
             Pos::MapValue(ind) | Pos::SeqItem(ind) => {
                 let out = &mut self.st.out;
                 out.push(' ');
-                if !push_literal_block(out, v, ind + 2) {
-                    push_string(out, v);
+                // A plain scalar holds no line break: it is never a literal block.
+                if plain_ok(v) {
+                    out.push_str(v);
+                    out.push('\n');
+                } else if !push_literal_block(out, v, ind + 2) {
+                    push_double_quoted(out, v);
                     out.push('\n');
                 }
                 Ok(())
@@ -338,45 +367,58 @@ struct DirectMap<'s> {
 
 impl DirectMap<'_> {
     /// The line break (or the space after `- `) before the first entry, the indentation, the
-    /// key and its colon.
+    /// key and its colon; declined for a key this map already has.
     fn key<K: Serialize + ?Sized>(&mut self, key: &K) -> Result<(), Error> {
-        self.key_once(key, true)
+        self.entry_start();
+        let out = &mut self.st.out;
+        let start = out.len();
+        key.serialize(KeyWriter { out: &mut *out })?;
+        // A key's text is its value's alone (see `push_string`), so the same text is the same
+        // key: the tree replaces the earlier entry's value, which this writer cannot.
+        let (out, end) = (self.st.out.as_bytes(), self.st.out.len());
+        let (len, last) = (end - start, out[end - 1]);
+        if self.st.keys[self.keys_from..]
+            .iter()
+            .any(|&(a, b)| b - a == len && out[b - 1] == last && out[a..b] == out[start..end])
+        {
+            return Err(declined());
+        }
+        self.st.keys.push((start, end));
+        self.st.out.push(':');
+        self.n += 1;
+        Ok(())
     }
 
-    /// [`DirectMap::key`]; `check: false` says the caller already knows the key is new in this map (a
-    /// struct's fields), which saves comparing it with every earlier key.
-    fn key_once<K: Serialize + ?Sized>(&mut self, key: &K, check: bool) -> Result<(), Error> {
-        let inline = self.n == 0 && matches!(self.pos, Pos::SeqItem(_));
+    /// The line break (or the space after `- `) before the first entry, the indentation.
+    fn entry_start(&mut self) {
         let out = &mut self.st.out;
         if self.n == 0 {
             match self.pos {
                 Pos::Top => {}
                 Pos::MapValue(_) => out.push('\n'),
-                Pos::SeqItem(_) => out.push(' '),
+                // The first entry continues the `- ` line.
+                Pos::SeqItem(_) => {
+                    out.push(' ');
+                    return;
+                }
             }
         }
-        if !inline {
-            indent(out, self.ind);
+        indent(out, self.ind);
+    }
+
+    /// [`DirectMap::key`] of a struct's field: a name distinct from the others, whose
+    /// plainness [`State::plain_field`] keeps.
+    fn field_key(&mut self, name: &'static str) {
+        self.entry_start();
+        let plain = self.st.plain_field(name);
+        let out = &mut self.st.out;
+        if plain {
+            out.push_str(name);
+        } else {
+            push_double_quoted(out, name);
         }
-        let start = out.len();
-        key.serialize(KeyWriter { out: &mut *out })?;
-        // A key's text is its value's alone (see `push_string`), so the same text is the same
-        // key: the tree replaces the earlier entry's value, which this writer cannot.
-        if check {
-            let (out, end) = (self.st.out.as_bytes(), self.st.out.len());
-            let (len, last) = (end - start, out[end - 1]);
-            if self.st.keys[self.keys_from..]
-                .iter()
-                .any(|&(a, b)| b - a == len && out[b - 1] == last && out[a..b] == out[start..end])
-            {
-                return Err(declined());
-            }
-            let end = self.st.out.len();
-            self.st.keys.push((start, end));
-        }
-        self.st.out.push(':');
+        out.push(':');
         self.n += 1;
-        Ok(())
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Error> {
@@ -423,7 +465,7 @@ impl ser::SerializeStruct for DirectMap<'_> {
         v: &T,
     ) -> Result<(), Error> {
         // A struct's fields are distinct names.
-        self.key_once(key, false)?;
+        self.field_key(key);
         self.value(v)
     }
     fn end(self) -> Result<(), Error> {
@@ -795,6 +837,39 @@ mod tests {
             c: BTreeMap::from([("k".into(), BTreeMap::new())]),
         };
         assert_eq!(direct(&p), Some(value_path(&p)));
+    }
+
+    /// Field names YAML 1.1 reads as something else, or that hold an indicator, are quoted;
+    /// a name seen before (its plainness remembered) is written as the first time.
+    #[test]
+    fn field_names_quoted_as_the_value_path_quotes_them() {
+        #[derive(serde::Serialize)]
+        struct Words {
+            y: u8,
+            on: bool,
+            #[serde(rename = "a: b")]
+            ab: u8,
+            name: Vec<Words>,
+        }
+        let inner = Words {
+            y: 1,
+            on: false,
+            ab: 2,
+            name: vec![],
+        };
+        let w = Words {
+            y: 0,
+            on: true,
+            ab: 3,
+            name: vec![inner],
+        };
+        let want = value_path(&w);
+        assert!(want.contains("\"y\": 0\n") && want.contains("  - \"y\": 1\n"));
+        let mut writer = Writer::default();
+        for _ in 0..2 {
+            let range = writer.append(&w).unwrap();
+            assert_eq!(&writer.texts()[range], want);
+        }
     }
 
     #[derive(serde::Serialize)]

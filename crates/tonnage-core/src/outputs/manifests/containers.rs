@@ -297,7 +297,8 @@ pub(super) fn tune_probe(ctx: &Ctx, c: &Component, mut p: Probe, key: &str) -> O
 /// A sidecar container (`values.sidecars`) with its figures: image, pull policy and resources.
 /// The catalogs' sidecars (the Bitnami exporters and Sentinel) are the Bitnami charts'
 /// (`bitnami/`), with their ports, probes and environment.
-pub(super) fn sidecar_container(ctx: &Ctx, w: &Work, s: &Side) -> Container {
+/// `security`: with Tonnage's restricted security context.
+pub(super) fn sidecar_container(ctx: &Ctx, w: &Work, s: &Side, security: bool) -> Container {
     Container {
         name: s.sc.name.clone(),
         image: Some(s.image.clone()),
@@ -307,7 +308,7 @@ pub(super) fn sidecar_container(ctx: &Ctx, w: &Work, s: &Side) -> Container {
             limits: (!s.limits.is_empty()).then(|| s.limits.clone()),
             ..Default::default()
         }),
-        security_context: Some(container_security(ctx, w.c)),
+        security_context: security.then(|| container_security(ctx, w.c)),
         ..Default::default()
     }
 }

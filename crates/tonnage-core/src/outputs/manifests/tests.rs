@@ -203,6 +203,17 @@ fn hardening_patches_target_the_objects_as_printed() {
     assert!(n > 20, "only {n} patches");
 }
 
+/// What only the hardening needs is not built for the plain render (`Sink::plain_only`): its
+/// objects are the plain ones of the render with the hardening, every preset.
+#[test]
+fn the_plain_render_is_the_full_ones_plain_part() {
+    for (chart, env) in every_chart_env() {
+        let c = config(&[&chart], &env, &[]);
+        let full = render_both(cat(), &c, &chart);
+        assert_eq!(render(cat(), &c), full.plain, "{chart} {env}");
+    }
+}
+
 #[test]
 fn golden_infra_and_frappe_together() {
     let ms = rendered(&["cauldron-frappe", "cauldron-infra"], "prod", &[]);
@@ -449,6 +460,7 @@ proptest! {
         for m in &ms {
             let _: Value = serde_yaml::from_str(&m.yaml).unwrap();
         }
+        prop_assert_eq!(&ms, &render_both(cat(), &c, &chart.id).plain);
     }
 }
 

@@ -141,6 +141,9 @@ pub(super) fn pod_template(
     shared: &BTreeMap<String, Option<String>>,
 ) -> (PodTemplateSpec, Vec<PersistentVolumeClaim>) {
     let c = w.c;
+    // What only the hardening patch keeps (`plain::split` replaces it in the plain pod of a
+    // chart whose templates are known): not built where only the plain objects are wanted.
+    let hardening = !(sink.plain_only && ctx.chart.render().is_some());
     let mut x = extras(ctx, sink, w);
     let mut volumes = std::mem::take(&mut x.volumes);
     let mut mounts = std::mem::take(&mut x.mounts);
@@ -264,19 +267,30 @@ pub(super) fn pod_template(
             .startup
             .as_ref()
             .map(|p| probe(ctx, c, p, false, timeout)),
-        security_context: Some(container_security(ctx, c)),
+        security_context: hardening.then(|| container_security(ctx, c)),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
         lifecycle: x.lifecycle.take(),
         ..Default::default()
     };
     let mut containers = vec![main];
     let (init_sides, sides): (Vec<&Side>, Vec<&Side>) = w.sidecars.iter().partition(|s| s.sc.init);
-    containers.extend(sides.into_iter().map(|s| sidecar_container(ctx, w, s)));
+    containers.extend(
+        sides
+            .into_iter()
+            .map(|s| sidecar_container(ctx, w, s, hardening)),
+    );
     containers.extend(w.listed(false));
-    x.init
-        .extend(init_sides.into_iter().map(|s| sidecar_container(ctx, w, s)));
+    x.init.extend(
+        init_sides
+            .into_iter()
+            .map(|s| sidecar_container(ctx, w, s, hardening)),
+    );
     x.init.extend(w.listed(true));
-    let (affinity, spread) = pod_affinity(ctx, w);
+    let (affinity, spread) = if hardening {
+        pod_affinity(ctx, w)
+    } else {
+        (None, None)
+    };
     let spec = PodSpec {
         service_account_name: x.service_account.clone(),
         // No pod built here calls the Kubernetes API (RabbitMQ's peer discovery, the one that
@@ -284,7 +298,7 @@ pub(super) fn pod_template(
         // ServiceAccount but never call the API): the hardening leaves the token out.
         automount_service_account_token: Some(false),
         enable_service_links: Some(false),
-        security_context: Some(pod_security(c)),
+        security_context: hardening.then(|| pod_security(c)),
         affinity,
         topology_spread_constraints: spread,
         init_containers: (!x.init.is_empty()).then(|| std::mem::take(&mut x.init)),
