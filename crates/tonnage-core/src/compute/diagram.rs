@@ -142,8 +142,9 @@ pub struct Diagram {
     pub height: i64,
 }
 
-/// Column of a role: 0 entry, 1 services, 2 workers, 3 data and messaging. The layout's layers
-/// come from the dependencies; a component joined to none sits in its tier's layer.
+/// Tier of a role: 0 entry, 1 services, 2 workers, 3 data and messaging (the page colours a
+/// box by it). The layout's layers come from the dependencies; the components no edge joins
+/// are packed in tier order.
 pub fn tier(role: &str) -> usize {
     match role {
         "frontend" | "gateway" => 0,
