@@ -635,8 +635,11 @@ pub fn CapacityPanel() -> impl IntoView {
                     let a = fit.allocatable;
                     let k = fit.kubelet_allocatable;
                     let n = &fit.node;
+                    // A name two stacks share ("PostgreSQL") says whose it is, as the bars do.
+                    let shared = |name: &str| plan.components.iter().filter(|o| o.enabled && o.name == name).count() > 1;
                     let legend = plan.components.iter().filter(|c| c.enabled).map(|c| view! {
-                        <li><span class=format!("swatch c{}", colour_of(&plan, &c.stack, &c.id)) aria-hidden="true"></span>{c.name.clone()}</li>
+                        <li><span class=format!("swatch c{}", colour_of(&plan, &c.stack, &c.id)) aria-hidden="true"></span>{c.name.clone()}
+                            {shared(&c.name).then(|| view! { <span class="muted">{c.stack.clone()}</span> })}</li>
                     }).collect_view();
                     view! {
                         <div class="fit" data-testid="fit">

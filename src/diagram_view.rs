@@ -2,7 +2,7 @@
 //! routed edges are all the core's; this only writes them as SVG).
 
 use leptos::prelude::*;
-use tonnage_core::diagram::{layout, Diagram, BOX_H};
+use tonnage_core::diagram::{layout, Diagram, Node};
 
 use crate::state::{catalog, use_state};
 
@@ -74,9 +74,10 @@ pub fn DiagramView() -> impl IntoView {
                     <g class=format!("node tier-{}", tonnage_core::diagram::tier(&n.role)) class:off=!n.enabled
                         data-testid=format!("node-{}-{}", n.stack, n.id)>
                         <title>{n.name.clone()}</title>
-                        <rect x=n.x y=n.y width=box_w height=BOX_H rx="8"/>
-                        <text x=n.x + 12 y=n.y + 24 class="node-name">{n.label.clone()}</text>
-                        <text x=n.x + 12 y=n.y + 44 class="node-meta">{n.meta()}</text>
+                        <rect x=n.x y=n.y width=box_w height=n.h rx="8"/>
+                        {n.texts().into_iter().map(|(y, meta, t)| view! {
+                            <text x=n.x + Node::TEXT_X y=y class=if meta { "node-meta" } else { "node-name" }>{t.to_string()}</text>
+                        }).collect_view()}
                     </g>
                 </For>
             </svg>

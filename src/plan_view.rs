@@ -351,7 +351,7 @@ pub fn PlanTable() -> impl IntoView {
                 </tbody>
             </table>
             </div>
-            <p class="legend">"* a catalog assumption: the chart's guide states no figure (hover for the reason)."</p>
+            <p class="legend">"* a catalog assumption: the chart's guide states no figure (the reason: hover over it, or see the assumptions listed below)."</p>
         </section>
     }
 }

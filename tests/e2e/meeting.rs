@@ -30,6 +30,15 @@ for (const el of document.querySelectorAll('body *')) {
 return out;
 "#;
 
+/// The texts of the badges shown whose text runs over more than one line.
+const WRAPPED_BADGES: &str = r#"
+return [...document.querySelectorAll('.badge')].filter(b => b.offsetParent).filter(b => {
+  const r = document.createRange();
+  r.selectNodeContents(b);
+  return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+}).map(b => b.textContent.trim());
+"#;
+
 async fn wait_until(s: &Session, js: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -107,6 +116,9 @@ async fn screens_for_the_review_meeting() {
         .await;
         s.settle().await;
         s.screenshot(&format!("21-{w}-invalid-while-editing")).await;
+        // Every badge (the header's, the component's "1 changed") keeps its text on one line.
+        let wrapped = eval(&s, WRAPPED_BADGES).await;
+        assert_eq!(wrapped, serde_json::json!([]), "{w}: a badge wraps");
         assert!(s.count("[data-testid=finding-invalid-input]").await == 1);
         // The diagram, then the bars and the nodes and cost.
         scroll_to(&s, "section.diagram").await;
@@ -300,8 +312,26 @@ for (const el of document.querySelectorAll('body *')) {
 return out;
 "#;
 
+/// The diagram's texts that do not fit inside their box (as drawn, in the SVG's units), with
+/// a 4 px margin on the right: what the core's label widths (`diagram::label_fits`) promise.
+const DIAGRAM_TEXT_OUT: &str = r#"
+const out = [];
+for (const g of document.querySelectorAll('[data-testid=diagram] g.node')) {
+  const r = g.querySelector('rect').getBBox();
+  for (const t of g.querySelectorAll('text')) {
+    const b = t.getBBox();
+    if (b.width === 0) continue;
+    if (b.x < r.x || b.x + b.width > r.x + r.width - 4 || b.y < r.y || b.y + b.height > r.y + r.height)
+      out.push(t.textContent + ' ' + Math.round(b.x) + '-' + Math.round(b.x + b.width) + ' in ' +
+        Math.round(r.x) + '-' + Math.round(r.x + r.width));
+  }
+}
+return out;
+"#;
+
 /// The checks every screen of the meeting passes, where it is scrolled to: the page does not
-/// scroll sideways, no text spills out of its box, no text contrasts less than WCAG AA, and on a phone no text under 12 px.
+/// scroll sideways, no text spills out of its box (the diagram's boxes included), no text
+/// contrasts less than WCAG AA, and on a phone no text under 12 px.
 async fn check_screen(s: &Session, w: u32, name: &str) {
     s.settle().await;
     s.screenshot(name).await;
@@ -320,6 +350,12 @@ async fn check_screen(s: &Session, w: u32, name: &str) {
         spilled,
         serde_json::json!([]),
         "{name}: text out of its box"
+    );
+    let out = eval(s, DIAGRAM_TEXT_OUT).await;
+    assert_eq!(
+        out,
+        serde_json::json!([]),
+        "{name}: diagram text out of its box"
     );
     let low = eval(s, LOW_CONTRAST).await;
     assert_eq!(low, serde_json::json!([]), "{name}: low contrast");

@@ -2,6 +2,9 @@
 //! path (a dependant left of what it needs), one dummy slot per layer an edge passes through (so
 //! its line runs through room of its own, never through a box), barycenter ordering within
 //! each cluster (the nodes of one stack stay together in a band), then integer coordinates.
+//! Items no edge joins are packed into their cluster's band afterwards, each under the column
+//! that ends highest (so they fill the room the graph leaves instead of stacking in one
+//! column). Every box sits in a layer's column, so the gaps between columns stay free.
 //! Edges are polylines: horizontal through the layers they cross, a straight segment in the
 //! free gap between two layers. No layout crate fits the page's size budget (BENCHMARKS.md).
 
@@ -103,8 +106,12 @@ fn layers(n: usize, edges: &[(usize, usize)]) -> (Vec<usize>, Vec<bool>) {
     (layer, reversed)
 }
 
-/// Lay out `items` joined by `edges` (from, to); `hint` is a preferred layer for items with no
-/// edge at all (their tier), kept within the layers the edges use.
+/// The fewest columns items no edge joins are packed into (when a cluster has that many): a
+/// stack of unconnected components makes a block this wide rather than one tall column.
+pub const PACK_COLUMNS: usize = 3;
+
+/// Lay out `items` joined by `edges` (from, to). Items with no edge at all are packed into
+/// their cluster's band after the graph, in the order of `hint` (their tier), then input order.
 pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metrics) -> Placed {
     let n = items.len();
     if n == 0 {
@@ -115,18 +122,38 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
             ..Placed::default()
         };
     }
-    let (mut layer, reversed) = layers(n, edges);
+    let (layer, reversed) = layers(n, edges);
     let joined: Vec<bool> = (0..n)
-        .map(|i| edges.iter().any(|&(a, b)| a != b && (a == i || b == i)))
+        .map(|i| {
+            edges
+                .iter()
+                .any(|&(a, b)| a != b && a < n && b < n && (a == i || b == i))
+        })
         .collect();
-    let deepest = layer.iter().copied().max().unwrap_or(0);
-    for i in 0..n {
-        if !joined[i] {
-            layer[i] = hint.get(i).copied().unwrap_or(0).min(deepest);
-        }
-    }
-    let layer_count = layer.iter().copied().max().unwrap_or(0) + 1;
+    let layer_count = (0..n)
+        .filter(|&i| joined[i])
+        .map(|i| layer[i] + 1)
+        .max()
+        .unwrap_or(1);
     let clusters = items.iter().map(|it| it.cluster).max().unwrap_or(0) + 1;
+    // The unconnected items of each cluster, in tier order then input order.
+    let mut loose: Vec<Vec<usize>> = vec![Vec::new(); clusters];
+    for i in (0..n).filter(|&i| !joined[i]) {
+        loose[items[i].cluster].push(i);
+    }
+    for l in &mut loose {
+        l.sort_by_key(|&i| (hint.get(i).copied().unwrap_or(0), i));
+    }
+    // Columns of the drawing: the graph's layers, and at least `PACK_COLUMNS` where a
+    // cluster has that many boxes to place.
+    let columns = (0..clusters)
+        .map(|c| {
+            let boxes = (0..n).filter(|&i| items[i].cluster == c).count();
+            layer_count.max(PACK_COLUMNS.min(boxes))
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
 
     // Edges as (upper-layer end, lower-layer end) after reversal; same-layer edges get none.
     let oriented: Vec<Option<(usize, usize)>> = edges
@@ -141,14 +168,36 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
         })
         .collect();
 
+    // Long edges that start in the same layer of one cluster and end at the same item share
+    // their lanes (a bundle, drawn as one line until it reaches that item): `bundle[e]` is the
+    // first such edge, whose lanes they use. Each long edge of its own would take a lane in
+    // every layer it crosses: three workers needing the same four services, twelve lanes.
+    let bundle: Vec<usize> = (0..edges.len())
+        .map(|e| {
+            let Some((a, b)) = oriented[e] else { return e };
+            if layer[b] - layer[a] < 2 {
+                return e;
+            }
+            (0..e)
+                .find(|&f| {
+                    oriented[f].is_some_and(|(fa, fb)| {
+                        fb == b && layer[fa] == layer[a] && items[fa].cluster == items[a].cluster
+                    })
+                })
+                .unwrap_or(e)
+        })
+        .collect();
+
     // Slots per (cluster, layer): items in input order, then the lanes of long edges. A lane
     // sits in the cluster of the edge's source (its band) while it crosses layers.
     let mut slots: Vec<Vec<Vec<Slot>>> = vec![vec![Vec::new(); layer_count]; clusters];
     for (i, it) in items.iter().enumerate() {
-        slots[it.cluster][layer[i]].push(Slot::Item(i));
+        if joined[i] {
+            slots[it.cluster][layer[i]].push(Slot::Item(i));
+        }
     }
     for (e, o) in oriented.iter().enumerate() {
-        if let Some((a, b)) = *o {
+        if let (Some((a, b)), true) = (*o, bundle[e] == e) {
             for (step, l) in (layer[a] + 1..layer[b]).enumerate() {
                 slots[items[a].cluster][l].push(Slot::Lane(e, step));
             }
@@ -189,14 +238,14 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
                     let span = layer[b] - layer[a];
                     if left && b == i {
                         out.push(if span > 1 {
-                            pos_lane.get(&(e, span - 2)).copied().unwrap_or(0.5)
+                            pos_lane.get(&(bundle[e], span - 2)).copied().unwrap_or(0.5)
                         } else {
                             pos_item[a]
                         });
                     }
                     if !left && a == i {
                         out.push(if span > 1 {
-                            pos_lane.get(&(e, 0)).copied().unwrap_or(0.5)
+                            pos_lane.get(&(bundle[e], 0)).copied().unwrap_or(0.5)
                         } else {
                             pos_item[b]
                         });
@@ -207,11 +256,17 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
                 if let Some((a, b)) = oriented[e] {
                     let span = layer[b] - layer[a];
                     if left {
-                        out.push(if st == 0 {
-                            pos_item[a]
+                        if st == 0 {
+                            // Every source of the bundle.
+                            out.extend(
+                                (0..edges.len())
+                                    .filter(|&f| bundle[f] == e)
+                                    .filter_map(|f| oriented[f])
+                                    .map(|(fa, _)| pos_item[fa]),
+                            );
                         } else {
-                            pos_lane.get(&(e, st - 1)).copied().unwrap_or(0.5)
-                        });
+                            out.push(pos_lane.get(&(e, st - 1)).copied().unwrap_or(0.5));
+                        }
                     } else {
                         out.push(if st + 2 == span {
                             pos_item[b]
@@ -275,10 +330,12 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
             })
             .collect();
         let tallest = heights.iter().copied().max().unwrap_or(0);
-        if tallest == 0 {
+        if tallest == 0 && loose[c].is_empty() {
             continue;
         }
         let inner_top = top + m.cluster_head;
+        // Where each column's boxes end (`None`: nothing in it yet).
+        let mut bottom: Vec<Option<i64>> = vec![None; columns];
         for (l, col) in band.iter().enumerate() {
             // Centred in the band.
             let mut y = inner_top + (tallest - heights[l]) / 2;
@@ -289,20 +346,35 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
                         lane_y.insert((e, st), y + m.lane_h / 2);
                     }
                 }
+                bottom[l] = Some(y + slot_h(s));
                 y += slot_h(s) + m.gap_y;
             }
         }
-        let used: Vec<usize> = (0..layer_count).filter(|&l| !band[l].is_empty()).collect();
+        // The unconnected items, each under the column that ends highest (the leftmost of
+        // equals). No edge runs down a column (only through its own lanes, above), so a box
+        // placed below a column's last slot is in no edge's way.
+        for &i in &loose[c] {
+            let (l, y) = (0..columns)
+                .map(|l| (l, bottom[l].map_or(inner_top, |b| b + m.gap_y)))
+                .min_by_key(|&(l, y)| (y, l))
+                .unwrap_or((0, inner_top));
+            at[i] = (col_x(l), y);
+            bottom[l] = Some(y + items[i].h);
+        }
+        let filled = bottom.iter().flatten().map(|b| b - inner_top).max();
+        let inner_h = filled.unwrap_or(0).max(tallest);
+        let used: Vec<usize> = (0..columns).filter(|&l| bottom[l].is_some()).collect();
         let first = used.first().copied().unwrap_or(0);
         let last = used.last().copied().unwrap_or(0);
         let x = col_x(first) - m.cluster_pad;
         let w = col_x(last) + m.box_w + m.cluster_pad - x;
-        let h = m.cluster_head + tallest + m.cluster_pad;
+        let h = m.cluster_head + inner_h + m.cluster_pad;
         cluster_rects[c] = (x, top, w, h);
         top += h + m.gap_y;
     }
     let height = top - m.gap_y + m.margin;
-    let width = col_x(layer_count - 1) + m.box_w + m.cluster_pad + m.margin;
+    let last_used = (0..n).map(|i| at[i].0).max().unwrap_or(col_x(0));
+    let width = last_used + m.box_w + m.cluster_pad + m.margin;
 
     // Routes. Ports spread along a box's side, in the order of the other ends' heights.
     let mut routes = vec![Vec::new(); edges.len()];
@@ -310,7 +382,7 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
     let mut ins: Vec<Vec<(i64, usize)>> = vec![Vec::new(); n];
     let first_y = |e: usize, a: usize, b: usize| {
         if layer[b] - layer[a] > 1 {
-            lane_y.get(&(e, 0)).copied().unwrap_or(at[b].1)
+            lane_y.get(&(bundle[e], 0)).copied().unwrap_or(at[b].1)
         } else {
             at[b].1 + items[b].h / 2
         }
@@ -318,15 +390,21 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
     let last_y = |e: usize, a: usize, b: usize| {
         let span = layer[b] - layer[a];
         if span > 1 {
-            lane_y.get(&(e, span - 2)).copied().unwrap_or(at[a].1)
+            lane_y
+                .get(&(bundle[e], span - 2))
+                .copied()
+                .unwrap_or(at[a].1)
         } else {
             at[a].1 + items[a].h / 2
         }
     };
+    // A bundle arrives at one port (its edges' last segments are one line).
     for (e, o) in oriented.iter().enumerate() {
         if let Some((a, b)) = *o {
             outs[a].push((first_y(e, a, b), e));
-            ins[b].push((last_y(e, a, b), e));
+            if bundle[e] == e {
+                ins[b].push((last_y(e, a, b), e));
+            }
         }
     }
     let port = |list: &mut Vec<(i64, usize)>, i: usize| {
@@ -347,11 +425,11 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
         let Some((a, b)) = *o else { continue };
         let mut pts = vec![(at[a].0 + m.box_w, out_port[&e])];
         for (st, l) in (layer[a] + 1..layer[b]).enumerate() {
-            let y = lane_y[&(e, st)];
+            let y = lane_y[&(bundle[e], st)];
             pts.push((col_x(l), y));
             pts.push((col_x(l) + m.box_w, y));
         }
-        pts.push((at[b].0, in_port[&e]));
+        pts.push((at[b].0, in_port[&bundle[e]]));
         if reversed[e] {
             pts.reverse();
         }
@@ -363,5 +441,69 @@ pub fn layered(items: &[Item], edges: &[(usize, usize)], hint: &[usize], m: Metr
         clusters: cluster_rects,
         width,
         height,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: Metrics = Metrics {
+        box_w: 100,
+        gap_x: 40,
+        gap_y: 10,
+        lane_h: 6,
+        margin: 5,
+        cluster_head: 20,
+        cluster_pad: 7,
+    };
+
+    fn item(cluster: usize) -> Item {
+        Item { cluster, h: 40 }
+    }
+
+    /// Three items that need one far item (and a middle one each) share one lane through the
+    /// middle layer: the three routes run on the same line there and end at one port.
+    #[test]
+    fn long_edges_to_one_item_share_a_lane() {
+        // 0, 1, 2 -> 3 (middle) -> 4; and 0, 1, 2 -> 4 directly (across the middle layer).
+        let items = [item(0); 5];
+        let mut edges = vec![(0, 3), (1, 3), (2, 3), (3, 4)];
+        edges.extend([(0, 4), (1, 4), (2, 4)]);
+        let p = layered(&items, &edges, &[0; 5], M);
+        let lanes: Vec<&[(i64, i64)]> = p.routes[4..].iter().map(|r| &r[1..3]).collect();
+        assert!(lanes.iter().all(|l| l == &lanes[0]), "{lanes:?}");
+        let ends: Vec<_> = p.routes[4..].iter().map(|r| *r.last().unwrap()).collect();
+        assert!(ends.iter().all(|e| *e == ends[0]), "{ends:?}");
+    }
+
+    /// Items no edge joins fill the columns the graph leaves short, leftmost first, instead of
+    /// one column of their own: here two joined pairs and seven loose items in three columns
+    /// make four rows, not nine.
+    #[test]
+    fn loose_items_are_packed_into_the_short_columns() {
+        let items = [item(0); 11];
+        let edges = [(0, 1), (2, 3)];
+        let hint = [0, 0, 0, 0, 3, 3, 3, 3, 3, 3, 3];
+        let p = layered(&items, &edges, &hint, M);
+        let xs: std::collections::BTreeSet<i64> = p.at.iter().map(|a| a.0).collect();
+        assert_eq!(xs.len(), PACK_COLUMNS, "{:?}", p.at);
+        for x in &xs {
+            let n = p.at.iter().filter(|a| a.0 == *x).count();
+            assert!((3..=4).contains(&n), "{n} items at x = {x}");
+        }
+        let rows = (p.clusters[0].3 - M.cluster_head - M.cluster_pad + M.gap_y) / (40 + M.gap_y);
+        assert_eq!(rows, 4);
+        // The joined pairs keep their order: a dependant left of what it needs.
+        assert!(p.at[0].0 < p.at[1].0 && p.at[2].0 < p.at[3].0);
+        // No two boxes overlap.
+        for (i, a) in p.at.iter().enumerate() {
+            for b in &p.at[i + 1..] {
+                assert!(
+                    a.0 != b.0 || (a.1 - b.1).abs() >= 40 + M.gap_y,
+                    "{a:?} {b:?}"
+                );
+            }
+        }
     }
 }
